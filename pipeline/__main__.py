@@ -1,0 +1,7 @@
+"""``python -m pipeline``: the same command line as the ``pipeline`` console script."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,131 @@
+"""The project's one error tree and the source locations errors point at.
+
+Expected failures (a user's mistake, a missing tool, a broken input file) are
+subclasses of :class:`PipelineError`; the command line prints them as one
+compiler-style line and exits with the class's ``exit_code``. Anything else is
+a bug and keeps its traceback.
+
+::
+
+    PipelineError                exit 1   something the user can fix
+    ├── UsageError               exit 2   bad command-line arguments
+    ├── ConfigError              exit 2   station, template or episode YAML is invalid
+    │   └── ValidationFailed     exit 2   many problems found at once (``problems``)
+    ├── ToolMissing              exit 2   ffmpeg, ffprobe or espeak-ng is not installed
+    ├── CatalogError             exit 1   a gettext catalog cannot be read or compiled
+    ├── VoiceError               exit 1   no installed voice for a language or role
+    ├── SynthesisError           exit 1   the TTS engine failed, hung or wrote a bad WAV
+    └── AudioError               exit 1   ffmpeg could not level or encode
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, order=True)
+class SourceLocation:
+    """Where something came from: a file, a 1-based line and a key path inside it."""
+
+    path: str
+    line: int | None = None
+    key: str | None = None
+
+    def __str__(self) -> str:
+        text = self.path
+        if self.line is not None:
+            text += f":{self.line}"
+        if self.key:
+            text += f": {self.key}"
+        return text
+
+    def with_key(self, key: str) -> SourceLocation:
+        """The same place, naming a different key."""
+        return SourceLocation(self.path, self.line, key)
+
+
+def display_path(path: Path, root: Path | None = None) -> str:
+    """A path as people should see it: relative to ``root`` when inside it."""
+    if root is not None:
+        try:
+            return path.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            pass
+    return path.as_posix()
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding of a validation pass, printable as one compiler-style line."""
+
+    location: SourceLocation
+    message: str
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        prefix = "" if self.severity == "error" else f"{self.severity}: "
+        return f"{self.location}: {prefix}{self.message}"
+
+
+class PipelineError(Exception):
+    """An expected failure with a message for people and an exit status."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, location: SourceLocation | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.location = location
+
+    def __str__(self) -> str:
+        if self.location is None:
+            return self.message
+        return f"{self.location}: {self.message}"
+
+
+class UsageError(PipelineError):
+    """The command line asks for something that does not exist or makes no sense."""
+
+    exit_code = 2
+
+
+class ConfigError(PipelineError):
+    """A station, template or episode file is not valid."""
+
+    exit_code = 2
+
+
+class ValidationFailed(ConfigError):
+    """Several problems were found; each is printed on its own line."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = sorted(problems, key=lambda p: (p.location.path, p.location.line or 0))
+        count = len(self.problems)
+        super().__init__(f"{count} problem{'s' if count != 1 else ''} found")
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.problems)
+
+
+class ToolMissing(PipelineError):
+    """An external program the pipeline needs is not installed."""
+
+    exit_code = 2
+
+
+class CatalogError(PipelineError):
+    """A gettext catalog cannot be read, merged or compiled."""
+
+
+class VoiceError(PipelineError):
+    """No installed voice matches what a language and role need."""
+
+
+class SynthesisError(PipelineError):
+    """The speech engine failed, hung, or produced audio that does not check out."""
+
+
+class AudioError(PipelineError):
+    """ffmpeg could not measure, level or encode audio."""

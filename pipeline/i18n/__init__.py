@@ -1,0 +1,1 @@
+"""Localisation: translatable messages, gettext catalogs, lookups and translator tooling."""
