@@ -37,3 +37,11 @@ def normalise(text: str, lang: str, lexicon: Lexicon | None = None) -> list[Spee
     """Turn written ``text`` in ``lang`` into chunks a TTS engine reads correctly."""
     cleaned = " ".join(text.split())
     return [SpeechChunk(cleaned, lang)] if cleaned else []
+
+
+def unknown_latin_words(text: str, lexicon: Lexicon) -> list[str]:
+    """Latin-script words in ``text`` that ``lexicon`` gives no spoken form for (Korean QA)."""
+    import re
+
+    words = re.findall(r"[A-Za-z][A-Za-z0-9'’.-]*", text)
+    return [w for w in words if w not in lexicon.entries]
