@@ -18,7 +18,12 @@ from collections.abc import Sequence
 from . import __version__
 from .errors import PipelineError
 
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = (
+    "pipeline.commands.build",
+    "pipeline.commands.render",
+    "pipeline.commands.voices",
+    "pipeline.commands.doctor",
+)
 
 
 class _Parser(argparse.ArgumentParser):

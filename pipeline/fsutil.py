@@ -43,6 +43,21 @@ def atomic_write_text(target: Path, text: str) -> None:
     atomic_write_bytes(target, text.encode("utf-8"))
 
 
+def write_if_changed(target: Path, data: bytes) -> bool:
+    """Write ``data`` atomically unless ``target`` already holds exactly it; True when written.
+
+    Unchanged outputs keep their modification time, so incremental builds
+    and file-syncing tools see only what really changed.
+    """
+    try:
+        if target.stat().st_size == len(data) and target.read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    atomic_write_bytes(target, data)
+    return True
+
+
 def remove_partials(folder: Path) -> int:
     """Delete temporary files left by an interrupted run under ``folder``; return how many."""
     if not folder.exists():

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from pathlib import Path
 
-from ..errors import UsageError
-from ..script import Project, load_project
+from ..errors import UsageError, display_path
+from ..script import EPISODES_DIR, Project, load_project
 
 
 def project_root(args: argparse.Namespace) -> Path:
@@ -22,3 +23,31 @@ def project_root(args: argparse.Namespace) -> Path:
 def load(args: argparse.Namespace) -> Project:
     """Load and validate the project named by ``--project``."""
     return load_project(project_root(args))
+
+
+def is_episode_path(name: str) -> bool:
+    """True when a command-line episode argument names a file rather than an id."""
+    return name.endswith((".yaml", ".yml"))
+
+
+def load_selection(root: Path, names: Sequence[str]) -> tuple[Project, tuple[str, ...]]:
+    """The project and the ids of the episodes named by id or by file.
+
+    Only files are named: just those scripts are loaded (a draft can be built
+    on its own). Otherwise every episode under ``scripts_src/episodes`` is
+    loaded as well, and the ids are checked against them.
+    """
+    paths = [Path(name) for name in names if is_episode_path(name)]
+    ids = [name for name in names if not is_episode_path(name)]
+    for path in paths:
+        if not path.is_file():
+            raise UsageError(f"{path}: no such episode file")
+    files: list[Path] | None = None
+    if paths:
+        files = [] if not ids else sorted((root / EPISODES_DIR).glob("*.yaml"))
+        known = {f.resolve() for f in files}
+        files += [p for p in paths if p.resolve() not in known]
+    project = load_project(root, episode_files=files)
+    shown = {display_path(path, root) for path in paths}
+    from_files = [episode.id for episode in project.episodes.values() if episode.path in shown]
+    return project, tuple(dict.fromkeys([*ids, *from_files]))

@@ -1,0 +1,62 @@
+"""``pipeline render``: print what would be spoken, segment by segment, without making audio."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..build import render_all, select_episodes, select_languages
+from ..render import LocalisedEpisode
+from ..speech import SpeechChunk
+from . import load_selection, project_root
+
+
+def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Add the ``render`` command."""
+    parser = subparsers.add_parser(
+        "render",
+        parents=[common],
+        help="print the final spoken text of an episode (no audio)",
+        description="Print each segment's spoken text as the speech engine will read it.",
+    )
+    parser.add_argument(
+        "episode", metavar="EPISODE", help="episode id, or path to an episode .yaml"
+    )
+    parser.add_argument("--lang", required=True, metavar="LANG", help="language to render")
+    parser.add_argument(
+        "--written", action="store_true", help="print the text as written, not as spoken"
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Render one episode in one language; exit 1 when segments are missing translations."""
+    project, ids = load_selection(project_root(args), [args.episode])
+    episodes = select_episodes(project, ids)
+    languages = select_languages(project.station, [args.lang])
+    localised = render_all(project, episodes, languages)[(episodes[0].id, args.lang)]
+    print_episode(localised, written=args.written)
+    for missing in localised.missing():
+        print(str(missing), file=sys.stderr)
+    return 0 if localised.is_complete else 1
+
+
+def print_episode(localised: LocalisedEpisode, written: bool = False) -> None:
+    """One block per segment: a heading, then one line per part with its voice role."""
+    print(f"# {localised.title or localised.episode.title} [{localised.lang}]")
+    for segment in localised.segments:
+        print(f"\n## {segment.number:02d} {segment.id}: {segment.title}")
+        for part in segment.parts:
+            if written:
+                text = " ".join(sentence.written for sentence in part.sentences)
+            else:
+                text = " ".join(
+                    _show(chunk, localised.lang) for s in part.sentences for chunk in s.chunks
+                )
+            print(f"[{part.role}] {text}")
+    for segment_id in localised.incomplete:
+        print(f"\n## {segment_id}: not rendered (missing translations)")
+
+
+def _show(chunk: SpeechChunk, lang: str) -> str:
+    return chunk.text if chunk.lang == lang else f"[{chunk.lang}: {chunk.text}]"

@@ -1,0 +1,279 @@
+"""Rendering: an episode + a language's catalogs → what is spoken, part by part.
+
+Entry point: :func:`render_episode`. For every segment it looks each field
+value and template string up in the language's catalogs, fills the
+template's placeholders (dates and numbers formatted by Babel for the
+locale), splits the text into sentences and normalises each sentence for
+speech. A segment with any untranslated or fuzzy string is not rendered: it
+is recorded in :attr:`LocalisedEpisode.incomplete` with the script file and
+line, the msgid and the catalog line, so the Korean voice never reads
+English.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import string
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from babel.dates import format_date
+from babel.numbers import format_decimal
+
+from .errors import SourceLocation
+from .i18n.catalogs import Lookup, Translator
+from .i18n.josa import resolve_particles
+from .i18n.messages import EPISODE_TITLE_CONTEXT, STATION_NAME_CONTEXT, field_context
+from .script import SHARED_DOMAIN, Episode, Project, Segment, Template, TemplatePart
+from .sentences import split_sentences
+from .speech import Lexicon, SpeechChunk, normalise
+
+
+@dataclass(frozen=True)
+class SpokenSentence:
+    """One sentence: as written (for transcripts and lyrics) and as the engine reads it."""
+
+    written: str
+    chunks: tuple[SpeechChunk, ...]
+
+
+@dataclass(frozen=True)
+class SpokenPart:
+    """A run of sentences in one voice role, with the silences around it."""
+
+    role: str
+    sentences: tuple[SpokenSentence, ...]
+    pause_before: float
+    pause_after: float
+    origin: SourceLocation
+
+
+@dataclass(frozen=True)
+class RenderedSegment:
+    """A segment ready for synthesis."""
+
+    id: str
+    number: int
+    title: str
+    parts: tuple[SpokenPart, ...]
+    origin: SourceLocation
+
+    @property
+    def written_text(self) -> str:
+        """The segment as written, one part per paragraph."""
+        return "\n\n".join(" ".join(s.written for s in part.sentences) for part in self.parts)
+
+
+@dataclass(frozen=True)
+class MissingTranslation:
+    """A string a language cannot speak yet, and where to fix it."""
+
+    lang: str
+    location: SourceLocation  # where the source string is written
+    msgid: str
+    lookup: Lookup
+    segment_id: str | None = None
+
+    def __str__(self) -> str:
+        short = self.msgid if len(self.msgid) <= 60 else self.msgid[:57] + "..."
+        return f"{self.location}: {self.lang}: {self.lookup.reason()}: msgid {short!r}"
+
+
+@dataclass
+class LocalisedEpisode:
+    """An episode rendered in one language."""
+
+    episode: Episode
+    lang: str
+    title: str | None
+    station_name: str | None
+    segments: list[RenderedSegment] = field(default_factory=list)
+    incomplete: dict[str, list[MissingTranslation]] = field(default_factory=dict)
+    episode_missing: list[MissingTranslation] = field(default_factory=list)
+
+    @property
+    def is_complete(self) -> bool:
+        """True when every segment and the title can be spoken."""
+        return not self.incomplete and not self.episode_missing
+
+    @property
+    def can_build(self) -> bool:
+        """True when the episode-wide strings exist and at least one segment rendered."""
+        return not self.episode_missing and bool(self.segments)
+
+    def missing(self) -> list[MissingTranslation]:
+        """Every missing string, episode-wide ones first."""
+        found = list(self.episode_missing)
+        for items in self.incomplete.values():
+            found.extend(items)
+        return found
+
+
+class _Untranslated(Exception):
+    def __init__(self, missing: MissingTranslation) -> None:
+        self.missing = missing
+
+
+def render_episode(
+    project: Project, episode: Episode, lang: str, translator: Translator, lexicon: Lexicon | None
+) -> LocalisedEpisode:
+    """Render ``episode`` in ``lang``; untranslated segments are recorded, not spoken."""
+    renderer = _EpisodeRenderer(project, episode, lang, translator, lexicon)
+    return renderer.render()
+
+
+class _EpisodeRenderer:
+    def __init__(
+        self,
+        project: Project,
+        episode: Episode,
+        lang: str,
+        translator: Translator,
+        lexicon: Lexicon | None,
+    ) -> None:
+        self.project = project
+        self.episode = episode
+        self.lang = lang
+        self.translator = translator
+        self.lexicon = lexicon
+
+    def render(self) -> LocalisedEpisode:
+        station = self.project.station
+        result = LocalisedEpisode(self.episode, self.lang, None, None)
+        station_origin = SourceLocation(station.path, station.name_line, "name")
+        result.station_name = self._collect(
+            result, SHARED_DOMAIN, STATION_NAME_CONTEXT, station.name, station_origin
+        )
+        result.title = self._collect(
+            result,
+            self.episode.id,
+            EPISODE_TITLE_CONTEXT,
+            self.episode.title,
+            self.episode.title_location,
+        )
+        if result.episode_missing:
+            return result
+        globals_ = {
+            "station": result.station_name or "",
+            "episode_title": result.title or "",
+            "episode_date": format_date(self.episode.date, format="long", locale=self.lang),
+        }
+        for segment in self.episode.segments:
+            try:
+                result.segments.append(self._segment(segment, globals_))
+            except _Untranslated as missing:
+                result.incomplete.setdefault(segment.id, []).append(missing.missing)
+        return result
+
+    def _collect(
+        self,
+        result: LocalisedEpisode,
+        domain: str,
+        context: str,
+        msgid: str,
+        origin: SourceLocation,
+    ) -> str | None:
+        lookup = self.translator.lookup(domain, context, msgid)
+        if not lookup.ok:
+            result.episode_missing.append(MissingTranslation(self.lang, origin, msgid, lookup))
+        return lookup.text
+
+    def _translate(
+        self, domain: str, context: str, msgid: str, origin: SourceLocation, segment: str
+    ) -> str:
+        lookup = self.translator.lookup(domain, context, msgid)
+        if not lookup.ok:
+            raise _Untranslated(MissingTranslation(self.lang, origin, msgid, lookup, segment))
+        assert lookup.text is not None
+        return lookup.text
+
+    def _segment(self, segment: Segment, globals_: dict[str, str]) -> RenderedSegment:
+        template = self.project.templates[segment.template]
+        values = self._field_values(segment)
+        parts: list[SpokenPart] = []
+        for part in template.parts:
+            if not self._is_spoken(part, segment, template):
+                continue
+            list_field = template.list_field_of(part)
+            if list_field:
+                for paragraph in values[list_field]:
+                    parts.append(self._spoken(part, paragraph))
+                continue
+            text = self._template_text(part, segment)
+            parts.append(self._spoken(part, self._fill(part, text, {**globals_, **values})))
+        title = values.get("title") if isinstance(values.get("title"), str) else None
+        if not title:
+            title = parts[0].sentences[0].written if parts and parts[0].sentences else segment.id
+        return RenderedSegment(segment.id, segment.number, title, tuple(parts), segment.location)
+
+    def _field_values(self, segment: Segment) -> dict[str, object]:
+        values: dict[str, object] = {}
+        domain = self.episode.id
+        for name, value in segment.fields.items():
+            if value.type == "text":
+                values[name] = self._translate(
+                    domain, field_context(segment.id, name), value.value, value.location, segment.id
+                )
+            elif value.type == "paragraphs":
+                values[name] = [
+                    self._translate(
+                        domain, field_context(segment.id, name, n), text, where, segment.id
+                    )
+                    for n, (text, where) in enumerate(
+                        zip(value.value, value.item_locations, strict=True), 1
+                    )
+                ]
+            elif value.type == "date":
+                assert isinstance(value.value, dt.date)
+                values[name] = format_date(value.value, format="long", locale=self.lang)
+            else:
+                values[name] = format_decimal(value.value, locale=self.lang)
+        return values
+
+    @staticmethod
+    def _is_spoken(part: TemplatePart, segment: Segment, template: Template) -> bool:
+        if part.unless and part.unless in segment.fields:
+            return False
+        return all(
+            name in segment.fields or name not in template.fields for name in part.placeholders
+        )
+
+    def _template_text(self, part: TemplatePart, segment: Segment) -> str:
+        if not part.is_translatable:
+            return part.text
+        return self._translate(SHARED_DOMAIN, part.context, part.text, part.location, segment.id)
+
+    def _fill(self, part: TemplatePart, text: str, values: dict[str, object]) -> str:
+        try:
+            parsed = list(string.Formatter().parse(text))
+        except ValueError as exc:
+            raise self._bad_translation(part, f"translation has a stray brace ({exc})") from exc
+        pieces = []
+        for literal, name, spec, conversion in parsed:
+            pieces.append(literal)
+            if name is None:
+                continue
+            if spec or conversion or name not in part.placeholders:
+                raise self._bad_translation(
+                    part, f"translation has placeholder {{{name}}} that the source lacks"
+                )
+            pieces.append(str(values[name]))
+        filled = "".join(pieces)
+        return resolve_particles(filled) if self.lang.split("-")[0] == "ko" else filled
+
+    def _bad_translation(self, part: TemplatePart, reason: str) -> _Untranslated:
+        lookup = Lookup(None, reason, "")
+        return _Untranslated(MissingTranslation(self.lang, part.location, part.text, lookup))
+
+    def _spoken(self, part: TemplatePart, text: str) -> SpokenPart:
+        sentences = tuple(
+            SpokenSentence(sentence, tuple(normalise(sentence, self.lang, self.lexicon)))
+            for sentence in split_sentences(text, self.lang)
+        )
+        return SpokenPart(part.voice, sentences, part.pause_before, part.pause_after, part.location)
+
+
+def spoken_text(part: SpokenPart, mark: Callable[[SpeechChunk], str] | None = None) -> str:
+    """The engine's input for a part, chunks joined; ``mark`` may decorate each chunk."""
+    show = mark or (lambda chunk: chunk.text)
+    return " ".join(show(chunk) for sentence in part.sentences for chunk in sentence.chunks)
