@@ -172,7 +172,8 @@ def load_project(root: Path, episode_files: Iterable[Path] | None = None) -> Pro
     """
     problems: list[Problem] = []
     station = _collect(problems, load_station, root)
-    templates = _collect(problems, load_templates, root, station) or {}
+    templates, template_problems = read_templates(root, station)
+    problems.extend(template_problems)
     if episode_files is None:
         episode_files = sorted((root / EPISODES_DIR).glob("*.yaml"))
     episodes: dict[str, Episode] = {}
@@ -193,7 +194,7 @@ def load_project(root: Path, episode_files: Iterable[Path] | None = None) -> Pro
     if problems:
         raise ValidationFailed(problems)
     assert station is not None
-    return Project(root, station, templates, episodes)
+    return Project(root, station, {name: t for name, t in templates.items() if t}, episodes)
 
 
 def _collect(problems: list[Problem], loader: Any, *args: Any) -> Any:
@@ -205,25 +206,34 @@ def _collect(problems: list[Problem], loader: Any, *args: Any) -> Any:
 
 
 def load_templates(root: Path, station: Station | None) -> dict[str, Template]:
-    """Every template under ``scripts_src/templates``, keyed by file stem."""
+    """Every template under ``scripts_src/templates``, keyed by file stem; all problems at once."""
+    templates, problems = read_templates(root, station)
+    if problems:
+        raise ValidationFailed(problems)
+    return templates
+
+
+TemplateTable = dict[str, "Template | None"]
+
+
+def read_templates(root: Path, station: Station | None) -> tuple[TemplateTable, list[Problem]]:
+    """Templates by name (``None`` for a template with problems) and the problems found."""
     folder = root / TEMPLATES_DIR
     paths = sorted(folder.glob("*.yaml"))
     if not paths:
-        raise ValidationFailed(
-            [Problem(SourceLocation(display_path(folder, root)), "no templates found (*.yaml)")]
-        )
+        where = SourceLocation(display_path(folder, root))
+        return {}, [Problem(where, "no templates found (*.yaml)")]
     problems: list[Problem] = []
-    templates: dict[str, Template] = {}
+    templates: dict[str, Template | None] = {}
     roles = station.roles if station else None
     for path in paths:
         try:
             document = load_located(path, display_path(path, root))
             templates[path.stem] = TemplateReader(document, path.stem, roles).read()
         except ValidationFailed as failed:
+            templates[path.stem] = None
             problems.extend(failed.problems)
-    if problems:
-        raise ValidationFailed(problems)
-    return templates
+    return templates, problems
 
 
 class TemplateReader:
@@ -365,7 +375,7 @@ class TemplateReader:
         return names
 
 
-def load_episode_file(path: Path, root: Path, templates: dict[str, Template]) -> Episode:
+def load_episode_file(path: Path, root: Path, templates: dict[str, Template | None]) -> Episode:
     """Load and validate one episode script against the templates."""
     document = load_located(path, display_path(path, root))
     return EpisodeReader(document, templates).read()
@@ -378,10 +388,11 @@ class EpisodeReader:
     TOP_OPTIONAL = ("description", "sources")
     SOURCE_KEYS = ("publication", "title", "date", "file", "url")
 
-    def __init__(self, document: LocatedDocument, templates: dict[str, Template]) -> None:
+    def __init__(self, document: LocatedDocument, templates: dict[str, Template | None]) -> None:
         self.doc = document
         self.templates = templates
         self.check = Checker(document)
+        self.skipped = False  # a segment uses a template that has problems of its own
 
     def read(self) -> Episode:
         """The validated episode; raises ValidationFailed on any problem."""
@@ -397,7 +408,7 @@ class EpisodeReader:
             check.string(("description",), description)
         sources = self._sources(data.get("sources", []))
         segments = self._segments(data.get("segments")) if "segments" in data else []
-        if check.problems:
+        if check.problems or self.skipped:
             raise ValidationFailed(check.problems)
         assert episode_id and title and date
         return Episode(
@@ -466,6 +477,9 @@ class EpisodeReader:
         segment_id = check.slug((*path, "id"), value["id"]) if "id" in value else None
         template_name = value.get("template")
         template = self.templates.get(template_name) if isinstance(template_name, str) else None
+        if template is None and template_name in self.templates:
+            self.skipped = True  # the template's own problems are reported; don't pile on
+            return None
         if "template" in value and template is None:
             known = ", ".join(sorted(self.templates)) or "none"
             check.fail((*path, "template"), f"unknown template {template_name!r} (known: {known})")

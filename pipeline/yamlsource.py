@@ -169,9 +169,7 @@ def parse_located(text: str, shown: str) -> LocatedDocument:
     try:
         nodes = list(_compose_all(text))
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
-        reason = exc.problem or exc.context or "invalid YAML"
+        line, reason = _syntax_error_position(exc, text)
         raise ValidationFailed(
             [Problem(SourceLocation(shown, line), f"YAML syntax error: {reason}")]
         ) from exc
@@ -195,6 +193,17 @@ def parse_located(text: str, shown: str) -> LocatedDocument:
     if converter.problems:
         raise ValidationFailed(converter.problems)
     return document
+
+
+def _syntax_error_position(exc: yaml.MarkedYAMLError, text: str) -> tuple[int, str]:
+    """The 1-based line to show and the reason; an error at the end of the file points
+    at where the unfinished construct began."""
+    mark = exc.problem_mark or exc.context_mark
+    last_line = text.count("\n")
+    if exc.context_mark is not None and (mark is None or mark.line >= last_line):
+        mark = exc.context_mark
+    reason = "; ".join(part for part in (exc.context, exc.problem) if part) or "invalid YAML"
+    return (mark.line + 1 if mark else 1), reason
 
 
 def _compose_all(text: str) -> Iterator[Node]:

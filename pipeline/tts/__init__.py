@@ -151,7 +151,8 @@ def _installed_for(lang: str, installed: list[VoiceInfo]) -> str:
 
 
 def _no_voice_message(lang: str, role: str, backend: Backend, installed: list[VoiceInfo]) -> str:
-    sample = ", ".join(sorted({tag for info in installed for tag in info.languages})[:40])
+    codes = {primary_subtag(tag) for info in installed for tag in info.languages}
+    sample = ", ".join(sorted(codes))
     return (
         f"{lang}/{role}: no installed {backend.name} voice speaks {lang}; "
         f"installed languages: {sample or 'none'} (see 'pipeline voices')"

@@ -48,6 +48,7 @@ class Pyttsx3Backend:
         self._jobs = 0
         self._info: dict[str, Any] | None = None
         self.engine_starts = 0
+        self.retries = 0
 
     def version(self, lang: str = "") -> str:
         """pyttsx3 version, driver, and the espeak data fingerprint where espeak is the driver."""
@@ -69,16 +70,28 @@ class Pyttsx3Backend:
         ]
 
     def synthesise(self, text: str, voice: Voice, out_wav: Path, timeout: float) -> None:
-        """Speak ``text`` into ``out_wav`` in the engine process and check the WAV."""
+        """Speak ``text`` into ``out_wav`` in the engine process and check the WAV.
+
+        A failed attempt discards the engine; the text is tried once more on a
+        fresh one (espeak's driver occasionally writes an empty file).
+        """
         if not text.strip():
             raise SynthesisError("nothing to say: empty text")
+        try:
+            self._attempt(text, voice, out_wav, timeout)
+        except SynthesisError:
+            self._kill()
+            self.retries += 1
+            self._attempt(text, voice, out_wav, timeout)
+        self._jobs += 1
+        if self._jobs >= self.recycle_after:
+            self.close()
+
+    def _attempt(self, text: str, voice: Voice, out_wav: Path, timeout: float) -> None:
         out_wav.unlink(missing_ok=True)
         request = ("speak", text, voice.voice_id, voice.rate, voice.volume, str(out_wav))
         self._call(request, timeout, what=f"speaking {text[:60]!r}")
         check_wav(out_wav, text, voice.lang)
-        self._jobs += 1
-        if self._jobs >= self.recycle_after:
-            self.close()
 
     def close(self) -> None:
         """Stop the engine process."""
@@ -205,25 +218,28 @@ def _speak(
 
 
 def _wait_for_wav(path: Path) -> None:
-    """Some drivers finish writing after the end event: wait for a complete, stable file."""
+    """Some drivers finish writing after the end event: wait for a stable, readable file."""
     deadline = time.monotonic() + FILE_SETTLE_TIMEOUT
     last_size = -1
     while time.monotonic() < deadline:
-        if path.exists():
-            size = path.stat().st_size
-            if size == last_size and size > 44 and _wav_readable(path):
-                return
-            last_size = size
+        size = path.stat().st_size if path.exists() else -1
+        frames = _frames(path) if size >= 0 and size == last_size else None
+        if frames == 0:
+            raise RuntimeError("the engine wrote a WAV with no audio")
+        if frames:
+            return
+        last_size = size
         time.sleep(0.02)
     raise RuntimeError(f"the engine did not finish writing {path.name}")
 
 
-def _wav_readable(path: Path) -> bool:
+def _frames(path: Path) -> int | None:
+    """Frame count of a readable WAV, None while it is not readable yet."""
     try:
         with wave.open(str(path), "rb") as reader:
-            return reader.getnframes() > 0
+            return reader.getnframes()
     except (wave.Error, EOFError, OSError):
-        return False
+        return None
 
 
 def _describe(engine: Any, driver: str | None) -> dict[str, Any]:
