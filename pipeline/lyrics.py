@@ -9,11 +9,15 @@ lines in the files.
 
 LRC has only start times: a cue that ends before the next one starts (or
 the last cue) is closed by an empty timed line, which players show as a
-blank screen. A cue with no closing line ends where the next one starts.
+blank screen. When read back, a cue ends where the next line of the file
+starts (or, when that one is earlier, at the next later time stamp); cues
+keep the order of the file, so lines out of time order are found by
+:func:`timing_problems`.
 """
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections.abc import Iterable, Sequence
@@ -80,13 +84,16 @@ def parse_lrc(text: str, path: str = "<lrc>") -> list[Cue]:
                 "not an LRC line (expected [mm:ss.xx]text)", SourceLocation(path, number)
             )
         starts.extend((time, rest.strip(), number) for time in times)
-    starts.sort(key=lambda item: (item[0], item[2]))
+    stamps = sorted({start for start, _words, _line in starts})
     cues = []
-    for index, (start, words, _line) in enumerate(starts):
+    for index, (start, words, line) in enumerate(starts):
         if not words:
-            continue  # a closing line
-        end = starts[index + 1][0] if index + 1 < len(starts) else start
-        cues.append(Cue(start, end, words))
+            continue  # a line without words only closes the cue before it
+        following = next((s for s, _w, other in starts[index + 1 :] if other != line), None)
+        if following is None or following < start:
+            later = bisect.bisect_right(stamps, start)
+            following = stamps[later] if later < len(stamps) else start
+        cues.append(Cue(start, following, words))
     return cues
 
 
