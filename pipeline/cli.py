@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from . import __version__
 from .errors import PipelineError
 
-COMMAND_MODULES: tuple[str, ...] = ("pipeline.commands.verify",)
+COMMAND_MODULES: tuple[str, ...] = ("pipeline.commands.bundle", "pipeline.commands.verify")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -25,6 +25,8 @@ RESERVED_NAMES = frozenset(
     | {f"com{n}" for n in range(1, 10)}
     | {f"lpt{n}" for n in range(1, 10)}
 )
+# Names written in capitals on purpose, so that people see them first on a card.
+WELL_KNOWN_NAMES = frozenset({"LISTEN.txt"})
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 _FALLBACK = "item"
 
@@ -75,7 +77,7 @@ def name_problems(name: str, max_length: int = MAX_NAME_LENGTH) -> list[str]:
         problems.append(f"longer than {max_length} characters plus extension")
     if stem in RESERVED_NAMES:
         problems.append(f"'{stem}' is a reserved device name")
-    if name != name.lower():
+    if name != name.lower() and name not in WELL_KNOWN_NAMES:
         problems.append("not lower-case")
     if name.endswith((".", " ")) or name.startswith(" "):
         problems.append("starts or ends with a space or dot")
