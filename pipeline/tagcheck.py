@@ -162,7 +162,8 @@ def text_problems(value: str) -> list[str]:
     """Why a tag's text would identify software, a path, a user or a machine."""
     problems = []
     if match := _SOFTWARE.search(value):
-        problems.append(f"names software ({match.group(0).strip()!r})")
+        word = value[match.start() :].split(maxsplit=1)[0]
+        problems.append(f"names software ({word[:24]!r})")
     if _PATH.search(value):
         problems.append("contains a file path")
     for kind, name in _local_names():
