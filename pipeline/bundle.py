@@ -251,14 +251,11 @@ def plan_card(card: Card, card_bytes: int, card_label: str, profile: str) -> Cap
         {item.folder.split("/")[0] for item in card.items}
     )
     used = sum(_on_card(f.size) for f in card.top_files) + _directory_bytes(top_level_names)
-    for language_folder in sorted({item.folder.split("/")[0] for item in card.items}):
-        children = [f"{item.folder.split('/')[1]}" for item in card.items]
-        children = [
-            c
-            for c, item in zip(children, card.items, strict=True)
-            if item.folder.startswith(f"{language_folder}/")
-        ]
-        used += _directory_bytes(children)
+    episode_folders: dict[str, list[str]] = {}
+    for item in card.items:
+        language_folder, episode_folder = item.folder.split("/")
+        episode_folders.setdefault(language_folder, []).append(episode_folder)
+    used += sum(_directory_bytes(names) for names in episode_folders.values())
     needed = used
     for item in card.items:
         size = _item_bytes(item)
