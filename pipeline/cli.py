@@ -23,6 +23,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "pipeline.commands.render",
     "pipeline.commands.voices",
     "pipeline.commands.doctor",
+    "pipeline.commands.verify",
+    "pipeline.commands.bundle",
 )
 
 

@@ -317,6 +317,8 @@ class ProfileReader:
         loudness = self.check.number((*self.path, "loudness"), spec.get("loudness", -16), -40, -5)
         peak = self.check.number((*self.path, "true_peak"), spec.get("true_peak", -1.5), -12, 0)
         filters = self._filters(spec.get("filters", []))
+        if len(self.check.problems) == before:
+            self._filter_frequencies(filters, int(rate))
         if len(self.check.problems) != before:
             return None
         return Profile(
@@ -330,8 +332,30 @@ class ProfileReader:
             filters=filters,
         )
 
+    def _filter_frequencies(self, filters: tuple[AudioFilter, ...], rate: int) -> None:
+        """A low-pass must sit below half the sample rate and above any high-pass."""
+        path = (*self.path, "filters")
+        highpass = max((f.get("frequency", 0) for f in filters if f.kind == "highpass"), default=0)
+        for i, audio_filter in enumerate(filters):
+            if audio_filter.kind != "lowpass":
+                continue
+            frequency = audio_filter.get("frequency", 0)
+            where = (*path, i, "lowpass", "frequency")
+            if frequency >= rate / 2:
+                self.check.fail(
+                    where,
+                    f"{frequency:g} Hz is not below half the sample rate ({rate / 2:g} Hz)",
+                )
+            elif frequency <= highpass:
+                self.check.fail(
+                    where, f"{frequency:g} Hz must be above the high-pass ({highpass:g} Hz)"
+                )
+
     def _mp3_settings(self, rate: Any, bitrate: Any) -> None:
         rate_path, bitrate_path = (*self.path, "sample_rate"), (*self.path, "bitrate")
+        if bitrate is None:
+            self.check.fail(self.path, "missing key 'bitrate' (MP3 profiles are constant bitrate)")
+            return
         if rate in MP3_MPEG25_RATES:
             legal = ", ".join(str(r) for r in (*MP3_MPEG2_RATES, *MP3_MPEG1_RATES))
             self.check.fail(

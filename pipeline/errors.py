@@ -15,7 +15,8 @@ a bug and keeps its traceback.
     ├── CatalogError             exit 1   a gettext catalog cannot be read or compiled
     ├── VoiceError               exit 1   no installed voice for a language or role
     ├── SynthesisError           exit 1   the TTS engine failed, hung or wrote a bad WAV
-    └── AudioError               exit 1   ffmpeg could not level or encode
+    ├── AudioError               exit 1   audio could not be measured, encoded, parsed or joined
+    └── OutputError              exit 1   a built file is unreadable, or files do not fit
 """
 
 from __future__ import annotations
@@ -128,4 +129,8 @@ class SynthesisError(PipelineError):
 
 
 class AudioError(PipelineError):
-    """ffmpeg could not measure, level or encode audio."""
+    """Audio could not be measured, levelled or encoded, or MP3 frames could not be read."""
+
+
+class OutputError(PipelineError):
+    """A built file cannot be read, or the built files do not fit where they must go."""
