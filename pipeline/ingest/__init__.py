@@ -253,7 +253,8 @@ def _header_publication(labelled: LabelledDocument) -> str | None:
             continue
         parts = [part.strip() for part in re.split(r"\s+[-–—|]\s+", label.text)]
         if len(parts) == 2 and all(parts):
-            return max(parts, key=lambda part: (len(part.split()), part))
+            name = max(parts, key=lambda part: (len(part.split()), part))
+            return name if len(name.split()) >= 2 else None
     return None
 
 

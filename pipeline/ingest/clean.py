@@ -56,6 +56,16 @@ _CREDIT_TAIL = re.compile(
     r"(?:^|[.!?]\s+)(?:[A-Z][\w.'’-]*\s+){0,3}[A-Z][\w.'’-]*\s*/\s*[A-Z][\w.'’&-]*"
     r"(?:\s+[A-Z][\w.'’&-]*){0,3}\s*$"
 )
+# Reasons that belong to the page around an article rather than to the article's pictures.
+PAGE_FURNITURE = (
+    "call to action",
+    "stop-list line",
+    "repeated line",
+    "row of run-together",
+    "run of names",
+    "end-of-article marker",
+    "after an end-of-article marker",
+)
 _GLUED = re.compile(r"(?<=[a-z0-9])(?=[A-Z][a-z])|(?<=[A-Z]{2})(?=[A-Z][a-z])")
 
 
@@ -367,7 +377,7 @@ def _label_line(line: SourceLine, before: list[Label], classifier: _LineClassifi
 
 
 def _ends_quote(label: Label) -> bool:
-    return label.kind == BODY and _ends_with_closer(label.text)
+    return label.kind == BODY and (label.line.hint == "quote" or _ends_with_closer(label.text))
 
 
 def _ends_with_closer(text: str) -> bool:
@@ -387,7 +397,11 @@ def _mark_image_descriptions(labels: list[Label]) -> None:
 
 
 def _drop_footer(labels: list[Label]) -> None:
-    """After the last full paragraph, drop from the first furniture line to the end."""
+    """After the last full paragraph, drop from the first heading or furniture to the end.
+
+    Only when the tail holds page furniture (a call to action, a stop-list line,
+    a run of names, …): a picture caption alone does not make a footer.
+    """
     last_strong = max(
         (i for i, label in enumerate(labels) if label.kind == BODY and _is_full(label.text)),
         default=None,
@@ -395,7 +409,7 @@ def _drop_footer(labels: list[Label]) -> None:
     if last_strong is None:
         return
     tail = range(last_strong + 1, len(labels))
-    if not any(labels[i].kind == DROP for i in tail):
+    if not any(labels[i].reason.startswith(PAGE_FURNITURE) for i in tail):
         return
     first = next(i for i in tail if labels[i].kind not in (BODY, ITEM, ATTRIBUTION, BLANK))
     for i in range(first, len(labels)):
