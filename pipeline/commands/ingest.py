@@ -4,8 +4,8 @@ Entry point: :func:`register`. Each document is read, cleaned, structured and
 cut into segments by :mod:`pipeline.ingest`; each article becomes one draft
 YAML file in ``--out``. A document that cannot be ingested gets one line on
 stderr (``path: message``) and the others are still ingested; the exit status
-is 1 when any document failed. ``--report`` lists every dropped line with its
-reason.
+is 1 when any document failed. ``--report`` (stdout) and ``--report-file``
+list every dropped line with its reason.
 """
 
 from __future__ import annotations
@@ -61,11 +61,10 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         help="publisher credited in the drafts, when the documents do not name it",
     )
     parser.add_argument(
-        "--report",
-        nargs="?",
-        const="-",
-        metavar="FILE",
-        help="list every dropped line and why: on stdout, or written to FILE",
+        "--report", action="store_true", help="print every dropped line and why on stdout"
+    )
+    parser.add_argument(
+        "--report-file", metavar="FILE", help="write the same list of dropped lines to FILE"
     )
     parser.set_defaults(run=run)
 
@@ -87,8 +86,8 @@ def run(args: argparse.Namespace) -> int:
     written: dict[str, str] = {}
     for result in results:
         _write(result, out_dir, root, written)
-    if args.report:
-        _report(results, args.report)
+    if args.report or args.report_file:
+        _report(results, args.report, args.report_file)
     return 1 if any(result.error for result in results) else 0
 
 
@@ -130,7 +129,7 @@ def _write(result: FileResult, out_dir: Path, root: Path, written: dict[str, str
         )
 
 
-def _report(results: list[FileResult], target: str) -> None:
+def _report(results: list[FileResult], to_stdout: bool, target: str | None) -> None:
     lines = []
     for result in results:
         kept = sum(len(draft.segments) for draft in result.drafts)
@@ -140,7 +139,7 @@ def _report(results: list[FileResult], target: str) -> None:
             excerpt = label.text if len(label.text) <= 70 else label.text[:69] + "…"
             lines.append(f"{result.shown}:{label.line.number}: {label.reason}: {excerpt}")
     text = "\n".join(lines) + "\n"
-    if target == "-":
+    if to_stdout:
         sys.stdout.write(text)
-    else:
+    if target:
         atomic_write_text(Path(target), text)

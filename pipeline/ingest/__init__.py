@@ -156,13 +156,13 @@ def _check_scripts(document: SourceDocument, lang: str) -> None:
     share = {name: count / total for name, count in letters.most_common()}
     allowed = share.get(expected, 0.0) + (share.get("LATIN", 0.0) if expected != "LATIN" else 0)
     others = [f"{name.title()} {value:.0%}" for name, value in share.items() if value >= 0.02]
-    if allowed < 0.5:
+    foreign = sum(v for name, v in share.items() if name not in (expected, "LATIN"))
+    if allowed < 0.5 and foreign >= 0.8:
         raise document.error(
             f"text is in another writing system ({', '.join(others)}); "
             f"drafts are written in '{lang}' ({expected.title()} script)"
         )
-    foreign = sum(v for name, v in share.items() if name not in (expected, "LATIN"))
-    if foreign > 0.15:
+    if allowed < 0.5 or foreign > 0.15:
         raise document.error(
             f"mixed scripts ({', '.join(others)}); expected {expected.title()} text for '{lang}'"
         )
@@ -177,7 +177,7 @@ def _drafts(
 ) -> list[Draft]:
     found_publication = publication or document.publication or _header_publication(labelled)
     timing = Timing(context.station, context.templates, context.lang, max_seconds)
-    drafts = []
+    drafts: list[Draft] = []
     for labels in labelled.articles:
         article = build_article(labels, document.title)
         if not article.blocks:
@@ -187,6 +187,9 @@ def _drafts(
         credit = found_publication or context.settings.unknown_publication
         segments = segment_article(article, credit, timing, document.shown)
         episode = _episode(document, article, segments, credit, timing)
+        taken = {draft.episode.id for draft in drafts}
+        if episode.id in taken:
+            episode.id = _unused_id(episode.id, taken)
         if not found_publication:
             episode.checks.append(
                 "the document does not name its publisher: 'source' and the source's "
@@ -240,6 +243,17 @@ def episode_id(title: str, date: dt.date | None) -> str:
         words = f"article-{digest}"
     result = prefix + words
     return f"{result}-article" if result == SHARED_DOMAIN else result
+
+
+def _unused_id(wanted: str, taken: set[str]) -> str:
+    """``wanted`` with a number added that no other article of the file uses."""
+    number = 2
+    while True:
+        suffix = f"-{number}"
+        candidate = wanted[: SLUG_MAX - len(suffix)].rstrip("-") + suffix
+        if candidate not in taken:
+            return candidate
+        number += 1
 
 
 def _file_date(path: Path) -> dt.date:

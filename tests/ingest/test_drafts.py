@@ -17,7 +17,7 @@ from tests.ingest.helpers import INGEST_DATA
 DOCUMENTS = sorted(p.name for p in INGEST_DATA.glob("0*_*.txt") if "sentences" not in p.name)
 AWKWARD = [
     "Key: value # not a comment",
-    '"Quoted" and \'single\' and “curly”',
+    "\"Quoted\" and 'single' and “curly”",
     "- leading dash",
     "{braces} stay {literal}",
     "back\\slash and tab\there",
