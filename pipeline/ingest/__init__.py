@@ -35,7 +35,14 @@ from ..errors import (
 )
 from ..fsutil import atomic_write_text
 from ..schema import SLUG_MAX
-from ..script import SHARED_DOMAIN, TEMPLATES_DIR, EpisodeReader, Template, load_templates
+from ..script import (
+    SHARED_DOMAIN,
+    TEMPLATES_DIR,
+    EpisodeReader,
+    Project,
+    Template,
+    load_templates,
+)
 from ..yamlsource import parse_located
 from .clean import HEADER, Label, LabelledDocument, label_document, script_of
 from .draft import DraftEpisode, render_draft
@@ -59,10 +66,23 @@ _NEEDED_FIELDS = {
 class IngestContext:
     """What ingest needs from the project: station, templates and stop-lists."""
 
-    root: Path
-    station: Station
-    templates: dict[str, Template]
+    project: Project
     settings: IngestSettings
+
+    @property
+    def root(self) -> Path:
+        """The content folder."""
+        return self.project.root
+
+    @property
+    def station(self) -> Station:
+        """The station (languages, speaking rates, pauses)."""
+        return self.project.station
+
+    @property
+    def templates(self) -> dict[str, Template]:
+        """The templates by name."""
+        return self.project.templates
 
     @property
     def lang(self) -> str:
@@ -107,7 +127,7 @@ def load_context(root: Path) -> IngestContext:
         missing = [f for f in needed if f not in template.fields]
         if missing:
             raise ConfigError(f"ingest needs the fields {', '.join(missing)}", where)
-    return IngestContext(root, station, templates, load_ingest_settings(root))
+    return IngestContext(Project(root, station, templates), load_ingest_settings(root))
 
 
 def ingest_file(
