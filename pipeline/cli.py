@@ -25,6 +25,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "pipeline.commands.doctor",
     "pipeline.commands.verify",
     "pipeline.commands.bundle",
+    "pipeline.commands.ingest",
 )
 
 

@@ -13,6 +13,7 @@ a bug and keeps its traceback.
     │   └── ValidationFailed     exit 2   many problems found at once (``problems``)
     ├── ToolMissing              exit 2   ffmpeg, ffprobe or espeak-ng is not installed
     ├── CatalogError             exit 1   a gettext catalog cannot be read or compiled
+    ├── IngestError              exit 1   a source document cannot be turned into a draft
     ├── VoiceError               exit 1   no installed voice for a language or role
     ├── SynthesisError           exit 1   the TTS engine failed, hung or wrote a bad WAV
     ├── AudioError               exit 1   audio could not be measured, encoded, parsed or joined
@@ -118,6 +119,10 @@ class ToolMissing(PipelineError):
 
 class CatalogError(PipelineError):
     """A gettext catalog cannot be read, merged or compiled."""
+
+
+class IngestError(PipelineError):
+    """A source document is empty, binary, unreadable or holds no article to draft."""
 
 
 class VoiceError(PipelineError):

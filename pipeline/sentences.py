@@ -5,7 +5,8 @@ their full-width forms) when the next word starts a sentence, and keeps
 together abbreviations (``U.S.``, ``Ms.``, ``No. 3``), decimals (``0.67``),
 ellipses inside a sentence, and closing quotes or brackets with the sentence
 they end. Run-together sentences with no space after the stop
-(``the van.It feels``) are split too.
+(``the van.It feels``, ``했다.그는``) are split too, and a list number at the
+start (``1. Sending balloons``) stays with its item.
 """
 
 from __future__ import annotations
@@ -66,10 +67,13 @@ ABBREVIATIONS = frozenset(
 _CLOSERS = "\"'”’)]»」』"
 _TERMINATORS = ".!?。！？…"
 _OPENERS = "\"'“‘([«「『"
-# A stop, any closing quotes/brackets, then either spaces or a capital letter straight after.
+_HANGUL = "가-힣"
+# A stop, any closing quotes/brackets, then spaces, or a capital letter or Hangul straight after.
 _BOUNDARY = re.compile(
-    rf"(?P<stop>[{re.escape(_TERMINATORS)}]+)(?P<close>[{re.escape(_CLOSERS)}]*)(?P<space>\s+|(?=[A-Z][a-z]))"
+    rf"(?P<stop>[{re.escape(_TERMINATORS)}]+)(?P<close>[{re.escape(_CLOSERS)}]*)"
+    rf"(?P<space>\s+|(?=[A-Z][a-z])|(?=[{_HANGUL}]))"
 )
+_LIST_NUMBER = re.compile(r"\d{1,2}|[A-Za-z]")
 _STARTER = re.compile(rf"[{re.escape(_OPENERS)}]*[\w\d가-힣]", re.UNICODE)
 
 
@@ -82,7 +86,7 @@ def split_sentences(text: str, lang: str = "en") -> list[str]:
     start = 0
     for match in _BOUNDARY.finditer(text):
         end = match.end("close")
-        if not _is_boundary(text, match, lang):
+        if not _is_boundary(text, match, lang, text[start : match.start()]):
             continue
         piece = text[start:end].strip()
         if piece:
@@ -94,12 +98,16 @@ def split_sentences(text: str, lang: str = "en") -> list[str]:
     return _merge_fragments(sentences)
 
 
-def _is_boundary(text: str, match: re.Match[str], lang: str) -> bool:
+def _is_boundary(text: str, match: re.Match[str], lang: str, piece: str) -> bool:
     stop = match.group("stop")
     after = text[match.end() :]
     if not after or not _STARTER.match(after):
         return False
     run_together = not match.group("space")
+    if run_together and after[0] >= "가" and not _ends_in_hangul(text, match.start("stop")):
+        return False  # "3.오" or "A.가" is not a sentence end
+    if stop == "." and _LIST_NUMBER.fullmatch(piece.strip()):
+        return False  # "1. Sending balloons": the number of a list item
     if stop == ".":
         word = _word_before(text, match.start("stop"))
         if _is_abbreviation(word, after, run_together):
@@ -108,6 +116,10 @@ def _is_boundary(text: str, match: re.Match[str], lang: str) -> bool:
             return False
     # "... the U.S. economy" / "etc. and": in English a lower-case word rarely starts a sentence.
     return not (lang == "en" and not run_together and after[0].islower() and stop[-1] in ".…")
+
+
+def _ends_in_hangul(text: str, position: int) -> bool:
+    return position > 0 and "가" <= text[position - 1] <= "힣"
 
 
 def _word_before(text: str, position: int) -> str:

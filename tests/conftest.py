@@ -13,6 +13,7 @@ from pipeline.cli import main
 
 DATA = Path(__file__).parent / "data"
 REPO = Path(__file__).parent.parent
+PROJECT_ROOT = REPO.resolve()
 
 
 @dataclass
@@ -45,3 +46,9 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
         return CliResult(code, captured.out, captured.err)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def project_root() -> Path:
+    """The repository's own content folder (station, templates, ingest.yaml)."""
+    return PROJECT_ROOT

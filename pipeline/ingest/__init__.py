@@ -1,0 +1,303 @@
+"""Ingest: raw web documents → clean articles → draft episode scripts.
+
+Entry points: :func:`load_context` (the project's station, templates and
+``scripts_src/ingest.yaml``), :func:`ingest_file` (one document → drafts in
+memory, or an :class:`~pipeline.errors.IngestError`) and :func:`write_drafts`.
+The stages, each in its own module:
+
+1. :mod:`~pipeline.ingest.read`: bytes → repaired text → numbered lines
+   (plain text, Markdown, HTML main content);
+2. :mod:`~pipeline.ingest.clean`: articles found, page furniture labelled
+   with the reason it is dropped;
+3. :mod:`~pipeline.ingest.structure`: title, date, paragraphs, lists, quotes;
+4. :mod:`~pipeline.ingest.segment`: cuts at sentence boundaries that fit the
+   speaking time;
+5. :mod:`~pipeline.ingest.draft`: the YAML text, validated against the
+   project's templates before anything is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..config import Station, load_station
+from ..errors import (
+    ConfigError,
+    IngestError,
+    SourceLocation,
+    ValidationFailed,
+    display_path,
+)
+from ..fsutil import atomic_write_text
+from ..schema import SLUG_MAX
+from ..script import (
+    SHARED_DOMAIN,
+    TEMPLATES_DIR,
+    EpisodeReader,
+    Project,
+    Template,
+    load_templates,
+)
+from ..yamlsource import parse_located
+from .clean import HEADER, Label, LabelledDocument, label_document, script_of
+from .draft import DraftEpisode, render_draft
+from .lines import parse_date_value
+from .read import SourceDocument, read_document
+from .segment import FIRST_TEMPLATE, PART_TEMPLATE, Segment, Timing, segment_article, slug_words
+from .settings import IngestSettings, load_ingest_settings
+from .structure import Article, build_article
+
+DRAFTS_DIR = Path("scripts_src/drafts")
+DEFAULT_MAX_SECONDS = 90.0
+# The writing system each source language is expected in (others: Latin).
+SCRIPTS = {"ko": "HANGUL", "ja": "CJK", "zh": "CJK", "ru": "CYRILLIC", "uk": "CYRILLIC"}
+_NEEDED_FIELDS = {
+    FIRST_TEMPLATE: ("title", "paragraphs", "quote", "speaker", "source", "published"),
+    PART_TEMPLATE: ("title", "paragraphs", "quote", "speaker", "source"),
+}
+
+
+@dataclass(frozen=True)
+class IngestContext:
+    """What ingest needs from the project: station, templates and stop-lists."""
+
+    project: Project
+    settings: IngestSettings
+
+    @property
+    def root(self) -> Path:
+        """The content folder."""
+        return self.project.root
+
+    @property
+    def station(self) -> Station:
+        """The station (languages, speaking rates, pauses)."""
+        return self.project.station
+
+    @property
+    def templates(self) -> dict[str, Template]:
+        """The templates by name."""
+        return self.project.templates
+
+    @property
+    def lang(self) -> str:
+        """The language drafts are written in (the station's source language)."""
+        return self.station.source_language
+
+
+@dataclass
+class Draft:
+    """One draft episode ready to be written."""
+
+    episode: DraftEpisode
+    article: Article
+    text: str
+
+    @property
+    def segments(self) -> list[Segment]:
+        """The draft's segments."""
+        return self.episode.segments
+
+
+@dataclass
+class FileResult:
+    """What ingesting one document produced: drafts, or an error, and the dropped lines."""
+
+    shown: str
+    drafts: list[Draft] = field(default_factory=list)
+    dropped: list[Label] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    error: IngestError | None = None
+
+
+def load_context(root: Path) -> IngestContext:
+    """Load and check the station, the templates ingest writes and ``ingest.yaml``."""
+    station = load_station(root)
+    templates = load_templates(root, station)
+    for name, needed in _NEEDED_FIELDS.items():
+        template = templates.get(name)
+        where = SourceLocation(display_path(root / TEMPLATES_DIR / f"{name}.yaml", root))
+        if template is None:
+            raise ConfigError(f"ingest needs the template '{name}'", where)
+        missing = [f for f in needed if f not in template.fields]
+        if missing:
+            raise ConfigError(f"ingest needs the fields {', '.join(missing)}", where)
+    return IngestContext(Project(root, station, templates), load_ingest_settings(root))
+
+
+def ingest_file(
+    path: Path,
+    context: IngestContext,
+    max_seconds: float = DEFAULT_MAX_SECONDS,
+    publication: str | None = None,
+) -> FileResult:
+    """Turn one document into draft episodes; problems are reported in the result."""
+    shown = display_path(path, context.root) if path.is_absolute() else path.as_posix()
+    result = FileResult(shown)
+    try:
+        document = read_document(path, shown)
+        result.notes.extend(document.notes)
+        _check_scripts(document, context.lang)
+        labelled = label_document(document, context.settings, _script(context.lang))
+        result.dropped = labelled.dropped()
+        result.drafts = _drafts(document, labelled, context, max_seconds, publication)
+    except IngestError as error:
+        result.error = error
+    return result
+
+
+def write_drafts(drafts: list[Draft], out_dir: Path) -> list[Path]:
+    """Write each draft atomically as ``<out_dir>/<episode id>.yaml``; return the paths."""
+    paths = []
+    for draft in drafts:
+        target = out_dir / f"{draft.episode.id}.yaml"
+        if not target.exists() or target.read_text(encoding="utf-8") != draft.text:
+            atomic_write_text(target, draft.text)
+        paths.append(target)
+    return paths
+
+
+def _script(lang: str) -> str:
+    return SCRIPTS.get(lang.split("-")[0].split("_")[0], "LATIN")
+
+
+def _check_scripts(document: SourceDocument, lang: str) -> None:
+    """Refuse a document written mostly in another writing system, or in several."""
+    expected = _script(lang)
+    letters = Counter(script_of(ch) for line in document.lines for ch in line.text if ch.isalpha())
+    total = sum(letters.values())
+    if not total:
+        raise document.error("no words in the document")
+    share = {name: count / total for name, count in letters.most_common()}
+    allowed = share.get(expected, 0.0) + (share.get("LATIN", 0.0) if expected != "LATIN" else 0)
+    others = [f"{name.title()} {value:.0%}" for name, value in share.items() if value >= 0.02]
+    foreign = sum(v for name, v in share.items() if name not in (expected, "LATIN"))
+    if allowed < 0.5 and foreign >= 0.8:
+        raise document.error(
+            f"text is in another writing system ({', '.join(others)}); "
+            f"drafts are written in '{lang}' ({expected.title()} script)"
+        )
+    if allowed < 0.5 or foreign > 0.15:
+        raise document.error(
+            f"mixed scripts ({', '.join(others)}); expected {expected.title()} text for '{lang}'"
+        )
+
+
+def _drafts(
+    document: SourceDocument,
+    labelled: LabelledDocument,
+    context: IngestContext,
+    max_seconds: float,
+    publication: str | None,
+) -> list[Draft]:
+    found_publication = publication or document.publication or _header_publication(labelled)
+    timing = Timing(context.station, context.templates, context.lang, max_seconds)
+    drafts: list[Draft] = []
+    for labels in labelled.articles:
+        article = build_article(labels, document.title)
+        if not article.blocks:
+            continue
+        if article.date is None and labels.date_line is None and document.date:
+            article.date = parse_date_value(document.date)
+        credit = found_publication or context.settings.unknown_publication
+        segments = segment_article(article, credit, timing, document.shown)
+        episode = _episode(document, article, segments, credit, timing)
+        taken = {draft.episode.id for draft in drafts}
+        if episode.id in taken:
+            episode.id = _unused_id(episode.id, taken)
+        if not found_publication:
+            episode.checks.append(
+                "the document does not name its publisher: 'source' and the source's "
+                "'publication' say " + repr(credit)
+            )
+        drafts.append(Draft(episode, article, _validated(episode, context, document)))
+    if not drafts:
+        raise document.error(
+            "no article text found: every line looks like page furniture (see --report)"
+        )
+    return drafts
+
+
+def _episode(
+    document: SourceDocument,
+    article: Article,
+    segments: list[Segment],
+    publication: str,
+    timing: Timing,
+) -> DraftEpisode:
+    rate = timing.station.speaking_rates[timing.lang]
+    episode = DraftEpisode(
+        id=episode_id(article.title, article.date),
+        title=article.title,
+        date=article.date or _file_date(document.path),
+        description=article.deck,
+        publication=publication,
+        source_title=article.title,
+        published=article.date,
+        file=document.path.name,
+        first_line=article.first_line,
+        last_line=article.last_line,
+        segments=segments,
+        max_seconds=timing.max_seconds,
+        rate_text=f"{rate.per_minute:g} {rate.unit} per minute",
+        checks=list(article.notes),
+    )
+    if article.date is None:
+        episode.checks.append(
+            "no publication date found; the episode date is the file's modification date"
+        )
+    return episode
+
+
+def episode_id(title: str, date: dt.date | None) -> str:
+    """A safe id from the article's date and title ('2022-03-21-how-north-korean-…')."""
+    prefix = f"{date.isoformat()}-" if date else ""
+    words = slug_words(title, SLUG_MAX - len(prefix), max_words=8)
+    if not words:
+        digest = hashlib.sha1(title.encode("utf-8")).hexdigest()[:8]
+        words = f"article-{digest}"
+    result = prefix + words
+    return f"{result}-article" if result == SHARED_DOMAIN else result
+
+
+def _unused_id(wanted: str, taken: set[str]) -> str:
+    """``wanted`` with a number added that no other article of the file uses."""
+    number = 2
+    while True:
+        suffix = f"-{number}"
+        candidate = wanted[: SLUG_MAX - len(suffix)].rstrip("-") + suffix
+        if candidate not in taken:
+            return candidate
+        number += 1
+
+
+def _file_date(path: Path) -> dt.date:
+    return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).date()
+
+
+def _header_publication(labelled: LabelledDocument) -> str | None:
+    """A site name from a page-header line such as 'Blog - Liberty in North Korea'."""
+    for label in labelled.header:
+        if label.reason != HEADER:
+            continue
+        parts = [part.strip() for part in re.split(r"\s+[-–—|]\s+", label.text)]
+        if len(parts) == 2 and all(parts):
+            name = max(parts, key=lambda part: (len(part.split()), part))
+            return name if len(name.split()) >= 2 else None
+    return None
+
+
+def _validated(episode: DraftEpisode, context: IngestContext, document: SourceDocument) -> str:
+    """The draft's YAML, checked to load as a valid episode of the project."""
+    text = render_draft(episode, context.templates)
+    try:
+        EpisodeReader(parse_located(text, f"{episode.id}.yaml"), context.templates).read()
+    except ValidationFailed as failed:
+        first = failed.problems[0]
+        raise document.error(f"the draft would not be a valid script: {first}") from failed
+    return text

@@ -1,0 +1,133 @@
+"""The shape of one line of text: words, capitals, sentence punctuation, dates.
+
+These small measures are the general signals ingest uses to tell headings,
+captions, credits and page furniture from article text; see
+:mod:`pipeline.ingest.clean`. Entry points: :func:`shape_of` and
+:func:`parse_date_line`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from dateutil import parser as date_parser
+
+CLOSERS = "\"'”’)]»」』"
+OPENERS = '"“„«「『'
+DASHES = "–—"
+BULLETS = "•●▪◦‣*·-"
+SENTENCE_END = ".!?…。！？"
+# Words that stay lower-case in Title Case headings and in runs of names.
+CONNECTORS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "as",
+        "at",
+        "but",
+        "by",
+        "for",
+        "from",
+        "in",
+        "into",
+        "nor",
+        "of",
+        "on",
+        "or",
+        "per",
+        "the",
+        "to",
+        "vs",
+        "via",
+        "with",
+        "&",
+        "-",
+    ]
+)
+_WORD = re.compile(r"\d+(?:[.,]\d+)*|[^\W_]+(?:['’.-][^\W_]+)*\.?", re.UNICODE)
+_MONTHS = (
+    "jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april"
+    "|june|july|august|september|october|november|december"
+)
+_DATE_LINE = re.compile(
+    rf"^(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?"
+    rf"(?:(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})\.?,?\s+\d{{4}}"
+    rf"|\d{{4}}-\d{{2}}-\d{{2}}"
+    rf"|\d{{4}}년\s*\d{{1,2}}월\s*\d{{1,2}}일)$",
+    re.IGNORECASE,
+)
+_LIST_MARK = re.compile(rf"^(?:[{re.escape(BULLETS)}]\s+|\d{{1,2}}[.)]\s+(?=\S))")
+_KOREAN_DATE = re.compile(r"(\d{4})년\s*(\d{1,2})월\s*(\d{1,2})일")
+
+
+@dataclass(frozen=True)
+class Shape:
+    """Measures of one line of text."""
+
+    text: str
+    words: tuple[str, ...]
+    terminal: str  # the last punctuation mark before closing quotes, or ""
+    capitalised: float  # share of non-connector words that start with a capital
+
+    @property
+    def word_count(self) -> int:
+        """How many words the line holds."""
+        return len(self.words)
+
+    @property
+    def ends_sentence(self) -> bool:
+        """True when the line ends with sentence punctuation (closing quotes allowed)."""
+        return bool(self.terminal) and self.terminal in SENTENCE_END
+
+    @property
+    def ends_clause(self) -> bool:
+        """True when the line ends with sentence punctuation, a colon or a semicolon."""
+        return self.ends_sentence or self.terminal in (":", ";")
+
+    @property
+    def is_strong(self) -> bool:
+        """A full paragraph of prose: sentence punctuation and at least 20 words."""
+        return self.ends_sentence and self.word_count >= 20
+
+
+def shape_of(text: str) -> Shape:
+    """Measure ``text``."""
+    words = tuple(_WORD.findall(text))
+    stripped = text.rstrip().rstrip(CLOSERS + " ")
+    terminal = stripped[-1] if stripped and not stripped[-1].isalnum() else ""
+    content = [w for w in words if w.lower().rstrip(".") not in CONNECTORS]
+    capitals = sum(1 for w in content if w[0].isupper() or w[0].isdigit())
+    return Shape(text, words, terminal, capitals / len(content) if content else 0.0)
+
+
+def list_marker(text: str) -> str | None:
+    """The bullet or number that starts a list item (``"• "``, ``"2. "``), if any."""
+    found = _LIST_MARK.match(text)
+    return found.group(0) if found else None
+
+
+def parse_date_line(text: str) -> dt.date | None:
+    """The date when the whole line is a date ("March 21, 2022", "2022-03-21")."""
+    candidate = " ".join(text.split()).strip(" .")
+    if len(candidate) > 40 or not _DATE_LINE.match(candidate):
+        return None
+    korean = _KOREAN_DATE.fullmatch(candidate)
+    try:
+        if korean:
+            year, month, day = (int(part) for part in korean.groups())
+            return dt.date(year, month, day)
+        return date_parser.parse(candidate, default=dt.datetime(2000, 1, 1)).date()
+    except (ValueError, OverflowError):
+        return None
+
+
+def parse_date_value(text: str) -> dt.date | None:
+    """A date from metadata ("2022-03-21", "2022-03-21T10:00:00Z") or a date line."""
+    try:
+        return dt.date.fromisoformat(text.strip()[:10])
+    except ValueError:
+        return parse_date_line(text)
