@@ -1,9 +1,10 @@
 """Audio: join synthesised pieces, level them to the profile's loudness, encode.
 
 Entry points: :func:`join_pieces` (engine WAVs and silences → one PCM
-timeline, with the real start and end of every sentence), :func:`level_and_encode`
-(two ffmpeg passes: measure after the profile's filters, then apply the gain,
-a true-peak-safe limiter, resample and encode) and :func:`measure_file`.
+timeline, with the real start and end of every sentence), :func:`level`
+(the profile's filters, loudness and limiter, in process: see
+:mod:`pipeline.dsp`), :func:`encode` (one ffmpeg pass) and
+:func:`measure_file` (ffmpeg's own EBU R128 meter on a finished file).
 
 pydub reads and converts the engines' WAVs (any rate, width or channel
 count); ffmpeg runs from argument lists with timeouts, reading PCM on stdin
@@ -21,16 +22,22 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 from pydub import AudioSegment
 
-from .config import AudioFilter, Profile
+from . import dsp
+from .config import Profile
 from .errors import AudioError, ToolMissing
+from .lyrics import Cue
 
 WORKING_RATE = 22050
 SAMPLE_WIDTH = 2
 FFMPEG_TIMEOUT = 600
-LOUDNESS_TOLERANCE = 0.5  # LU: re-run the gain pass when further off target
-LIMITER_MARGIN_DB = 1.0  # sample-peak ceiling below the true-peak target
+LOUDNESS_TOLERANCE = 0.1  # LU: correct the gain when further off target
+LEVELLING_ROUNDS = 5
+FILE_LOUDNESS_TOLERANCE = 0.5  # LU: re-encode when the encoded file is further off target
+FILE_CHECK_ROUNDS = 3
+LIMITER_MARGIN_DB = 1.0  # limiter ceiling below the true-peak target: room for the codec's overshoot
 _SILENT_LUFS = -69.0
 
 
@@ -63,15 +70,6 @@ class Speech:
     wav: Path
     cue: str | None = None
     cue_end: bool = True
-
-
-@dataclass(frozen=True)
-class Cue:
-    """When a sentence is heard: start and end in seconds, and its written text."""
-
-    start: float
-    end: float
-    text: str
 
 
 @dataclass(frozen=True)
@@ -133,40 +131,111 @@ class Loudness:
     true_peak: float
 
 
-def filter_chain(filters: Sequence[AudioFilter]) -> list[str]:
-    """ffmpeg filter expressions for a profile's declared filters, in order."""
-    chain = []
-    for item in filters:
-        if item.kind == "highpass":
-            chain.append(f"highpass=f={item.get('frequency', 80):g}")
-        elif item.kind == "lowpass":
-            chain.append(f"lowpass=f={item.get('frequency', 8000):g}")
-        elif item.kind == "compressor":
-            chain.append(
-                "acompressor="
-                f"threshold={item.get('threshold_db', -24):g}dB:ratio={item.get('ratio', 3):g}:"
-                f"attack={item.get('attack_ms', 5):g}:release={item.get('release_ms', 100):g}:"
-                f"makeup={item.get('makeup_db', 0):g}dB"
-            )
-        elif item.kind == "limiter":
-            chain.append(_limiter(item.get("ceiling_db", -1.0)))
-    return chain
+@dataclass(frozen=True)
+class Levelled:
+    """Levelled PCM ready to encode, its loudness, and its gating blocks (for joining)."""
+
+    pcm: bytes
+    sample_rate: int
+    loudness: Loudness
+    blocks: np.ndarray
 
 
-def _limiter(ceiling_db: float) -> str:
-    return f"alimiter=limit={10 ** (ceiling_db / 20):.5f}:attack=5:release=50:level=false"
+def level(timeline: Timeline, profile: Profile, gain_offset: float = 0.0, ceiling_offset: float = 0.0) -> Levelled:
+    """Filter, compress, bring to the profile's loudness and limit below its peak target.
+
+    The loudness is measured (BS.1770) after the profile's filters; the
+    limiter's gain curve is then tried at a few gains until the limited
+    signal meets the target (the limiter takes a little loudness away, so the
+    gain is pushed up by what it took). K-weighting is done once; each try
+    costs a few vector operations. ``gain_offset`` and ``ceiling_offset``
+    carry corrections found by checking the encoded file.
+    """
+    rate = timeline.sample_rate
+    filtered = dsp.apply_filters(dsp.to_float(timeline.pcm), rate, profile.filters)
+    weighted = dsp.k_weighted(filtered, rate)
+    measured = dsp.integrated_loudness(dsp.mean_square_blocks(weighted, rate))
+    if measured <= _SILENT_LUFS:
+        raise AudioError("the audio is silent: nothing was synthesised")
+    envelope = dsp.peak_envelope(filtered, rate)
+    ceiling = _limiter_ceiling(profile) + ceiling_offset
+    target = profile.loudness_lufs + gain_offset
+    gain = target - measured
+    for _ in range(LEVELLING_ROUNDS):
+        curve, true_peak = dsp.limiter_gain(envelope, gain, ceiling)
+        off_target = target - dsp.integrated_loudness(dsp.mean_square_blocks(weighted * curve, rate))
+        if abs(off_target) <= LOUDNESS_TOLERANCE:
+            break
+        gain += off_target
+    levelled = filtered * curve
+    blocks = dsp.loudness_blocks(levelled, rate)
+    loudness = Loudness(round(dsp.integrated_loudness(blocks), 2), round(true_peak, 2))
+    return Levelled(dsp.to_pcm(levelled), rate, loudness, blocks)
 
 
-def _pcm_input(sample_rate: int) -> list[str]:
-    return ["-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0"]
+def level_and_encode(timeline: Timeline, profile: Profile, destination: Path) -> Levelled:
+    """Level, encode to ``destination``, and check the encoded file as a player decodes it.
+
+    A low-bitrate codec takes some loudness away and can put peaks back
+    above the limiter's ceiling. The file is decoded and measured; when it
+    is off target by more than half a unit or its true peak is over the
+    profile's, the levelling is corrected and the file encoded again. The
+    returned loudness and gating blocks are the file's own.
+    """
+    gain_offset = ceiling_offset = 0.0
+    for _ in range(FILE_CHECK_ROUNDS):
+        levelled = level(timeline, profile, gain_offset, ceiling_offset)
+        encode(levelled, profile, destination)
+        if profile.codec != "mp3":
+            return levelled
+        heard = measure_decoded(destination, profile.sample_rate)
+        off_target = profile.loudness_lufs - heard.loudness.integrated
+        over_peak = heard.loudness.true_peak - profile.true_peak_dbtp
+        if abs(off_target) <= FILE_LOUDNESS_TOLERANCE and over_peak <= 0:
+            break
+        gain_offset += off_target
+        ceiling_offset -= max(over_peak, 0.0) + (0.2 if over_peak > 0 else 0.0)
+    return heard
 
 
-def measure_pcm(timeline: Timeline, filters: Sequence[AudioFilter]) -> Loudness:
-    """Loudness of the timeline after the profile's filters (first pass)."""
-    chain = ",".join([*filter_chain(filters), "ebur128=peak=true:framelog=verbose"])
-    command = [tool_path("ffmpeg"), "-hide_banner", "-nostats", "-v", "info",
-               *_pcm_input(timeline.sample_rate), "-af", chain, "-f", "null", "-"]  # fmt: skip
-    return _parse_ebur128(_run(command, timeline.pcm, "measuring loudness"))
+def measure_decoded(path: Path, sample_rate: int) -> Levelled:
+    """Decode an encoded file to PCM (as a player would) and measure it in-process."""
+    command = [tool_path("ffmpeg"), "-hide_banner", "-nostats", "-v", "error", "-i", str(path),
+               "-f", "s16le", "-ac", "1", "-ar", str(sample_rate), "pipe:1"]  # fmt: skip
+    pcm = _run_bytes(command, f"decoding {path.name}")
+    samples = dsp.to_float(pcm)
+    blocks = dsp.loudness_blocks(samples, sample_rate)
+    loudness = Loudness(round(dsp.integrated_loudness(blocks), 2), round(dsp.true_peak_dbtp(samples), 2))
+    return Levelled(pcm, sample_rate, loudness, blocks)
+
+
+def _limiter_ceiling(profile: Profile) -> float:
+    """Sample-peak ceiling: below the true-peak target, and below a profile limiter's own."""
+    ceiling = profile.true_peak_dbtp - LIMITER_MARGIN_DB
+    for item in profile.filters:
+        if item.kind == "limiter":
+            ceiling = min(ceiling, item.get("ceiling_db", ceiling))
+    return ceiling
+
+
+def joined_loudness(parts: Sequence[np.ndarray]) -> float:
+    """Integrated loudness of segments played one after another, from their gating blocks."""
+    blocks = [part for part in parts if part.size]
+    return round(dsp.integrated_loudness(np.concatenate(blocks) if blocks else np.zeros(0)), 2)
+
+
+def encode(levelled: Levelled, profile: Profile, destination: Path) -> None:
+    """Encode levelled PCM to ``destination`` with the profile's codec: one ffmpeg pass."""
+    resample = []
+    if profile.sample_rate != levelled.sample_rate:
+        resample = [
+            "-af",
+            f"aresample={profile.sample_rate}" + (":resampler=soxr" if _has_soxr() else ""),
+        ]
+    command = [tool_path("ffmpeg"), "-hide_banner", "-nostats", "-v", "error", "-y",
+               "-f", "s16le", "-ar", str(levelled.sample_rate), "-ac", "1", "-i", "pipe:0",
+               *resample, *encoder_arguments(profile), str(destination)]  # fmt: skip
+    _run(command, levelled.pcm, f"encoding {destination.name}")
 
 
 def measure_file(path: Path) -> Loudness:
@@ -174,41 +243,6 @@ def measure_file(path: Path) -> Loudness:
     command = [tool_path("ffmpeg"), "-hide_banner", "-nostats", "-v", "info", "-i", str(path),
                "-af", "ebur128=peak=true:framelog=verbose", "-f", "null", "-"]  # fmt: skip
     return _parse_ebur128(_run(command, None, f"measuring {path.name}"))
-
-
-def level_and_encode(timeline: Timeline, profile: Profile, destination: Path) -> Loudness:
-    """Level the timeline to ``profile``'s loudness, encode it to ``destination``, measure the file.
-
-    The gain comes from a first pass that measures after the profile's
-    filters; the second pass applies the filters, the gain and a limiter
-    below the true-peak target, resamples and encodes. The encoded file is
-    measured as a player decodes it; when it is more than half a unit off
-    target (the codec's low-pass takes some loudness away), it is encoded
-    once more with the correction.
-    """
-    measured = measure_pcm(timeline, profile.filters)
-    if measured.integrated <= _SILENT_LUFS:
-        raise AudioError("the audio is silent: nothing was synthesised")
-    gain = profile.loudness_lufs - measured.integrated
-    _encode_pass(timeline, profile, gain, destination)
-    result = measure_file(destination)
-    error = profile.loudness_lufs - result.integrated
-    if abs(error) > LOUDNESS_TOLERANCE:
-        _encode_pass(timeline, profile, gain + error, destination)
-        result = measure_file(destination)
-    return result
-
-
-def _encode_pass(timeline: Timeline, profile: Profile, gain_db: float, destination: Path) -> None:
-    ceiling = profile.true_peak_dbtp - LIMITER_MARGIN_DB
-    resample = f"aresample={profile.sample_rate}" + (":resampler=soxr" if _has_soxr() else "")
-    chain = ",".join(
-        [*filter_chain(profile.filters), f"volume={gain_db:.2f}dB", _limiter(ceiling), resample]
-    )
-    command = [tool_path("ffmpeg"), "-hide_banner", "-nostats", "-v", "error", "-y",
-               *_pcm_input(timeline.sample_rate), "-af", chain,
-               *encoder_arguments(profile), str(destination)]  # fmt: skip
-    _run(command, timeline.pcm, f"encoding {destination.name}")
 
 
 def encoder_arguments(profile: Profile) -> list[str]:
@@ -239,11 +273,20 @@ def _has_soxr() -> bool:
     return "soxr" in result.stdout
 
 
+def _run_bytes(command: list[str], what: str) -> bytes:
+    try:
+        result = subprocess.run(command, capture_output=True, timeout=FFMPEG_TIMEOUT, check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise AudioError(f"ffmpeg timed out after {FFMPEG_TIMEOUT} s {what}") from exc
+    if result.returncode != 0 or result.stderr.strip():
+        detail = result.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [str(result.returncode)]
+        raise AudioError(f"ffmpeg failed {what}: {detail[0]}")
+    return result.stdout
+
+
 def _run(command: list[str], stdin: bytes | None, what: str) -> str:
     try:
-        result = subprocess.run(
-            command, input=stdin, capture_output=True, timeout=FFMPEG_TIMEOUT, check=False
-        )
+        result = subprocess.run(command, input=stdin, capture_output=True, timeout=FFMPEG_TIMEOUT, check=False)
     except subprocess.TimeoutExpired as exc:
         raise AudioError(f"ffmpeg timed out after {FFMPEG_TIMEOUT} s {what}") from exc
     log = result.stderr.decode("utf-8", "replace")

@@ -1,125 +1,149 @@
 """The build: episode scripts and catalogs in; levelled, tagged audio and its companions out.
 
 Entry point: :func:`build`. It reads like the table of contents of the
-pipeline: choose the targets, render every episode in every language (all
+pipeline: choose what to build, render every episode in every language (all
 catalogs and scripts are checked before any audio is made), resolve the
-voices, then make each episode × language × profile. One target's failure
-does not stop the others; the :class:`BuildReport` says what happened to
-each.
+voices, plan each output folder (which segment files are missing or have
+changed inputs), then — holding the project's build lock — run the segment
+jobs on an executor and finish each folder as its last job completes. A
+failure fails only its episode and language; the :class:`BuildReport` says
+what happened to each.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import tempfile
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+import os
+import time
+from collections.abc import Iterable
+from concurrent.futures import Executor, Future, as_completed
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from mutagen.mp3 import MP3
-
-from . import __version__
-from .audio import Cue, Loudness, Silence, Speech, configure_pydub, join_pieces, level_and_encode
-from .config import Pauses, Profile, Station
-from .errors import PipelineError, UsageError, VoiceError
-from .fsutil import atomic_write_bytes, remove_partials
+from .assemble import FolderPlan, assemble_target
+from .audio import configure_pydub
+from .config import Profile, Station
+from .durations import estimate_seconds
+from .errors import PipelineError, UsageError
+from .fsutil import remove_partials
 from .i18n.catalogs import Translator
-from .output import (
-    Manifest,
-    Tags,
-    episode_file_name,
-    input_hash,
-    segment_file_name,
-    strip_id3v2,
-    tag_mp3,
-    target_folder,
-    write_playlist,
-    write_transcript,
-)
+from .lock import build_lock
+from .output import Manifest, Tags, segment_file_name, target_folder
 from .render import LocalisedEpisode, MissingTranslation, RenderedSegment, render_episode
+from .runlog import BuildObserver, NullObserver
 from .script import Episode, Project
+from .segments import SegmentJob, SegmentMade, make_segment, segment_inputs
 from .speech import load_lexicon
 from .tts import Voice, close_backends, get_backend, resolve_voice
-from .tts.cache import SpeechCache, SynthesisCounter, synthesise_cached
+from .workers import DEFAULT_TIMEOUT, WorkerPool
 
-OUTPUT_SCHEMA = 1
-TTS_CACHE_DIR = Path(".cache/tts")
+CACHE_DIR = Path(".cache")
 
 
 @dataclass(frozen=True)
 class BuildRequest:
-    """What to build and where."""
+    """What to build, where, and how."""
 
     episodes: tuple[str, ...] = ()  # ids; empty means every episode of the project
     languages: tuple[str, ...] = ()  # empty means every station language
     profiles: tuple[str, ...] = ()  # empty means the station's default profile
     out: Path = Path("output")
     allow_incomplete: bool = False
+    jobs: int = 0  # worker processes; 0 means one per CPU
+    fail_fast: bool = False
+    job_timeout: float = DEFAULT_TIMEOUT
+    dry_run: bool = False
 
 
 @dataclass
 class TargetOutcome:
-    """What happened to one episode × language × profile."""
+    """What happened (or, in a dry run, would happen) to one episode × language × profile."""
 
     episode: str
     lang: str
     profile: str
-    status: str  # "built", "unchanged", "incomplete" or "failed"
+    status: str  # "built", "unchanged", "incomplete", "failed"; dry run: "to build", "up to date"
     folder: Path | None = None
     audio_seconds: float = 0.0
     segments: int = 0
-    files_written: int = 0
+    made: int = 0  # segment files made this run
     synthesised: int = 0
     cached: int = 0
+    files_written: int = 0
     missing: list[MissingTranslation] = field(default_factory=list)
-    error: str | None = None
+    untranslated_seconds: float = 0.0
+    errors: list[str] = field(default_factory=list)
+    reasons: dict[str, str] = field(default_factory=dict)  # file → why it must be made
+
+    @property
+    def label(self) -> str:
+        """``radio-reach [ko, player]``."""
+        return f"{self.episode} [{self.lang}, {self.profile}]"
+
+
+@dataclass
+class Coverage:
+    """How much of one language's text can be spoken."""
+
+    messages: int = 0
+    missing: int = 0
+    seconds_blocked: float = 0.0
 
 
 @dataclass
 class BuildReport:
-    """Every target's outcome."""
+    """Every target's outcome, translation coverage per language, and where the logs are."""
 
     outcomes: list[TargetOutcome] = field(default_factory=list)
+    coverage: dict[str, Coverage] = field(default_factory=dict)
+    seconds: float = 0.0
+    dry_run: bool = False
 
     @property
     def exit_code(self) -> int:
-        """0 when everything asked for was built, 1 otherwise."""
-        return 0 if all(o.status in ("built", "unchanged") for o in self.outcomes) else 1
+        """0 when everything asked for was built (or, dry run, could be), 1 otherwise."""
+        fine = ("built", "unchanged", "to build", "up to date")
+        return 0 if all(o.status in fine for o in self.outcomes) else 1
 
 
-ProgressCallback = Callable[[str], None]
+@dataclass
+class _Target:
+    """One output folder being made: its plan, manifest, jobs and outcome."""
+
+    outcome: TargetOutcome
+    plan: FolderPlan | None = None
+    manifest: Manifest | None = None
+    jobs: list[SegmentJob] = field(default_factory=list)
+    pending: int = 0
 
 
 def build(
-    project: Project, request: BuildRequest, progress: ProgressCallback | None = None
+    project: Project,
+    request: BuildRequest,
+    observer: BuildObserver | None = None,
+    executor: Executor | None = None,
 ) -> BuildReport:
     """Build the requested episodes, languages and profiles of ``project``."""
-    say = progress or (lambda message: None)
+    started = time.monotonic()
+    observer = observer or NullObserver()
     episodes = select_episodes(project, request.episodes)
     languages = select_languages(project.station, request.languages)
     profiles = select_profiles(project.station, request.profiles)
     configure_pydub()
     localised = render_all(project, episodes, languages)
-    voices, voice_errors = resolve_voices(project.station, localised.values())
-    cache = SpeechCache(project.root / TTS_CACHE_DIR)
-    report = BuildReport()
     try:
-        for episode in episodes:
-            for lang in languages:
-                for profile in profiles:
-                    say(f"{episode.id} [{lang}, {profile.name}]")
-                    outcome = build_target(
-                        project,
-                        localised[(episode.id, lang)],
-                        profile,
-                        voices,
-                        voice_errors,
-                        cache,
-                        request,
-                    )
-                    report.outcomes.append(outcome)
+        voices, voice_errors = resolve_voices(project.station, localised.values())
+        targets = plan_targets(project, localised, profiles, voices, voice_errors, request)
+        report = BuildReport(coverage=coverage(project, localised), dry_run=request.dry_run)
+        if not request.dry_run:
+            with build_lock(project.root):
+                observer.start(targets=len(targets), jobs=sum(len(t.jobs) for t in targets))
+                run_targets(project, targets, request, observer, executor)
     finally:
         close_backends()
+    report.outcomes = [target.outcome for target in targets]
+    report.seconds = time.monotonic() - started
+    if not request.dry_run:
+        observer.finish(report)
     return report
 
 
@@ -150,9 +174,7 @@ def select_profiles(station: Station, wanted: Iterable[str]) -> list[Profile]:
     names = list(dict.fromkeys(wanted)) or [station.default_profile]
     unknown = [name for name in names if name not in station.profiles]
     if unknown:
-        raise UsageError(
-            f"unknown profile {', '.join(unknown)} (profiles: {', '.join(station.profiles)})"
-        )
+        raise UsageError(f"unknown profile {', '.join(unknown)} (profiles: {', '.join(station.profiles)})")
     return [station.profiles[name] for name in names]
 
 
@@ -165,9 +187,7 @@ def render_all(
         translator = Translator(project.root, lang, project.station.source_language)
         lexicon = load_lexicon(project.root, lang)
         for episode in episodes:
-            rendered[(episode.id, lang)] = render_episode(
-                project, episode, lang, translator, lexicon
-            )
+            rendered[(episode.id, lang)] = render_episode(project, episode, lang, translator, lexicon)
     return rendered
 
 
@@ -178,8 +198,7 @@ def resolve_voices(
     needed: set[tuple[str, str]] = set()
     for item in localised:
         for segment in item.segments:
-            for part in segment.parts:
-                needed.update((chunk.lang, part.role) for s in part.sentences for chunk in s.chunks)
+            needed |= _voice_keys(segment)
     voices: dict[tuple[str, str], Voice] = {}
     errors: dict[str, str] = {}
     for lang, role in sorted(needed):
@@ -194,306 +213,221 @@ def resolve_voices(
     return voices, errors
 
 
-def build_target(
+def _voice_keys(segment: RenderedSegment) -> set[tuple[str, str]]:
+    return {(c.lang, part.role) for part in segment.parts for s in part.sentences for c in s.chunks}
+
+
+def plan_targets(
     project: Project,
-    localised: LocalisedEpisode,
+    localised: dict[tuple[str, str], LocalisedEpisode],
+    profiles: list[Profile],
+    voices: dict[tuple[str, str], Voice],
+    voice_errors: dict[str, str],
+    request: BuildRequest,
+) -> list[_Target]:
+    """One target per episode × language × profile, with the segment jobs it needs."""
+    targets = []
+    for item in localised.values():
+        for profile in profiles:
+            targets.append(plan_target(project, item, profile, voices, voice_errors, request))
+    return targets
+
+
+def plan_target(
+    project: Project,
+    item: LocalisedEpisode,
     profile: Profile,
     voices: dict[tuple[str, str], Voice],
     voice_errors: dict[str, str],
-    cache: SpeechCache,
     request: BuildRequest,
-) -> TargetOutcome:
-    """Make one episode in one language and profile; failures are recorded, not raised."""
-    episode, lang = localised.episode, localised.lang
-    outcome = TargetOutcome(episode.id, lang, profile.name, "built")
-    outcome.missing = localised.missing()
-    if not localised.can_build or (outcome.missing and not request.allow_incomplete):
+) -> _Target:
+    """Which segment files of one output folder must be made, and why."""
+    outcome = TargetOutcome(item.episode.id, item.lang, profile.name, "to build")
+    outcome.missing = item.missing()
+    outcome.untranslated_seconds = round(
+        sum(estimate_seconds(m.msgid, project.station.source_language) for m in outcome.missing), 1
+    )
+    target = _Target(outcome)
+    if not item.can_build or (outcome.missing and not request.allow_incomplete):
         outcome.status = "incomplete"
-        return outcome
-    needed_langs = {
-        c.lang for s in localised.segments for p in s.parts for t in p.sentences for c in t.chunks
-    }
+        return target
+    needed_langs = {lang for segment in item.segments for lang, _ in _voice_keys(segment)}
     blocked = [voice_errors[code] for code in sorted(needed_langs) if code in voice_errors]
     if blocked:
-        outcome.status, outcome.error = "failed", blocked[0]
-        return outcome
-    folder = target_folder(request.out, episode.id, lang, profile.name, project.station)
+        outcome.status, outcome.errors = "failed", blocked[:1]
+        return target
+    folder = target_folder(request.out, item.episode.id, item.lang, profile.name, project.station)
     outcome.folder = folder
-    try:
-        _make_target(project, localised, profile, voices, cache, folder, outcome)
-    except PipelineError as error:
-        outcome.status, outcome.error = "failed", str(error)
-    return outcome
-
-
-@dataclass(frozen=True)
-class SegmentJob:
-    """Everything needed to make one segment file, in a form a worker process can receive."""
-
-    segment: RenderedSegment
-    voices: dict[tuple[str, str], Voice]
-    profile: Profile
-    pauses: Pauses
-    destination: Path
-    tags: Tags
-    cache_folder: Path
-
-
-@dataclass(frozen=True)
-class SegmentMade:
-    """The result of making one segment file."""
-
-    duration: float
-    cues: tuple[Cue, ...]
-    loudness: Loudness
-    synthesised: int
-    cached: int
-
-
-def _make_target(
-    project: Project,
-    localised: LocalisedEpisode,
-    profile: Profile,
-    voices: dict[tuple[str, str], Voice],
-    cache: SpeechCache,
-    folder: Path,
-    outcome: TargetOutcome,
-) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    remove_partials(folder)
+    if not request.dry_run:
+        remove_partials(folder)
     manifest = Manifest.load(folder)
-    station = project.station
-    album, artist = localised.title or "", localised.station_name or ""
-    total = len(localised.segments)
-    produced: list[tuple[str, RenderedSegment]] = []
-    for track, segment in enumerate(localised.segments, 1):
+    manifest.header = _manifest_header(item, profile)
+    album, artist = item.title or "", item.station_name or ""
+    segments = []
+    for track, segment in enumerate(item.segments, 1):
         name = segment_file_name(segment.number, segment.id, profile)
-        tags = Tags(segment.title, artist, album, track, total, localised.lang)
         job = SegmentJob(
-            segment, _voices_for(segment, voices), profile, station.pauses, folder / name, tags,
-            project.root / TTS_CACHE_DIR,
-        )  # fmt: skip
-        wanted_hash = segment_input_hash(job)
-        if not manifest.is_current(name, wanted_hash):
-            made = make_segment(job)
-            outcome.synthesised += made.synthesised
-            outcome.cached += made.cached
-            outcome.files_written += 1
-            manifest.record(
-                name,
-                kind="segment",
-                segment=segment.id,
-                title=segment.title,
-                duration=round(made.duration, 3),
-                loudness_lufs=made.loudness.integrated,
-                true_peak_dbtp=made.loudness.true_peak,
-                voices=sorted({voice.describe() for voice in job.voices.values()}),
-                input_hash=wanted_hash,
-                cues=[[cue.start, cue.end, cue.text] for cue in made.cues],
-            )
-        produced.append((name, segment))
-    _make_episode_file(localised, profile, folder, manifest, produced, artist, outcome)
-    _write_companions(localised, folder, manifest, produced)
-    manifest.header = {
-        "episode": localised.episode.id,
-        "language": localised.lang,
-        "title": album,
-        "profile": dataclasses.asdict(profile) | {"filters": [f.kind for f in profile.filters]},
+            segment,
+            {key: voices[key] for key in sorted(_voice_keys(segment))},
+            profile,
+            project.station.pauses,
+            folder / name,
+            Tags(segment.title, artist, album, track, len(item.segments), item.lang),
+            project.root / CACHE_DIR,
+        )
+        job = replace(job, inputs=segment_inputs(job))
+        reason = _why_make(manifest, name, job.input_hash, job.inputs)
+        if reason:
+            outcome.reasons[name] = reason
+            target.jobs.append(job)
+        segments.append((name, segment))
+    outcome.segments = len(segments)
+    target.plan = FolderPlan(item, profile, folder, tuple(segments), artist, album)
+    target.manifest = manifest
+    if not target.jobs and all(manifest.entry(name) for name, _ in segments):
+        outcome.status = "up to date"
+    target.pending = len(target.jobs)
+    return target
+
+
+def _manifest_header(item: LocalisedEpisode, profile: Profile) -> dict[str, object]:
+    return {
+        "episode": item.episode.id,
+        "language": item.lang,
+        "title": item.title or "",
+        "profile": {**asdict(profile), "filters": [f.kind for f in profile.filters]},
     }
-    keep = {name for name, _ in produced} | {episode_file_name(localised.episode.id, profile)}
-    keep |= {"transcript.txt", "playlist.m3u8"}
-    manifest.keep_only(keep)
-    manifest.save()
-    outcome.segments = len(produced)
-    outcome.audio_seconds = sum(manifest.files[name]["duration"] for name, _ in produced)
-    if outcome.files_written == 0:
-        outcome.status = "unchanged"
 
 
-def _voices_for(
-    segment: RenderedSegment, voices: dict[tuple[str, str], Voice]
-) -> dict[tuple[str, str], Voice]:
-    needed = {(c.lang, p.role) for p in segment.parts for s in p.sentences for c in s.chunks}
-    missing = needed - set(voices)
-    if missing:
-        lang, role = sorted(missing)[0]
-        raise VoiceError(f"no voice resolved for {lang}/{role}")
-    return {key: voices[key] for key in sorted(needed)}
+def _why_make(manifest: Manifest, name: str, wanted: str, inputs: dict[str, str]) -> str:
+    """Empty when the file is current; otherwise why it must be made."""
+    if manifest.is_current(name, wanted):
+        return ""
+    record = manifest.entry(name)
+    if record is None:
+        return "new file"
+    changed = [kind for kind, value in inputs.items() if record.get("inputs", {}).get(kind) != value]
+    if record.get("input_hash") == wanted or not changed:
+        return "file missing or changed on disk"
+    return "changed: " + ", ".join(changed)
 
 
-def segment_input_hash(job: SegmentJob) -> str:
-    """Hash of everything that determines a segment file's bytes."""
-    engines = {
-        voice.describe(): get_backend(voice.backend).version(voice.lang)
-        for voice in job.voices.values()
-    }
-    return input_hash(
-        {
-            "schema": OUTPUT_SCHEMA,
-            "pipeline": __version__,
-            "profile": dataclasses.asdict(job.profile),
-            "pauses": dataclasses.asdict(job.pauses),
-            "voices": {
-                f"{lang}/{role}": dataclasses.asdict(v) for (lang, role), v in job.voices.items()
-            },
-            "engines": engines,
-            "parts": [
-                [
-                    part.role,
-                    part.pause_before,
-                    part.pause_after,
-                    [
-                        [sentence.written, [[c.text, c.lang] for c in sentence.chunks]]
-                        for sentence in part.sentences
-                    ],
-                ]
-                for part in job.segment.parts
-            ],
-            "tags": dataclasses.asdict(job.tags),
-        }
-    )
-
-
-def make_segment(job: SegmentJob) -> SegmentMade:
-    """Synthesise (through the cache), join, level, encode and tag one segment file."""
-    counter = SynthesisCounter()
-    cache = SpeechCache(job.cache_folder)
-
-    def speak(text: str, voice: Voice) -> Path:
-        return synthesise_cached(text, voice, cache, counter)
-
-    timeline = join_pieces(segment_pieces(job.segment, job.voices, job.pauses, speak))
-    with tempfile.TemporaryDirectory(prefix="pipeline-") as scratch:
-        encoded = Path(scratch) / job.destination.name
-        loudness = level_and_encode(timeline, job.profile, encoded)
-        data = encoded.read_bytes()
-    if job.profile.codec == "mp3":
-        data = tag_mp3(data, job.tags)
-    atomic_write_bytes(job.destination, data)
-    return SegmentMade(
-        file_duration(job.destination, job.profile),
-        timeline.cues,
-        loudness,
-        counter.synthesised,
-        counter.cached,
-    )
-
-
-def segment_pieces(
-    segment: RenderedSegment,
-    voices: dict[tuple[str, str], Voice],
-    pauses: Pauses,
-    speak: Callable[[str, Voice], Path],
-) -> list[Speech | Silence]:
-    """The segment as a sequence of engine WAVs and pauses, with a cue per sentence."""
-    pieces: list[Speech | Silence] = []
-    for part in segment.parts:
-        if part.pause_before:
-            pieces.append(Silence(part.pause_before))
-        spoken = [sentence for sentence in part.sentences if sentence.chunks]
-        for index, sentence in enumerate(spoken):
-            if index:
-                pieces.append(Silence(pauses.sentence))
-            last = len(sentence.chunks) - 1
-            for position, chunk in enumerate(sentence.chunks):
-                wav = speak(chunk.text, voices[(chunk.lang, part.role)])
-                cue = sentence.written if position == 0 else None
-                pieces.append(Speech(wav, cue=cue, cue_end=position == last))
-        if part.pause_after:
-            pieces.append(Silence(part.pause_after))
-    pieces.append(Silence(pauses.segment_end))
-    return pieces
-
-
-def file_duration(path: Path, profile: Profile) -> float:
-    """Playing time of an encoded file."""
-    if profile.codec == "mp3":
-        return float(MP3(path).info.length)
-    import wave
-
-    with wave.open(str(path), "rb") as reader:
-        return reader.getnframes() / reader.getframerate()
-
-
-def _make_episode_file(
-    localised: LocalisedEpisode,
-    profile: Profile,
-    folder: Path,
-    manifest: Manifest,
-    produced: list[tuple[str, RenderedSegment]],
-    artist: str,
-    outcome: TargetOutcome,
+def run_targets(
+    project: Project,
+    targets: list[_Target],
+    request: BuildRequest,
+    observer: BuildObserver,
+    executor: Executor | None,
 ) -> None:
-    """The whole episode as one file, joined from the segment files without re-encoding."""
-    name = episode_file_name(localised.episode.id, profile)
-    album = localised.title or ""
-    tags = Tags(album, artist, album, 1, 1, localised.lang)
-    wanted_hash = input_hash(
-        {
-            "segments": [manifest.files[n]["sha256"] for n, _ in produced],
-            "tags": dataclasses.asdict(tags),
-        }
-    )
-    if manifest.is_current(name, wanted_hash):
+    """Run every segment job; finish each folder when its last job is done."""
+    remove_partials(project.root / CACHE_DIR)
+    pool = executor or WorkerPool(request.jobs or os.cpu_count() or 1, timeout=request.job_timeout)
+    owned = executor is None
+    futures: dict[Future[SegmentMade], tuple[_Target, SegmentJob, float]] = {}
+    try:
+        for target in targets:
+            if target.plan is not None and not target.jobs:
+                _finish(project, target, observer)
+            for job in target.jobs:
+                futures[pool.submit(make_segment, job)] = (target, job, time.monotonic())
+        for future in as_completed(futures):
+            target, job, submitted = futures[future]
+            if future.cancelled():
+                continue
+            _record(target, job, future, observer, time.monotonic() - submitted)
+            target.pending -= 1
+            if target.pending == 0:
+                _finish(project, target, observer)
+            if request.fail_fast and target.outcome.errors:
+                _stop_early(futures, targets, observer)
+                break
+    finally:
+        if owned:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _record(
+    target: _Target,
+    job: SegmentJob,
+    future: Future[SegmentMade],
+    observer: BuildObserver,
+    seconds: float,
+) -> None:
+    error = future.exception()
+    if error is not None:
+        target.outcome.errors.append(f"{job.segment.origin}: {job.destination.name}: {error}")
+        observer.job_done(job, None, str(error), seconds)
         return
-    streams = [(folder / n).read_bytes() for n, _ in produced]
-    if profile.codec == "mp3":
-        data = tag_mp3(b"".join(strip_id3v2(s) for s in streams), tags)
+    made = future.result()
+    assert target.manifest is not None
+    target.manifest.record(
+        job.destination.name,
+        kind="segment",
+        segment=job.segment.id,
+        title=job.segment.title,
+        duration=made.duration,
+        loudness_lufs=made.loudness_lufs,
+        true_peak_dbtp=made.true_peak_dbtp,
+        voices=sorted({voice.describe() for voice in job.voices.values()}),
+        input_hash=job.input_hash,
+        inputs=job.inputs,
+        cues=[[cue.start, cue.end, cue.text] for cue in made.cues],
+    )
+    target.manifest.save()
+    outcome = target.outcome
+    outcome.made += 1
+    outcome.synthesised += made.synthesised
+    outcome.cached += made.cached
+    observer.job_done(job, made, None, seconds)
+
+
+def _finish(project: Project, target: _Target, observer: BuildObserver) -> None:
+    """Assemble a folder whose segment files all exist; or record why it failed."""
+    outcome = target.outcome
+    assert target.plan is not None and target.manifest is not None
+    if not outcome.errors:
+        try:
+            outcome.files_written = outcome.made + assemble_target(
+                target.plan, target.manifest, project.root / CACHE_DIR
+            )
+        except PipelineError as error:
+            outcome.errors.append(str(error))
+    if outcome.errors:
+        outcome.status = "failed"
     else:
-        data = _join_wavs([folder / n for n, _ in produced])
-    atomic_write_bytes(folder / name, data)
-    outcome.files_written += 1
-    from .audio import measure_file
-
-    loudness = measure_file(folder / name)
-    manifest.record(
-        name,
-        kind="episode",
-        title=album,
-        duration=round(file_duration(folder / name, profile), 3),
-        loudness_lufs=loudness.integrated,
-        true_peak_dbtp=loudness.true_peak,
-        voices=sorted({v for n, _ in produced for v in manifest.files[n]["voices"]}),
-        input_hash=wanted_hash,
-    )
+        outcome.status = "built" if outcome.files_written else "unchanged"
+        outcome.audio_seconds = sum(target.manifest.files[name]["duration"] for name, _ in target.plan.segments)
+    observer.target_done(outcome)
 
 
-def _join_wavs(paths: list[Path]) -> bytes:
-    import io
-    import wave
-
-    frames = []
-    params = None
-    for path in paths:
-        with wave.open(str(path), "rb") as reader:
-            params = params or reader.getparams()
-            frames.append(reader.readframes(reader.getnframes()))
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as writer:
-        assert params is not None
-        writer.setnchannels(params.nchannels)
-        writer.setsampwidth(params.sampwidth)
-        writer.setframerate(params.framerate)
-        writer.writeframes(b"".join(frames))
-    return buffer.getvalue()
-
-
-def _write_companions(
-    localised: LocalisedEpisode,
-    folder: Path,
-    manifest: Manifest,
-    produced: list[tuple[str, RenderedSegment]],
+def _stop_early(
+    futures: dict[Future[SegmentMade], tuple[_Target, SegmentJob, float]],
+    targets: list[_Target],
+    observer: BuildObserver,
 ) -> None:
-    """Transcript and playlist."""
-    write_transcript(
-        folder,
-        localised.title or "",
-        localised.station_name or "",
-        [(segment.number, segment.title, segment.written_text) for _, segment in produced],
-    )
-    write_playlist(
-        folder,
-        [(name, segment.title, manifest.files[name]["duration"]) for name, segment in produced],
-    )
-    for name in ("transcript.txt", "playlist.m3u8"):
-        manifest.record(name, kind=name.split(".")[0])
+    for future in futures:
+        future.cancel()
+    for target in targets:
+        if target.outcome.status == "to build":
+            target.outcome.status = "failed"
+            target.outcome.errors.append("not built: the build stopped at the first failure (--fail-fast)")
+            observer.target_done(target.outcome)
+
+
+def coverage(project: Project, localised: dict[tuple[str, str], LocalisedEpisode]) -> dict[str, Coverage]:
+    """Per language: messages in the built episodes, how many are missing, seconds they block."""
+    from .i18n.messages import episode_messages, shared_messages
+
+    result: dict[str, Coverage] = {}
+    episodes = {item.episode.id: item.episode for item in localised.values()}
+    total = len(shared_messages(project)) + sum(len(episode_messages(project, e)) for e in episodes.values())
+    missing: dict[str, dict[tuple[str, str], str]] = {}
+    for (_, lang), item in localised.items():
+        result.setdefault(lang, Coverage(messages=total))
+        for message in item.missing():
+            missing.setdefault(lang, {})[(str(message.location), message.msgid)] = message.msgid
+    for lang, messages in missing.items():
+        result[lang].missing = len(messages)
+        source = project.station.source_language
+        result[lang].seconds_blocked = round(sum(estimate_seconds(text, source) for text in messages.values()), 1)
+    return result

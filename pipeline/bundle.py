@@ -172,9 +172,7 @@ def parse_card_size(text: str) -> int:
     """Bytes in a card size: ``8GB`` and ``512MB`` are decimal, ``32GiB`` binary."""
     match = _SIZE.match(text)
     if not match:
-        raise UsageError(
-            f"card size {text!r} not understood: write e.g. 8GB, 512MB (decimal) or 32GiB (binary)"
-        )
+        raise UsageError(f"card size {text!r} not understood: write e.g. 8GB, 512MB (decimal) or 32GiB (binary)")
     number, unit = match.groups()
     size = int(float(number) * _UNITS[unit.lower()])
     if size < 16 * 10**6:
@@ -206,9 +204,7 @@ def select_items(
     _check_requested("language", languages, {m.language for m in of_profile}, profile)
     _check_requested("episode", episodes, {m.episode for m in of_profile}, profile)
     chosen = [
-        m
-        for m in of_profile
-        if (not languages or m.language in languages) and (not episodes or m.episode in episodes)
+        m for m in of_profile if (not languages or m.language in languages) and (not episodes or m.episode in episodes)
     ]
     if not chosen:
         raise OutputError(
@@ -231,14 +227,11 @@ def lay_out(manifests: Sequence[Manifest]) -> Card:
         names = unique_names(m.episode for m in of_language)
         lang_folder = slugify(language)
         items += [
-            _card_item(manifest, f"{lang_folder}/{name}")
-            for manifest, name in zip(of_language, names, strict=True)
+            _card_item(manifest, f"{lang_folder}/{name}") for manifest, name in zip(of_language, names, strict=True)
         ]
     top = [CardFile(LISTEN_FILE, content=listen_text(items))]
     for language in dict.fromkeys(item.manifest.language for item in items):
-        entries = [
-            e for item in items if item.manifest.language == language for e in _entries(item)
-        ]
+        entries = [e for item in items if item.manifest.language == language for e in _entries(item)]
         top += _playlist_files(slugify(language), entries)
     return Card(tuple(items), tuple(top))
 
@@ -247,9 +240,7 @@ def plan_card(card: Card, card_bytes: int, card_label: str, profile: str) -> Cap
     """Fit the card's items in order into the usable space; list what does not fit."""
     usable = usable_bytes(card_bytes)
     plan = CapacityPlan(card_label, card_bytes, usable, profile)
-    top_level_names = [f.target for f in card.top_files] + sorted(
-        {item.folder.split("/")[0] for item in card.items}
-    )
+    top_level_names = [f.target for f in card.top_files] + sorted({item.folder.split("/")[0] for item in card.items})
     used = sum(_on_card(f.size) for f in card.top_files) + _directory_bytes(top_level_names)
     episode_folders: dict[str, list[str]] = {}
     for item in card.items:
@@ -396,10 +387,7 @@ def _check_requested(what: str, wanted: Sequence[str], built: set[str], profile:
     missing = [value for value in wanted if value not in built]
     if missing:
         known = ", ".join(sorted(built)) or "none"
-        raise UsageError(
-            f"no {what} {', '.join(map(repr, missing))} built with profile '{profile}' "
-            f"(built: {known})"
-        )
+        raise UsageError(f"no {what} {', '.join(map(repr, missing))} built with profile '{profile}' (built: {known})")
 
 
 def _check_destination(out: Path, as_zip: bool) -> None:
@@ -447,9 +435,7 @@ def _entries(item: CardItem) -> list[PlaylistEntry]:
     return entries
 
 
-def _playlist_files(
-    stem: str, entries: list[PlaylistEntry], relative_to: str = ""
-) -> list[CardFile]:
+def _playlist_files(stem: str, entries: list[PlaylistEntry], relative_to: str = "") -> list[CardFile]:
     prefix = f"{relative_to}/" if relative_to else ""
     local = [PlaylistEntry(e.path.removeprefix(prefix), e.title, e.duration) for e in entries]
     return [
@@ -480,9 +466,7 @@ def _zip_name(staging: Path, path: Path) -> str:
     return f"{name}/" if path.is_dir() else name
 
 
-def _add_to_zip(
-    archive: zipfile.ZipFile, staging: Path, path: Path, date_time: tuple[int, ...]
-) -> None:
+def _add_to_zip(archive: zipfile.ZipFile, staging: Path, path: Path, date_time: tuple[int, ...]) -> None:
     name = _zip_name(staging, path)
     if path.is_dir():
         info = zipfile.ZipInfo(name, date_time)

@@ -225,9 +225,7 @@ class StationReader:
         spec = self.check.mapping(path, value, optional=("backend", "voice", "rate", "volume"))
         if spec is None:
             return None
-        backend = self.check.choice(
-            (*path, "backend"), spec.get("backend", DEFAULT_BACKEND), BACKENDS
-        )
+        backend = self.check.choice((*path, "backend"), spec.get("backend", DEFAULT_BACKEND), BACKENDS)
         voice = spec.get("voice")
         if voice is not None:
             voice = self.check.string((*path, "voice"), voice)
@@ -257,12 +255,8 @@ class StationReader:
     def _pauses(self, value: Any) -> Pauses:
         table = self.check.mapping(("pauses",), value, optional=("sentence", "segment_end")) or {}
         defaults = Pauses()
-        sentence = self.check.number(
-            ("pauses", "sentence"), table.get("sentence", defaults.sentence), 0, 10
-        )
-        end = self.check.number(
-            ("pauses", "segment_end"), table.get("segment_end", defaults.segment_end), 0, 30
-        )
+        sentence = self.check.number(("pauses", "sentence"), table.get("sentence", defaults.sentence), 0, 10)
+        end = self.check.number(("pauses", "segment_end"), table.get("segment_end", defaults.segment_end), 0, 30)
         return Pauses(sentence or 0.0, end or 0.0)
 
     def _profiles(self, value: Any) -> dict[str, Profile]:
@@ -290,9 +284,7 @@ class ProfileReader:
 
     def read(self, name: str, value: Any) -> Profile | None:
         """The validated profile, or None after recording problems."""
-        spec = self.check.mapping(
-            self.path, value, required=("codec", "sample_rate"), optional=self.KEYS
-        )
+        spec = self.check.mapping(self.path, value, required=("codec", "sample_rate"), optional=self.KEYS)
         if spec is None:
             return None
         before = len(self.check.problems)
@@ -304,16 +296,10 @@ class ProfileReader:
         elif codec == "wav":
             if rate not in WAV_RATES:
                 legal = ", ".join(str(r) for r in WAV_RATES)
-                self.check.fail(
-                    (*self.path, "sample_rate"), f"WAV cannot use {rate!r} Hz (legal: {legal})"
-                )
+                self.check.fail((*self.path, "sample_rate"), f"WAV cannot use {rate!r} Hz (legal: {legal})")
             if bitrate is not None:
-                self.check.fail(
-                    (*self.path, "bitrate"), "WAV is uncompressed PCM: remove 'bitrate'"
-                )
-        channels = self.check.number(
-            (*self.path, "channels"), spec.get("channels", 1), 1, 2, integer=True
-        )
+                self.check.fail((*self.path, "bitrate"), "WAV is uncompressed PCM: remove 'bitrate'")
+        channels = self.check.number((*self.path, "channels"), spec.get("channels", 1), 1, 2, integer=True)
         loudness = self.check.number((*self.path, "loudness"), spec.get("loudness", -16), -40, -5)
         peak = self.check.number((*self.path, "true_peak"), spec.get("true_peak", -1.5), -12, 0)
         filters = self._filters(spec.get("filters", []))
@@ -347,9 +333,7 @@ class ProfileReader:
                     f"{frequency:g} Hz is not below half the sample rate ({rate / 2:g} Hz)",
                 )
             elif frequency <= highpass:
-                self.check.fail(
-                    where, f"{frequency:g} Hz must be above the high-pass ({highpass:g} Hz)"
-                )
+                self.check.fail(where, f"{frequency:g} Hz must be above the high-pass ({highpass:g} Hz)")
 
     def _mp3_settings(self, rate: Any, bitrate: Any) -> None:
         rate_path, bitrate_path = (*self.path, "sample_rate"), (*self.path, "bitrate")
@@ -385,20 +369,13 @@ class ProfileReader:
             entry = self.check.mapping((*path, i), item, optional=FILTER_PARAMS, what="filter")
             if not entry or len(entry) != 1:
                 if entry is not None and len(entry) != 1:
-                    self.check.fail(
-                        (*path, i), "each filter is one mapping like '- highpass: {frequency: 100}'"
-                    )
+                    self.check.fail((*path, i), "each filter is one mapping like '- highpass: {frequency: 100}'")
                 continue
             ((kind, settings),) = entry.items()
             if kind not in FILTER_PARAMS:
                 continue
             params = FILTER_PARAMS[kind]
-            table = (
-                self.check.mapping(
-                    (*path, i, kind), settings or {}, optional=params, what="setting"
-                )
-                or {}
-            )
+            table = self.check.mapping((*path, i, kind), settings or {}, optional=params, what="setting") or {}
             values = []
             for key, amount in table.items():
                 if key in params:

@@ -27,9 +27,7 @@ from .errors import OutputError, SourceLocation
 
 _LRC_TIME = re.compile(r"\[(\d{1,3}):(\d{2})(?:[.:](\d{1,3}))?\]")
 _LRC_TAG = re.compile(r"\[([a-z#]+):(.*)\]\s*$", re.IGNORECASE)
-_SRT_TIMES = re.compile(
-    r"^\s*(\d+):(\d{2}):(\d{2})[,.](\d{3})\s*-->\s*(\d+):(\d{2}):(\d{2})[,.](\d{3})\s*$"
-)
+_SRT_TIMES = re.compile(r"^\s*(\d+):(\d{2}):(\d{2})[,.](\d{3})\s*-->\s*(\d+):(\d{2}):(\d{2})[,.](\d{3})\s*$")
 # Gaps shorter than this are not worth a closing line in LRC (a hundredth of a second).
 _LRC_STEP = 0.01
 # Slack for comparisons after rounding to milliseconds.
@@ -80,9 +78,7 @@ def parse_lrc(text: str, path: str = "<lrc>") -> list[Cue]:
             continue
         times, rest = _leading_lrc_times(line)
         if not times:
-            raise OutputError(
-                "not an LRC line (expected [mm:ss.xx]text)", SourceLocation(path, number)
-            )
+            raise OutputError("not an LRC line (expected [mm:ss.xx]text)", SourceLocation(path, number))
         starts.extend((time, rest.strip(), number) for time in times)
     stamps = sorted({start for start, _words, _line in starts})
     cues = []
@@ -111,9 +107,7 @@ def parse_srt(text: str, path: str = "<srt>") -> list[Cue]:
             raise OutputError("expected a cue number", SourceLocation(path, block_line))
         match = _SRT_TIMES.match(lines[index + 1]) if index + 1 < len(lines) else None
         if match is None:
-            raise OutputError(
-                "expected 'HH:MM:SS,mmm --> HH:MM:SS,mmm'", SourceLocation(path, block_line + 1)
-            )
+            raise OutputError("expected 'HH:MM:SS,mmm --> HH:MM:SS,mmm'", SourceLocation(path, block_line + 1))
         index += 2
         words = []
         while index < len(lines) and lines[index].strip():

@@ -201,8 +201,7 @@ def iter_frames(data: bytes | bytearray) -> Iterator[Frame]:
             raise AudioError(f"no MPEG audio frame header at byte {offset} ({where})")
         if offset + header.length > end:
             raise AudioError(
-                f"truncated: the frame at byte {offset} needs {header.length} bytes, "
-                f"only {end - offset} are left"
+                f"truncated: the frame at byte {offset} needs {header.length} bytes, only {end - offset} are left"
             )
         yield _read_frame(data, offset, header, first)
         offset += header.length
@@ -327,9 +326,7 @@ def _read_frame(data: bytes | bytearray, offset: int, header: FrameHeader, first
         side.skip(47 if mpeg1 else 51)
     payload = offset + header.header_length + header.side_info_length
     tag = bytes(data[payload : payload + 4])
-    is_header_frame = first and (
-        tag in _HEADER_FRAME_TAGS or data[offset + 36 : offset + 40] == b"VBRI"
-    )
+    is_header_frame = first and (tag in _HEADER_FRAME_TAGS or data[offset + 36 : offset + 40] == b"VBRI")
     return Frame(offset, header, main_data_begin, bits, is_header_frame)
 
 

@@ -21,9 +21,7 @@ MAX_NAME_LENGTH = 64
 FAT32_FORBIDDEN = frozenset('"*/:<>?\\|')
 # Names Windows and DOS reserve for devices, with or without an extension.
 RESERVED_NAMES = frozenset(
-    {"con", "prn", "aux", "nul", "clock$"}
-    | {f"com{n}" for n in range(1, 10)}
-    | {f"lpt{n}" for n in range(1, 10)}
+    {"con", "prn", "aux", "nul", "clock$"} | {f"com{n}" for n in range(1, 10)} | {f"lpt{n}" for n in range(1, 10)}
 )
 # Names written in capitals on purpose, so that people see them first on a card.
 WELL_KNOWN_NAMES = frozenset({"LISTEN.txt"})

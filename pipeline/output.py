@@ -88,17 +88,6 @@ def tag_mp3(data: bytes, tags: Tags) -> bytes:
     return buffer.getvalue()
 
 
-def strip_id3v2(data: bytes) -> bytes:
-    """``data`` without a leading ID3v2 tag."""
-    if data[:3] != b"ID3" or len(data) < 10:
-        return data
-    size = 0
-    for byte in data[6:10]:
-        size = (size << 7) | (byte & 0x7F)
-    footer = 10 if data[5] & 0x10 else 0
-    return data[10 + size + footer :]
-
-
 def sha256_bytes(data: bytes) -> str:
     """Hex sha256 of ``data``."""
     return hashlib.sha256(data).hexdigest()
@@ -119,26 +108,12 @@ def input_hash(value: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def write_transcript(
-    folder: Path, title: str, station_name: str, segments: list[tuple[int, str, str]]
-) -> Path:
+def write_transcript(folder: Path, title: str, station_name: str, segments: list[tuple[int, str, str]]) -> Path:
     """``transcript.txt``: the episode as written, segment by segment (number, title, text)."""
     lines = [title, station_name, ""]
     for number, segment_title, text in segments:
         lines += [f"{number:02d}. {segment_title}", "", text, ""]
-    path = folder / TRANSCRIPT_NAME
-    write_if_changed(path, ("\n".join(lines).rstrip("\n") + "\n").encode("utf-8"))
-    return path
-
-
-def write_playlist(folder: Path, entries: list[tuple[str, str, float]]) -> Path:
-    """``playlist.m3u8``: UTF-8, relative paths, one ``#EXTINF`` line per (file, title, seconds)."""
-    lines = ["#EXTM3U"]
-    for name, title, seconds in entries:
-        lines += [f"#EXTINF:{round(seconds)},{title}", name]
-    path = folder / PLAYLIST_NAME
-    write_if_changed(path, ("\n".join(lines) + "\n").encode("utf-8"))
-    return path
+    return write_if_changed(folder / TRANSCRIPT_NAME, ("\n".join(lines).rstrip("\n") + "\n").encode("utf-8"))
 
 
 class Manifest:
@@ -173,9 +148,7 @@ class Manifest:
         path = self.folder / name
         if not record or record.get("input_hash") != wanted_input_hash or not path.exists():
             return False
-        return path.stat().st_size == record.get("bytes") and sha256_file(path) == record.get(
-            "sha256"
-        )
+        return path.stat().st_size == record.get("bytes") and sha256_file(path) == record.get("sha256")
 
     def record(self, name: str, **fields: Any) -> None:
         """Record file ``name`` with its size and sha256 and the given fields."""

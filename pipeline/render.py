@@ -141,9 +141,7 @@ class _EpisodeRenderer:
         station = self.project.station
         result = LocalisedEpisode(self.episode, self.lang, None, None)
         station_origin = SourceLocation(station.path, station.name_line, "name")
-        result.station_name = self._collect(
-            result, SHARED_DOMAIN, STATION_NAME_CONTEXT, station.name, station_origin
-        )
+        result.station_name = self._collect(result, SHARED_DOMAIN, STATION_NAME_CONTEXT, station.name, station_origin)
         result.title = self._collect(
             result,
             self.episode.id,
@@ -178,9 +176,7 @@ class _EpisodeRenderer:
             result.episode_missing.append(MissingTranslation(self.lang, origin, msgid, lookup))
         return lookup.text
 
-    def _translate(
-        self, domain: str, context: str, msgid: str, origin: SourceLocation, segment: str
-    ) -> str:
+    def _translate(self, domain: str, context: str, msgid: str, origin: SourceLocation, segment: str) -> str:
         lookup = self.translator.lookup(domain, context, msgid)
         if not lookup.ok:
             raise _Untranslated(MissingTranslation(self.lang, origin, msgid, lookup, segment))
@@ -216,12 +212,8 @@ class _EpisodeRenderer:
                 )
             elif value.type == "paragraphs":
                 values[name] = [
-                    self._translate(
-                        domain, field_context(segment.id, name, n), text, where, segment.id
-                    )
-                    for n, (text, where) in enumerate(
-                        zip(value.value, value.item_locations, strict=True), 1
-                    )
+                    self._translate(domain, field_context(segment.id, name, n), text, where, segment.id)
+                    for n, (text, where) in enumerate(zip(value.value, value.item_locations, strict=True), 1)
                 ]
             elif value.type == "date":
                 assert isinstance(value.value, dt.date)
@@ -234,9 +226,7 @@ class _EpisodeRenderer:
     def _is_spoken(part: TemplatePart, segment: Segment, template: Template) -> bool:
         if part.unless and part.unless in segment.fields:
             return False
-        return all(
-            name in segment.fields or name not in template.fields for name in part.placeholders
-        )
+        return all(name in segment.fields or name not in template.fields for name in part.placeholders)
 
     def _template_text(self, part: TemplatePart, segment: Segment) -> str:
         if not part.is_translatable:
@@ -254,9 +244,7 @@ class _EpisodeRenderer:
             if name is None:
                 continue
             if spec or conversion or name not in part.placeholders:
-                raise self._bad_translation(
-                    part, f"translation has placeholder {{{name}}} that the source lacks"
-                )
+                raise self._bad_translation(part, f"translation has placeholder {{{name}}} that the source lacks")
             pieces.append(str(values[name]))
         filled = "".join(pieces)
         return resolve_particles(filled) if self.lang.split("-")[0] == "ko" else filled

@@ -18,9 +18,7 @@ from .yamlsource import KeyPath, LocatedDocument
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 SLUG_MAX = 48
-SLUG_RULE = (
-    "use lower-case letters, digits, '-' and '_' (no '/', '..', spaces or control characters)"
-)
+SLUG_RULE = "use lower-case letters, digits, '-' and '_' (no '/', '..', spaces or control characters)"
 
 
 def type_name(value: Any) -> str:
@@ -105,9 +103,7 @@ class Checker:
             return None
         return value
 
-    def number(
-        self, path: KeyPath, value: Any, low: float, high: float, integer: bool = False
-    ) -> float | None:
+    def number(self, path: KeyPath, value: Any, low: float, high: float, integer: bool = False) -> float | None:
         """A number in ``[low, high]``."""
         kinds = (int,) if integer else (int, float)
         if isinstance(value, bool) or not isinstance(value, kinds):
@@ -133,9 +129,7 @@ class Checker:
         if text is None:
             return None
         if not is_safe_slug(text):
-            self.fail(
-                path, f"{text!r} is not a safe id: {SLUG_RULE}, at most {SLUG_MAX} characters"
-            )
+            self.fail(path, f"{text!r} is not a safe id: {SLUG_RULE}, at most {SLUG_MAX} characters")
             return None
         return text
 

@@ -297,12 +297,8 @@ class TemplateReader:
                 parts.append(part)
         return parts
 
-    def _part(
-        self, path: KeyPath, index: int, value: Any, fields: dict[str, FieldSpec]
-    ) -> TemplatePart | None:
-        entry = self.check.mapping(
-            path, value, ("text", "voice"), ("pause_before", "pause_after", "unless")
-        )
+    def _part(self, path: KeyPath, index: int, value: Any, fields: dict[str, FieldSpec]) -> TemplatePart | None:
+        entry = self.check.mapping(path, value, ("text", "voice"), ("pause_before", "pause_after", "unless"))
         if entry is None:
             return None
         unless = entry.get("unless")
@@ -340,35 +336,26 @@ class TemplateReader:
             unless,
         )
 
-    def _placeholders(
-        self, path: KeyPath, text: str, fields: dict[str, FieldSpec]
-    ) -> list[str] | None:
+    def _placeholders(self, path: KeyPath, text: str, fields: dict[str, FieldSpec]) -> list[str] | None:
         try:
             found = placeholders_of(text)
         except ValueError as exc:
-            self.check.fail(
-                path, f"bad placeholder syntax: {exc} (write a literal brace as '{{{{' or '}}}}')"
-            )
+            self.check.fail(path, f"bad placeholder syntax: {exc} (write a literal brace as '{{{{' or '}}}}')")
             return None
         names = []
         known = [*fields, *GLOBAL_PLACEHOLDERS]
         for name, spec, conversion in found:
             if spec or conversion or not name.isidentifier():
-                self.check.fail(
-                    path, f"placeholder '{{{name}}}' must be a plain field name like '{{title}}'"
-                )
+                self.check.fail(path, f"placeholder '{{{name}}}' must be a plain field name like '{{title}}'")
                 return None
             if name not in known:
-                self.check.fail(
-                    path, f"unknown placeholder '{{{name}}}' (known: {', '.join(known)})"
-                )
+                self.check.fail(path, f"unknown placeholder '{{{name}}}' (known: {', '.join(known)})")
                 return None
             spec_of = fields.get(name)
             if spec_of and spec_of.type == "paragraphs" and text.strip() != "{" + name + "}":
                 self.check.fail(
                     path,
-                    f"'{{{name}}}' is a list of paragraphs: "
-                    f"give it a part of its own (text: '{{{name}}}')",
+                    f"'{{{name}}}' is a list of paragraphs: give it a part of its own (text: '{{{name}}}')",
                 )
                 return None
             names.append(name)
@@ -467,9 +454,7 @@ class EpisodeReader:
     def _segment(self, path: KeyPath, number: int, value: Any) -> Segment | None:
         check = self.check
         if not isinstance(value, dict):
-            check.fail(
-                path, f"expected a mapping with 'id' and 'template', got {type(value).__name__}"
-            )
+            check.fail(path, f"expected a mapping with 'id' and 'template', got {type(value).__name__}")
             return None
         for key in ("id", "template"):
             if key not in value:
@@ -490,9 +475,7 @@ class EpisodeReader:
             return None
         return Segment(segment_id, number, template.name, fields, self.doc.at(path))
 
-    def _fields(
-        self, path: KeyPath, value: dict[str, Any], template: Template
-    ) -> dict[str, FieldValue] | None:
+    def _fields(self, path: KeyPath, value: dict[str, Any], template: Template) -> dict[str, FieldValue] | None:
         check = self.check
         before = len(check.problems)
         for key in value:
@@ -527,9 +510,7 @@ class EpisodeReader:
             if any(t is None for t in texts):
                 return None
             locations = tuple(self.doc.at((*path, i)) for i in range(len(items)))
-            return FieldValue(
-                spec.name, spec.type, [" ".join(t.split()) for t in texts if t], at, locations
-            )
+            return FieldValue(spec.name, spec.type, [" ".join(t.split()) for t in texts if t], at, locations)
         if spec.type == "date":
             date = check.date(path, value)
             return FieldValue(spec.name, spec.type, date, at) if date else None

@@ -136,11 +136,7 @@ def _is_abbreviation(word: str, after: str, run_together: bool) -> bool:
     # Initialisms like U.S. or U.N. (single letters separated by stops).
     if re.fullmatch(r"(?:[A-Za-z]\.)*[A-Za-z]", word):
         return len(word) > 1 or (
-            bool(after)
-            and after[0].isupper()
-            and not run_together
-            and len(word) == 1
-            and word.isupper()
+            bool(after) and after[0].isupper() and not run_together and len(word) == 1 and word.isupper()
         )
     return False
 

@@ -180,9 +180,7 @@ def _local_names() -> tuple[tuple[str, str], ...]:
     host = socket.gethostname()
     names += [("host", host), ("host", host.split(".")[0])]
     return tuple(
-        (kind, name)
-        for kind, name in dict.fromkeys(names)
-        if len(name) >= 3 and name.lower() not in _GENERIC_NAMES
+        (kind, name) for kind, name in dict.fromkeys(names) if len(name) >= 3 and name.lower() not in _GENERIC_NAMES
     )
 
 

@@ -80,21 +80,24 @@ class Report:
         verdict = "clean" if not count else f"{count} finding{'s' if count != 1 else ''}"
         line = f"verify {self.shown_root}: checked {checked} files: {verdict}"
         if self.without_profile:
-            line += (
-                f" ({self.without_profile} audio files have no manifest:"
-                " profile and checksums not checked)"
-            )
+            line += f" ({self.without_profile} audio files have no manifest: profile and checksums not checked)"
         return line
 
 
-def verify_tree(
-    root: Path, expected: Mapping[Path, Expected] | None = None, shown_root: str | None = None
-) -> Report:
+OPERATOR_FOLDERS = ("_logs", "_report")  # a build's logs and report: never copied to a card
+
+
+def tree(root: Path) -> list[Path]:
+    """Everything under ``root`` that a listener could receive (not the build's logs and report)."""
+    return sorted(path for path in root.rglob("*") if not set(path.relative_to(root).parts) & set(OPERATOR_FOLDERS))
+
+
+def verify_tree(root: Path, expected: Mapping[Path, Expected] | None = None, shown_root: str | None = None) -> Report:
     """Check every file under ``root``; ``expected`` adds to what manifests there say."""
     run = _Run(root, shown_root or root.as_posix())
     run.expected.update({path.resolve(): want for path, want in (expected or {}).items()})
     run.read_manifests()
-    files = sorted(path for path in root.rglob("*") if path.is_file())
+    files = [path for path in tree(root) if path.is_file()]
     run.check_names(root)
     for path in files:
         if path.suffix.lower() in AUDIO_SUFFIXES:
@@ -137,7 +140,7 @@ class _Run:
                 self.expected[listed.resolve()] = Expected(profile, entry.bytes, entry.sha256)
 
     def check_names(self, root: Path) -> None:
-        for path in sorted(root.rglob("*")):
+        for path in tree(root):
             problems = name_problems(path.name)
             if path.name.startswith("."):
                 problems.append("hidden file (left by an interrupted write or another system)")
@@ -205,9 +208,7 @@ class _Run:
 
     def _check_lyrics(self, path: Path) -> None:
         self.report.counts["lyrics"] += 1
-        audio = next(
-            (path.with_suffix(s) for s in AUDIO_SUFFIXES if path.with_suffix(s).is_file()), None
-        )
+        audio = next((path.with_suffix(s) for s in AUDIO_SUFFIXES if path.with_suffix(s).is_file()), None)
         if audio is None:
             self.add(path, "no audio file of the same name for this synchronised text")
             return
@@ -270,13 +271,9 @@ def profile_problems(path: Path, facts, profile: Profile) -> list[str]:
     if facts.codec != want_codec:
         problems.append(f"codec {facts.codec}, profile '{profile.name}' wants {want_codec}")
     if facts.sample_rate != profile.sample_rate:
-        problems.append(
-            f"{facts.sample_rate} Hz, profile '{profile.name}' wants {profile.sample_rate} Hz"
-        )
+        problems.append(f"{facts.sample_rate} Hz, profile '{profile.name}' wants {profile.sample_rate} Hz")
     if facts.channels != profile.channels:
-        problems.append(
-            f"{facts.channels} channels, profile '{profile.name}' wants {profile.channels}"
-        )
+        problems.append(f"{facts.channels} channels, profile '{profile.name}' wants {profile.channels}")
     if profile.bitrate_kbps and facts.bit_rate != profile.bitrate_kbps * 1000:
         found = f"{facts.bit_rate // 1000} kbps" if facts.bit_rate else "unknown bitrate"
         problems.append(f"{found}, profile '{profile.name}' wants {profile.bitrate_kbps} kbps")

@@ -153,13 +153,9 @@ def load_located(path: Path, display: str | None = None) -> LocatedDocument:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise ValidationFailed(
-            [Problem(SourceLocation(shown, 1), f"not UTF-8 text ({exc.reason})")]
-        ) from exc
+        raise ValidationFailed([Problem(SourceLocation(shown, 1), f"not UTF-8 text ({exc.reason})")]) from exc
     except OSError as exc:
-        raise ValidationFailed(
-            [Problem(SourceLocation(shown), f"cannot read file: {exc.strerror}")]
-        ) from exc
+        raise ValidationFailed([Problem(SourceLocation(shown), f"cannot read file: {exc.strerror}")]) from exc
     return parse_located(text, shown)
 
 
@@ -170,16 +166,12 @@ def parse_located(text: str, shown: str) -> LocatedDocument:
         nodes = list(_compose_all(text))
     except yaml.MarkedYAMLError as exc:
         line, reason = _syntax_error_position(exc, text)
-        raise ValidationFailed(
-            [Problem(SourceLocation(shown, line), f"YAML syntax error: {reason}")]
-        ) from exc
+        raise ValidationFailed([Problem(SourceLocation(shown, line), f"YAML syntax error: {reason}")]) from exc
     except yaml.YAMLError as exc:
         raise ValidationFailed([Problem(SourceLocation(shown, 1), f"YAML error: {exc}")]) from exc
     if len(nodes) > 1:
         line = nodes[1].start_mark.line + 1
-        raise ValidationFailed(
-            [Problem(SourceLocation(shown, line), "only one YAML document per file is allowed")]
-        )
+        raise ValidationFailed([Problem(SourceLocation(shown, line), "only one YAML document per file is allowed")])
     if not nodes:
         return document
     converter = _Converter(document)
@@ -187,9 +179,7 @@ def parse_located(text: str, shown: str) -> LocatedDocument:
         document.data = converter.convert(nodes[0], ())
     except _TooLarge as exc:
         line = exc.node.start_mark.line + 1
-        raise ValidationFailed(
-            [Problem(SourceLocation(shown, line), "document expands to too many values")]
-        ) from None
+        raise ValidationFailed([Problem(SourceLocation(shown, line), "document expands to too many values")]) from None
     if converter.problems:
         raise ValidationFailed(converter.problems)
     return document

@@ -66,9 +66,7 @@ def test_every_mp3_matches_the_player_profile(built: Path) -> None:
         assert stream["sample_rate"] == "22050", path
         assert stream["channels"] == 1, path
         assert stream["bit_rate"] == "32000", path
-        decode = subprocess.run(
-            ["ffmpeg", "-v", "error", "-i", str(path), "-f", "null", "-"], capture_output=True
-        )
+        decode = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-f", "null", "-"], capture_output=True)
         assert decode.returncode == 0 and not decode.stderr, path
 
 
@@ -128,7 +126,7 @@ def test_playlist_and_manifest(built: Path) -> None:
 
 
 def test_rebuild_without_changes_touches_nothing(built: Path, cli) -> None:
-    files = [path for path in sorted((built / "output").rglob("*")) if path.is_file()]
+    files = [path for path in sorted((built / "output" / "mini").rglob("*")) if path.is_file()]
     before = {path: (path.stat().st_mtime_ns, sha256_file(path)) for path in files}
     result: CliResult = cli("build", "--project", str(built))
     assert result.code == 0
@@ -139,3 +137,9 @@ def test_rebuild_without_changes_touches_nothing(built: Path, cli) -> None:
 
 def test_no_partial_files_are_left(built: Path) -> None:
     assert not [p for p in (built / "output").rglob("*") if p.name.startswith(".")]
+
+
+def test_output_verifies_clean(built: Path, cli) -> None:
+    result = cli("verify", str(built / "output"))
+    assert result.code == 0, result.out + result.err
+    assert "clean" in result.out + result.err

@@ -14,9 +14,7 @@ def project_root(args: argparse.Namespace) -> Path:
     """The content folder named by ``--project``, checked to exist."""
     root = Path(args.project)
     if not (root / "scripts_src").is_dir():
-        raise UsageError(
-            f"{root}: not a content folder (no scripts_src/ inside); use --project DIR"
-        )
+        raise UsageError(f"{root}: not a content folder (no scripts_src/ inside); use --project DIR")
     return root
 
 

@@ -1,4 +1,4 @@
-"""``pipeline build``: make the audio of episodes in every language."""
+"""``pipeline build``: make the audio of episodes in every language, incrementally and in parallel."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from rich.console import Console
-from rich.table import Table
-
-from ..build import BuildReport, BuildRequest, build
+from ..build import BuildRequest, build
+from ..errors import UsageError
+from ..report import print_summary, write_html_report
+from ..runlog import observers_for
+from ..workers import DEFAULT_TIMEOUT
 from . import load_selection, project_root
 
 
@@ -19,11 +20,10 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         "build",
         parents=[common],
         help="build episodes into audio files",
-        description="Build episodes (all by default) in every station language into output/.",
+        description="Build episodes (all by default) in every station language into output/. "
+        "Only what changed is made again.",
     )
-    parser.add_argument(
-        "episodes", nargs="*", metavar="EPISODE", help="episode id, or path to an episode .yaml"
-    )
+    parser.add_argument("episodes", nargs="*", metavar="EPISODE", help="episode id, or path to an episode .yaml")
     parser.add_argument(
         "--lang",
         action="append",
@@ -38,57 +38,59 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         metavar="NAME",
         help="output profile (repeatable; default: the station's default profile)",
     )
-    parser.add_argument(
-        "--out", metavar="DIR", help="output folder (default: output/ in the project)"
-    )
+    parser.add_argument("--out", metavar="DIR", help="output folder (default: output/ in the project)")
     parser.add_argument(
         "--allow-incomplete",
         action="store_true",
         help="build episodes without their untranslated segments instead of failing them",
     )
+    parser.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=0,
+        metavar="N",
+        help="worker processes (default: one per CPU)",
+    )
+    parser.add_argument("--fail-fast", action="store_true", help="stop at the first failure")
+    parser.add_argument("--dry-run", action="store_true", help="list what would be built and why, build nothing")
+    parser.add_argument(
+        "--job-timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"give up on a segment file after this long (retried once; default {DEFAULT_TIMEOUT:g})",
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Load, build, print the summary; exit 1 when anything was not built."""
+    """Load, build, report; exit 0 when all was built, 1 when anything was not, 2 on usage errors."""
+    if args.jobs < 0:
+        raise UsageError("--jobs must be 0 (one per CPU) or more")
+    if args.job_timeout <= 0:
+        raise UsageError("--job-timeout must be more than 0 seconds")
     root = project_root(args)
     project, episodes = load_selection(root, args.episodes)
     out = Path(args.out) if args.out else root / "output"
     request = BuildRequest(
-        episodes, tuple(args.lang), tuple(args.profile), out, args.allow_incomplete
+        episodes,
+        tuple(args.lang),
+        tuple(args.profile),
+        out,
+        allow_incomplete=args.allow_incomplete,
+        jobs=args.jobs,
+        fail_fast=args.fail_fast,
+        job_timeout=args.job_timeout,
+        dry_run=args.dry_run,
     )
-    report = build(
-        project, request, progress=lambda message: print(f"building {message}", file=sys.stderr)
-    )
-    print_report(report)
+    if args.dry_run:
+        report = build(project, request)
+        print_summary(report)
+        return report.exit_code
+    observer, log = observers_for(out)
+    report = build(project, request, observer)
+    print_summary(report)
+    page = write_html_report(report, out)
+    print(f"report: {page}\nlog: {log.path}", file=sys.stderr)
     return report.exit_code
-
-
-def print_report(report: BuildReport) -> None:
-    """Missing translations and failures (stderr), then a summary table."""
-    for outcome in report.outcomes:
-        for missing in outcome.missing:
-            print(str(missing), file=sys.stderr)
-        if outcome.error:
-            print(f"{outcome.episode} [{outcome.lang}]: {outcome.error}", file=sys.stderr)
-    table = Table(title="Build summary")
-    for column in (
-        "episode",
-        "lang",
-        "profile",
-        "status",
-        "segments",
-        "minutes",
-        "new speech",
-        "from cache",
-    ):
-        table.add_column(column, no_wrap=True)
-    for o in report.outcomes:
-        table.add_row(
-            o.episode, o.lang, o.profile, o.status, str(o.segments), f"{o.audio_seconds / 60:.1f}",
-            str(o.synthesised), str(o.cached),
-        )  # fmt: skip
-    console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
-    console.print(table)
-    for folder in sorted({str(o.folder) for o in report.outcomes if o.folder}):
-        console.print(f"files in {folder}", highlight=False)

@@ -28,9 +28,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
             "The result is verified before it is written."
         ),
     )
-    parser.add_argument(
-        "--profile", metavar="NAME", help="output profile to bundle (default: the station's)"
-    )
+    parser.add_argument("--profile", metavar="NAME", help="output profile to bundle (default: the station's)")
     parser.add_argument(
         "--lang",
         metavar="CODE",
@@ -50,8 +48,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         "--card",
         metavar="SIZE",
         required=True,
-        help="card size: 8GB, 512MB, 1TB are decimal (GB = 10^9 bytes); "
-        "8GiB, 512MiB are binary (GiB = 2^30 bytes)",
+        help="card size: 8GB, 512MB, 1TB are decimal (GB = 10^9 bytes); 8GiB, 512MiB are binary (GiB = 2^30 bytes)",
     )
     parser.add_argument(
         "--out",
@@ -76,9 +73,7 @@ def run(args: argparse.Namespace) -> int:
     if args.zip and out.suffix.lower() != ".zip":
         out = out.with_name(f"{out.name}.zip")
     try:
-        plan, report = make_bundle(
-            root / "output", profile, args.card, out, args.lang, args.episode, args.zip
-        )
+        plan, report = make_bundle(root / "output", profile, args.card, out, args.lang, args.episode, args.zip)
     except CardDoesNotFit as refusal:
         print("\n".join(refusal.plan.lines()))
         raise

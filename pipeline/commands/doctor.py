@@ -44,9 +44,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _version_of(program: str, flag: str = "-version") -> str:
-    result = subprocess.run(
-        [tool_path(program), flag], capture_output=True, text=True, timeout=30, check=False
-    )
+    result = subprocess.run([tool_path(program), flag], capture_output=True, text=True, timeout=30, check=False)
     lines = (result.stdout or result.stderr).strip().splitlines()
     return lines[0] if lines else "installed"
 
@@ -72,9 +70,7 @@ def _msgfmt() -> str:
     import shutil
 
     if not shutil.which("msgfmt"):
-        raise PipelineError(
-            "GNU gettext is not installed (Debian/Ubuntu: sudo apt-get install gettext)"
-        )
+        raise PipelineError("GNU gettext is not installed (Debian/Ubuntu: sudo apt-get install gettext)")
     return "GNU gettext installed"
 
 

@@ -37,12 +37,9 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         "ingest",
         parents=[common],
         help="turn saved web documents (.txt, .md, .html) into draft episode scripts",
-        description="Read documents, drop page furniture, and write one draft episode "
-        "script per article.",
+        description="Read documents, drop page furniture, and write one draft episode script per article.",
     )
-    parser.add_argument(
-        "paths", nargs="+", metavar="PATH", help="documents, or folders holding them"
-    )
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="documents, or folders holding them")
     parser.add_argument(
         "--out",
         metavar="DIR",
@@ -60,12 +57,8 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         metavar="NAME",
         help="publisher credited in the drafts, when the documents do not name it",
     )
-    parser.add_argument(
-        "--report", action="store_true", help="print every dropped line and why on stdout"
-    )
-    parser.add_argument(
-        "--report-file", metavar="FILE", help="write the same list of dropped lines to FILE"
-    )
+    parser.add_argument("--report", action="store_true", help="print every dropped line and why on stdout")
+    parser.add_argument("--report-file", metavar="FILE", help="write the same list of dropped lines to FILE")
     parser.set_defaults(run=run)
 
 
@@ -74,15 +67,11 @@ def run(args: argparse.Namespace) -> int:
     root = project_root(args)
     if not MIN_MAX_SECONDS <= args.max_seconds <= MAX_MAX_SECONDS:
         raise UsageError(
-            f"--max-seconds must be between {MIN_MAX_SECONDS:g} and {MAX_MAX_SECONDS:g}, "
-            f"got {args.max_seconds:g}"
+            f"--max-seconds must be between {MIN_MAX_SECONDS:g} and {MAX_MAX_SECONDS:g}, got {args.max_seconds:g}"
         )
     context = load_context(root)
     out_dir = Path(args.out) if args.out else root / DRAFTS_DIR
-    results = [
-        ingest_file(path, context, args.max_seconds, args.publication)
-        for path in documents(args.paths)
-    ]
+    results = [ingest_file(path, context, args.max_seconds, args.publication) for path in documents(args.paths)]
     written: dict[str, str] = {}
     for result in results:
         _write(result, out_dir, root, written)

@@ -19,13 +19,9 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         help="print the final spoken text of an episode (no audio)",
         description="Print each segment's spoken text as the speech engine will read it.",
     )
-    parser.add_argument(
-        "episode", metavar="EPISODE", help="episode id, or path to an episode .yaml"
-    )
+    parser.add_argument("episode", metavar="EPISODE", help="episode id, or path to an episode .yaml")
     parser.add_argument("--lang", required=True, metavar="LANG", help="language to render")
-    parser.add_argument(
-        "--written", action="store_true", help="print the text as written, not as spoken"
-    )
+    parser.add_argument("--written", action="store_true", help="print the text as written, not as spoken")
     parser.set_defaults(run=run)
 
 
@@ -50,9 +46,7 @@ def print_episode(localised: LocalisedEpisode, written: bool = False) -> None:
             if written:
                 text = " ".join(sentence.written for sentence in part.sentences)
             else:
-                text = " ".join(
-                    _show(chunk, localised.lang) for s in part.sentences for chunk in s.chunks
-                )
+                text = " ".join(_show(chunk, localised.lang) for s in part.sentences for chunk in s.chunks)
             print(f"[{part.role}] {text}")
     for segment_id in localised.incomplete:
         print(f"\n## {segment_id}: not rendered (missing translations)")

@@ -138,7 +138,5 @@ class Translator:
     def _catalog(self, domain: str) -> Catalog | None:
         if domain not in self._catalogs:
             path = po_path(self.root, self.lang, domain)
-            self._catalogs[domain] = (
-                read_catalog(path, self.root, self.lang) if path.exists() else None
-            )
+            self._catalogs[domain] = read_catalog(path, self.root, self.lang) if path.exists() else None
         return self._catalogs[domain]

@@ -58,17 +58,13 @@ def shared_messages(project: Project) -> list[SourceMessage]:
     for template in project.templates.values():
         for part in template.parts:
             if part.is_translatable:
-                messages.append(
-                    SourceMessage(SHARED_DOMAIN, part.context, part.text, part.location, part.voice)
-                )
+                messages.append(SourceMessage(SHARED_DOMAIN, part.context, part.text, part.location, part.voice))
     return messages
 
 
 def episode_messages(project: Project, episode: Episode) -> list[SourceMessage]:
     """The episode title and every text and paragraph of its segments, in script order."""
-    messages = [
-        SourceMessage(episode.id, EPISODE_TITLE_CONTEXT, episode.title, episode.title_location)
-    ]
+    messages = [SourceMessage(episode.id, EPISODE_TITLE_CONTEXT, episode.title, episode.title_location)]
     for segment in episode.segments:
         template = project.templates[segment.template]
         messages.extend(segment_messages(episode.id, segment, template))
@@ -81,18 +77,10 @@ def segment_messages(domain: str, segment: Segment, template: Template) -> list[
     for name, value in segment.fields.items():
         role = role_of_field(template, name)
         if value.type == "text":
-            messages.append(
-                SourceMessage(
-                    domain, field_context(segment.id, name), value.value, value.location, role
-                )
-            )
+            messages.append(SourceMessage(domain, field_context(segment.id, name), value.value, value.location, role))
         elif value.type == "paragraphs":
-            for n, (text, location) in enumerate(
-                zip(value.value, value.item_locations, strict=True), 1
-            ):
-                messages.append(
-                    SourceMessage(domain, field_context(segment.id, name, n), text, location, role)
-                )
+            for n, (text, location) in enumerate(zip(value.value, value.item_locations, strict=True), 1):
+                messages.append(SourceMessage(domain, field_context(segment.id, name, n), text, location, role))
     return messages
 
 

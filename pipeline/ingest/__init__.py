@@ -183,9 +183,7 @@ def _check_scripts(document: SourceDocument, lang: str) -> None:
             f"drafts are written in '{lang}' ({expected.title()} script)"
         )
     if allowed < 0.5 or foreign > 0.15:
-        raise document.error(
-            f"mixed scripts ({', '.join(others)}); expected {expected.title()} text for '{lang}'"
-        )
+        raise document.error(f"mixed scripts ({', '.join(others)}); expected {expected.title()} text for '{lang}'")
 
 
 def _drafts(
@@ -212,14 +210,11 @@ def _drafts(
             episode.id = _unused_id(episode.id, taken)
         if not found_publication:
             episode.checks.append(
-                "the document does not name its publisher: 'source' and the source's "
-                "'publication' say " + repr(credit)
+                "the document does not name its publisher: 'source' and the source's 'publication' say " + repr(credit)
             )
         drafts.append(Draft(episode, article, _validated(episode, context, document)))
     if not drafts:
-        raise document.error(
-            "no article text found: every line looks like page furniture (see --report)"
-        )
+        raise document.error("no article text found: every line looks like page furniture (see --report)")
     return drafts
 
 
@@ -248,9 +243,7 @@ def _episode(
         checks=list(article.notes),
     )
     if article.date is None:
-        episode.checks.append(
-            "no publication date found; the episode date is the file's modification date"
-        )
+        episode.checks.append("no publication date found; the episode date is the file's modification date")
     return episode
 
 

@@ -113,9 +113,7 @@ class LabelledDocument:
         )
 
 
-def label_document(
-    document: SourceDocument, settings: IngestSettings, script: str
-) -> LabelledDocument:
+def label_document(document: SourceDocument, settings: IngestSettings, script: str) -> LabelledDocument:
     """Label every line of ``document``; ``script`` is the expected writing system."""
     lines = document.lines
     classifier = _LineClassifier(settings, lines, script)
@@ -237,9 +235,7 @@ def script_of(ch: str) -> str:
         return "UNKNOWN"
 
 
-def _article_starts(
-    document: SourceDocument, classifier: _LineClassifier
-) -> list[tuple[int, int | None]]:
+def _article_starts(document: SourceDocument, classifier: _LineClassifier) -> list[tuple[int, int | None]]:
     """(title line index, date line index) of each article, in order."""
     lines = document.lines
     starts: list[tuple[int, int | None]] = []
@@ -422,7 +418,5 @@ def _is_full(text: str) -> bool:
 
 
 def _drop_teaser(article: ArticleLabels) -> ArticleLabels:
-    labels = [
-        label if label.kind == BLANK else _furniture(label.line, TEASER) for label in article.labels
-    ]
+    labels = [label if label.kind == BLANK else _furniture(label.line, TEASER) for label in article.labels]
     return ArticleLabels(labels, None, None)

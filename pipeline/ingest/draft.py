@@ -66,12 +66,7 @@ def yaml_string(text: str) -> str:
 def _printable(ch: str) -> bool:
     """What PyYAML's reader accepts unescaped (besides the line breaks handled above)."""
     code = ord(ch)
-    return (
-        0x20 <= code <= 0x7E
-        or 0xA0 <= code <= 0xD7FF
-        or 0xE000 <= code <= 0xFFFD
-        or 0x10000 <= code <= 0x10FFFF
-    )
+    return 0x20 <= code <= 0x7E or 0xA0 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD or 0x10000 <= code <= 0x10FFFF
 
 
 def comment(text: str) -> str:

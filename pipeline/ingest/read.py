@@ -241,8 +241,7 @@ def _check_lines(document: SourceDocument) -> None:
     for line in document.lines:
         if len(line.text) > MAX_LINE_CHARS:
             raise document.error(
-                f"line is {len(line.text):,} characters long (limit {MAX_LINE_CHARS:,}): "
-                "not article text",
+                f"line is {len(line.text):,} characters long (limit {MAX_LINE_CHARS:,}): not article text",
                 line.number,
             )
     if not any(line.text for line in document.lines):

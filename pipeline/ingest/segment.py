@@ -88,9 +88,7 @@ class Timing:
     min_seconds: float = MIN_SECONDS
 
 
-def segment_article(
-    article: Article, source: str, timing: Timing, shown: str = ""
-) -> list[Segment]:
+def segment_article(article: Article, source: str, timing: Timing, shown: str = "") -> list[Segment]:
     """The segments of ``article``, credited to ``source``."""
     atoms = article_atoms(article, timing.lang)
     if not atoms:
@@ -116,9 +114,7 @@ def article_atoms(article: Article, lang: str) -> list[Atom]:
 class _Planner:
     """Chooses the cheapest cuts with a dynamic programme over sentence boundaries."""
 
-    def __init__(
-        self, article: Article, atoms: list[Atom], source: str, timing: Timing, shown: str
-    ) -> None:
+    def __init__(self, article: Article, atoms: list[Atom], source: str, timing: Timing, shown: str) -> None:
         self.article = article
         self.atoms = atoms
         self.source = source
@@ -279,10 +275,11 @@ def _spoken_value(value: object, lang: str) -> object:
 
 
 def _flat(values: dict[str, object]) -> dict[str, object]:
-    return {
-        name: " ".join(value) if isinstance(value, list) else value
-        for name, value in values.items()
-    } | {"station": "", "episode_title": "", "episode_date": ""}
+    return {name: " ".join(value) if isinstance(value, list) else value for name, value in values.items()} | {
+        "station": "",
+        "episode_title": "",
+        "episode_date": "",
+    }
 
 
 def segment_id(first_sentence: str, occurrence: int) -> str:

@@ -72,9 +72,7 @@ class SpeechCache:
             data = entry.wav.read_bytes()
         except (OSError, ValueError):
             record, data = {}, b""
-        if len(data) != record.get("bytes") or hashlib.sha256(data).hexdigest() != record.get(
-            "sha256"
-        ):
+        if len(data) != record.get("bytes") or hashlib.sha256(data).hexdigest() != record.get("sha256"):
             self.discard(key)
             return None
         os.utime(entry.record)  # last use, for pruning
@@ -110,9 +108,7 @@ class SpeechCache:
             "lang": voice.lang,
             "stored": int(time.time()),
         }
-        atomic_write_text(
-            entry.record, json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n"
-        )
+        atomic_write_text(entry.record, json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n")
         return entry.wav
 
 

@@ -30,17 +30,13 @@ def espeak_path() -> str:
     """Absolute path of espeak-ng, or ToolMissing with what to install."""
     found = shutil.which(PROGRAM)
     if not found:
-        raise ToolMissing(
-            "espeak-ng is not installed (Debian/Ubuntu: sudo apt-get install espeak-ng)"
-        )
+        raise ToolMissing("espeak-ng is not installed (Debian/Ubuntu: sudo apt-get install espeak-ng)")
     return found
 
 
 @cache
 def _version_line() -> str:
-    result = subprocess.run(
-        [espeak_path(), "--version"], capture_output=True, text=True, timeout=30, check=False
-    )
+    result = subprocess.run([espeak_path(), "--version"], capture_output=True, text=True, timeout=30, check=False)
     return result.stdout.strip()
 
 
@@ -98,15 +94,10 @@ class EspeakNgBackend:
             )
         except subprocess.TimeoutExpired as exc:
             out_wav.unlink(missing_ok=True)
-            raise SynthesisError(
-                f"espeak-ng timed out after {timeout:.0f} s on {text[:60]!r}"
-            ) from exc
+            raise SynthesisError(f"espeak-ng timed out after {timeout:.0f} s on {text[:60]!r}") from exc
         if result.returncode != 0:
             out_wav.unlink(missing_ok=True)
-            detail = (
-                result.stderr.decode("utf-8", "replace").strip()
-                or f"exit status {result.returncode}"
-            )
+            detail = result.stderr.decode("utf-8", "replace").strip() or f"exit status {result.returncode}"
             raise SynthesisError(f"espeak-ng failed on {text[:60]!r}: {detail}")
         check_wav(out_wav, text, voice.lang)
 
@@ -116,9 +107,7 @@ class EspeakNgBackend:
 
 @cache
 def _list_voices() -> tuple[VoiceInfo, ...]:
-    result = subprocess.run(
-        [espeak_path(), "--voices"], capture_output=True, text=True, timeout=30, check=False
-    )
+    result = subprocess.run([espeak_path(), "--voices"], capture_output=True, text=True, timeout=30, check=False)
     voices = []
     for line in result.stdout.splitlines()[1:]:
         fields = line.split()

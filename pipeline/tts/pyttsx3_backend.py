@@ -38,9 +38,7 @@ class Pyttsx3Backend:
 
     name = "pyttsx3"
 
-    def __init__(
-        self, driver: str | None = None, recycle_after: int = DEFAULT_RECYCLE_AFTER
-    ) -> None:
+    def __init__(self, driver: str | None = None, recycle_after: int = DEFAULT_RECYCLE_AFTER) -> None:
         self.driver = driver
         self.recycle_after = recycle_after
         self._process: multiprocessing.process.BaseProcess | None = None
@@ -63,9 +61,7 @@ class Pyttsx3Backend:
     def voices(self) -> list[VoiceInfo]:
         """Installed voices as the driver lists them."""
         return [
-            VoiceInfo(
-                v["id"], v["name"], tuple(normalise_tag(t) for t in v["languages"]), v["gender"]
-            )
+            VoiceInfo(v["id"], v["name"], tuple(normalise_tag(t) for t in v["languages"]), v["gender"])
             for v in self._engine_info()["voices"]
         ]
 
@@ -205,6 +201,7 @@ def _speak(
 ) -> None:
     finished.clear()
     errors.clear()
+    _settle(engine)
     engine.setProperty("voice", voice_id)
     engine.setProperty("rate", rate)
     engine.setProperty("volume", min(volume, 1.0))
@@ -214,7 +211,17 @@ def _speak(
         raise RuntimeError("the engine never reported the end of the utterance")
     if errors:
         raise RuntimeError(f"engine error: {errors[0]}")
+    _settle(engine)
     _wait_for_wav(Path(path))
+
+
+def _settle(engine: Any) -> None:
+    """espeak synthesises on its own thread: wait until it is idle, so that the last
+    utterance's final samples and the next one's settings cannot cross."""
+    if type(engine.proxy._driver).__module__.endswith(".espeak"):
+        from pyttsx3.drivers import _espeak
+
+        _espeak.Synchronize()
 
 
 def _wait_for_wav(path: Path) -> None:

@@ -81,11 +81,7 @@ def test_translations_are_hangul_with_only_known_acronyms(
         spoken = re.sub(r"\{\w+\}", "", text or "")
         if not HANGUL.search(spoken):
             stray.append(f"{m.context}: no Hangul")
-        stray.extend(
-            f"{m.context}: {word}"
-            for word in LATIN_WORD.findall(spoken)
-            if word not in ALLOWED_LATIN
-        )
+        stray.extend(f"{m.context}: {word}" for word in LATIN_WORD.findall(spoken) if word not in ALLOWED_LATIN)
     assert stray == []
 
 

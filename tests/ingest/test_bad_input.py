@@ -17,15 +17,10 @@ EXPECTED = {
     "blank.txt": "empty file",
     "picture.txt": "binary file, not text (it contains NUL bytes)",
     "unknown_encoding.txt": "cannot tell the text encoding (not UTF-8, and no other fits)",
-    "only_boilerplate.txt": (
-        "no article text found: every line looks like page furniture (see --report)"
-    ),
-    "mixed_scripts.txt": (
-        "mixed scripts (Latin 37%, Greek 34%, Cyrillic 29%); expected Latin text for 'en'"
-    ),
+    "only_boilerplate.txt": ("no article text found: every line looks like page furniture (see --report)"),
+    "mixed_scripts.txt": ("mixed scripts (Latin 37%, Greek 34%, Cyrillic 29%); expected Latin text for 'en'"),
     "other_script.txt": (
-        "text is in another writing system (Cyrillic 100%); drafts are written in 'en' "
-        "(Latin script)"
+        "text is in another writing system (Cyrillic 100%); drafts are written in 'en' (Latin script)"
     ),
     "notes.pdf": "unsupported file type '.pdf' (use .txt, .md, .markdown, .html, .htm)",
 }
@@ -53,9 +48,7 @@ def test_enormous_line_is_refused_with_its_line_number(tmp_path: Path, context) 
     source.write_text("Title here\n\n" + "word " * 5000 + "\n", encoding="utf-8")
     result = ingest_file(source, context)
     assert result.error is not None
-    assert result.error.message == (
-        "line is 24,999 characters long (limit 20,000): not article text"
-    )
+    assert result.error.message == ("line is 24,999 characters long (limit 20,000): not article text")
     assert result.error.location.line == 3
 
 
@@ -92,7 +85,5 @@ def test_cli_reports_each_bad_file_and_still_ingests_the_good_ones(
         "tests/data/ingest/bad/empty.txt: empty file",
         "tests/data/ingest/bad/picture.txt: binary file, not text (it contains NUL bytes)",
     ]
-    assert [p.name for p in out.iterdir()] == [
-        "2014-01-13-five-ways-north-koreans-are-defying.yaml"
-    ]
+    assert [p.name for p in out.iterdir()] == ["2014-01-13-five-ways-north-koreans-are-defying.yaml"]
     assert "Traceback" not in captured.err

@@ -23,9 +23,7 @@ def test_report_prints_every_dropped_line_with_reason(
     assert main([*args, str(DOC)]) == 0
     out = capsys.readouterr().out.splitlines()
     assert "tests/data/ingest/004_9fbb84ea6802f53d.txt: 15 lines dropped; 3 segments" in out
-    assert (
-        "tests/data/ingest/004_9fbb84ea6802f53d.txt:36: end-of-article marker: More Stories" in out
-    )
+    assert "tests/data/ingest/004_9fbb84ea6802f53d.txt:36: end-of-article marker: More Stories" in out
 
 
 def test_report_can_be_written_to_a_file(tmp_path: Path, project_root: Path) -> None:
@@ -44,9 +42,7 @@ def test_publication_option_sets_the_spoken_credit(tmp_path: Path, project_root:
     assert '    source: "FRONTLINE"' in text
 
 
-def test_max_seconds_out_of_range_is_a_usage_error(
-    project_root: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_max_seconds_out_of_range_is_a_usage_error(project_root: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["ingest", "--project", str(project_root), "--max-seconds", "5", str(DOC)]) == 2
     assert capsys.readouterr().err == "--max-seconds must be between 15 and 1800, got 5\n"
 
@@ -61,9 +57,7 @@ def test_folders_are_expanded_to_the_documents_inside(tmp_path: Path, project_ro
     assert len(list((tmp_path / "out").glob("*.yaml"))) == 2
 
 
-def test_bad_ingest_settings_are_reported_with_file_and_line(
-    tmp_path: Path, project_root: Path
-) -> None:
+def test_bad_ingest_settings_are_reported_with_file_and_line(tmp_path: Path, project_root: Path) -> None:
     shutil.copytree(project_root / "scripts_src", tmp_path / "scripts_src")
     (tmp_path / "scripts_src/ingest.yaml").write_text(
         "call_to_action:\n  - donate\n  - 12\n  - donate\nsurprise: true\n", encoding="utf-8"
@@ -80,9 +74,7 @@ def test_bad_ingest_settings_are_reported_with_file_and_line(
 
 def test_stop_lists_come_from_ingest_yaml(tmp_path: Path, project_root: Path) -> None:
     shutil.copytree(project_root / "scripts_src", tmp_path / "scripts_src")
-    (tmp_path / "scripts_src/ingest.yaml").write_text(
-        "stop_lines: [check local listings here]\n", encoding="utf-8"
-    )
+    (tmp_path / "scripts_src/ingest.yaml").write_text("stop_lines: [check local listings here]\n", encoding="utf-8")
     source = tmp_path / "doc.txt"
     source.write_text(
         DOC.read_text("utf-8").replace(

@@ -130,14 +130,12 @@ DOCUMENTS = {
             "Sarah Childress",
             "Former Series Senior Editor, FRONTLINE",
             "More Stories",
-            "Kherson After Liberation: Co-producer of ‘Putin’s Attack on Ukraine’ Documentary "
-            "Describes Visit",
+            "Kherson After Liberation: Co-producer of ‘Putin’s Attack on Ukraine’ Documentary Describes Visit",
             "A Ukrainian filmmaker and journalist who was on one of the first trains traveling "
             "to the newly liberated city",
             "As Donald Trump Announces His 2024 Run, a Look Back at His Presidency and Impact",
             "FRONTLINE has built a unique public record, in documentary format",
-            "How American Politics Reached This Fraught Moment: 12 Documentaries to Watch Ahead "
-            "of the Midterms",
+            "How American Politics Reached This Fraught Moment: 12 Documentaries to Watch Ahead of the Midterms",
             "As a divided America prepares to vote and fears of political violence continue",
             "How Russian Soldiers Ran a Cleansing Operation in Bucha",
             "I’ve already killed so many civilians",
@@ -201,9 +199,7 @@ def test_quotes_go_to_the_guest_voice_with_their_speaker(results: dict) -> None:
         for segment in draft.segments
         if "quote" in segment.fields
     }
-    assert quotes["At first you see the cars, apartment bui"] == (
-        "Danbi, escaped North Korea in 2011"
-    )
+    assert quotes["At first you see the cars, apartment bui"] == ("Danbi, escaped North Korea in 2011")
     assert quotes["North Korea is one of the poorest countr"] == "Human Rights Watch"
     eunju = next(text for text in quotes if text.startswith("When the Arduous March"))
     assert quotes[eunju] is None

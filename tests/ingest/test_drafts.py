@@ -61,9 +61,7 @@ def test_awkward_article_text_survives_the_round_trip(tmp_path: Path, project_ro
 
 
 @pytest.mark.parametrize("name", DOCUMENTS)
-def test_drafts_validate_with_load_project(
-    name: str, tmp_path: Path, project_root: Path, context
-) -> None:
+def test_drafts_validate_with_load_project(name: str, tmp_path: Path, project_root: Path, context) -> None:
     result = ingest_file(INGEST_DATA / name, context)
     paths = write_drafts(result.drafts, tmp_path)
     project = load_project(project_root, episode_files=paths)
@@ -127,10 +125,7 @@ def test_drafts_carry_source_header_and_duration_comments(context) -> None:
     (draft,) = ingest_file(INGEST_DATA / "004_9fbb84ea6802f53d.txt", context).drafts
     lines = draft.text.splitlines()
     assert lines[0].startswith("# Draft episode made by `pipeline ingest` from 004_9fbb")
-    assert lines[1] == (
-        "# Source: Five Ways North Koreans Are Defying the Regime "
-        "(an online publication, 2014-01-13)."
-    )
+    assert lines[1] == ("# Source: Five Ways North Koreans Are Defying the Regime (an online publication, 2014-01-13).")
     comments = [line for line in lines if line.startswith("  # ")]
     assert len(comments) == len(draft.segments)
     assert all(" s; from source line" in line for line in comments)

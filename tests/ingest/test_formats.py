@@ -42,8 +42,7 @@ def test_html_main_content_is_extracted_offline(context) -> None:
         assert not contains_line(spoken, furniture), furniture
     quotes = [s.fields["quote"] for s in draft.segments if "quote" in s.fields]
     assert quotes == [
-        "At first I was afraid of every sound in the street. "
-        "Later the radio became the only voice I trusted."
+        "At first I was afraid of every sound in the street. Later the radio became the only voice I trusted."
     ]
 
 

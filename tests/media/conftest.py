@@ -101,9 +101,7 @@ def speech_wavs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {name: speak(text, folder / f"{name}.wav") for name, text in SENTENCES.items()}
 
 
-def make_episode_output(
-    root: Path, wavs: dict[str, Path], episode: str = "radio-reach", lang: str = "ko"
-) -> Path:
+def make_episode_output(root: Path, wavs: dict[str, Path], episode: str = "radio-reach", lang: str = "ko") -> Path:
     """``root/<episode>/<lang>/`` laid out as a build writes it, with a manifest."""
     folder = root / episode / lang
     folder.mkdir(parents=True)

@@ -78,9 +78,7 @@ def test_bundle_lays_out_a_verified_card(project: Path, tmp_path: Path, capsys) 
     assert bundle(project, "--card", "8GB", "--out", str(out)) == 0
     printed = capsys.readouterr().out
     assert "did not fit:  nothing" in printed
-    assert (
-        f"verify {out}: checked 3 audio, 3 lyrics, 4 playlist, 0 manifest files: clean" in printed
-    )
+    assert f"verify {out}: checked 3 audio, 3 lyrics, 4 playlist, 0 manifest files: clean" in printed
     files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
     episode = [f"ko/radio-reach/{n}" for n in ("01-opening", "02-story", "03-closing")]
     assert files == sorted(
@@ -104,9 +102,7 @@ def test_bundle_lays_out_a_verified_card(project: Path, tmp_path: Path, capsys) 
     assert main(["verify", str(out)]) == 0
 
 
-def test_listen_file_explains_in_korean_and_english_without_identifying(
-    project: Path, tmp_path: Path
-) -> None:
+def test_listen_file_explains_in_korean_and_english_without_identifying(project: Path, tmp_path: Path) -> None:
     out = tmp_path / "card"
     assert bundle(project, "--card", "8GB", "--out", str(out)) == 0
     data = (out / "LISTEN.txt").read_bytes()
@@ -119,9 +115,7 @@ def test_listen_file_explains_in_korean_and_english_without_identifying(
         assert word.lower() not in text.lower()
 
 
-def test_bundle_that_does_not_fit_is_refused_with_the_plan(
-    project: Path, tmp_path: Path, capsys
-) -> None:
+def test_bundle_that_does_not_fit_is_refused_with_the_plan(project: Path, tmp_path: Path, capsys) -> None:
     add_long_episode(project, copies=700)  # about 15 MB, a 16 MB card holds about 11.6 MB
     out = tmp_path / "card"
     assert bundle(project, "--card", "16MB", "--out", str(out)) == 1
@@ -137,9 +131,7 @@ def test_bundle_that_does_not_fit_is_refused_with_the_plan(
     assert not any(tmp_path.glob(".card*"))
 
 
-def test_unknown_selection_and_unsafe_destination_are_usage_errors(
-    project: Path, tmp_path: Path, capsys
-) -> None:
+def test_unknown_selection_and_unsafe_destination_are_usage_errors(project: Path, tmp_path: Path, capsys) -> None:
     assert bundle(project, "--card", "8GB", "--lang", "ja", "--out", str(tmp_path / "c")) == 2
     assert "no language 'ja' built with profile 'player' (built: ko)" in capsys.readouterr().err
     assert bundle(project, "--card", "8GB", "--profile", "radio", "--out", str(tmp_path / "c")) == 1
@@ -152,9 +144,7 @@ def test_unknown_selection_and_unsafe_destination_are_usage_errors(
     assert bundle(project, "--card", "huge", "--out", str(tmp_path / "c")) == 2
 
 
-def test_a_card_that_fails_verification_is_not_written(
-    project: Path, tmp_path: Path, capsys
-) -> None:
+def test_a_card_that_fails_verification_is_not_written(project: Path, tmp_path: Path, capsys) -> None:
     segment = project / "output" / "radio-reach" / "ko" / "02-story.mp3"
     segment.write_bytes(segment.read_bytes()[:-40])
     out = tmp_path / "card"

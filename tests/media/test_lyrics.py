@@ -61,9 +61,7 @@ def test_long_times_and_line_breaks_in_text() -> None:
 def test_parse_lrc_accepts_several_stamps_and_closes_on_next_later_stamp() -> None:
     cues = parse_lrc("[ar:x]\n[00:01.00][00:05.00]chorus\n[00:03.5]verse\n")
     assert cues == [Cue(1.0, 3.5, "chorus"), Cue(5.0, 5.0, "chorus"), Cue(3.5, 5.0, "verse")]
-    assert timing_problems(cues, 6.0) == [
-        "cue 3 (00:00:03,500): starts before cue 2 (not in time order)"
-    ]
+    assert timing_problems(cues, 6.0) == ["cue 3 (00:00:03,500): starts before cue 2 (not in time order)"]
 
 
 def test_parse_errors_name_the_line() -> None:

@@ -28,10 +28,7 @@ SETTINGS = [
 def encodings(tmp_path_factory: pytest.TempPathFactory, speech_wavs: dict[str, Path]) -> dict:
     """Each setting of SETTINGS encoded from the same speech, without an Info frame."""
     folder = tmp_path_factory.mktemp("mp3")
-    return {
-        s: encode_mp3(speech_wavs["story"], folder / "{}-{}-{}.mp3".format(*s), *s)
-        for s in SETTINGS
-    }
+    return {s: encode_mp3(speech_wavs["story"], folder / "{}-{}-{}.mp3".format(*s), *s) for s in SETTINGS}
 
 
 @pytest.mark.parametrize("setting", SETTINGS, ids=lambda s: f"{s[0]}Hz-{s[1]}k-{s[2]}ch")

@@ -14,11 +14,7 @@ ENTRIES = [
 
 def test_m3u8_is_utf8_with_relative_slash_paths() -> None:
     assert to_m3u8(ENTRIES) == (
-        "#EXTM3U\n"
-        "#EXTINF:13,여는 말\n"
-        "01-opening.mp3\n"
-        "#EXTINF:61,작은 플레이어, 큰 세상\n"
-        "sub/02-story.mp3\n"
+        "#EXTM3U\n#EXTINF:13,여는 말\n01-opening.mp3\n#EXTINF:61,작은 플레이어, 큰 세상\nsub/02-story.mp3\n"
     )
 
 

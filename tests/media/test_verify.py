@@ -49,9 +49,7 @@ def relist(folder: Path, name: str) -> None:
 
 def test_good_output_is_clean(output: Path, capsys) -> None:
     status, lines = verify(output, capsys)
-    assert lines == [
-        f"verify {output}: checked 3 audio, 3 lyrics, 1 playlist, 1 manifest files: clean"
-    ]
+    assert lines == [f"verify {output}: checked 3 audio, 3 lyrics, 1 playlist, 1 manifest files: clean"]
     assert status == 0
 
 
@@ -74,10 +72,7 @@ def test_truncated_mp3_is_found(output: Path, capsys) -> None:
     path.write_bytes(data[: len(data) - 60])
     lines = findings(output, capsys)
     assert f"{EPISODE}/02-story.mp3: {len(data) - 60} bytes, the manifest says {len(data)}" in lines
-    assert any(
-        line.startswith(f"{EPISODE}/02-story.mp3: MP3 frames: truncated: the frame at byte")
-        for line in lines
-    )
+    assert any(line.startswith(f"{EPISODE}/02-story.mp3: MP3 frames: truncated: the frame at byte") for line in lines)
 
 
 def test_wrong_sample_rate_for_the_profile_is_found(output: Path, capsys, speech_wavs) -> None:
@@ -102,8 +97,7 @@ def test_bad_lrc_timing_is_found(output: Path, capsys) -> None:
         f"past the end of the audio (00:00:{end})",
         f"{EPISODE}/01-opening.lrc: timing: cue 2 (00:00:01,000): runs to 00:09:00,000, "
         f"past the end of the audio (00:00:{end})",
-        f"{EPISODE}/01-opening.lrc: timing: cue 2 (00:00:01,000): "
-        "starts before cue 1 (not in time order)",
+        f"{EPISODE}/01-opening.lrc: timing: cue 2 (00:00:01,000): starts before cue 1 (not in time order)",
     ]
 
 
@@ -111,9 +105,7 @@ def test_unscrubbed_lame_signature_is_found(output: Path, capsys, speech_wavs) -
     path = output / EPISODE / "01-opening.mp3"
     encode_mp3(speech_wavs["opening"], path)
     relist(output / EPISODE, "01-opening.mp3")
-    assert findings(output, capsys) == [
-        f"{EPISODE}/01-opening.mp3: bytes hold the encoder signature 'LAME'"
-    ]
+    assert findings(output, capsys) == [f"{EPISODE}/01-opening.mp3: bytes hold the encoder signature 'LAME'"]
 
 
 def test_missing_unlisted_and_hidden_files_are_found(output: Path, capsys) -> None:
@@ -160,9 +152,7 @@ def test_wav_with_a_software_chunk_is_found(tmp_path: Path, speech_wavs, capsys)
     ]
     status, lines = verify(folder, capsys) if tagged.unlink() is None else (0, [])
     assert status == 0
-    assert lines[-1].endswith(
-        "clean (1 audio files have no manifest: profile and checksums not checked)"
-    )
+    assert lines[-1].endswith("clean (1 audio files have no manifest: profile and checksums not checked)")
 
 
 def test_a_folder_without_audio_or_that_does_not_exist(tmp_path: Path, capsys) -> None:
