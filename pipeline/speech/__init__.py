@@ -44,7 +44,8 @@ def normalise(
     ``lexicon`` defaults to the built-in one for ``lang``. ``unknown_latin``
     says what a Korean text does with a Latin word no lexicon entry or
     acronym rule covers: ``"english-voice"`` makes it a chunk of its own with
-    ``lang="en"``; ``"transliterate"`` spells it in Hangul. Chunks of the same
+    ``lang="en"``; ``"transliterate"`` spells it in Hangul. Lexicon entries
+    with ``lang: en`` go to the English voice either way. Chunks of the same
     language are merged; empty input gives ``[]``.
     """
     if unknown_latin not in UNKNOWN_LATIN_POLICIES:
