@@ -6,9 +6,10 @@ A quick check for translators and producers::
     echo "BTS와 K-pop" | pipeline say --lang ko
 
 The text (or each line of standard input) is normalised with the project's
-lexicon (``locales/<lang>/lexicon.yaml`` over the built-in one) and the
-station's speech settings, and printed one line per chunk; a chunk read by
-another language's voice is marked, e.g. ``[en] Crash Landing on You``.
+lexicons (``locales/<lang>/lexicon.yaml`` over the built-in ones; the English
+one for words given to the English voice) and the station's speech settings,
+and printed one line per chunk; a chunk read by another language's voice is
+marked, e.g. ``[en] Crash Landing on You``.
 Entry points: :func:`register` and :func:`run`.
 """
 
@@ -58,9 +59,10 @@ def run(args: argparse.Namespace) -> int:
         known = ", ".join(station.languages)
         raise UsageError(f"--lang {args.lang}: the station has no such language (known: {known})")
     lexicon = load_lexicon(root, args.lang)
+    english = load_lexicon(root, "en")
     policy = args.unknown_latin or station.speech_settings(args.lang).unknown_latin
     for line in _lines(args.text):
-        for chunk in normalise(line, args.lang, lexicon, unknown_latin=policy):
+        for chunk in normalise(line, args.lang, lexicon, policy, english_lexicon=english):
             print(_shown(chunk, args.lang))
     return 0
 

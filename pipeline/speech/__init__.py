@@ -38,6 +38,7 @@ def normalise(
     lang: str,
     lexicon: Lexicon | None = None,
     unknown_latin: str = ENGLISH_VOICE,
+    english_lexicon: Lexicon | None = None,
 ) -> list[SpeechChunk]:
     """Turn written ``text`` in ``lang`` into chunks a TTS engine reads correctly.
 
@@ -46,7 +47,9 @@ def normalise(
     acronym rule covers: ``"english-voice"`` makes it a chunk of its own with
     ``lang="en"``; ``"transliterate"`` spells it in Hangul. Lexicon entries
     with ``lang: en`` go to the English voice either way. Chunks of the same
-    language are merged; empty input gives ``[]``.
+    language are merged; empty input gives ``[]``. ``english_lexicon``
+    (default: the built-in one) reads the words a Korean text gives the
+    English voice.
     """
     if unknown_latin not in UNKNOWN_LATIN_POLICIES:
         raise ValueError(f"unknown_latin must be one of {UNKNOWN_LATIN_POLICIES}")
@@ -55,7 +58,7 @@ def normalise(
     if not text.strip():
         return []
     if lang == ko.LANG:
-        return to_chunks(ko.korean_pieces(text, lexicon, unknown_latin))
+        return to_chunks(ko.korean_pieces(text, lexicon, unknown_latin, english_lexicon))
     if lang == en.LANG:
         return to_chunks(en.english_pieces(text, lexicon))
     return to_chunks([Piece(tidy_spaces(text), lang)])

@@ -62,6 +62,7 @@ _NUMBER_EXPRESSION = re.compile(
     (?:[ ]?(?P<dash>{DASH})[ ]?(?P<b>{NUMBER}))?
     (?:/(?P<den>\d+)(?![\d/]))?
     (?P<big>[{_BIG_UNITS}]+)?
+    (?P<more>{RULES["more_than"]}(?=[ ]?[{HANGUL}]))?
     (?:
         (?P<percent>%p?)
       | [ ]?(?P<unit>{alternation(_OTHER_UNITS)})
@@ -112,6 +113,7 @@ class KoreanReading:
 
     lexicon: Lexicon
     unknown_latin: str = ENGLISH_VOICE
+    english_lexicon: Lexicon | None = None  # for words the English voice reads (built-in if None)
     unknown: list[str] = field(default_factory=list)
 
     def pieces(self, text: str) -> list[Piece]:
@@ -168,12 +170,17 @@ class KoreanReading:
     def _unknown_words(self, words: list[str]) -> list[Piece]:
         if self.unknown_latin == TRANSLITERATE:
             return [Piece(" ".join(transliterate(word) for word in words), LANG)]
-        return english_pieces(" ".join(words), builtin_lexicon("en"))
+        return english_pieces(" ".join(words), self.english_lexicon or builtin_lexicon("en"))
 
 
-def korean_pieces(text: str, lexicon: Lexicon, unknown_latin: str = ENGLISH_VOICE) -> list[Piece]:
+def korean_pieces(
+    text: str,
+    lexicon: Lexicon,
+    unknown_latin: str = ENGLISH_VOICE,
+    english_lexicon: Lexicon | None = None,
+) -> list[Piece]:
     """Spoken pieces for Korean ``text``."""
-    return KoreanReading(lexicon, unknown_latin).pieces(text)
+    return KoreanReading(lexicon, unknown_latin, english_lexicon).pieces(text)
 
 
 def unknown_latin_words(text: str, lexicon: Lexicon) -> list[str]:
@@ -340,6 +347,9 @@ def _number_expression(match: re.Match[str]) -> str | None:
 
 def _counted_numbers(match: re.Match[str], counter: str | None) -> str:
     a, b, big = match.group("a"), match.group("b"), match.group("big") or ""
+    if match.group("more"):  # 10여 명 → 십여 명: an approximate count is Sino-Korean
+        spoken = (_plain_range(a, b, None) + big if b or big else _big(a, "")) + RULES["more_than"]
+        return f"{spoken} {counter}" if counter else spoken
     if big:
         spoken = _plain_range(a, b, None) + big if b else _big(a, big)
         return f"{spoken} {counter}" if counter else spoken

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.speech import SpeechChunk, normalise, speakable_text
+from pipeline.speech import Lexicon, SpeechChunk, normalise, speakable_text
 
 KOREAN_TTS_FORBIDDEN = re.compile(r"[0-9A-Za-z$%&@#*+=/~\\^_|<>]")
 
@@ -92,3 +92,9 @@ def test_any_english_text_gives_words_without_digits(text: str) -> None:
     for chunk in chunks:
         assert chunk.lang == "en"
         assert not re.search(r"[0-9]", chunk.text), chunk
+
+
+def test_english_parts_of_korean_text_use_the_english_lexicon_given() -> None:
+    english = Lexicon("en", {"Labs": "Laboratories"})
+    chunks = normalise("Jangmadang Labs 소식", "ko", Lexicon("ko"), english_lexicon=english)
+    assert chunks == [SpeechChunk("Jangmadang Laboratories", "en"), SpeechChunk("소식", "ko")]
