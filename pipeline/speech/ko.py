@@ -18,6 +18,7 @@ the earlier ones left written:
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -138,25 +139,22 @@ class KoreanReading:
 
     def _latin_run(self, match: re.Match[str]) -> list[Piece]:
         """Words of one run of Latin text; neighbouring unknown words are read together."""
-        groups: list[list[Piece] | list[str]] = []
-        for word in _LATIN_WORD_RE.findall(match.group()):
-            reading = self._latin_word(word)
-            if reading is not None:
-                groups.append([reading])
-                continue
-            self.unknown.append(word)
-            if groups and isinstance(groups[-1][0], str):
-                groups[-1].append(word)  # type: ignore[arg-type]
+        readings = [
+            (word, self._latin_word(word)) for word in _LATIN_WORD_RE.findall(match.group())
+        ]
+        parts: list[list[Piece]] = []
+        for unknown, group in itertools.groupby(readings, key=lambda item: item[1] is None):
+            if unknown:
+                words = [word for word, _ in group]
+                self.unknown.extend(words)
+                parts.append(self._unknown_words(words))
             else:
-                groups.append([word])
+                parts.extend([reading] for _, reading in group if reading is not None)
         pieces: list[Piece] = []
-        for group in groups:
+        for part in parts:
             if pieces:
                 pieces.append(Piece(" ", LANG))
-            if isinstance(group[0], str):
-                pieces.extend(self._unknown_words([str(word) for word in group]))
-            else:
-                pieces.extend(piece for piece in group if isinstance(piece, Piece))
+            pieces.extend(part)
         return pieces
 
     def _latin_word(self, word: str) -> Piece | None:
@@ -347,11 +345,9 @@ def _number_expression(match: re.Match[str]) -> str | None:
 
 def _counted_numbers(match: re.Match[str], counter: str | None) -> str:
     a, b, big = match.group("a"), match.group("b"), match.group("big") or ""
-    if match.group("more"):  # 10여 명 → 십여 명: an approximate count is Sino-Korean
-        spoken = (_plain_range(a, b, None) + big if b or big else _big(a, "")) + RULES["more_than"]
-        return f"{spoken} {counter}" if counter else spoken
-    if big:
+    if big or match.group("more"):  # 600만 명, 10여 명: Sino-Korean before 만 or 여
         spoken = _plain_range(a, b, None) + big if b else _big(a, big)
+        spoken += match.group("more") or ""
         return f"{spoken} {counter}" if counter else spoken
     if match.group("unit_a") and b:
         percent = _percent_word(match.group("unit_a"))
@@ -368,7 +364,7 @@ def _counted_numbers(match: re.Match[str], counter: str | None) -> str:
 
 def _big(written: str, units: str) -> str:
     """A number before 만/억/천 … (600만 → 육백만, 1만 → 만, 1억 → 일억)."""
-    if _is_whole(written) and _whole(written) == 1 and units[0] in "만천백":
+    if _is_whole(written) and _whole(written) == 1 and units[:1] in ("만", "천", "백"):
         return units
     return _numeral(written, None) + units
 
