@@ -288,7 +288,7 @@ def _number_expression(match: re.Match[str]) -> str | None:
         return None  # part of a word or code (3D, MP3): read as written
     a, b = match.group("a"), match.group("b")
     if match.group("den") and not b:
-        return _fraction(int(a), int(match.group("den")))
+        return _fraction(a, int(match.group("den")))
     measured = bool(match.group("percent") or match.group("unit"))
     as_year = not measured and _is_year(a) and (b is None or _is_year(b) or len(b) == 2)
     spoken = _amount(a, as_year)
@@ -307,7 +307,11 @@ def _number_expression(match: re.Match[str]) -> str | None:
     return spoken
 
 
-def _fraction(numerator: int, denominator: int) -> str:
+def _fraction(written: str, denominator: int) -> str:
+    """1/2 → one half, 3/4 → three quarters, 2/3 → two thirds; 1.5/2 → one point five over two."""
+    if not written.isdigit() or denominator < 2:
+        return f"{decimal(written)} {RULES['over']} {cardinal(denominator)}"
+    numerator = int(written)
     special = RULES["fractions"].get(denominator)
     if special:
         name = special[0] if numerator == 1 else special[1]

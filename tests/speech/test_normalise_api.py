@@ -98,3 +98,13 @@ def test_english_parts_of_korean_text_use_the_english_lexicon_given() -> None:
     english = Lexicon("en", {"Labs": "Laboratories"})
     chunks = normalise("Jangmadang Labs 소식", "ko", Lexicon("ko"), english_lexicon=english)
     assert chunks == [SpeechChunk("Jangmadang Laboratories", "en"), SpeechChunk("소식", "ko")]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=40), st.sampled_from(["ko", "en"]))
+def test_any_unicode_text_is_normalised_without_error(text: str, lang: str) -> None:
+    chunks = normalise(text, lang)
+    for chunk in chunks:
+        assert chunk.text == chunk.text.strip() and chunk.text
+        if chunk.lang == "ko":
+            assert not re.search("[0-9A-Za-z]", chunk.text), chunk
