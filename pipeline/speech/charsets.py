@@ -1,6 +1,6 @@
 """Character classes the normalisers and lexicons share (regular-expression fragments).
 
-Entry points: the constants, :func:`is_hanja` and :func:`fold_width`.
+Entry points: the constants and :func:`fold_width`.
 """
 
 from __future__ import annotations
@@ -10,19 +10,12 @@ import unicodedata
 
 HANGUL = "가-힣"  # precomposed Hangul syllables
 HANJA = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef"
-LATIN = "A-Za-z"
 ASCII_ALNUM = "A-Za-z0-9"
 
-_HANJA_RE = re.compile(f"[{HANJA}]")
 _FULL_WIDTH = re.compile("[\uff01-\uff5e]")
 _SPACES = re.compile("[\u00a0\u2000-\u200b\u202f\u205f\u3000]")
 _TILDES = re.compile("[\u223c\uff5e\u301c]")  # ∼ ～ 〜 → ~
 _HYPHENS = re.compile("[\u2010\u2011\u2012\u2043]")  # hyphen look-alikes → -
-
-
-def is_hanja(char: str) -> bool:
-    """True for a CJK ideograph (read by its Korean reading in Korean text)."""
-    return bool(_HANJA_RE.fullmatch(char))
 
 
 def fold_width(text: str) -> str:

@@ -1,4 +1,4 @@
-"""Shared helpers for the speech tests: the case tables and how chunks are written down."""
+"""What the speech tests share: the case tables and how chunks are written down."""
 
 from __future__ import annotations
 
