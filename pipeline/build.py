@@ -32,7 +32,7 @@ from .render import LocalisedEpisode, MissingTranslation, RenderedSegment, rende
 from .runlog import BuildObserver, NullObserver
 from .script import Episode, Project
 from .segments import SegmentJob, SegmentMade, make_segment, segment_inputs
-from .speech import load_lexicon
+from .speech import normaliser_for
 from .tts import Voice, close_backends, get_backend, resolve_voice
 from .workers import DEFAULT_TIMEOUT, WorkerPool
 
@@ -185,9 +185,9 @@ def render_all(
     rendered = {}
     for lang in languages:
         translator = Translator(project.root, lang, project.station.source_language)
-        lexicon = load_lexicon(project.root, lang)
+        normalise = normaliser_for(project.root, project.station, lang)
         for episode in episodes:
-            rendered[(episode.id, lang)] = render_episode(project, episode, lang, translator, lexicon)
+            rendered[(episode.id, lang)] = render_episode(project, episode, lang, translator, normalise)
     return rendered
 
 

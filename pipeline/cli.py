@@ -26,6 +26,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "pipeline.commands.verify",
     "pipeline.commands.bundle",
     "pipeline.commands.ingest",
+    "pipeline.commands.say",
 )
 
 

@@ -3,7 +3,8 @@
 Entry point: :func:`load_station`. It checks everything at once and raises
 :class:`~pipeline.errors.ValidationFailed` listing every problem. The station
 declares the languages, the voice for each language and role, the speaking
-rates used for duration estimates, the pauses, and the output profiles.
+rates used for duration estimates, the pauses, the output profiles, and how
+speech normalisation treats Latin words it does not know (``speech:``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,11 @@ STATION_FILE = Path("scripts_src/station.yaml")
 BACKENDS = ("pyttsx3", "espeak-ng")
 DEFAULT_BACKEND = "pyttsx3"
 RATE_UNITS = {"words_per_minute": "words", "syllables_per_minute": "syllables"}
+# What the Korean normaliser does with a Latin word no lexicon entry or acronym rule covers.
+ENGLISH_VOICE = "english-voice"  # a separate part read by the English voice of the same role
+TRANSLITERATE = "transliterate"  # spelled out in Hangul and read by the Korean voice
+UNKNOWN_LATIN_POLICIES = (ENGLISH_VOICE, TRANSLITERATE)
+LATIN_ROUTING_LANGUAGES = ("ko",)  # languages whose normaliser routes Latin words elsewhere
 
 # MPEG audio Layer III: legal sample rates and bitrates per MPEG version.
 MP3_MPEG1_RATES = (32000, 44100, 48000)
@@ -103,6 +109,13 @@ class Profile:
 
 
 @dataclass(frozen=True)
+class SpeechSettings:
+    """How speech normalisation treats one language (``speech.<lang>`` in station.yaml)."""
+
+    unknown_latin: str = ENGLISH_VOICE
+
+
+@dataclass(frozen=True)
 class Station:
     """Everything ``station.yaml`` declares."""
 
@@ -117,6 +130,7 @@ class Station:
     path: str
     name_line: int = 1
     extra: dict[str, Any] = field(default_factory=dict)
+    speech: dict[str, SpeechSettings] = field(default_factory=dict)
 
     @property
     def roles(self) -> tuple[str, ...]:
@@ -129,6 +143,10 @@ class Station:
     def voice(self, lang: str, role: str) -> VoiceSpec:
         """The configured voice for ``lang`` and ``role``."""
         return self.voices[lang][role]
+
+    def speech_settings(self, lang: str) -> SpeechSettings:
+        """Speech normalisation settings for ``lang`` (the defaults when not configured)."""
+        return self.speech.get(lang, SpeechSettings())
 
 
 def load_station(project: Path) -> Station:
@@ -158,6 +176,7 @@ class StationReader:
         rates = self._rates(data.get("speaking_rate", {}), languages)
         pauses = self._pauses(data.get("pauses", {}))
         profiles = self._profiles(data.get("profiles"))
+        speech = self._speech(data.get("speech", {}), languages)
         default_profile = data.get("default_profile", "player")
         if profiles and default_profile not in profiles:
             self.check.choice(("default_profile",), default_profile, profiles)
@@ -175,6 +194,7 @@ class StationReader:
             path=self.doc.path,
             name_line=self.doc.line_of(("name",)),
             extra={"speech": data.get("speech", {})},
+            speech=speech,
         )
 
     def _language(self, path: KeyPath, value: Any) -> str | None:
@@ -258,6 +278,25 @@ class StationReader:
         sentence = self.check.number(("pauses", "sentence"), table.get("sentence", defaults.sentence), 0, 10)
         end = self.check.number(("pauses", "segment_end"), table.get("segment_end", defaults.segment_end), 0, 30)
         return Pauses(sentence or 0.0, end or 0.0)
+
+    def _speech(self, value: Any, languages: list[str]) -> dict[str, SpeechSettings]:
+        table = self.check.mapping(("speech",), value, optional=languages, what="language") or {}
+        settings: dict[str, SpeechSettings] = {}
+        for lang, spec in table.items():
+            path = ("speech", lang)
+            entry = self.check.mapping(path, spec, optional=("unknown_latin",))
+            if entry is None or lang not in languages:
+                continue
+            policy = entry.get("unknown_latin", ENGLISH_VOICE)
+            if "unknown_latin" in entry and lang not in LATIN_ROUTING_LANGUAGES:
+                self.check.fail(
+                    (*path, "unknown_latin"),
+                    f"has no effect for '{lang}': its own voice reads Latin words",
+                )
+                continue
+            if self.check.choice((*path, "unknown_latin"), policy, UNKNOWN_LATIN_POLICIES):
+                settings[lang] = SpeechSettings(policy)
+        return settings
 
     def _profiles(self, value: Any) -> dict[str, Profile]:
         table = self.check.table(("profiles",), value)

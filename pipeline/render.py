@@ -26,7 +26,7 @@ from .i18n.josa import resolve_particles
 from .i18n.messages import EPISODE_TITLE_CONTEXT, STATION_NAME_CONTEXT, field_context
 from .script import SHARED_DOMAIN, Episode, Project, Segment, Template, TemplatePart
 from .sentences import split_sentences
-from .speech import Lexicon, SpeechChunk, normalise
+from .speech import Normaliser, SpeechChunk
 
 
 @dataclass(frozen=True)
@@ -115,10 +115,10 @@ class _Untranslated(Exception):
 
 
 def render_episode(
-    project: Project, episode: Episode, lang: str, translator: Translator, lexicon: Lexicon | None
+    project: Project, episode: Episode, lang: str, translator: Translator, normalise: Normaliser
 ) -> LocalisedEpisode:
     """Render ``episode`` in ``lang``; untranslated segments are recorded, not spoken."""
-    renderer = _EpisodeRenderer(project, episode, lang, translator, lexicon)
+    renderer = _EpisodeRenderer(project, episode, lang, translator, normalise)
     return renderer.render()
 
 
@@ -129,13 +129,13 @@ class _EpisodeRenderer:
         episode: Episode,
         lang: str,
         translator: Translator,
-        lexicon: Lexicon | None,
+        normalise: Normaliser,
     ) -> None:
         self.project = project
         self.episode = episode
         self.lang = lang
         self.translator = translator
-        self.lexicon = lexicon
+        self.normalise = normalise
 
     def render(self) -> LocalisedEpisode:
         station = self.project.station
@@ -255,8 +255,7 @@ class _EpisodeRenderer:
 
     def _spoken(self, part: TemplatePart, text: str) -> SpokenPart:
         sentences = tuple(
-            SpokenSentence(sentence, tuple(normalise(sentence, self.lang, self.lexicon)))
-            for sentence in split_sentences(text, self.lang)
+            SpokenSentence(sentence, tuple(self.normalise(sentence))) for sentence in split_sentences(text, self.lang)
         )
         return SpokenPart(part.voice, sentences, part.pause_before, part.pause_after, part.location)
 

@@ -1,47 +1,95 @@
 """Speech text normalisation: written text → what the TTS engine should read.
 
-Entry points: :func:`normalise` and :func:`load_lexicon`. Normalisation runs
-between localisation and synthesis; transcripts and captions keep the
-written text. The result is a list of :class:`SpeechChunk`, because a
-Korean sentence may carry a word that another language's voice must read.
+Entry points: :func:`normalise`, :func:`normaliser_for` (normalise with a
+project's lexicons and station settings), :func:`load_lexicon` and
+:func:`unknown_latin_words`. Normalisation runs between localisation and
+synthesis; transcripts and captions keep the written text. The result is a
+list of :class:`SpeechChunk`, because a Korean sentence may carry a word that
+another language's voice must read.
+
+Per language: :mod:`pipeline.speech.ko` (numbers and counters, hanja, Latin
+words) and :mod:`pipeline.speech.en`; other languages only have their
+whitespace tidied. Lexicons (:mod:`pipeline.speech.lexicon`) and reading
+tables (``pipeline/speech/data/*.yaml``) are data that translators can edit.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import functools
+from collections.abc import Callable
 from pathlib import Path
 
+from ..config import ENGLISH_VOICE, TRANSLITERATE, UNKNOWN_LATIN_POLICIES, Station
+from . import en, ko
+from .lexicon import Lexicon, LexiconEntry, builtin_lexicon, load_lexicon
+from .pieces import Piece, SpeechChunk, tidy_spaces, to_chunks
 
-@dataclass(frozen=True)
-class SpeechChunk:
-    """A run of speakable text and the language whose voice reads it."""
-
-    text: str
-    lang: str
-
-
-@dataclass
-class Lexicon:
-    """Word → spoken form for one language (built-in table merged with the project's)."""
-
-    lang: str
-    entries: dict[str, str] = field(default_factory=dict)
-
-
-def load_lexicon(project_root: Path | None, lang: str) -> Lexicon:
-    """The lexicon for ``lang``: built-in entries overridden by ``locales/<lang>/lexicon.yaml``."""
-    return Lexicon(lang)
+__all__ = [
+    "ENGLISH_VOICE",
+    "TRANSLITERATE",
+    "UNKNOWN_LATIN_POLICIES",
+    "Lexicon",
+    "LexiconEntry",
+    "Normaliser",
+    "SpeechChunk",
+    "load_lexicon",
+    "normalise",
+    "normaliser_for",
+    "speakable_text",
+    "unknown_latin_words",
+]
 
 
-def normalise(text: str, lang: str, lexicon: Lexicon | None = None) -> list[SpeechChunk]:
-    """Turn written ``text`` in ``lang`` into chunks a TTS engine reads correctly."""
-    cleaned = " ".join(text.split())
-    return [SpeechChunk(cleaned, lang)] if cleaned else []
+def normalise(
+    text: str,
+    lang: str,
+    lexicon: Lexicon | None = None,
+    unknown_latin: str = ENGLISH_VOICE,
+    english_lexicon: Lexicon | None = None,
+) -> list[SpeechChunk]:
+    """Turn written ``text`` in ``lang`` into chunks a TTS engine reads correctly.
+
+    ``lexicon`` defaults to the built-in one for ``lang``. ``unknown_latin``
+    says what a Korean text does with a Latin word no lexicon entry or
+    acronym rule covers: ``"english-voice"`` makes it a chunk of its own with
+    ``lang="en"``; ``"transliterate"`` spells it in Hangul. Lexicon entries
+    with ``lang: en`` go to the English voice either way. Chunks of the same
+    language are merged; empty input gives ``[]``. ``english_lexicon``
+    (default: the built-in one) reads the words a Korean text gives the
+    English voice.
+    """
+    if unknown_latin not in UNKNOWN_LATIN_POLICIES:
+        raise ValueError(f"unknown_latin must be one of {UNKNOWN_LATIN_POLICIES}")
+    if lexicon is None:
+        lexicon = builtin_lexicon(lang)
+    if not text.strip():
+        return []
+    if lang == ko.LANG:
+        return to_chunks(ko.korean_pieces(text, lexicon, unknown_latin, english_lexicon))
+    if lang == en.LANG:
+        return to_chunks(en.english_pieces(text, lexicon))
+    return to_chunks([Piece(tidy_spaces(text), lang)])
 
 
 def unknown_latin_words(text: str, lexicon: Lexicon) -> list[str]:
-    """Latin-script words in ``text`` that ``lexicon`` gives no spoken form for (Korean QA)."""
-    import re
+    """Latin-script words in a Korean ``text`` that neither ``lexicon`` nor the acronym rule covers.
 
-    words = re.findall(r"[A-Za-z][A-Za-z0-9'’.-]*", text)
-    return [w for w in words if w not in lexicon.entries]
+    Each word is listed once, in order of first appearance.
+    """
+    return ko.unknown_latin_words(text, lexicon)
+
+
+def speakable_text(chunks: list[SpeechChunk], lang: str) -> str:
+    """Chunks as one line, chunks for another voice marked ``[en] …`` (for people to read)."""
+    return " ".join(c.text if c.lang == lang else f"[{c.lang}] {c.text}" for c in chunks)
+
+
+Normaliser = Callable[[str], list[SpeechChunk]]
+
+
+def normaliser_for(root: Path | None, station: Station, lang: str, unknown_latin: str | None = None) -> Normaliser:
+    """``normalise`` for ``lang`` with the project's lexicons and the station's speech settings."""
+    lexicon = load_lexicon(root, lang)
+    english = load_lexicon(root, "en")
+    policy = unknown_latin or station.speech_settings(lang).unknown_latin
+    return functools.partial(normalise, lang=lang, lexicon=lexicon, unknown_latin=policy, english_lexicon=english)

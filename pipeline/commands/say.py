@@ -1,0 +1,132 @@
+"""``pipeline say``: print what the voices will read for a piece of text.
+
+A quick check for translators and producers::
+
+    pipeline say --lang ko "2022년 3월 21일, 4명 중 1명"
+    echo "BTS와 K-pop" | pipeline say --lang ko
+
+The text (or each line of standard input) is normalised with the project's
+lexicons (``locales/<lang>/lexicon.yaml`` over the built-in ones; the English
+one for words given to the English voice) and the station's speech settings,
+and printed one line per chunk; a chunk read by another language's voice is
+marked, e.g. ``[en] Crash Landing on You``. With ``--out FILE.mp3`` the text is
+also spoken by the station's voice, levelled and encoded like a segment.
+Entry points: :func:`register` and :func:`run`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+from ..build import CACHE_DIR
+from ..config import UNKNOWN_LATIN_POLICIES, Station, load_station
+from ..errors import SourceLocation, UsageError
+from ..output import Tags
+from ..render import RenderedSegment, SpokenPart, SpokenSentence
+from ..segments import SegmentJob, make_segment
+from ..sentences import split_sentences
+from ..speech import Normaliser, SpeechChunk, normaliser_for
+from ..tts import close_backends, get_backend, resolve_voice
+from . import project_root
+
+
+def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Add the ``say`` command."""
+    parser = subparsers.add_parser(
+        "say",
+        parents=[common],
+        help="print the text a voice will read, after normalisation",
+        description=(
+            "Normalise text the way a build does before synthesis and print it, one line per "
+            "part; parts read by another language's voice are marked like '[en] …'."
+        ),
+    )
+    parser.add_argument("--lang", required=True, metavar="LANG", help="language of the text (e.g. ko, en)")
+    parser.add_argument(
+        "--unknown-latin",
+        choices=UNKNOWN_LATIN_POLICIES,
+        help="what to do with Latin words no lexicon entry covers (default: the station's speech.<lang>.unknown_latin)",
+    )
+    parser.add_argument("--out", metavar="FILE", help="also speak it with the station's voice into FILE (.mp3)")
+    parser.add_argument("--role", default="host", help="voice role for --out (default: host)")
+    parser.add_argument("--profile", metavar="NAME", help="output profile for --out (default: the station's)")
+    parser.add_argument("text", nargs="*", help="the text to say (default: each line of standard input)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the normalised text; return the exit status."""
+    root = project_root(args)
+    station = load_station(root)
+    if args.lang not in station.languages:
+        known = ", ".join(station.languages)
+        raise UsageError(f"--lang {args.lang}: the station has no such language (known: {known})")
+    normalise = normaliser_for(root, station, args.lang, args.unknown_latin)
+    lines = list(_lines(args.text))
+    for line in lines:
+        for chunk in normalise(line):
+            print(_shown(chunk, args.lang))
+    if args.out:
+        seconds = speak_to_file(
+            root, station, args.lang, args.role, args.profile, " ".join(lines), normalise, Path(args.out)
+        )
+        print(f"wrote {args.out} ({seconds:.1f} s)", file=sys.stderr)
+    return 0
+
+
+def speak_to_file(
+    root: Path,
+    station: Station,
+    lang: str,
+    role: str,
+    profile_name: str | None,
+    text: str,
+    normalise: Normaliser,
+    out: Path,
+) -> float:
+    """Speak ``text`` with the station's voice for ``lang`` and ``role`` into ``out``; its duration."""
+    profile = station.profiles.get(profile_name or station.default_profile)
+    if profile is None:
+        raise UsageError(f"--profile {profile_name}: no such profile (known: {', '.join(station.profiles)})")
+    if out.suffix.lower() != f".{profile.extension}":
+        raise UsageError(f"--out {out}: profile '{profile.name}' writes .{profile.extension} files")
+    if role not in station.roles:
+        raise UsageError(f"--role {role}: no such voice role (known: {', '.join(station.roles)})")
+    sentences = tuple(SpokenSentence(s, tuple(normalise(s))) for s in split_sentences(text, lang))
+    segment = RenderedSegment(
+        "say", 1, text[:60], (SpokenPart(role, sentences, 0.2, 0.0, SourceLocation("<say>")),), SourceLocation("<say>")
+    )
+    voices = {}
+    try:
+        for chunk_lang in sorted({c.lang for s in sentences for c in s.chunks}):
+            spec = station.voice(chunk_lang, role) if chunk_lang in station.voices else None
+            if spec is None:
+                raise UsageError(f"no {chunk_lang} voice configured for role '{role}' in {station.path}")
+            voices[(chunk_lang, role)] = resolve_voice(spec, chunk_lang, role, get_backend(spec.backend))
+        job = SegmentJob(
+            segment,
+            voices,
+            profile,
+            station.pauses,
+            out.resolve(),
+            Tags(text[:60], station.name, "", 1, 1, lang),
+            root / CACHE_DIR,
+        )
+        return make_segment(job).duration
+    finally:
+        close_backends()
+
+
+def _lines(words: list[str]) -> Iterable[str]:
+    if words:
+        return [" ".join(words)]
+    if sys.stdin.isatty():
+        raise UsageError("give the text to say, or pipe it on standard input")
+    return sys.stdin.read().splitlines()
+
+
+def _shown(chunk: SpeechChunk, lang: str) -> str:
+    return chunk.text if chunk.lang == lang else f"[{chunk.lang}] {chunk.text}"

@@ -1,0 +1,256 @@
+"""Pronunciation lexicons: how a voice says words it would otherwise get wrong.
+
+Entry points: :func:`load_lexicon` and :class:`Lexicon`. A language's lexicon
+is the built-in table ``pipeline/speech/data/<lang>_lexicon.yaml`` merged with
+the project's ``locales/<lang>/lexicon.yaml``, whose entries win. Both files
+have the same form, editable by translators::
+
+    # word: spoken form                  comments are allowed anywhere
+    UN: 유엔                              # whole words only: 'UN' does not match 'UNESCO'
+    K-pop: 케이팝                         # matches K-pop, K-Pop, k-pop …
+    US: {say: 미국}                       # … but a word in capitals matches only in capitals
+    Parasite: {say: 패러사이트, case: exact}  # case: exact|any overrides that rule
+    Crash Landing on You: {lang: en}      # read as written by the English voice
+
+Korean words (Hangul or hanja) match whole words, optionally followed by a
+particle (``유엔은``). Spoken forms are read as written: no digits, and for a
+Korean voice no Latin letters (route such words to English with ``lang: en``).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import SourceLocation, ValidationFailed, display_path
+from ..schema import Checker, type_name
+from ..yamlsource import LocatedDocument, load_located
+from .charsets import ASCII_ALNUM, HANGUL, HANJA
+from .rules import alternation, data_path, load_rules
+
+LEXICON_FILE = "lexicon.yaml"
+SPEAKING_LANGUAGES = ("ko", "en")  # languages with a normaliser and a voice to route words to
+CASE_RULES = ("exact", "any")
+ENTRY_KEYS = ("say", "case", "lang")
+_LATIN_OR_DIGIT = re.compile(r"[A-Za-z0-9]")
+_DIGIT = re.compile(r"[0-9]")
+
+
+@dataclass(frozen=True)
+class LexiconEntry:
+    """One word of a lexicon: how it is written, said, by which voice, and where it is defined."""
+
+    written: str
+    spoken: str
+    lang: str
+    exact_case: bool = False
+    location: SourceLocation | None = None
+
+
+@dataclass
+class Lexicon:
+    """Written word → spoken form for one language (built-in table merged with the project's).
+
+    ``entries`` may be given as plain ``{written: spoken}`` text; it is turned
+    into :class:`LexiconEntry` values. Treat a lexicon as read-only once used:
+    its matcher is built on first use.
+    """
+
+    lang: str
+    entries: dict[str, LexiconEntry] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.entries = {written: _as_entry(written, value, self.lang) for written, value in self.entries.items()}
+
+    def lookup(self, word: str) -> LexiconEntry | None:
+        """The entry for ``word`` (spaces tidied), honouring each entry's case rule."""
+        word = " ".join(word.split())
+        entry = self.entries.get(word)
+        if entry is not None:
+            return entry
+        return self._folded.get(word.casefold())
+
+    def merged(self, overrides: Lexicon) -> Lexicon:
+        """This lexicon with ``overrides``' entries added; an override replaces the same word."""
+        kept = {
+            written: entry
+            for written, entry in self.entries.items()
+            if not any(_collide(entry, other) for other in overrides.entries.values())
+        }
+        return Lexicon(self.lang, {**kept, **overrides.entries})
+
+    @functools.cached_property
+    def _folded(self) -> dict[str, LexiconEntry]:
+        return {w.casefold(): e for w, e in self.entries.items() if not e.exact_case}
+
+    @functools.cached_property
+    def pattern(self) -> re.Pattern[str] | None:
+        """A pattern matching any entry as a whole word, longest first; None when empty."""
+        if not self.entries:
+            return None
+        ordered = sorted(self.entries.values(), key=lambda e: (-len(e.written), e.written))
+        return re.compile("|".join(_entry_pattern(entry) for entry in ordered))
+
+
+def _as_entry(written: str, value: LexiconEntry | str, lang: str) -> LexiconEntry:
+    if isinstance(value, LexiconEntry):
+        return value
+    return LexiconEntry(written, value, lang, exact_case=_capitals_only(written))
+
+
+def _capitals_only(written: str) -> bool:
+    letters = [ch for ch in written if ch.isalpha() and ch.isascii()]
+    return len(letters) > 1 and all(ch.isupper() for ch in letters)
+
+
+def _entry_pattern(entry: LexiconEntry) -> str:
+    words = [re.escape(word) for word in entry.written.split()]
+    body = r"\s+".join(words)
+    if not entry.exact_case:
+        body = f"(?i:{body})"
+    return f"{_left_boundary(entry.written[0])}{body}{_right_boundary(entry.written[-1])}"
+
+
+def _left_boundary(first: str) -> str:
+    if re.match(f"[{ASCII_ALNUM}]", first):
+        return f"(?<![{ASCII_ALNUM}])"
+    if re.match(f"[{HANGUL}]", first):
+        return f"(?<![{HANGUL}])"
+    if re.match(f"[{HANJA}]", first):
+        return f"(?<![{HANJA}])"
+    return ""
+
+
+def _right_boundary(last: str) -> str:
+    if re.match(f"[{ASCII_ALNUM}]", last):
+        return f"(?![{ASCII_ALNUM}])"
+    if re.match(f"[{HANGUL}]", last):
+        particles = alternation(load_rules("ko_rules")["particles"])
+        return f"(?=(?:{particles})?(?![{HANGUL}]))"
+    if re.match(f"[{HANJA}]", last):
+        return f"(?![{HANJA}])"
+    return ""
+
+
+def lexicon_path(project_root: Path, lang: str) -> Path:
+    """The project's lexicon file for ``lang``."""
+    return project_root / "locales" / lang / LEXICON_FILE
+
+
+def load_lexicon(project_root: Path | None, lang: str) -> Lexicon:
+    """The lexicon for ``lang``: built-in entries overridden by ``locales/<lang>/lexicon.yaml``.
+
+    Raises :class:`~pipeline.errors.ValidationFailed` listing every problem of
+    an invalid file, each with its ``file:line``.
+    """
+    lexicon = builtin_lexicon(lang)
+    if project_root is None:
+        return lexicon
+    path = lexicon_path(project_root, lang)
+    if not path.exists():
+        return lexicon
+    document = load_located(path, display_path(path, project_root))
+    return lexicon.merged(LexiconReader(document, lang).read())
+
+
+@functools.cache
+def builtin_lexicon(lang: str) -> Lexicon:
+    """The lexicon shipped with the pipeline for ``lang`` (empty when there is none)."""
+    path = data_path(f"{lang}_lexicon")
+    if not path.exists():
+        return Lexicon(lang)
+    return LexiconReader(load_located(path, f"pipeline/speech/data/{path.name}"), lang).read()
+
+
+class LexiconReader:
+    """Validates one lexicon document; collects every problem before failing."""
+
+    def __init__(self, document: LocatedDocument, lang: str) -> None:
+        self.doc = document
+        self.lang = lang
+        self.check = Checker(document)
+
+    def read(self) -> Lexicon:
+        """The validated lexicon; raises ValidationFailed on any problem."""
+        data = self.doc.data if self.doc.data is not None else {}
+        if not isinstance(data, dict):
+            self.check.fail((), f"expected 'word: spoken form' lines, got {type_name(data)}")
+            raise ValidationFailed(self.check.problems)
+        entries: dict[str, LexiconEntry] = {}
+        for written, value in data.items():
+            entry = self._entry(written, value)
+            if entry is None:
+                continue
+            clash = next((e for e in entries.values() if _collide(e, entry)), None)
+            if clash is not None:
+                self.check.fail_key(
+                    (written,),
+                    f"'{written}' is already listed as '{clash.written}' (case is ignored)",
+                )
+                continue
+            entries[written] = entry
+        if self.check.problems:
+            raise ValidationFailed(self.check.problems)
+        return Lexicon(self.lang, entries)
+
+    def _entry(self, written: str, value: Any) -> LexiconEntry | None:
+        path = (written,)
+        if not written.strip() or written != " ".join(written.split()):
+            self.check.fail_key(path, "a word must not be empty or have extra spaces")
+            return None
+        if isinstance(value, str):
+            value = {"say": value}
+            say_path: tuple[str, ...] = path
+        elif isinstance(value, dict):
+            say_path = (*path, "say")
+        else:
+            self.check.fail(
+                path,
+                f"expected the spoken form or {{say: …, case: …, lang: …}}, got {type_name(value)}",
+            )
+            return None
+        spec = self.check.mapping(path, value, optional=ENTRY_KEYS)
+        if spec is None:
+            return None
+        if "say" not in spec and "lang" not in spec:
+            self.check.fail(path, "give 'say' (the spoken form) or 'lang' (the voice that reads it)")
+            return None
+        case = self.check.choice(
+            (*path, "case"),
+            spec.get("case", "exact" if _capitals_only(written) else "any"),
+            CASE_RULES,
+        )
+        lang = self.check.choice((*path, "lang"), spec.get("lang", self.lang), SPEAKING_LANGUAGES)
+        spoken = self.check.string(say_path, spec.get("say", written))
+        if case is None or lang is None or spoken is None:
+            return None
+        if not self._speakable(say_path, spoken, lang):
+            return None
+        return LexiconEntry(written, " ".join(spoken.split()), lang, case == "exact", self.doc.at_key(path))
+
+    def _speakable(self, path: tuple[str, ...], spoken: str, lang: str) -> bool:
+        if _DIGIT.search(spoken):
+            self.check.fail(path, f"write numbers in words in the spoken form, got {spoken!r}")
+            return False
+        if lang == "ko" and _LATIN_OR_DIGIT.search(spoken):
+            self.check.fail(
+                path,
+                f"the Korean voice cannot read Latin letters in {spoken!r}: "
+                "write it in Hangul, or add 'lang: en' to have the English voice read it",
+            )
+            return False
+        return True
+
+
+def _matches(entry: LexiconEntry, word: str) -> bool:
+    if entry.exact_case:
+        return entry.written == word
+    return entry.written.casefold() == word.casefold()
+
+
+def _collide(first: LexiconEntry, second: LexiconEntry) -> bool:
+    """True when either entry would match the other's word."""
+    return _matches(first, second.written) or _matches(second, first.written)

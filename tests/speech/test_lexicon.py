@@ -1,0 +1,109 @@
+"""Pronunciation lexicons: built-in tables, project overrides, matching rules, bad files."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from speech_cases import DATA, render
+
+from pipeline.errors import ValidationFailed
+from pipeline.speech import Lexicon, load_lexicon, normalise, unknown_latin_words
+from pipeline.speech.lexicon import builtin_lexicon
+
+BAD_LEXICONS = sorted((DATA / "lexicons").glob("bad_*.yaml"))
+
+
+def project_with_lexicon(root: Path, lang: str, text: str) -> Path:
+    path = root / "locales" / lang / "lexicon.yaml"
+    path.parent.mkdir(parents=True)
+    path.write_text(text, encoding="utf-8")
+    return root
+
+
+def expected_errors(fixture: Path) -> list[str]:
+    lines = fixture.read_text(encoding="utf-8").splitlines()
+    return [line.removeprefix("# error: ") for line in lines if line.startswith("# error: ")]
+
+
+@pytest.mark.parametrize("fixture", BAD_LEXICONS, ids=lambda p: p.stem)
+def test_bad_lexicon_is_reported_with_file_and_line(tmp_path: Path, fixture: Path) -> None:
+    lang = fixture.stem.split("_")[1]
+    target = tmp_path / "locales" / lang / "lexicon.yaml"
+    target.parent.mkdir(parents=True)
+    shutil.copy(fixture, target)
+    with pytest.raises(ValidationFailed) as caught:
+        load_lexicon(tmp_path, lang)
+    prefix = f"locales/{lang}/lexicon.yaml:"
+    assert str(caught.value).splitlines() == [prefix + e for e in expected_errors(fixture)]
+
+
+def test_every_bad_fixture_states_its_errors() -> None:
+    assert BAD_LEXICONS
+    assert all(expected_errors(fixture) for fixture in BAD_LEXICONS)
+
+
+def test_built_in_tables_load_for_korean_and_english() -> None:
+    assert builtin_lexicon("ko").lookup("UN").spoken == "유엔"
+    assert builtin_lexicon("en").lookup("Ms.").spoken == "Miz"
+    assert load_lexicon(None, "fr").entries == {}
+
+
+def test_without_a_project_file_the_built_in_table_is_used(tmp_path: Path) -> None:
+    assert load_lexicon(tmp_path, "ko").lookup("USB").spoken == "유에스비"
+
+
+def test_project_entries_override_built_in_ones(tmp_path: Path) -> None:
+    root = project_with_lexicon(tmp_path, "ko", "UN: 국제연합\nk-pop: 케이 팝\n")
+    lexicon = load_lexicon(root, "ko")
+    assert render(normalise("UN은 K-pop을", "ko", lexicon), "ko") == "국제연합은 케이 팝을"
+    assert lexicon.lookup("USB").spoken == "유에스비"  # built-ins not overridden stay
+
+
+def test_project_entry_can_route_a_word_to_the_english_voice(tmp_path: Path) -> None:
+    root = project_with_lexicon(tmp_path, "ko", "Crash Landing on You: {lang: en}\nIve: {say: Eve, lang: en}\n")
+    lexicon = load_lexicon(root, "ko")
+    said = render(normalise("드라마 Crash  Landing on You와 Ive", "ko", lexicon), "ko")
+    assert said == "드라마 | [en] Crash Landing on You | 와 | [en] Eve"
+
+
+def test_words_in_capitals_match_only_in_capitals() -> None:
+    lexicon = Lexicon("ko", {"US": "미국", "Netflix": "넷플릭스"})
+    assert render(normalise("US와 NETFLIX", "ko", lexicon), "ko") == "미국과 넷플릭스"
+    assert unknown_latin_words("us", lexicon) == ["us"]
+
+
+def test_case_exact_entries_match_only_as_written(tmp_path: Path) -> None:
+    root = project_with_lexicon(tmp_path, "en", "Parasite: {say: Parasite the film, case: exact}\n")
+    lexicon = load_lexicon(root, "en")
+    said = render(normalise("Parasite is not a parasite", "en", lexicon), "en")
+    assert said == "Parasite the film is not a parasite"
+
+
+def test_entries_match_whole_words_only() -> None:
+    lexicon = Lexicon("ko", {"UN": "유엔"})
+    assert unknown_latin_words("UNESCO와 FUN", lexicon) == ["UNESCO"]
+
+
+def test_korean_entries_match_whole_words_with_a_particle(tmp_path: Path) -> None:
+    root = project_with_lexicon(tmp_path, "ko", "맛있다: 마싣따\n北: 북한\n")
+    lexicon = load_lexicon(root, "ko")
+    assert render(normalise("맛있다는 말, 아주맛있다", "ko", lexicon), "ko") == ("마싣따는 말, 아주맛있다")
+    assert render(normalise("北 주민과 北京", "ko", lexicon), "ko") == "북한 주민과 북경"
+
+
+def test_entries_remember_where_they_are_written(tmp_path: Path) -> None:
+    root = project_with_lexicon(tmp_path, "ko", "# comment\nUN: 국제연합\n")
+    entry = load_lexicon(root, "ko").lookup("UN")
+    assert str(entry.location) == "locales/ko/lexicon.yaml:2: UN"
+
+
+def test_unknown_latin_words_lists_each_word_once_in_order() -> None:
+    text = "UN과 USB, ABC는 알지만 Netflix와 Jatanpung, 다시 Jatanpung은 모른다"
+    assert unknown_latin_words(text, builtin_lexicon("ko")) == ["Jatanpung"]
+    assert unknown_latin_words(text, Lexicon("ko")) == ["Netflix", "Jatanpung"]
+
+
+def test_unknown_latin_words_names_whole_hyphenated_words_and_long_capitals() -> None:
+    assert unknown_latin_words("K-pop과 FRONTLINE, G7", Lexicon("ko")) == ["K-pop", "FRONTLINE"]
