@@ -135,7 +135,9 @@ def build(
         targets = plan_targets(project, localised, profiles, voices, voice_errors, request)
         report = BuildReport(coverage=coverage(project, localised), dry_run=request.dry_run)
         if not request.dry_run:
-            with build_lock(project.root):
+            with build_lock(project.root) as previous:
+                if previous:
+                    observer.note(f"a previous build ({_holder(previous)}) did not finish; its lock was taken over")
                 observer.start(targets=len(targets), jobs=sum(len(t.jobs) for t in targets))
                 run_targets(project, targets, request, observer, executor)
     finally:
@@ -145,6 +147,10 @@ def build(
     if not request.dry_run:
         observer.finish(report)
     return report
+
+
+def _holder(previous: dict[str, object]) -> str:
+    return f"pid {previous.get('pid')} on {previous.get('host')}"
 
 
 def select_episodes(project: Project, wanted: Iterable[str]) -> list[Episode]:

@@ -67,12 +67,12 @@ def print_summary(report: BuildReport) -> None:
     if report.dry_run:
         for outcome in report.outcomes:
             for name, reason in outcome.reasons.items():
-                console.print(f"{outcome.label}: {name}: {reason}", highlight=False)
+                console.print(f"{outcome.label}: {name}: {reason}", highlight=False, markup=False)
     else:
         for folder in sorted(
             {str(o.folder) for o in report.outcomes if o.folder and o.status in ("built", "unchanged")}
         ):
-            console.print(f"files in {folder}", highlight=False)
+            console.print(f"files in {folder}", highlight=False, markup=False)
 
 
 def problem_lines(outcome: TargetOutcome) -> list[str]:

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -34,6 +35,8 @@ LOG_DIR = "_logs"
 class BuildObserver(Protocol):
     """Events of a build run, in order: start, job_done/target_done many times, finish."""
 
+    def note(self, message: str) -> None: ...
+
     def start(self, targets: int, jobs: int) -> None: ...
 
     def job_done(self, job: SegmentJob, made: SegmentMade | None, error: str | None, seconds: float) -> None: ...
@@ -45,6 +48,9 @@ class BuildObserver(Protocol):
 
 class NullObserver:
     """Reports nothing."""
+
+    def note(self, message: str) -> None:
+        """Nothing."""
 
     def start(self, targets: int, jobs: int) -> None:
         """Nothing."""
@@ -64,6 +70,11 @@ class Fanout(NullObserver):
 
     def __init__(self, *observers: BuildObserver) -> None:
         self.observers = observers
+
+    def note(self, message: str) -> None:
+        """Tell everyone."""
+        for observer in self.observers:
+            observer.note(message)
 
     def start(self, targets: int, jobs: int) -> None:
         """Tell everyone."""
@@ -93,6 +104,10 @@ class PlainLines(NullObserver):
         self.stream = stream
         self.total = 0
         self.done = 0
+
+    def note(self, message: str) -> None:
+        """A remark worth a line of its own."""
+        self._print(f"note: {message}")
 
     def start(self, targets: int, jobs: int) -> None:
         """Announce the amount of work."""
@@ -128,6 +143,10 @@ class ProgressBar(NullObserver):
         )
         self.task: Any = None
 
+    def note(self, message: str) -> None:
+        """Print above the bar."""
+        self.progress.console.print(f"note: {message}", highlight=False, markup=False)
+
     def start(self, targets: int, jobs: int) -> None:
         """Show the bar."""
         self.progress.start()
@@ -137,7 +156,7 @@ class ProgressBar(NullObserver):
         """Advance; print failures above the bar."""
         self.progress.advance(self.task)
         if error:
-            self.progress.console.print(f"[red]failed[/red] {job.label}: {error}", highlight=False)
+            self.progress.console.print(f"[red]failed[/red] {escape(job.label)}: {escape(error)}", highlight=False)
 
     def finish(self, report: BuildReport) -> None:
         """Remove the bar."""
@@ -152,6 +171,10 @@ class JsonLog(NullObserver):
         self.path = out / LOG_DIR / f"build-{stamp}-{os.getpid()}.jsonl"
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.stream = self.path.open("a", encoding="utf-8")
+
+    def note(self, message: str) -> None:
+        """A remark."""
+        self._write("note", message=message)
 
     def start(self, targets: int, jobs: int) -> None:
         """The run's size."""

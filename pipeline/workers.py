@@ -30,6 +30,7 @@ from .errors import PipelineError
 
 DEFAULT_TIMEOUT = 300.0
 DEFAULT_RECYCLE_AFTER = 100
+MAX_FAILED_STARTS = 3
 
 
 class JobFailed(PipelineError):
@@ -51,7 +52,6 @@ class _Job:
     args: tuple[Any, ...]
     kwargs: dict[str, Any]
     attempts: int = 0
-    label: str = ""
 
 
 @dataclass
@@ -61,6 +61,7 @@ class _Worker:
     jobs_done: int = 0
     job: _Job | None = None
     started: float = field(default_factory=time.monotonic)
+    ready: bool = False  # set when the process has imported everything and run the initializer
 
 
 class WorkerPool(Executor):
@@ -87,6 +88,7 @@ class WorkerPool(Executor):
         self._closing = False
         self.retried = 0
         self.workers_started = 0
+        self._failed_starts = 0
         self._dispatcher = threading.Thread(target=self._dispatch, name="worker-pool", daemon=True)
         self._dispatcher.start()
 
@@ -96,7 +98,7 @@ class WorkerPool(Executor):
         with self._lock:
             if self._closing:
                 raise RuntimeError("cannot submit to a pool that is shutting down")
-            self._pending.append(_Job(future, fn, args, kwargs, label=getattr(args[0], "label", "") if args else ""))
+            self._pending.append(_Job(future, fn, args, kwargs))
         self._wake.set()
         return future
 
@@ -148,14 +150,14 @@ class WorkerPool(Executor):
 
     def _idle_worker(self) -> _Worker | None:
         for worker in self._workers:
-            if worker.job is None:
+            if worker.ready and worker.job is None:
                 return worker
         if len(self._workers) < self.size:
-            return self._start()
+            self._start()
         return None
 
     def _collect(self) -> None:
-        busy = {worker.conn: worker for worker in self._workers if worker.job is not None}
+        busy = {worker.conn: worker for worker in self._workers if worker.job is not None or not worker.ready}
         if not busy:
             self._wake.wait(0.05)
             self._wake.clear()
@@ -166,6 +168,9 @@ class WorkerPool(Executor):
                 status, payload = conn.recv()
             except (EOFError, OSError):
                 self._lost(worker, WorkerDied, "its worker process died")
+                continue
+            if status == "ready":
+                worker.ready = True
                 continue
             job, worker.job = worker.job, None
             assert job is not None
@@ -185,7 +190,8 @@ class WorkerPool(Executor):
                 continue
             if not worker.process.is_alive():
                 self._lost(worker, WorkerDied, "its worker process died")
-            elif now - worker.started > self.timeout:
+                continue
+            if now - worker.started > self.timeout:
                 self._lost(worker, JobTimedOut, f"it ran longer than {self.timeout:g} s")
 
     def _lost(self, worker: _Worker, error: type[PipelineError], why: str) -> None:
@@ -194,12 +200,21 @@ class WorkerPool(Executor):
         with self._lock:
             self._replace(worker)
             if job is None:
+                self._failed_starts += 0 if worker.ready else 1
+                if self._failed_starts >= MAX_FAILED_STARTS:
+                    self._fail_pending(JobFailed("worker processes die before they are ready (see stderr)"))
                 return
             if job.attempts <= self.retries:
                 self.retried += 1
                 self._pending.appendleft(job)
             else:
-                job.future.set_exception(error(f"{job.label or 'job'} failed twice: {why}"))
+                job.future.set_exception(error(f"failed {job.attempts} times: {why}"))
+
+    def _fail_pending(self, error: PipelineError) -> None:
+        while self._pending:
+            job = self._pending.popleft()
+            if job.attempts or job.future.set_running_or_notify_cancel():
+                job.future.set_exception(error)
 
     def _start(self) -> _Worker:
         parent, child = self.context.Pipe()
@@ -238,8 +253,11 @@ def _rebuild_error(payload: tuple[str, str, int, str]) -> Exception:
 
 def worker_main(conn: Connection, initializer: Callable[[], None] | None) -> None:
     """A worker process: run jobs until told to stop or the pool goes away."""
+    import pipeline.segments  # noqa: F401 - import the heavy modules before saying ready
+
     if initializer is not None:
         initializer()
+    conn.send(("ready", None))
     try:
         while True:
             try:

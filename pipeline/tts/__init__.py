@@ -98,6 +98,12 @@ def get_backend(name: str) -> Backend:
     return _BACKENDS[name]
 
 
+def register_backend(name: str, backend: Backend) -> None:
+    """Use ``backend`` for voices configured with ``backend: <name>`` in this process
+    (a worker pool's initializer can install one in every worker)."""
+    _BACKENDS[name] = backend
+
+
 def close_backends() -> None:
     """Stop every backend's engine processes (end of a build)."""
     for backend in _BACKENDS.values():
