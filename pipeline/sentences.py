@@ -5,7 +5,8 @@ their full-width forms) when the next word starts a sentence, and keeps
 together abbreviations (``U.S.``, ``Ms.``, ``No. 3``), decimals (``0.67``),
 ellipses inside a sentence, and closing quotes or brackets with the sentence
 they end. Run-together sentences with no space after the stop
-(``the van.It feels``) are split too.
+(``the van.It feels``) are split too, and so is Chinese and Japanese text,
+which runs sentences together after a full-width stop (``。``, ``！``, ``？``).
 """
 
 from __future__ import annotations
@@ -66,9 +67,12 @@ ABBREVIATIONS = frozenset(
 _CLOSERS = "\"'”’)]»」』"
 _TERMINATORS = ".!?。！？…"
 _OPENERS = "\"'“‘([«「『"
-# A stop, any closing quotes/brackets, then either spaces or a capital letter straight after.
+_WIDE_STOPS = "。！？"
+# A stop, any closing quotes/brackets, then spaces, a capital letter straight after, or
+# anything after a full-width stop (Chinese and Japanese put no space between sentences).
 _BOUNDARY = re.compile(
-    rf"(?P<stop>[{re.escape(_TERMINATORS)}]+)(?P<close>[{re.escape(_CLOSERS)}]*)(?P<space>\s+|(?=[A-Z][a-z]))"
+    rf"(?P<stop>[{re.escape(_TERMINATORS)}]+)(?P<close>[{re.escape(_CLOSERS)}]*)"
+    rf"(?P<space>\s+|(?=[A-Z][a-z])|(?<=[{_WIDE_STOPS}」』]))"
 )
 _STARTER = re.compile(rf"[{re.escape(_OPENERS)}]*[\w\d가-힣]", re.UNICODE)
 
