@@ -13,6 +13,7 @@ a bug and keeps its traceback.
     │   └── ValidationFailed     exit 2   many problems found at once (``problems``)
     ├── ToolMissing              exit 2   ffmpeg, ffprobe or espeak-ng is not installed
     ├── CatalogError             exit 1   a gettext catalog cannot be read or compiled
+    │   └── CatalogInvalid       exit 1   entries that would break audio (``problems``)
     ├── VoiceError               exit 1   no installed voice for a language or role
     ├── SynthesisError           exit 1   the TTS engine failed, hung or wrote a bad WAV
     └── AudioError               exit 1   ffmpeg could not level or encode
@@ -117,6 +118,18 @@ class ToolMissing(PipelineError):
 
 class CatalogError(PipelineError):
     """A gettext catalog cannot be read, merged or compiled."""
+
+
+class CatalogInvalid(CatalogError):
+    """A catalog reads fine but has entries that must not be compiled; each is printed."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = sorted(problems, key=lambda p: (p.location.path, p.location.line or 0))
+        count = len(self.problems)
+        super().__init__(f"{count} problem{'s' if count != 1 else ''} found")
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.problems)
 
 
 class VoiceError(PipelineError):
