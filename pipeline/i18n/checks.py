@@ -5,8 +5,10 @@ Entry points: :func:`check_catalog` (findings for one catalog),
 :func:`load_glossary` (``locales/glossary.yaml``).
 
 Each check has a name; a translator switches one off for a message with a
-``#, no-check-<name>`` flag, and the project changes its severity (``error``,
-``warning`` or ``off``) under ``checks:`` in ``locales/checks.yaml``.
+``#, no-check-<name>`` flag (or a ``# no-check-<name>`` translator comment,
+which survives GNU msgmerge and msgcat where an unknown flag does not), and
+the project changes its severity (``error``, ``warning`` or ``off``) under
+``checks:`` in ``locales/checks.yaml``.
 Findings print compiler-style::
 
     locales/ko/LC_MESSAGES/ep1.po:123: error[placeholders]: missing {station}
@@ -274,9 +276,19 @@ def check_catalog(catalog: PoFile, ctx: CheckContext) -> list[Finding]:
     return sorted(findings, key=lambda f: (f.line, f.check))
 
 
+def switched_off(entry: PoEntry) -> set[str]:
+    """Checks turned off for one message: ``#, no-check-<name>`` flags, or the same words
+    in a translator comment (GNU msgmerge and msgcat drop flags they do not know)."""
+    words = list(entry.flags)
+    for comment in entry.comments:
+        if comment.strip().startswith(FLAG_PREFIX):
+            words.extend(re.split(r"[,\s]+", comment.strip()))
+    return {word[len(FLAG_PREFIX) :] for word in words if word.startswith(FLAG_PREFIX)}
+
+
 def _check_entry(path: str, entry: PoEntry, ctx: CheckContext) -> Iterator[Finding]:
     line = entry.msgstr_line or entry.line
-    disabled = {flag[len(FLAG_PREFIX) :] for flag in entry.flags if flag.startswith(FLAG_PREFIX)}
+    disabled = switched_off(entry)
     found: list[tuple[str, str, str]] = []
 
     def run(name: str, function: CheckFunction) -> None:
@@ -315,6 +327,8 @@ _UNSPEAKABLE_ANY = re.compile("|".join(f"(?:{p.pattern})" for _, p in _UNSPEAKAB
 _CLOSERS = "\"'”’)]»」』）"
 _END_MARKS = {".": ".", "。": ".", "．": ".", "?": "?", "？": "?", "!": "!", "！": "!", "…": "…"}
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+# In the source, digits right after a Latin letter belong to a name: MP3, H264, G7.
+_SOURCE_NUMBER = re.compile(r"(?<![A-Za-z])\d+(?:[.,]\d+)*")
 _KOREAN_UNITS = {"십": 10, "백": 100, "천": 1000, "만": 10_000, "억": 10**8, "조": 10**12}
 _KOREAN_NUMERAL = re.compile(r"(?:\d+(?:\.\d+)?\s*[십백천만억조]+\s*)+\d*")
 _KOREAN_NATIVE = {
@@ -347,8 +361,9 @@ def _end_mark(text: str) -> str:
 
 
 def source_numbers(text: str) -> list[str]:
-    """Numbers written in digits, normalised (``1,200`` → ``1200``)."""
-    return list(dict.fromkeys(_normalise_number(m.group(0)) for m in _NUMBER.finditer(text)))
+    """Numbers written in digits, normalised (``1,200`` → ``1200``); not those of names (MP3)."""
+    found = (_normalise_number(m.group(0)) for m in _SOURCE_NUMBER.finditer(text))
+    return list(dict.fromkeys(found))
 
 
 def _normalise_number(raw: str) -> str:
