@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from . import __version__
 from .errors import PipelineError
 
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("pipeline.commands.i18n",)
 
 
 class _Parser(argparse.ArgumentParser):
