@@ -341,10 +341,11 @@ def run_check(args: argparse.Namespace) -> int:
     config = load_check_config(root) if in_project else CheckConfig()
     glossary = load_glossary(root / GLOSSARY_FILE, root) if in_project else []
     findings: list[Finding] = []
-    for path, lang in targets:
+    for path, only in targets:
         catalog = read_po_file(path, root)
+        lang = only or _language_of(catalog, path)
         context = CheckContext(
-            lang=lang or _language_of(catalog, path),
+            lang=lang,
             source_lang=station.source_language if station else "en",
             station=station,
             lexicon=load_lexicon(root if in_project else None, lang),

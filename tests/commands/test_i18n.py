@@ -239,3 +239,16 @@ def test_a_broken_check_config_is_reported_with_file_and_line(
     assert capsys.readouterr().err.startswith(
         "locales/checks.yaml:2: checks.lenght: unknown check 'lenght' (known: placeholders,"
     )
+
+
+def test_check_takes_catalogs_from_outside_a_project(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    catalog = DATA / "large" / "weblate.po"
+    assert main(["i18n", "check", "--project", str(tmp_path), str(catalog)]) == 1
+    captured = capsys.readouterr()
+    lines = captured.out.splitlines()
+    assert all(line.startswith(f"{catalog.as_posix()}:") for line in lines)
+    # The problems planted in it, less the glossary one: there is no project glossary here.
+    assert sum("error[" in line for line in lines) == 8
+    assert captured.err.startswith("8 errors, ")
