@@ -17,6 +17,9 @@ a bug and keeps its traceback.
     ├── VoiceError               exit 1   no installed voice for a language or role
     ├── SynthesisError           exit 1   the TTS engine failed, hung or wrote a bad WAV
     └── AudioError               exit 1   ffmpeg could not level or encode
+
+ValidationFailed and CatalogInvalid also derive from :class:`ProblemList`, the
+shape of an error that carries several problems and prints one per line.
 """
 
 from __future__ import annotations
@@ -98,8 +101,8 @@ class ConfigError(PipelineError):
     exit_code = 2
 
 
-class ValidationFailed(ConfigError):
-    """Several problems were found; each is printed on its own line."""
+class ProblemList(PipelineError):
+    """Mixin for errors made of several problems, printed one per line in file order."""
 
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems = sorted(problems, key=lambda p: (p.location.path, p.location.line or 0))
@@ -108,6 +111,10 @@ class ValidationFailed(ConfigError):
 
     def __str__(self) -> str:
         return "\n".join(str(p) for p in self.problems)
+
+
+class ValidationFailed(ProblemList, ConfigError):
+    """Several problems were found; each is printed on its own line."""
 
 
 class ToolMissing(PipelineError):
@@ -120,16 +127,8 @@ class CatalogError(PipelineError):
     """A gettext catalog cannot be read, merged or compiled."""
 
 
-class CatalogInvalid(CatalogError):
+class CatalogInvalid(ProblemList, CatalogError):
     """A catalog reads fine but has entries that must not be compiled; each is printed."""
-
-    def __init__(self, problems: Iterable[Problem]) -> None:
-        self.problems = sorted(problems, key=lambda p: (p.location.path, p.location.line or 0))
-        count = len(self.problems)
-        super().__init__(f"{count} problem{'s' if count != 1 else ''} found")
-
-    def __str__(self) -> str:
-        return "\n".join(str(p) for p in self.problems)
 
 
 class VoiceError(PipelineError):

@@ -41,6 +41,21 @@ def translate(project: Path, lang: str = "ko", skip: tuple[str, ...] = ()) -> No
         write_po_file(path, catalog)
 
 
+def prepare(project: Path, skip: tuple[str, ...] = ()) -> None:
+    """Extract, create the Korean catalogs and translate them (but the contexts in ``skip``)."""
+    assert run(project, "extract") == 0
+    assert run(project, "update") == 0
+    translate(project, skip=skip)
+
+
+def replace_translation(project: Path, domain: str, old: str, new: str) -> int:
+    """Change one msgstr line of a Korean catalog as a translator would; return its line."""
+    path = po_path(project, "ko", domain)
+    text = path.read_text().replace(f'msgstr "{old}"', f'msgstr "{new}"')
+    path.write_text(text)
+    return text.splitlines().index(f'msgstr "{new}"') + 1
+
+
 def msgfmt_check(path: Path) -> None:
     result = subprocess.run(
         ["msgfmt", "--check", "-o", "/dev/null", str(path)], capture_output=True, text=True
@@ -74,9 +89,7 @@ def test_extract_update_translate_check_compile(
 def test_update_twice_changes_no_byte_and_an_edit_becomes_fuzzy(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    run(project, "extract")
-    run(project, "update")
-    translate(project)
+    prepare(project)
     catalogs = {domain: po_path(project, "ko", domain) for domain in KOREAN}
     before = {domain: path.read_bytes() for domain, path in catalogs.items()}
     assert run(project, "update") == 0
@@ -103,13 +116,8 @@ def test_update_twice_changes_no_byte_and_an_edit_becomes_fuzzy(
 def test_check_reports_compiler_style_and_fails_on_errors(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    run(project, "extract")
-    run(project, "update")
-    translate(project)
-    path = po_path(project, "ko", "station")
-    text = path.read_text().replace('msgstr "{station}입니다."', 'msgstr "열린 창 방송입니다."')
-    path.write_text(text)
-    line = text.splitlines().index('msgstr "열린 창 방송입니다."') + 1
+    prepare(project)
+    line = replace_translation(project, "station", "{station}입니다.", "열린 창 방송입니다.")
     capsys.readouterr()
     assert run(project, "check", "--lang", "ko") == 1
     captured = capsys.readouterr()
@@ -122,26 +130,21 @@ def test_check_reports_compiler_style_and_fails_on_errors(
 def test_compile_refuses_a_broken_catalog_and_writes_nothing(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    run(project, "extract")
-    run(project, "update")
-    translate(project)
-    path = po_path(project, "ko", "station")
-    path.write_text(path.read_text().replace('msgstr "{station}입니다."', 'msgstr "방송입니다."'))
+    prepare(project)
+    line = replace_translation(project, "station", "{station}입니다.", "방송입니다.")
     capsys.readouterr()
     assert run(project, "compile") == 1
-    err = capsys.readouterr().err
-    assert err.startswith("locales/ko/LC_MESSAGES/station.po:")
-    assert err.rstrip().endswith(": placeholders: missing {station}")
+    assert capsys.readouterr().err == (
+        f"locales/ko/LC_MESSAGES/station.po:{line}: placeholders: missing {{station}}\n"
+    )
     assert not (project / ".cache").exists()
 
 
 def test_stats_count_messages_and_seconds_of_blocked_speech(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    run(project, "extract")
-    run(project, "update")
     # Everything but one title (4 words: 1.6 s) and one paragraph marked fuzzy.
-    translate(project, skip=("episode.title",))
+    prepare(project, skip=("episode.title",))
     path = po_path(project, "ko", "sd-cards")
     catalog = read_po_file(path)
     catalog.find("cards.paragraphs.1", catalog.messages()[2].msgid).set_fuzzy(True)
