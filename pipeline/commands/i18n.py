@@ -314,7 +314,8 @@ def run_stats(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(stats_document(project, rows), ensure_ascii=False, indent=2))
     else:
-        Console().print(stats_table(rows))
+        # Pipes and log files get the whole table rather than 80 truncated columns.
+        Console(width=None if sys.stdout.isatty() else 120).print(stats_table(rows))
     return 0
 
 

@@ -39,7 +39,9 @@ def test_compiled_catalog_holds_what_gnu_msgfmt_puts_in(
         (10, 0, 1) if use_fuzzy else (8, 2, 1)
     )
     assert "X-Station-Review: done by the Seoul desk" in _table(ours)[""]
-    subprocess.run(["msgunfmt", str(ours)], check=True, capture_output=True)
+    decompiled = tmp_path / "decompiled.po"
+    subprocess.run(["msgunfmt", "-o", str(decompiled), str(ours)], check=True)
+    subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(decompiled)], check=True)
 
 
 def test_broken_translations_are_refused_and_nothing_is_written(tmp_path: Path) -> None:
