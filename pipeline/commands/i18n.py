@@ -196,6 +196,7 @@ def _describe_merge(report: MergeReport) -> str:
         f"{report.source_changed} edited in the script (kept as fuzzy)"
         if report.source_changed
         else "",
+        f"{report.moved} moved (kept as fuzzy)" if report.moved else "",
         f"{report.fuzzy_matched} guessed (fuzzy)" if report.fuzzy_matched else "",
         f"{report.revived} back from obsolete" if report.revived else "",
         f"{report.obsoleted} made obsolete" if report.obsoleted else "",

@@ -8,13 +8,20 @@ order, for each message of the template:
    translator wrote; take references, extracted comments, ``msgid_plural``
    and format flags from the template;
 2. it is an obsolete ``#~`` entry of the catalog: bring it back as it was;
-3. the catalog has exactly one entry with the same msgctxt but another
-   msgid (the context names the segment and part, so this is the same
-   sentence, edited): keep the old translation, mark it fuzzy and record the
-   old msgctxt and msgid as ``#|`` lines so the translator sees the change;
-4. only with ``fuzzy_matching``: the closest old msgid, as Babel's
+3. the catalog has exactly one unclaimed entry with the same msgid under
+   another context (a paragraph moved or one was inserted before it): keep
+   its translation, fuzzy, with the old context as ``#| msgctxt``;
+4. the catalog has exactly one unclaimed entry with the same msgctxt but
+   another msgid (the context names the segment and part, so this is the
+   same sentence, edited): keep the old translation, mark it fuzzy and
+   record the old msgctxt and msgid as ``#|`` lines so the translator sees
+   the change;
+5. only with ``fuzzy_matching``: the closest old msgid, as Babel's
    ``Catalog.update`` finds it, marked fuzzy with ``#|`` lines;
-5. otherwise a new, untranslated entry.
+6. otherwise a new, untranslated entry.
+
+Each rule is applied to every message before the next, looser rule runs, so
+a loose match never takes an entry that a stricter one would have claimed.
 
 Old entries that nothing claimed become obsolete (``#~``) when they hold a
 translation; untranslated ones are dropped, as ``msgmerge`` does. Entries
@@ -40,6 +47,7 @@ class MergeReport:
     kept: int = 0
     added: int = 0
     revived: int = 0
+    moved: int = 0
     source_changed: int = 0
     fuzzy_matched: int = 0
     obsoleted: int = 0
@@ -95,11 +103,21 @@ class _Merger:
         self.claimed: set[int] = set()
 
     def run(self) -> MergeReport:
-        merged = [self._merge_one(source) for source in self.template.messages()]
+        sources = self.template.messages()
+        merged: list[PoEntry | None] = [None] * len(sources)
+        # Each rule runs over every message before the next, looser one claims anything.
+        for rule in (self._exact, self._revived, self._moved, self._edited, self._guessed):
+            for index, source in enumerate(sources):
+                if merged[index] is None:
+                    merged[index] = rule(source)
+        for index, source in enumerate(sources):
+            if merged[index] is None:
+                self.report.added += 1
+                merged[index] = self._fresh(source)
         self._copy_creation_date()
         header = self.catalog.header
         entries = [header] if header is not None else []
-        entries.extend(merged)
+        entries.extend(entry for entry in merged if entry is not None)
         for entry in self.catalog.obsolete_entries():
             if id(entry) not in self.claimed:
                 entries.append(entry)
@@ -115,48 +133,65 @@ class _Merger:
         self.catalog.entries = entries
         return self.report
 
-    def _merge_one(self, source: PoEntry) -> PoEntry:
+    def _exact(self, source: PoEntry) -> PoEntry | None:
         entry = self.by_key.get(source.key)
-        if entry is not None:
-            self.report.kept += 1
-            return self._claim(self._refresh(entry, source))
+        if entry is None:
+            return None
+        self.report.kept += 1
+        return self._claim(self._refresh(entry, source))
+
+    def _revived(self, source: PoEntry) -> PoEntry | None:
         entry = self.obsolete.get(source.key)
-        if entry is not None:
-            entry.obsolete = False
-            self.report.revived += 1
-            return self._claim(self._refresh(entry, source))
-        edited = self._same_context(source)
-        if edited is not None:
-            self.report.source_changed += 1
-            self.report.edited.append(source.key)
-            return self._claim(self._carry_over(source, edited), edited)
-        if self.fuzzy_matching:
-            guess = self._closest(source)
-            if guess is not None:
-                self.report.fuzzy_matched += 1
-                return self._claim(self._carry_over(source, guess), guess)
-        self.report.added += 1
-        return self._fresh(source)
+        if entry is None:
+            return None
+        entry.obsolete = False
+        self.report.revived += 1
+        return self._claim(self._refresh(entry, source))
 
-    def _claim(self, entry: PoEntry, old: PoEntry | None = None) -> PoEntry:
-        self.claimed.add(id(old if old is not None else entry))
-        return entry
+    def _moved(self, source: PoEntry) -> PoEntry | None:
+        """The same sentence under another context (a paragraph moved): fuzzy, to confirm."""
+        candidates = [
+            e for e in self.old if e.msgid == source.msgid and self._free_and_translated(e)
+        ]
+        if len(candidates) != 1:
+            return None
+        self.report.moved += 1
+        return self._claim(self._carry_over(source, candidates[0]), candidates[0])
 
-    def _same_context(self, source: PoEntry) -> PoEntry | None:
+    def _edited(self, source: PoEntry) -> PoEntry | None:
+        """The same context with another sentence (the script was edited): fuzzy."""
         if source.msgctxt is None:
             return None
         candidates = [
             e for e in self.by_context.get(source.msgctxt, []) if id(e) not in self.claimed
         ]
-        if len(candidates) == 1 and any(candidates[0].translations):
-            return candidates[0]
-        return None
+        if len(candidates) != 1 or not self._free_and_translated(candidates[0]):
+            return None
+        self.report.source_changed += 1
+        self.report.edited.append(source.key)
+        return self._claim(self._carry_over(source, candidates[0]), candidates[0])
+
+    def _guessed(self, source: PoEntry) -> PoEntry | None:
+        if not self.fuzzy_matching:
+            return None
+        guess = self._closest(source)
+        if guess is None:
+            return None
+        self.report.fuzzy_matched += 1
+        return self._claim(self._carry_over(source, guess), guess)
+
+    def _free_and_translated(self, entry: PoEntry) -> bool:
+        return id(entry) not in self.claimed and any(entry.translations)
+
+    def _claim(self, entry: PoEntry, old: PoEntry | None = None) -> PoEntry:
+        self.claimed.add(id(old if old is not None else entry))
+        return entry
 
     def _closest(self, source: PoEntry) -> PoEntry | None:
         """Babel's fuzzy match: the most similar translated old msgid (difflib, cutoff 0.6)."""
         candidates: dict[str, PoEntry] = {}
         for entry in self.old:
-            if id(entry) not in self.claimed and any(entry.translations):
+            if self._free_and_translated(entry):
                 candidates.setdefault(entry.msgid.lower().strip(), entry)
         matches = get_close_matches(source.msgid.lower().strip(), candidates.keys(), 1)
         return candidates[matches[0]] if matches else None

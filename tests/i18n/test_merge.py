@@ -187,3 +187,27 @@ def test_a_new_catalog_has_every_message_and_plural_slots(
     target = tmp_path / "ja.po"
     write_po_file(target, po)
     msgfmt_check(target)
+
+
+def test_an_inserted_paragraph_does_not_shift_translations_onto_other_sentences() -> None:
+    po = parse_po(
+        catalog(
+            '\nmsgctxt "story.paragraphs.1"\nmsgid "First."\nmsgstr "첫째."\n'
+            '\nmsgctxt "story.paragraphs.2"\nmsgid "Second."\nmsgstr "둘째."\n'
+        )
+    )
+    pot = parse_po(
+        'msgid ""\nmsgstr ""\n'
+        '\nmsgctxt "story.paragraphs.1"\nmsgid "New opening."\nmsgstr ""\n'
+        '\nmsgctxt "story.paragraphs.2"\nmsgid "First."\nmsgstr ""\n'
+        '\nmsgctxt "story.paragraphs.3"\nmsgid "Second."\nmsgstr ""\n'
+    )
+    report = merge_catalog(po, pot)
+    assert (report.moved, report.source_changed, report.added) == (2, 0, 1)
+    assert render_po(po) == catalog(
+        '\nmsgctxt "story.paragraphs.1"\nmsgid "New opening."\nmsgstr ""\n'
+        '\n#, fuzzy\n#| msgctxt "story.paragraphs.1"\n#| msgid "First."\n'
+        'msgctxt "story.paragraphs.2"\nmsgid "First."\nmsgstr "첫째."\n'
+        '\n#, fuzzy\n#| msgctxt "story.paragraphs.2"\n#| msgid "Second."\n'
+        'msgctxt "story.paragraphs.3"\nmsgid "Second."\nmsgstr "둘째."\n'
+    )
