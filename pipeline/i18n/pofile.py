@@ -177,6 +177,7 @@ class PoFile:
     charset: str = "utf-8"
     trailing: str = ""
     width: int = WRAP_WIDTH
+    byte_order_mark: bool = False  # some Windows editors start UTF-8 files with one
 
     @property
     def header(self) -> PoEntry | None:
@@ -262,6 +263,8 @@ def read_po_file(path: Path, root: Path | None = None) -> PoFile:
 
 def parse_po_bytes(data: bytes, shown: str) -> PoFile:
     """Decode with the charset the header declares (UTF-8 when none), then parse."""
+    bom = data.startswith(codecs.BOM_UTF8)
+    data = data[len(codecs.BOM_UTF8) :] if bom else data
     charset = _declared_charset(data)
     try:
         text = data.decode(charset)
@@ -273,6 +276,7 @@ def parse_po_bytes(data: bytes, shown: str) -> PoFile:
         ) from exc
     catalog = parse_po(text, shown)
     catalog.charset = charset
+    catalog.byte_order_mark = bom
     return catalog
 
 
@@ -587,7 +591,8 @@ def render_po(catalog: PoFile) -> str:
 
 def po_bytes(catalog: PoFile) -> bytes:
     """The rendered catalog encoded in its charset."""
-    return render_po(catalog).encode(catalog.charset)
+    data = render_po(catalog).encode(catalog.charset)
+    return codecs.BOM_UTF8 + data if catalog.byte_order_mark else data
 
 
 def write_po_file(path: Path, catalog: PoFile) -> bool:

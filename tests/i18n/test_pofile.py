@@ -269,3 +269,10 @@ def test_a_file_without_a_final_newline_round_trips() -> None:
     assert render_po(parse_po(text)) == text
     text = 'msgid "a"\nmsgstr "b"'
     assert render_po(parse_po(text)) == text
+
+
+def test_a_byte_order_mark_is_kept() -> None:
+    data = b"\xef\xbb\xbf" + 'msgid "Radio"\nmsgstr "라디오"\n'.encode()
+    catalog = parse_po_bytes(data, "bom.po")
+    assert catalog.messages()[0].msgstr == "라디오"
+    assert po_bytes(catalog) == data
