@@ -95,10 +95,6 @@ class CheckConfig:
     severities: dict[str, str] = field(default_factory=dict)
     length: LengthLimits = LengthLimits()
 
-    def severity(self, check: str, default: str) -> str:
-        """The configured severity of ``check`` (its default when not configured)."""
-        return self.severities.get(check, default)
-
 
 @dataclass(frozen=True)
 class GlossaryTerm:
