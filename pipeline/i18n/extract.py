@@ -29,7 +29,7 @@ from ..script import EPISODES_DIR, SHARED_DOMAIN, Project, load_project, placeho
 from .budget import translator_notes
 from .catalogs import POT_DIR, pot_path
 from .messages import STATION_NAME_CONTEXT, SourceMessage, episode_messages, shared_messages
-from .pofile import PoEntry, PoFile, po_bytes, read_po_file, write_po_file
+from .pofile import FUZZY, PoEntry, PoFile, po_bytes, read_po_file, write_po_file
 
 BRACE_FORMAT = "python-brace-format"
 _DATE_PLACEHOLDER = "YEAR-MO-DA HO:MI+ZONE"
@@ -83,7 +83,7 @@ def template_catalogs(project: Project, created: str = _DATE_PLACEHOLDER) -> dic
     for domain, messages in domain_messages(project).items():
         header = PoEntry("", _header_text(project, domain, created))
         header.comments = _header_comments(project, domain)
-        header.flags = ["fuzzy"]
+        header.flags = [FUZZY]
         entries = [header, *(template_entry(message, project) for message in messages)]
         catalogs[domain] = PoFile(entries)
     return catalogs

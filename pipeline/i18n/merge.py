@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 
 from babel.messages.catalog import get_close_matches
 
-from .pofile import PoEntry, PoFile
+from .pofile import FUZZY, PoEntry, PoFile
 
 NotesFilter = Callable[[list[str]], list[str]]
 
@@ -238,7 +238,7 @@ class _Merger:
             msgid_plural=source.msgid_plural,
             extracted=self.notes(list(source.extracted)),
             references=list(source.references),
-            flags=[flag for flag in source.flags if flag != "fuzzy"],
+            flags=[flag for flag in source.flags if flag != FUZZY],
         )
         if source.msgid_plural is not None:
             entry.msgstr_plural = dict.fromkeys(range(self.nplurals), "")

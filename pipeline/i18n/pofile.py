@@ -26,7 +26,6 @@ import codecs
 import functools
 import re
 import unicodedata
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -840,11 +839,3 @@ def char_width(char: str) -> int:
     if "\u1160" <= char <= "\u11ff":  # Hangul medial vowels and final consonants
         return 0
     return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
-
-
-def iter_strings(entry: PoEntry) -> Iterator[str]:
-    """Every source and translated string of an entry."""
-    yield entry.msgid
-    if entry.msgid_plural is not None:
-        yield entry.msgid_plural
-    yield from entry.translations
