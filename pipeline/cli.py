@@ -27,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "pipeline.commands.bundle",
     "pipeline.commands.ingest",
     "pipeline.commands.say",
+    "pipeline.commands.i18n",
 )
 
 

@@ -13,11 +13,15 @@ a bug and keeps its traceback.
     │   └── ValidationFailed     exit 2   many problems found at once (``problems``)
     ├── ToolMissing              exit 2   ffmpeg, ffprobe or espeak-ng is not installed
     ├── CatalogError             exit 1   a gettext catalog cannot be read or compiled
+    │   └── CatalogInvalid       exit 1   entries that would break audio (``problems``)
     ├── IngestError              exit 1   a source document cannot be turned into a draft
     ├── VoiceError               exit 1   no installed voice for a language or role
     ├── SynthesisError           exit 1   the TTS engine failed, hung or wrote a bad WAV
     ├── AudioError               exit 1   audio could not be measured, encoded, parsed or joined
     └── OutputError              exit 1   a built file is unreadable, or files do not fit
+
+ValidationFailed and CatalogInvalid also derive from :class:`ProblemList`, the
+shape of an error that carries several problems and prints one per line.
 """
 
 from __future__ import annotations
@@ -99,8 +103,8 @@ class ConfigError(PipelineError):
     exit_code = 2
 
 
-class ValidationFailed(ConfigError):
-    """Several problems were found; each is printed on its own line."""
+class ProblemList(PipelineError):
+    """Mixin for errors made of several problems, printed one per line in file order."""
 
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems = sorted(problems, key=lambda p: (p.location.path, p.location.line or 0))
@@ -111,6 +115,10 @@ class ValidationFailed(ConfigError):
         return "\n".join(str(p) for p in self.problems)
 
 
+class ValidationFailed(ProblemList, ConfigError):
+    """Several problems were found; each is printed on its own line."""
+
+
 class ToolMissing(PipelineError):
     """An external program the pipeline needs is not installed."""
 
@@ -119,6 +127,10 @@ class ToolMissing(PipelineError):
 
 class CatalogError(PipelineError):
     """A gettext catalog cannot be read, merged or compiled."""
+
+
+class CatalogInvalid(ProblemList, CatalogError):
+    """A catalog reads fine but has entries that must not be compiled; each is printed."""
 
 
 class IngestError(PipelineError):

@@ -5,8 +5,10 @@ their full-width forms) when the next word starts a sentence, and keeps
 together abbreviations (``U.S.``, ``Ms.``, ``No. 3``), decimals (``0.67``),
 ellipses inside a sentence, and closing quotes or brackets with the sentence
 they end. Run-together sentences with no space after the stop
-(``the van.It feels``, ``했다.그는``) are split too, and a list number at the
-start (``1. Sending balloons``) stays with its item.
+(``the van.It feels``, ``했다.그는``) are split too, a list number at the
+start (``1. Sending balloons``) stays with its item, and Chinese and Japanese
+text, which runs sentences together after a full-width stop (``。``, ``！``,
+``？``), is split there.
 """
 
 from __future__ import annotations
@@ -68,10 +70,12 @@ _CLOSERS = "\"'”’)]»」』"
 _TERMINATORS = ".!?。！？…"
 _OPENERS = "\"'“‘([«「『"
 _HANGUL = "가-힣"
-# A stop, any closing quotes/brackets, then spaces, or a capital letter or Hangul straight after.
+_WIDE_STOPS = "。！？"
+# A stop, any closing quotes/brackets, then spaces, a capital letter or Hangul straight after,
+# or anything after a full-width stop (Chinese and Japanese put no space between sentences).
 _BOUNDARY = re.compile(
     rf"(?P<stop>[{re.escape(_TERMINATORS)}]+)(?P<close>[{re.escape(_CLOSERS)}]*)"
-    rf"(?P<space>\s+|(?=[A-Z][a-z])|(?=[{_HANGUL}]))"
+    rf"(?P<space>\s+|(?=[A-Z][a-z])|(?=[{_HANGUL}])|(?<=[{_WIDE_STOPS}」』]))"
 )
 _LIST_NUMBER = re.compile(r"\d{1,2}|[A-Za-z]")
 _STARTER = re.compile(rf"[{re.escape(_OPENERS)}]*[\w\d가-힣]", re.UNICODE)
@@ -106,6 +110,8 @@ def _is_boundary(text: str, match: re.Match[str], lang: str, piece: str) -> bool
     run_together = not match.group("space")
     if run_together and after[0] >= "가" and not _ends_in_hangul(text, match.start("stop")):
         return False  # "3.오" or "A.가" is not a sentence end
+    if run_together and match.group("close") and "가" <= after[0] <= "힣":
+        return False  # '"숨겨 두세요."라고': a quotation particle follows the quote
     if stop == "." and _LIST_NUMBER.fullmatch(piece.strip()):
         return False  # "1. Sending balloons": the number of a list item
     if stop == ".":

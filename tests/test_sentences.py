@@ -52,3 +52,10 @@ def test_nothing_is_dropped_or_added(text: str, lang: str) -> None:
     pieces = split_sentences(text, lang)
     assert "".join(" ".join(pieces).split()) == "".join(text.split())
     assert all(piece == piece.strip() and piece for piece in pieces)
+
+
+def test_a_quotation_particle_stays_with_its_quote() -> None:
+    assert split_sentences('그는 "숨겨 두세요."라고 말했습니다. 모두 조용했습니다.', "ko") == [
+        '그는 "숨겨 두세요."라고 말했습니다.',
+        "모두 조용했습니다.",
+    ]

@@ -1,6 +1,7 @@
 """Where catalogs live, compiling them into the build cache, and translation lookups.
 
-Entry points: :func:`po_path`, :func:`compile_if_stale` and :class:`Translator`.
+Entry points: :func:`po_path`, :func:`compile_if_stale`, :func:`compile_catalog`
+and :class:`Translator`.
 
 Layout (gettext's own): ``locales/<lang>/LC_MESSAGES/<domain>.po`` edited by
 translators, ``locales/templates/<domain>.pot`` written by extraction, and
@@ -14,16 +15,20 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from babel.messages.catalog import Catalog
+from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import PoFileError, read_po
 from babel.support import Translations
 
-from ..errors import CatalogError, SourceLocation, display_path
+from ..errors import CatalogError, CatalogInvalid, Problem, SourceLocation, display_path
 from ..fsutil import atomic_write_bytes, atomic_write_text
+from .formats import placeholder_mismatch
+from .merge import plural_count
+from .pofile import PoEntry, PoFile, read_po_file
 
 LOCALES_DIR = Path("locales")
 POT_DIR = LOCALES_DIR / "templates"
@@ -46,7 +51,11 @@ def mo_path(root: Path, lang: str, domain: str) -> Path:
 
 
 def read_catalog(path: Path, root: Path, lang: str | None = None) -> Catalog:
-    """Parse a .po/.pot file with Babel; syntax errors become CatalogError with file:line."""
+    """Parse a .po/.pot file into Babel's model; syntax errors become CatalogError with file:line.
+
+    Babel's model is lossy (see :mod:`pipeline.i18n.pofile`): use
+    :func:`~pipeline.i18n.pofile.read_po_file` for anything written back.
+    """
     shown = display_path(path, root)
     try:
         with path.open("rb") as handle:
@@ -65,15 +74,124 @@ def compile_if_stale(root: Path, lang: str, domain: str, use_fuzzy: bool = False
         return None
     target = mo_path(root, lang, domain)
     stamp = target.with_suffix(".mo.src")
-    digest = hashlib.sha256(source.read_bytes() + (b"\0fuzzy" if use_fuzzy else b"")).hexdigest()
-    if target.exists() and stamp.exists() and stamp.read_text() == digest:
+    if target.exists() and stamp.exists() and stamp.read_text() == _digest(source, use_fuzzy):
         return target
-    catalog = read_catalog(source, root, lang)
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog, use_fuzzy=use_fuzzy)
-    atomic_write_bytes(target, buffer.getvalue())
-    atomic_write_text(stamp, digest)
+    compile_into_cache(root, lang, domain, use_fuzzy, leave_out_invalid=True)
     return target
+
+
+def compile_into_cache(
+    root: Path, lang: str, domain: str, use_fuzzy: bool = False, leave_out_invalid: bool = False
+) -> CompileResult:
+    """Compile one catalog into the build cache now, and remember what it was made from."""
+    source = po_path(root, lang, domain)
+    target = mo_path(root, lang, domain)
+    result = compile_catalog(source, target, root, use_fuzzy, leave_out_invalid)
+    atomic_write_text(target.with_suffix(".mo.src"), _digest(source, use_fuzzy))
+    return result
+
+
+def _digest(source: Path, use_fuzzy: bool) -> str:
+    return hashlib.sha256(source.read_bytes() + (b"\0fuzzy" if use_fuzzy else b"")).hexdigest()
+
+
+@dataclass(frozen=True)
+class CompileResult:
+    """What went into one compiled catalog."""
+
+    target: Path
+    compiled: int
+    fuzzy_left_out: int
+    untranslated: int
+
+
+def compile_catalog(
+    source: Path,
+    target: Path,
+    root: Path | None = None,
+    use_fuzzy: bool = False,
+    leave_out_invalid: bool = False,
+) -> CompileResult:
+    """Write ``source`` (.po) as ``target`` (.mo); refuse, listing every problem, if it is broken.
+
+    Left out, as GNU msgfmt does: untranslated entries (any empty msgstr),
+    obsolete ones, and fuzzy ones unless ``use_fuzzy``. Refused: an included
+    translation whose placeholders differ from its source's, or whose plural
+    forms do not match the header's ``nplurals`` (Babel would write both).
+    A build compiles with ``leave_out_invalid``: such entries are left out
+    instead (their segments are then reported, and nothing else is held up).
+    """
+    catalog = read_po_file(source, root)
+    problems = compile_problems(catalog, use_fuzzy)
+    if problems and not leave_out_invalid:
+        raise CatalogInvalid(problems)
+    invalid = {problem.location.line for problem in problems}
+    included, fuzzy, untranslated = [], 0, 0
+    for entry in catalog.messages():
+        if not entry.translated:
+            untranslated += 1
+        elif entry.fuzzy and not use_fuzzy:
+            fuzzy += 1
+        elif entry.msgstr_line not in invalid:
+            included.append(entry)
+    header = catalog.header.msgstr if catalog.header is not None else ""
+    # As GNU msgfmt does: a new template date alone does not change the compiled file.
+    header = "".join(line for line in header.splitlines(keepends=True) if not line.startswith("POT-Creation-Date:"))
+    buffer = io.BytesIO()
+    write_mo(buffer, _MoCatalog(header, included, catalog.charset))
+    atomic_write_bytes(target, buffer.getvalue())
+    return CompileResult(target, len(included), fuzzy, untranslated)
+
+
+def compile_problems(catalog: PoFile, use_fuzzy: bool = False) -> list[Problem]:
+    """Why entries that would be compiled would break at render time."""
+    problems = []
+    nplurals = plural_count(catalog)
+    for entry in catalog.messages():
+        if not entry.translated or (entry.fuzzy and not use_fuzzy):
+            continue
+        where = SourceLocation(catalog.path, entry.msgstr_line)
+        if entry.msgid_plural is not None and len(entry.msgstr_plural) != nplurals:
+            problems.append(
+                Problem(
+                    where,
+                    f"{len(entry.msgstr_plural)} plural forms, but the header says nplurals={nplurals}",
+                )
+            )
+        for translation in entry.translations:
+            mismatch = placeholder_mismatch(entry, translation)
+            if mismatch:
+                problems.append(Problem(where, f"placeholders: {mismatch}"))
+                break
+    return problems
+
+
+class _MoCatalog(Catalog):
+    """A Babel catalog whose header is written exactly as the .po has it.
+
+    Babel rebuilds the header from the fields it knows and drops the others
+    (``X-`` fields included); ``write_mo`` only iterates, so the header entry
+    is replaced here.
+    """
+
+    def __init__(self, header: str, entries: list[PoEntry], charset: str) -> None:
+        super().__init__(charset=charset)
+        self._header_text = header
+        for entry in entries:
+            if entry.msgid_plural is None:
+                self.add(entry.msgid, entry.msgstr, context=entry.msgctxt)
+            else:
+                self.add(
+                    (entry.msgid, entry.msgid_plural),
+                    tuple(entry.translations),
+                    context=entry.msgctxt,
+                )
+
+    def __iter__(self) -> Iterator[Message]:
+        messages = super().__iter__()
+        next(messages)
+        yield Message("", self._header_text)
+        yield from messages
 
 
 @dataclass(frozen=True)
@@ -84,6 +202,7 @@ class Lookup:
     status: str  # "source", "translated", "fuzzy", "untranslated" or "missing"
     catalog: str  # catalog file shown to people
     po_line: int | None = None
+    detail: str = ""
 
     @property
     def ok(self) -> bool:
@@ -97,6 +216,7 @@ class Lookup:
             "fuzzy": f"translation is marked fuzzy in {where}",
             "untranslated": f"not translated in {where}",
             "missing": f"not in {where} (run 'pipeline i18n update')",
+            "invalid": f"translation in {where} cannot be used: {self.detail}",
         }.get(self.status, self.status)
 
 
@@ -108,7 +228,7 @@ class Translator:
         self.lang = lang
         self.is_source = lang == source_language
         self._translations: dict[str, dict[str, str]] = {}
-        self._catalogs: dict[str, Catalog | None] = {}
+        self._catalogs: dict[str, PoFile | None] = {}
 
     def lookup(self, domain: str, context: str, msgid: str) -> Lookup:
         """The text to speak for ``msgid`` in this language, or why there is none."""
@@ -119,11 +239,15 @@ class Translator:
         if text:
             return Lookup(text, "translated", shown)
         catalog = self._catalog(domain)
-        message = catalog.get(msgid, context=context) if catalog is not None else None
-        if message is None:
+        entry = catalog.find(context, msgid) if catalog is not None else None
+        if entry is None:
             return Lookup(None, "missing", shown)
-        status = "fuzzy" if message.fuzzy and message.string else "untranslated"
-        return Lookup(None, status, shown, message.lineno)
+        if entry.translated and not entry.fuzzy:
+            mismatches = [placeholder_mismatch(entry, text) for text in entry.translations]
+            detail = next((f"placeholders: {m}" for m in mismatches if m), "see 'pipeline i18n check'")
+            return Lookup(None, "invalid", shown, entry.msgstr_line, detail)
+        status = "fuzzy" if entry.fuzzy and entry.translated else "untranslated"
+        return Lookup(None, status, shown, entry.msgstr_line)
 
     def _compiled(self, domain: str) -> dict[str, str]:
         if domain not in self._translations:
@@ -135,8 +259,8 @@ class Translator:
             self._translations[domain] = table
         return self._translations[domain]
 
-    def _catalog(self, domain: str) -> Catalog | None:
+    def _catalog(self, domain: str) -> PoFile | None:
         if domain not in self._catalogs:
             path = po_path(self.root, self.lang, domain)
-            self._catalogs[domain] = read_catalog(path, self.root, self.lang) if path.exists() else None
+            self._catalogs[domain] = read_po_file(path, self.root) if path.exists() else None
         return self._catalogs[domain]

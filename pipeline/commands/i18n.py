@@ -1,0 +1,359 @@
+"""``pipeline i18n``: the translator workflow, from scripts to compiled catalogs.
+
+Subcommands (each a ``run_*`` function below):
+
+* ``extract`` — write ``locales/templates/<domain>.pot`` from the scripts;
+* ``update`` — merge the templates into every language's catalogs;
+* ``init --lang xx`` — add a language: catalogs and ``station.yaml`` entries;
+* ``compile`` — ``.po`` → ``.mo`` in the build cache (fuzzy left out);
+* ``stats`` — progress per language and episode, ``--json`` for scripts;
+* ``check`` — speech-aware QA with compiler-style findings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel.messages.catalog import Catalog
+from rich.console import Console
+
+from ..config import STATION_FILE, Station, load_station
+from ..errors import CatalogInvalid, UsageError, display_path
+from ..fsutil import atomic_write_text
+from ..i18n.budget import localise_notes
+from ..i18n.catalogs import LOCALES_DIR, POT_DIR, compile_into_cache, compile_problems, po_path
+from ..i18n.checks import (
+    GLOSSARY_FILE,
+    CheckConfig,
+    CheckContext,
+    Finding,
+    check_catalog,
+    load_check_config,
+    load_glossary,
+)
+from ..i18n.extract import write_templates
+from ..i18n.merge import MergeReport, NotesFilter, merge_catalog, new_catalog
+from ..i18n.pofile import PoFile, read_po_file, write_po_file
+from ..i18n.station_edit import add_language
+from ..i18n.stats import project_stats, stats_document, stats_table
+from ..speech import load_lexicon
+from . import load, project_root
+
+
+def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Add ``pipeline i18n`` and its subcommands."""
+    parser = subparsers.add_parser(
+        "i18n",
+        help="translator workflow: extract, update, init, compile, stats, check",
+        description="Extract translatable text, keep catalogs up to date, compile and check them.",
+    )
+    commands = parser.add_subparsers(dest="i18n_command", metavar="SUBCOMMAND")
+    commands.required = True
+
+    extract = commands.add_parser(
+        "extract", parents=[common], help="write locales/templates/<domain>.pot from the scripts"
+    )
+    extract.set_defaults(run=run_extract)
+
+    update = commands.add_parser("update", parents=[common], help="merge the templates into every language's catalogs")
+    _add_lang_option(update)
+    update.add_argument(
+        "--fuzzy",
+        action="store_true",
+        help="also guess translations for new messages from similar old ones (marked fuzzy)",
+    )
+    update.set_defaults(run=run_update)
+
+    init = commands.add_parser("init", parents=[common], help="add a language: catalogs and station.yaml entries")
+    init.add_argument("--lang", required=True, metavar="LANG", help="language code, e.g. ja")
+    init.add_argument(
+        "--voice",
+        metavar="ID",
+        help="espeak-ng voice id for every role (default: the language code; "
+        "'pipeline voices --lang LANG' lists installed voices)",
+    )
+    init.set_defaults(run=run_init)
+
+    compile_ = commands.add_parser(
+        "compile", parents=[common], help="compile catalogs into the build cache (.cache/mo)"
+    )
+    _add_lang_option(compile_)
+    compile_.add_argument("--use-fuzzy", action="store_true", help="include translations marked fuzzy")
+    compile_.set_defaults(run=run_compile)
+
+    stats = commands.add_parser("stats", parents=[common], help="translated, fuzzy and missing messages and speech")
+    _add_lang_option(stats)
+    stats.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    stats.set_defaults(run=run_stats)
+
+    check = commands.add_parser("check", parents=[common], help="speech-aware checks of translated catalogs")
+    _add_lang_option(check)
+    check.add_argument("--strict", action="store_true", help="warnings fail the check too")
+    check.add_argument("catalogs", nargs="*", metavar="PO", help="catalogs to check (default: all of the project)")
+    check.set_defaults(run=run_check)
+
+
+def _add_lang_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--lang",
+        action="append",
+        metavar="LANG",
+        help="only this language (repeatable; default: every language but the source)",
+    )
+
+
+def _target_languages(station: Station, wanted: list[str] | None) -> list[str]:
+    targets = [lang for lang in station.languages if lang != station.source_language]
+    if not wanted:
+        return targets
+    for lang in wanted:
+        if lang not in targets:
+            raise UsageError(
+                f"--lang {lang}: not a translated language of the station (known: {', '.join(targets) or 'none'})"
+            )
+    return list(dict.fromkeys(wanted))
+
+
+# --------------------------------------------------------------------------- extract
+
+
+def run_extract(args: argparse.Namespace) -> int:
+    """Write one template per domain; report what changed."""
+    project = load(args)
+    report = write_templates(project)
+    root = project.root
+    for path in report.written:
+        print(f"wrote {display_path(path, root)}")
+    for path in report.removed:
+        print(f"removed {display_path(path, root)} (no such episode any more)")
+    print(
+        f"{report.messages} messages in {len(report.written) + len(report.unchanged)} templates "
+        f"({len(report.written)} written, {len(report.unchanged)} unchanged)"
+    )
+    return 0
+
+
+# --------------------------------------------------------------------------- update
+
+
+def _templates(root: Path) -> dict[str, PoFile]:
+    folder = root / POT_DIR
+    paths = sorted(folder.glob("*.pot")) if folder.is_dir() else []
+    if not paths:
+        raise UsageError(f"{display_path(folder, root)}: no templates; run 'pipeline i18n extract' first")
+    return {path.stem: read_po_file(path, root) for path in paths}
+
+
+def run_update(args: argparse.Namespace) -> int:
+    """Merge every template into every target language's catalog."""
+    root = project_root(args)
+    station = load_station(root)
+    templates = _templates(root)
+    for lang in _target_languages(station, args.lang):
+        notes = _notes_for(lang, station)
+        for domain, template in templates.items():
+            path = po_path(root, lang, domain)
+            shown = display_path(path, root)
+            if not path.exists():
+                write_po_file(path, new_catalog(template, _new_header(template, lang), notes))
+                print(f"{shown}: created ({len(template.messages())} messages to translate)")
+                continue
+            catalog = read_po_file(path, root)
+            report = merge_catalog(catalog, template, args.fuzzy, notes)
+            changed = write_po_file(path, catalog)
+            print(f"{shown}: {_describe_merge(report) if changed else 'unchanged'}")
+        _warn_orphans(root, lang, templates)
+    return 0
+
+
+def _notes_for(lang: str, station: Station) -> NotesFilter:
+    return lambda notes: localise_notes(notes, lang, station)
+
+
+def _describe_merge(report: MergeReport) -> str:
+    parts = [
+        f"{report.added} new" if report.added else "",
+        f"{report.source_changed} edited in the script (kept as fuzzy)" if report.source_changed else "",
+        f"{report.moved} moved (kept as fuzzy)" if report.moved else "",
+        f"{report.fuzzy_matched} guessed (fuzzy)" if report.fuzzy_matched else "",
+        f"{report.revived} back from obsolete" if report.revived else "",
+        f"{report.obsoleted} made obsolete" if report.obsoleted else "",
+        f"{report.dropped} untranslated removed" if report.dropped else "",
+    ]
+    return ", ".join(p for p in parts if p) or "references and notes refreshed"
+
+
+def _warn_orphans(root: Path, lang: str, templates: dict[str, PoFile]) -> None:
+    folder = root / LOCALES_DIR / lang / "LC_MESSAGES"
+    for path in sorted(folder.glob("*.po")) if folder.is_dir() else []:
+        if path.stem not in templates:
+            print(
+                f"{display_path(path, root)}: warning: no template {path.stem}.pot; left as it is",
+                file=sys.stderr,
+            )
+
+
+def _new_header(template: PoFile, lang: str) -> list[tuple[str, str]]:
+    """Header fields of a new catalog, as msginit writes them, with Babel's plural rule."""
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M%z")
+    locale = Locale.parse(lang)
+    return [
+        ("Project-Id-Version", template.header_field("Project-Id-Version") or ""),
+        ("Report-Msgid-Bugs-To", template.header_field("Report-Msgid-Bugs-To") or ""),
+        ("POT-Creation-Date", template.header_field("POT-Creation-Date") or now),
+        ("PO-Revision-Date", now),
+        ("Last-Translator", ""),
+        ("Language-Team", locale.get_display_name("en") or lang),
+        ("Language", lang),
+        ("MIME-Version", "1.0"),
+        ("Content-Type", "text/plain; charset=UTF-8"),
+        ("Content-Transfer-Encoding", "8bit"),
+        ("Plural-Forms", Catalog(locale=lang).plural_forms),
+    ]
+
+
+# --------------------------------------------------------------------------- init
+
+
+def run_init(args: argparse.Namespace) -> int:
+    """Add a language to the station and create its catalogs."""
+    root = project_root(args)
+    lang = args.lang
+    try:
+        Locale.parse(lang)
+    except (UnknownLocaleError, ValueError) as exc:
+        raise UsageError(f"--lang {lang}: unknown language code") from exc
+    station = load_station(root)
+    if lang == station.source_language:
+        raise UsageError(f"--lang {lang}: that is the language the scripts are written in")
+    templates = _templates(root)
+    station_path = root / STATION_FILE
+    station_text = None
+    if lang not in station.languages:
+        shown = display_path(station_path, root)
+        station_text = add_language(station_path.read_text(encoding="utf-8"), shown, lang, args.voice)
+    notes = _notes_for(lang, station)  # a new language gets the default rate the file will say
+    created = 0
+    for domain, template in templates.items():
+        path = po_path(root, lang, domain)
+        if path.exists():
+            print(f"{display_path(path, root)}: exists, left as it is")
+            continue
+        write_po_file(path, new_catalog(template, _new_header(template, lang), notes))
+        print(f"{display_path(path, root)}: created")
+        created += 1
+    if station_text is not None:
+        atomic_write_text(station_path, station_text)
+        print(
+            f"{display_path(station_path, root)}: added '{lang}' to languages, voices and "
+            f"speaking_rate (check the voices with 'pipeline voices --lang {lang}')"
+        )
+    print(f"{lang}: {created} catalogs created")
+    return 0
+
+
+# --------------------------------------------------------------------------- compile
+
+
+def run_compile(args: argparse.Namespace) -> int:
+    """Compile every catalog of the target languages; nothing is written if one is broken."""
+    root = project_root(args)
+    station = load_station(root)
+    catalogs = [
+        (lang, path)
+        for lang in _target_languages(station, args.lang)
+        for path in sorted((root / LOCALES_DIR / lang / "LC_MESSAGES").glob("*.po"))
+    ]
+    problems = []
+    for _, path in catalogs:
+        problems.extend(compile_problems(read_po_file(path, root), args.use_fuzzy))
+    if problems:
+        raise CatalogInvalid(problems)
+    for lang, path in catalogs:
+        result = compile_into_cache(root, lang, path.stem, args.use_fuzzy)
+        left_out = f", {result.fuzzy_left_out} fuzzy left out" if result.fuzzy_left_out else ""
+        print(
+            f"{display_path(path, root)} -> {display_path(result.target, root)}: "
+            f"{result.compiled} messages{left_out}, {result.untranslated} untranslated"
+        )
+    if not catalogs:
+        print("no catalogs to compile (run 'pipeline i18n update')")
+    return 0
+
+
+# --------------------------------------------------------------------------- stats
+
+
+def run_stats(args: argparse.Namespace) -> int:
+    """Print progress as a table, or as JSON with ``--json``."""
+    project = load(args)
+    rows = project_stats(project, _target_languages(project.station, args.lang))
+    if args.json:
+        print(json.dumps(stats_document(project, rows), ensure_ascii=False, indent=2))
+    else:
+        # Pipes and log files get the whole table rather than 80 truncated columns.
+        Console(width=None if sys.stdout.isatty() else 120).print(stats_table(rows))
+    return 0
+
+
+# --------------------------------------------------------------------------- check
+
+
+def run_check(args: argparse.Namespace) -> int:
+    """Check catalogs; exit 1 on errors (and on warnings with ``--strict``)."""
+    root = Path(args.project)
+    in_project = (root / "scripts_src").is_dir()
+    station = load_station(root) if in_project else None
+    if args.catalogs:
+        only = args.lang[0] if args.lang and len(args.lang) == 1 else None
+        targets: list[tuple[Path, str | None]] = [(Path(p), only) for p in args.catalogs]
+    else:
+        if station is None:
+            project_root(args)  # explains that --project is not a content folder
+        assert station is not None
+        targets = [
+            (path, lang)
+            for lang in _target_languages(station, args.lang)
+            for path in sorted((root / LOCALES_DIR / lang / "LC_MESSAGES").glob("*.po"))
+        ]
+    config = load_check_config(root) if in_project else CheckConfig()
+    glossary = load_glossary(root / GLOSSARY_FILE, root) if in_project else []
+    findings: list[Finding] = []
+    for path, only in targets:
+        catalog = read_po_file(path, root)
+        lang = only or _language_of(catalog, path)
+        context = CheckContext(
+            lang=lang,
+            source_lang=station.source_language if station else "en",
+            station=station,
+            lexicon=load_lexicon(root if in_project else None, lang),
+            glossary=glossary,
+            config=config,
+        )
+        findings.extend(check_catalog(catalog, context))
+    for finding in findings:
+        print(finding)
+    errors = sum(1 for f in findings if f.severity == "error")
+    warnings = len(findings) - errors
+    print(
+        f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)} "
+        f"in {len(targets)} catalog{'s' * (len(targets) != 1)}",
+        file=sys.stderr,
+    )
+    return 1 if errors or (args.strict and warnings) else 0
+
+
+def _language_of(catalog: PoFile, path: Path) -> str:
+    """The language a catalog is in: its ``Language`` header, else its folder."""
+    declared = catalog.header_field("Language")
+    if declared:
+        return declared.replace("-", "_").split("_")[0]
+    parts = path.resolve().parts
+    if "LC_MESSAGES" in parts:
+        return parts[parts.index("LC_MESSAGES") - 1]
+    raise UsageError(f"{path}: cannot tell its language; add a 'Language:' header or use --lang")

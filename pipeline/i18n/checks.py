@@ -1,0 +1,493 @@
+"""Speech-aware quality checks for translated catalogs.
+
+Entry points: :func:`check_catalog` (findings for one catalog),
+:func:`load_check_config` (``locales/checks.yaml``) and
+:func:`load_glossary` (``locales/glossary.yaml``).
+
+Each check has a name; a translator switches one off for a message with a
+``#, no-check-<name>`` flag (or a ``# no-check-<name>`` translator comment,
+which survives GNU msgmerge and msgcat where an unknown flag does not), and
+the project changes its severity (``error``, ``warning`` or ``off``) under
+``checks:`` in ``locales/checks.yaml``.
+Findings print compiler-style::
+
+    locales/ko/LC_MESSAGES/ep1.po:123: error[placeholders]: missing {station}
+
+=============  ========  ====================================================
+check          default   reports
+=============  ========  ====================================================
+placeholders   error     ``{name}`` / ``%(name)s`` sets differ from the source
+plurals        error     plural forms differ from the header's ``nplurals``
+untranslated   warning   no translation yet
+blank          error     a translation of nothing but spaces
+unchanged      error     the translation is the English text
+fuzzy          warning   the translation is marked for review
+numbers        error     a number of the source is missing (digits or words)
+latin          error     Latin-script words the lexicon cannot pronounce
+unspeakable    error     URLs, e-mail addresses, markup
+punctuation    warning   the sentence ends differently (CJK stops count)
+sentences      warning   the number of sentences differs
+length         both      spoken length over the budget (1.3×, a warning) or
+                         over 1.6× the English (an error)
+glossary       error     a glossary term not translated as the glossary says
+=============  ========  ====================================================
+
+Content checks (all but untranslated, blank and fuzzy) look only at
+translations that will be spoken: translated and not fuzzy.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from babel.core import get_global
+from num2words import num2words
+
+from ..config import Station
+from ..errors import SourceLocation, ValidationFailed, display_path
+from ..schema import Checker
+from ..sentences import split_sentences
+from ..speech import Lexicon, unknown_latin_words
+from ..yamlsource import load_located
+from .budget import BUDGET_RATIO, LIMIT_RATIO, budget_seconds, spoken_seconds
+from .formats import PERCENT, brace_placeholders, placeholder_mismatch
+from .merge import plural_count
+from .pofile import PoEntry, PoFile
+
+CHECKS_FILE = Path("locales/checks.yaml")
+GLOSSARY_FILE = Path("locales/glossary.yaml")
+SEVERITIES = ("error", "warning", "off")
+FLAG_PREFIX = "no-check-"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem in one message, printable as a compiler-style line."""
+
+    path: str
+    line: int
+    severity: str  # "error" or "warning"
+    check: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.severity}[{self.check}]: {self.message}"
+
+
+@dataclass(frozen=True)
+class LengthLimits:
+    """Thresholds of the ``length`` check."""
+
+    warn_ratio: float = BUDGET_RATIO
+    error_ratio: float = LIMIT_RATIO
+    min_excess_seconds: float = 1.0  # overruns shorter than this are never reported
+
+
+@dataclass(frozen=True)
+class CheckConfig:
+    """Project-wide check settings: severity per check and the length thresholds."""
+
+    severities: dict[str, str] = field(default_factory=dict)
+    length: LengthLimits = LengthLimits()
+
+
+@dataclass(frozen=True)
+class GlossaryTerm:
+    """A source term and how each language must render it."""
+
+    term: str
+    translations: dict[str, tuple[str, ...]]
+    location: SourceLocation
+    pattern: re.Pattern[str]
+
+
+@dataclass
+class CheckContext:
+    """Everything a check needs besides the entry."""
+
+    lang: str
+    source_lang: str = "en"
+    station: Station | None = None
+    lexicon: Lexicon | None = None
+    glossary: list[GlossaryTerm] = field(default_factory=list)
+    config: CheckConfig = CheckConfig()
+    nplurals: int = 2
+
+
+Report = Callable[[str, str], None]  # (message, severity) -> None
+CheckFunction = Callable[[PoEntry, CheckContext, Report], None]
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def check_placeholders(entry: PoEntry, ctx: CheckContext, report: Report) -> None:
+    """``{name}`` and ``%(name)s`` placeholders of every msgstr match the source."""
+    for translation in entry.translations:
+        problem = placeholder_mismatch(entry, translation)
+        if problem:
+            report(problem, "error")
+            return
+
+
+def check_plurals(entry: PoEntry, ctx: CheckContext, report: Report) -> None:
+    """A plural entry has exactly nplurals translations."""
+    if entry.msgid_plural is not None and len(entry.msgstr_plural) != ctx.nplurals:
+        report(
+            f"{len(entry.msgstr_plural)} plural forms, the header says nplurals={ctx.nplurals}",
+            "error",
+        )
+
+
+def check_unchanged(entry: PoEntry, ctx: CheckContext, report: Report) -> None:
+    """The translation is not simply the source text."""
+    if any(ch.isalpha() for ch in entry.msgid) and entry.translations[0].strip() == entry.msgid:
+        report("the translation is the same as the English text", "error")
+
+
+def check_numbers(entry: PoEntry, ctx: CheckContext, report: Report) -> None:
+    """Every number written in digits in the source is said in the translation."""
+    numbers = source_numbers(_without_placeholders(entry.msgid, entry))
+    for translation in entry.translations:
+        missing = [n for n in numbers if not number_is_said(n, translation, ctx.lang)]
+        if missing:
+            report(f"number {', '.join(missing)} of the source is missing", "error")
+            return
+
+
+def check_latin(entry: PoEntry, ctx: CheckContext, report: Report) -> None:
+    """No Latin-script word the pronunciation lexicon does not cover (non-Latin languages)."""
+    if ctx.lexicon is None or uses_latin_script(ctx.lang):
+        return
+    text = _without_placeholders(" ".join(entry.translations), entry)
+    text = _UNSPEAKABLE_ANY.sub(" ", text)
+    words = list(dict.fromkeys(unknown_latin_words(text, ctx.lexicon)))
+    if words:
+        shown = ", ".join(f"'{w}'" for w in words)
+        report(
+            f"Latin letters the {ctx.lang} voice would read in another language: {shown} "
+            f"(write them in the target script, or add them to locales/{ctx.lang}/lexicon.yaml)",
+            "error",
+        )
+
+
+def check_unspeakable(entry: PoEntry, ctx: CheckContext, report: Report) -> None:
+    """No URLs, e-mail addresses or markup: a voice would spell them out."""
+    text = _without_placeholders(" ".join(entry.translations), entry)
+    for kind, pattern in _UNSPEAKABLE:
+        match = pattern.search(text)
+        if match:
+            report(f"{kind} cannot be spoken: '{match.group(0)}'", "error")
+            return
+
+
+def check_punctuation(entry: PoEntry, ctx: CheckContext, report: Report) -> None:
+    """The translation ends like the source: a statement, a question, an exclamation."""
+    source = _end_mark(entry.msgid)
+    target = _end_mark(entry.translations[0])
+    if source == target:
+        return
+    if source and not target:
+        report(f"the source ends with '{source}', the translation has no end punctuation", "warning")
+    elif target and not source:
+        report(f"the translation ends with '{target}', the source does not", "warning")
+    else:
+        report(f"the source ends with '{source}', the translation with '{target}'", "warning")
+
+
+def check_sentences(entry: PoEntry, ctx: CheckContext, report: Report) -> None:
+    """As many sentences as the source (each is a pause in the audio)."""
+    source = len(split_sentences(entry.msgid, ctx.source_lang))
+    target = len(split_sentences(entry.translations[0], ctx.lang))
+    if source != target:
+        report(f"{target} sentence(s), the source has {source}", "warning")
+
+
+def check_length(entry: PoEntry, ctx: CheckContext, report: Report) -> None:
+    """The translation fits the time the English takes (see :mod:`pipeline.i18n.budget`)."""
+    english = spoken_seconds(entry.msgid, ctx.source_lang, ctx.station)
+    spoken = spoken_seconds(entry.translations[0], ctx.lang, ctx.station)
+    if english <= 0:
+        return
+    limits = ctx.config.length
+    ratio = spoken / english
+    detail = (
+        f"about {spoken:.1f} s spoken, {ratio:.2f}× the English {english:.1f} s "
+        f"(budget {budget_seconds(english):.1f} s)"
+    )
+    if ratio > limits.error_ratio and spoken - english * limits.error_ratio >= (limits.min_excess_seconds):
+        report(f"too long: {detail}; shorten it below {limits.error_ratio:g}×", "error")
+    elif ratio > limits.warn_ratio and spoken - english * limits.warn_ratio >= (limits.min_excess_seconds):
+        report(f"over budget: {detail}", "warning")
+
+
+def check_glossary(entry: PoEntry, ctx: CheckContext, report: Report) -> None:
+    """Glossary terms in the source appear in the translation as the glossary says."""
+    translation = entry.translations[0]
+    for term in ctx.glossary:
+        wanted = term.translations.get(ctx.lang)
+        if not wanted or not term.pattern.search(entry.msgid):
+            continue
+        if not any(choice in translation for choice in wanted):
+            choices = " or ".join(f"'{w}'" for w in wanted)
+            where = f"{term.location.path}:{term.location.line}"
+            report(f"'{term.term}' must be translated as {choices} (glossary {where})", "error")
+
+
+# Every check by name; None for the status checks decided in _check_entry.
+CHECKS: dict[str, CheckFunction | None] = {
+    "placeholders": check_placeholders,
+    "plurals": check_plurals,
+    "untranslated": None,
+    "blank": None,
+    "unchanged": check_unchanged,
+    "fuzzy": None,
+    "numbers": check_numbers,
+    "latin": check_latin,
+    "unspeakable": check_unspeakable,
+    "punctuation": check_punctuation,
+    "sentences": check_sentences,
+    "length": check_length,
+    "glossary": check_glossary,
+}
+
+
+def check_catalog(catalog: PoFile, ctx: CheckContext) -> list[Finding]:
+    """Every finding for the active messages of ``catalog``, in line order."""
+    ctx.nplurals = plural_count(catalog)
+    findings: list[Finding] = []
+    for entry in catalog.messages():
+        findings.extend(_check_entry(catalog.path, entry, ctx))
+    return sorted(findings, key=lambda f: (f.line, f.check))
+
+
+def switched_off(entry: PoEntry) -> set[str]:
+    """Checks turned off for one message: ``#, no-check-<name>`` flags, or the same words
+    in a translator comment (GNU msgmerge and msgcat drop flags they do not know)."""
+    words = list(entry.flags)
+    for comment in entry.comments:
+        if comment.strip().startswith(FLAG_PREFIX):
+            words.extend(re.split(r"[,\s]+", comment.strip()))
+    return {word[len(FLAG_PREFIX) :] for word in words if word.startswith(FLAG_PREFIX)}
+
+
+def _check_entry(path: str, entry: PoEntry, ctx: CheckContext) -> Iterator[Finding]:
+    line = entry.msgstr_line or entry.line
+    disabled = switched_off(entry)
+    found: list[tuple[str, str, str]] = []
+
+    def run(name: str, function: CheckFunction) -> None:
+        function(entry, ctx, lambda message, severity: found.append((name, severity, message)))
+
+    for name in sorted(disabled - set(CHECKS)):
+        found.append(("flags", "warning", f"unknown check '{name}' in '{FLAG_PREFIX}{name}'"))
+    translations = entry.translations
+    if not any(translations):
+        found.append(("untranslated", "warning", "not translated yet"))
+    elif any(not t.strip() for t in translations) and entry.translated:
+        found.append(("blank", "error", "the translation is only spaces"))
+    elif not entry.translated:
+        found.append(("untranslated", "warning", "some plural forms are not translated"))
+    elif entry.fuzzy:
+        found.append(("fuzzy", "warning", "marked fuzzy: review it and remove the flag"))
+    else:
+        for name, function in CHECKS.items():
+            if function is not None:
+                run(name, function)
+    for name, severity, message in found:
+        configured = ctx.config.severities.get(name)
+        if name in disabled or configured == "off":
+            continue
+        yield Finding(path, line, configured or severity, name, message)
+
+
+# --------------------------------------------------------------------------- helpers
+
+_UNSPEAKABLE = (
+    ("an e-mail address", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
+    ("a web address", re.compile(r"\b(?:https?://|www\.)\S+|\b[\w-]+\.(?:com|org|net|kr|io)\b")),
+    ("markup", re.compile(r"</?[A-Za-z][^<>]*>|&(?:[a-z]+|#\d+);|\*\*|__|`|\[[^\]]+\]\([^)]+\)")),
+)
+_UNSPEAKABLE_ANY = re.compile("|".join(f"(?:{p.pattern})" for _, p in _UNSPEAKABLE))
+_CLOSERS = "\"'”’)]»」』）"
+_END_MARKS = {".": ".", "。": ".", "．": ".", "?": "?", "？": "?", "!": "!", "！": "!", "…": "…"}
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+# In the source, digits right after a Latin letter belong to a name: MP3, H264, G7.
+_SOURCE_NUMBER = re.compile(r"(?<![A-Za-z])\d+(?:[.,]\d+)*")
+_KOREAN_UNITS = {"십": 10, "백": 100, "천": 1000, "만": 10_000, "억": 10**8, "조": 10**12}
+_KOREAN_NUMERAL = re.compile(r"(?:\d+(?:\.\d+)?\s*[십백천만억조]+\s*)+\d*")
+_KOREAN_NATIVE = {
+    1: ("하나", "한", "첫"), 2: ("둘", "두"), 3: ("셋", "세", "석"), 4: ("넷", "네", "넉"),
+    5: ("다섯",), 6: ("여섯",), 7: ("일곱",), 8: ("여덟",), 9: ("아홉",), 10: ("열",),
+    20: ("스물", "스무"), 30: ("서른",), 40: ("마흔",), 50: ("쉰",), 60: ("예순",),
+    70: ("일흔",), 80: ("여든",), 90: ("아흔",),
+}  # fmt: skip
+
+
+def uses_latin_script(lang: str) -> bool:
+    """True when ``lang`` is normally written in Latin letters (CLDR likely subtags)."""
+    likely = get_global("likely_subtags").get(lang.replace("-", "_").split("_")[0], "")
+    return "_Latn" in likely or not likely
+
+
+def _without_placeholders(text: str, entry: PoEntry) -> str:
+    """``text`` without its format placeholders, which are never read out as written."""
+    if brace_placeholders(text):
+        text = re.sub(r"\{[^{}]*\}", " ", text)
+    named = r"%\(\w+\)[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrs]"
+    if PERCENT in entry.flags:
+        named = r"%(?:\(\w+\))?[-#0 +]*\d*(?:\.\d+)?[hlL]?[diouxXeEfFgGcrs]"
+    return re.sub(named, " ", text)
+
+
+def _end_mark(text: str) -> str:
+    stripped = text.rstrip().rstrip(_CLOSERS).rstrip()
+    return _END_MARKS.get(stripped[-1:], "") if stripped else ""
+
+
+def source_numbers(text: str) -> list[str]:
+    """Numbers written in digits, normalised (``1,200`` → ``1200``); not those of names (MP3)."""
+    found = (_normalise_number(m.group(0)) for m in _SOURCE_NUMBER.finditer(text))
+    return list(dict.fromkeys(found))
+
+
+def _normalise_number(raw: str) -> str:
+    raw = raw.rstrip(".,")
+    if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", raw):
+        raw = raw.replace(",", "")
+    return raw
+
+
+def number_is_said(number: str, translation: str, lang: str) -> bool:
+    """True when ``translation`` says ``number``: in digits, with Korean units, or in words."""
+    said = {_normalise_number(m.group(0)) for m in _NUMBER.finditer(translation)}
+    if lang.startswith("ko"):
+        said |= {str(value) for value in _korean_numerals(translation)}
+    if number in said:
+        return True
+    return any(pattern.search(translation) for pattern in _spelled_patterns(number, lang))
+
+
+def _korean_numerals(text: str) -> Iterator[int]:
+    """Values of numbers written with Korean units: ``3만 4천`` → 34000."""
+    for match in _KOREAN_NUMERAL.finditer(text):
+        total = section = 0
+        for number, units in re.findall(r"(\d+(?:\.\d+)?)?\s*([십백천만억조]*)", match.group(0)):
+            if not number and not units:
+                continue
+            value = float(number) if number else 1.0
+            for unit in units:
+                if _KOREAN_UNITS[unit] >= 10_000:
+                    total += int((section + value) * _KOREAN_UNITS[unit])
+                    section, value = 0, 0.0
+                else:
+                    value *= _KOREAN_UNITS[unit]
+            section += int(value)
+        yield total + section
+
+
+@functools.cache
+def _spelled_patterns(number: str, lang: str) -> tuple[re.Pattern[str], ...]:
+    """Ways ``number`` can be written in words in ``lang`` (num2words, Korean native numbers)."""
+    base = lang.replace("-", "_").split("_")[0]
+    patterns = []
+    try:
+        value: Any = float(number) if "." in number else int(number)
+        words = num2words(value, lang=base)
+    except (NotImplementedError, OverflowError, ValueError, KeyError, TypeError):
+        words = ""
+    # One Sino-Korean syllable (이, 삼, 사, ...) is also a particle or part of many words.
+    if words and not (base == "ko" and len(words) < 2):
+        patterns.append(_word_pattern(words, base))
+    if base == "ko" and "." not in number and int(number) in _KOREAN_NATIVE:
+        for word in _KOREAN_NATIVE[int(number)]:
+            follow = r"(?=\s|$)" if len(word) == 1 else ""
+            patterns.append(re.compile(rf"(?<![가-힣]){word}{follow}"))
+    return tuple(patterns)
+
+
+def _word_pattern(words: str, base: str) -> re.Pattern[str]:
+    """A pattern for spelled-out ``words``, with word boundaries as ``base`` writes them."""
+    body = r"[\s-]*".join(re.escape(part) for part in re.split(r"[\s-]+", words.strip()))
+    if base in ("ja", "zh"):
+        return re.compile(body)
+    if base == "ko":
+        return re.compile(rf"(?<!\w){body}")
+    return re.compile(rf"(?<!\w){body}(?!\w)", re.IGNORECASE)
+
+
+# --------------------------------------------------------------------------- config
+
+
+def load_check_config(root: Path) -> CheckConfig:
+    """``locales/checks.yaml`` if present; every mistake is reported with file:line."""
+    path = root / CHECKS_FILE
+    if not path.exists():
+        return CheckConfig()
+    document = load_located(path, display_path(path, root))
+    check = Checker(document)
+    data = check.mapping((), document.data or {}, optional=("checks", "length")) or {}
+    severities: dict[str, str] = {}
+    table = check.mapping(("checks",), data.get("checks", {}), optional=CHECKS, what="check")
+    for name, value in (table or {}).items():
+        if name in CHECKS:
+            value = "off" if value is False else value  # YAML reads a bare 'off' as false
+            chosen = check.choice(("checks", name), value, SEVERITIES)
+            if chosen:
+                severities[name] = chosen
+    length = _length_limits(check, data.get("length", {}))
+    if check.problems:
+        raise ValidationFailed(check.problems)
+    return CheckConfig(severities, length)
+
+
+def _length_limits(check: Checker, value: Any) -> LengthLimits:
+    defaults = LengthLimits()
+    keys = ("warn_ratio", "error_ratio", "min_excess_seconds")
+    table = check.mapping(("length",), value, optional=keys) or {}
+    bounds = {"warn_ratio": (1, 5), "error_ratio": (1, 5), "min_excess_seconds": (0, 60)}
+    values = {}
+    for key, (low, high) in bounds.items():
+        number = check.number(("length", key), table.get(key, getattr(defaults, key)), low, high)
+        values[key] = float(number if number is not None else getattr(defaults, key))
+    if values["error_ratio"] < values["warn_ratio"]:
+        check.fail(("length", "error_ratio"), f"must not be below warn_ratio ({values['warn_ratio']:g})")
+    return LengthLimits(**values)
+
+
+def load_glossary(path: Path, root: Path | None = None) -> list[GlossaryTerm]:
+    """The glossary's terms; a missing file is an empty glossary."""
+    if not path.exists():
+        return []
+    document = load_located(path, display_path(path, root))
+    check = Checker(document)
+    data = check.mapping((), document.data or {}, optional=("terms",)) or {}
+    items = check.sequence(("terms",), data.get("terms", []), allow_empty=True) or []
+    terms = []
+    for i, item in enumerate(items):
+        entry = check.table(("terms", i), item)
+        if entry is None:
+            continue
+        if "term" not in entry:
+            check.fail(("terms", i), "missing key 'term'")
+            continue
+        term = check.string(("terms", i, "term"), entry["term"])
+        translations: dict[str, tuple[str, ...]] = {}
+        for lang, value in entry.items():
+            if lang in ("term", "note"):
+                continue
+            choices = value if isinstance(value, list) else [value]
+            texts = [check.string(("terms", i, lang), choice) for choice in choices]
+            if all(texts):
+                translations[lang] = tuple(t for t in texts if t)
+        if term:
+            pattern = re.compile(rf"(?<!\w){re.escape(term)}(?!\w)", re.IGNORECASE)
+            terms.append(GlossaryTerm(term, translations, document.at(("terms", i)), pattern))
+    if check.problems:
+        raise ValidationFailed(check.problems)
+    return terms

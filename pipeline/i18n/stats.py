@@ -1,0 +1,141 @@
+"""Translation progress per language and domain, in messages and in seconds of speech.
+
+Entry points: :func:`project_stats` (one :class:`CatalogStats` per language
+and domain), :func:`stats_document` (the ``--json`` shape) and
+:func:`stats_table` (a rich table for terminals).
+
+Counts are over the messages the scripts have now, looked up in the
+catalog: *translated* (ready to speak), *fuzzy* (a translation marked for
+review, not spoken), *untranslated* (in the catalog, empty) and *missing*
+(not in the catalog yet: run ``pipeline i18n update``). When the catalog is
+up to date the first three equal ``msgfmt --statistics``. *Blocked seconds*
+is the English speaking time of every message that cannot be spoken in the
+language: the audio that a build would have to leave out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from rich.table import Table
+
+from ..errors import display_path
+from ..script import Project
+from .budget import spoken_seconds
+from .catalogs import po_path
+from .extract import domain_messages
+from .pofile import PoFile, read_po_file
+
+
+@dataclass
+class CatalogStats:
+    """Progress of one language in one domain."""
+
+    language: str
+    domain: str
+    catalog: str
+    exists: bool
+    messages: int = 0
+    translated: int = 0
+    fuzzy: int = 0
+    untranslated: int = 0
+    missing: int = 0
+    blocked_seconds: float = 0.0
+
+    @property
+    def percent_translated(self) -> float:
+        """Translated messages as a share of all, 0-100 (100 when there are none)."""
+        return 100.0 * self.translated / self.messages if self.messages else 100.0
+
+    def add(self, other: CatalogStats) -> None:
+        """Accumulate another row's counts into this one (for totals)."""
+        for name in ("messages", "translated", "fuzzy", "untranslated", "missing"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.blocked_seconds += other.blocked_seconds
+
+
+def project_stats(project: Project, languages: list[str]) -> list[CatalogStats]:
+    """One row per language and domain, domains in extraction order."""
+    station = project.station
+    rows = []
+    domains = domain_messages(project)
+    for lang in languages:
+        for domain, messages in domains.items():
+            path = po_path(project.root, lang, domain)
+            catalog = read_po_file(path, project.root) if path.exists() else None
+            row = CatalogStats(lang, domain, display_path(path, project.root), catalog is not None)
+            for message in messages:
+                status = _status(catalog, message.context, message.text)
+                row.messages += 1
+                setattr(row, status, getattr(row, status) + 1)
+                if status != "translated":
+                    row.blocked_seconds += spoken_seconds(message.text, station.source_language, station)
+            rows.append(row)
+    return rows
+
+
+def _status(catalog: PoFile | None, context: str, text: str) -> str:
+    entry = catalog.find(context, text) if catalog is not None else None
+    if entry is None:
+        return "missing"
+    if not entry.translated:
+        return "untranslated"
+    return "fuzzy" if entry.fuzzy else "translated"
+
+
+def totals(rows: list[CatalogStats]) -> dict[str, CatalogStats]:
+    """Per-language sums of ``rows``."""
+    result: dict[str, CatalogStats] = {}
+    for row in rows:
+        total = result.setdefault(row.language, CatalogStats(row.language, "*", "", True))
+        total.exists = total.exists and row.exists
+        total.add(row)
+    return result
+
+
+def stats_document(project: Project, rows: list[CatalogStats]) -> dict[str, Any]:
+    """The ``--json`` document (shape documented in the README)."""
+
+    def as_dict(row: CatalogStats, *drop: str) -> dict[str, Any]:
+        data = asdict(row)
+        data["percent_translated"] = round(row.percent_translated, 1)
+        data["blocked_seconds"] = round(row.blocked_seconds, 1)
+        for name in drop:
+            data.pop(name)
+        return data
+
+    return {
+        "source_language": project.station.source_language,
+        "catalogs": [as_dict(row) for row in rows],
+        "languages": {
+            lang: as_dict(total, "language", "domain", "catalog", "exists") for lang, total in totals(rows).items()
+        },
+    }
+
+
+def stats_table(rows: list[CatalogStats]) -> Table:
+    """A table with one row per catalog and a total per language."""
+    table = Table(title="Translation progress")
+    for name in ("language", "domain", "translated", "fuzzy", "untranslated", "missing", "%"):
+        table.add_column(name, justify="left" if name in ("language", "domain") else "right")
+    table.add_column("blocked speech", justify="right")
+    sums = totals(rows)
+    for lang, total in sums.items():
+        for row in (r for r in rows if r.language == lang):
+            table.add_row(*_cells(row, row.domain if row.exists else f"{row.domain} (no catalog)"))
+        table.add_row(*_cells(total, "all"), style="bold", end_section=True)
+    return table
+
+
+def _cells(row: CatalogStats, label: str) -> list[str]:
+    return [
+        row.language,
+        label,
+        str(row.translated),
+        str(row.fuzzy),
+        str(row.untranslated),
+        str(row.missing),
+        f"{row.percent_translated:.0f}%",
+        f"{row.blocked_seconds:.1f} s",
+    ]

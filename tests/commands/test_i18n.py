@@ -1,0 +1,229 @@
+"""``pipeline i18n``: the translator workflow end to end on a copy of the fixture project."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipeline.cli import main
+from pipeline.config import load_station
+from pipeline.i18n.catalogs import mo_path, po_path
+from pipeline.i18n.pofile import read_po_file, write_po_file
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "i18n"
+KOREAN = yaml.safe_load((DATA / "translations_ko.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "project"
+    shutil.copytree(DATA / "project", root)
+    return root
+
+
+def run(project: Path, *args: str) -> int:
+    return main(["i18n", *args[:1], "--project", str(project), *args[1:]])
+
+
+def translate(project: Path, lang: str = "ko", skip: tuple[str, ...] = ()) -> None:
+    """Fill every catalog of ``lang`` from translations_ko.yaml, except contexts in ``skip``."""
+    for domain, texts in KOREAN.items():
+        path = po_path(project, lang, domain)
+        catalog = read_po_file(path, project)
+        for entry in catalog.messages():
+            if entry.msgctxt not in skip:
+                entry.msgstr = texts[entry.msgctxt]
+        write_po_file(path, catalog)
+
+
+def prepare(project: Path, skip: tuple[str, ...] = ()) -> None:
+    """Extract, create the Korean catalogs and translate them (but the contexts in ``skip``)."""
+    assert run(project, "extract") == 0
+    assert run(project, "update") == 0
+    translate(project, skip=skip)
+
+
+def replace_translation(project: Path, domain: str, old: str, new: str) -> int:
+    """Change one msgstr line of a Korean catalog as a translator would; return its line."""
+    path = po_path(project, "ko", domain)
+    text = path.read_text().replace(f'msgstr "{old}"', f'msgstr "{new}"')
+    path.write_text(text)
+    return text.splitlines().index(f'msgstr "{new}"') + 1
+
+
+def msgfmt_check(path: Path) -> None:
+    result = subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(path)], capture_output=True, text=True)
+    assert (result.returncode, result.stderr) == (0, "")
+
+
+def test_extract_update_translate_check_compile(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(project, "extract") == 0
+    assert run(project, "update") == 0
+    out = capsys.readouterr().out
+    assert "locales/ko/LC_MESSAGES/media-ban.po: created (7 messages to translate)" in out
+    translate(project)
+    for domain in KOREAN:
+        msgfmt_check(po_path(project, "ko", domain))
+
+    assert run(project, "check") == 0
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == "0 errors, 0 warnings in 3 catalogs\n"
+
+    assert run(project, "compile") == 0
+    assert "locales/ko/LC_MESSAGES/station.po -> .cache/mo/ko/station.mo: 9 messages" in (capsys.readouterr().out)
+    assert mo_path(project, "ko", "sd-cards").exists()
+
+
+def test_update_twice_changes_no_byte_and_an_edit_becomes_fuzzy(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    prepare(project)
+    catalogs = {domain: po_path(project, "ko", domain) for domain in KOREAN}
+    before = {domain: path.read_bytes() for domain, path in catalogs.items()}
+    assert run(project, "update") == 0
+    assert {domain: path.read_bytes() for domain, path in catalogs.items()} == before
+
+    script = project / "scripts_src/episodes/sd-cards.yaml"
+    script.write_text(script.read_text().replace("in seconds", "in a few seconds"))
+    run(project, "extract")
+    capsys.readouterr()
+    assert run(project, "update") == 0
+    assert "sd-cards.po: 1 edited in the script (kept as fuzzy)" in capsys.readouterr().out
+    entry = read_po_file(catalogs["sd-cards"]).messages()[-1]
+    assert entry.fuzzy
+    assert entry.previous_msgid == ("A card can be swallowed, burned or snapped in seconds if a search begins.")
+    assert entry.msgstr == KOREAN["sd-cards"]["cards.paragraphs.2"]
+    msgfmt_check(catalogs["sd-cards"])
+    assert run(project, "check") == 0
+    assert "warning[fuzzy]: marked fuzzy" in capsys.readouterr().out
+    assert run(project, "check", "--strict") == 1
+
+
+def test_check_reports_compiler_style_and_fails_on_errors(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    prepare(project)
+    line = replace_translation(project, "station", "{station}입니다.", "열린 창 방송입니다.")
+    capsys.readouterr()
+    assert run(project, "check", "--lang", "ko") == 1
+    captured = capsys.readouterr()
+    assert captured.out == (f"locales/ko/LC_MESSAGES/station.po:{line}: error[placeholders]: missing {{station}}\n")
+    assert captured.err == "1 error, 0 warnings in 3 catalogs\n"
+
+
+def test_compile_refuses_a_broken_catalog_and_writes_nothing(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    prepare(project)
+    line = replace_translation(project, "station", "{station}입니다.", "방송입니다.")
+    capsys.readouterr()
+    assert run(project, "compile") == 1
+    assert capsys.readouterr().err == (f"locales/ko/LC_MESSAGES/station.po:{line}: placeholders: missing {{station}}\n")
+    assert not (project / ".cache").exists()
+
+
+def test_stats_count_messages_and_seconds_of_blocked_speech(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Everything but one title (4 words: 1.6 s) and one paragraph marked fuzzy.
+    prepare(project, skip=("episode.title",))
+    path = po_path(project, "ko", "sd-cards")
+    catalog = read_po_file(path)
+    catalog.find("cards.paragraphs.1", catalog.messages()[2].msgid).set_fuzzy(True)
+    write_po_file(path, catalog)
+    capsys.readouterr()
+    assert run(project, "stats", "--json") == 0
+    document = json.loads(capsys.readouterr().out)
+    rows = {row["domain"]: row for row in document["catalogs"]}
+    assert rows["sd-cards"] == {
+        "language": "ko",
+        "domain": "sd-cards",
+        "catalog": "locales/ko/LC_MESSAGES/sd-cards.po",
+        "exists": True,
+        "messages": 4,
+        "translated": 2,
+        "fuzzy": 1,
+        "untranslated": 1,
+        "missing": 0,
+        "percent_translated": 50.0,
+        "blocked_seconds": 10.4,  # the title 1.6 s + the 22-word paragraph 8.8 s
+    }
+    assert document["languages"]["ko"]["messages"] == 20
+    assert document["languages"]["ko"]["untranslated"] == 2
+    gnu = subprocess.run(["msgfmt", "--statistics", "-o", "/dev/null", str(path)], capture_output=True, text=True)
+    assert gnu.stderr.strip() == "2 translated messages, 1 fuzzy translation, 1 untranslated message."
+
+    assert run(project, "stats") == 0
+    table = capsys.readouterr().out
+    assert "Translation progress" in table
+    assert "10.4 s" in table
+
+
+def test_init_adds_a_language_to_the_station_and_its_catalogs(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(project, "extract")
+    station_file = project / "scripts_src/station.yaml"
+    before = station_file.read_text()
+    assert run(project, "init", "--lang", "ja") == 0
+    out = capsys.readouterr().out
+    assert "locales/ja/LC_MESSAGES/station.po: created" in out
+    assert "check the voices with 'pipeline voices --lang ja'" in out
+    station = load_station(project)
+    assert station.languages == ("ko", "en", "ja")
+    assert set(station.voices["ja"]) == {"host", "guest"}
+    after = station_file.read_text()
+    assert [line for line in before.splitlines() if line not in after.splitlines()] == [
+        "languages: [ko, en]             # languages every episode is built in"
+    ]
+    catalog = read_po_file(po_path(project, "ja", "media-ban"))
+    assert catalog.header_field("Plural-Forms") == "nplurals=1; plural=0;"
+    assert catalog.header_field("Language") == "ja"
+    assert catalog.messages()[1].extracted[-1].endswith("(1.3 × English), about 26 syllables")
+    for domain in KOREAN:
+        msgfmt_check(po_path(project, "ja", domain))
+    assert run(project, "update") == 0
+    assert "locales/ja/LC_MESSAGES/station.po: unchanged" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("init", "--lang", "xx-nope"), "--lang xx-nope: unknown language code"),
+        (("init", "--lang", "en"), "--lang en: that is the language the scripts are written in"),
+        (("update", "--lang", "fr"), "--lang fr: not a translated language of the station"),
+    ],
+)
+def test_usage_mistakes_are_one_line(
+    project: Path, capsys: pytest.CaptureFixture[str], args: tuple[str, ...], message: str
+) -> None:
+    run(project, "extract")
+    capsys.readouterr()
+    assert run(project, *args) == 2
+    assert capsys.readouterr().err.startswith(message)
+
+
+def test_update_without_templates_says_what_to_do(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(project, "update") == 2
+    assert capsys.readouterr().err == ("locales/templates: no templates; run 'pipeline i18n extract' first\n")
+
+
+def test_a_broken_check_config_is_reported_with_file_and_line(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "locales/checks.yaml").write_text("checks:\n  lenght: off\n")
+    assert run(project, "check") == 2
+    assert capsys.readouterr().err.startswith(
+        "locales/checks.yaml:2: checks.lenght: unknown check 'lenght' (known: placeholders,"
+    )
+
+
+def test_check_takes_catalogs_from_outside_a_project(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    catalog = DATA / "large" / "weblate.po"
+    assert main(["i18n", "check", "--project", str(tmp_path), str(catalog)]) == 1
+    captured = capsys.readouterr()
+    lines = captured.out.splitlines()
+    assert all(line.startswith(f"{catalog.as_posix()}:") for line in lines)
+    # The problems planted in it, less the glossary one: there is no project glossary here.
+    assert sum("error[" in line for line in lines) == 8
+    assert captured.err.startswith("8 errors, ")
