@@ -154,7 +154,7 @@ def check_numbers(entry: PoEntry, ctx: CheckContext, report: Report) -> None:
     """Every number written in digits in the source is said in the translation."""
     numbers = source_numbers(_without_placeholders(entry.msgid, entry))
     for translation in entry.translations:
-        missing = [n for n in numbers if not number_is_said(n, translation, ctx.lang)]
+        missing = [n.split("|")[-1] for n in numbers if not number_is_said(n, translation, ctx.lang)]
         if missing:
             report(f"number {', '.join(missing)} of the source is missing", "error")
             return
@@ -350,9 +350,24 @@ def _end_mark(text: str) -> str:
     return _END_MARKS.get(stripped[-1:], "") if stripped else ""
 
 
+_SCALES = {"thousand": 1_000, "million": 1_000_000, "billion": 10**9, "trillion": 10**12}
+_SCALE_AFTER = re.compile(r"\s+(thousand|million|billion|trillion)\b", re.IGNORECASE)
+
+
 def source_numbers(text: str) -> list[str]:
-    """Numbers written in digits, normalised (``1,200`` → ``1200``); not those of names (MP3)."""
-    found = (_normalise_number(m.group(0)) for m in _SOURCE_NUMBER.finditer(text))
+    """Numbers written in digits, normalised (``1,200`` → ``1200``); not those of names (MP3).
+
+    A number with a scale word is given with its value as well, as alternatives:
+    ``6 million`` → ``6000000|6`` (a Korean translation says 600만).
+    """
+    found = []
+    for match in _SOURCE_NUMBER.finditer(text):
+        number = _normalise_number(match.group(0))
+        scale = _SCALE_AFTER.match(text, match.end())
+        if scale and re.fullmatch(r"\d+(?:\.\d+)?", number):
+            value = round(float(number) * _SCALES[scale.group(1).lower()])
+            number = f"{value}|{number}"
+        found.append(number)
     return list(dict.fromkeys(found))
 
 
@@ -368,9 +383,10 @@ def number_is_said(number: str, translation: str, lang: str) -> bool:
     said = {_normalise_number(m.group(0)) for m in _NUMBER.finditer(translation)}
     if lang.startswith("ko"):
         said |= {str(value) for value in _korean_numerals(translation)}
-    if number in said:
+    alternatives = number.split("|")
+    if said & set(alternatives):
         return True
-    return any(pattern.search(translation) for pattern in _spelled_patterns(number, lang))
+    return any(pattern.search(translation) for value in alternatives for pattern in _spelled_patterns(value, lang))
 
 
 def _korean_numerals(text: str) -> Iterator[int]:

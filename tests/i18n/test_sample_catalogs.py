@@ -111,3 +111,10 @@ def test_catalogs_stay_valid_after_a_babel_round_trip(project: Project) -> None:
         )
         assert result.returncode == 0, f"{path.name}: {result.stderr.decode()}"
         assert not any(message.fuzzy for message in catalog if message.id), path.name
+
+
+def test_sample_catalogs_pass_the_speech_checks(cli) -> None:
+    """No error-level finding (placeholders, numbers, Latin letters, length...) in the samples."""
+    result = cli("i18n", "check", "--project", str(ROOT))
+    assert result.code == 0, result.out + result.err
+    assert " 0 errors" in result.out + result.err
