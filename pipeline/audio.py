@@ -228,10 +228,9 @@ def encode(levelled: Levelled, profile: Profile, destination: Path) -> None:
     """Encode levelled PCM to ``destination`` with the profile's codec: one ffmpeg pass."""
     resample = []
     if profile.sample_rate != levelled.sample_rate:
-        resample = [
-            "-af",
-            f"aresample={profile.sample_rate}" + (":resampler=soxr" if _has_soxr() else ""),
-        ]
+        # ffmpeg's own resampler with a long filter: soxr's output differs from run to run,
+        # which would break reproducible files.
+        resample = ["-af", f"aresample={profile.sample_rate}:filter_size=64:phase_shift=12"]
     command = [tool_path("ffmpeg"), "-hide_banner", "-nostats", "-v", "error", "-y",
                "-f", "s16le", "-ar", str(levelled.sample_rate), "-ac", "1", "-i", "pipe:0",
                *resample, *encoder_arguments(profile), str(destination)]  # fmt: skip
@@ -262,15 +261,6 @@ def encoder_arguments(profile: Profile) -> list[str]:
             "mp3",
         ]
     return ["-c:a", "pcm_s16le", *common, "-f", "wav"]
-
-
-@cache
-def _has_soxr() -> bool:
-    result = subprocess.run(
-        [tool_path("ffmpeg"), "-hide_banner", "-h", "filter=aresample"],
-        capture_output=True, text=True, timeout=30, check=False,
-    )  # fmt: skip
-    return "soxr" in result.stdout
 
 
 def _run_bytes(command: list[str], what: str) -> bytes:
