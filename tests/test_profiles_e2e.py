@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import shutil
 import subprocess
@@ -103,7 +104,7 @@ def test_lyrics_are_one_timed_line_per_written_sentence(built: Path) -> None:
     ]
     episode = parse_lrc((folder / "mini.lrc").read_text(encoding="utf-8"))
     assert len(episode) == sum(len(parse_lrc(p.read_text(encoding="utf-8"))) for p in folder.glob("0*.lrc"))
-    assert all(a.start <= b.start for a, b in zip(episode, episode[1:], strict=False))
+    assert all(a.start <= b.start for a, b in itertools.pairwise(episode))
 
 
 def digests(folder: Path) -> dict[str, str]:
