@@ -28,6 +28,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "pipeline.commands.ingest",
     "pipeline.commands.say",
     "pipeline.commands.i18n",
+    "pipeline.commands.cache",
 )
 
 
