@@ -37,6 +37,7 @@ LOUDNESS_TOLERANCE = 0.1  # LU: correct the gain when further off target
 LEVELLING_ROUNDS = 5
 FILE_LOUDNESS_TOLERANCE = 0.5  # LU: re-encode when the encoded file is further off target
 FILE_CHECK_ROUNDS = 3
+PEAK_SAFETY_DB = 0.2  # aim this far under the true-peak limit: meters differ by about this much
 LIMITER_MARGIN_DB = 1.0  # limiter ceiling below the true-peak target: room for the codec's overshoot
 _SILENT_LUFS = -69.0
 
@@ -179,10 +180,14 @@ def level_and_encode(timeline: Timeline, profile: Profile, destination: Path) ->
     A low-bitrate codec takes some loudness away and can put peaks back
     above the limiter's ceiling. The file is decoded and measured; when it
     is off target by more than half a unit or its true peak is over the
-    profile's, the levelling is corrected and the file encoded again. The
-    returned loudness and gating blocks are the file's own.
+    profile's (less a small safety margin), the levelling is corrected and
+    the file encoded again. Should the codec's peaks still not settle, the
+    levelled audio is turned down until they fit: a little quieter is
+    better than clipping a listener's player. The returned loudness and
+    gating blocks are the file's own.
     """
     gain_offset = ceiling_offset = 0.0
+    peak_limit = profile.true_peak_dbtp - PEAK_SAFETY_DB
     for _ in range(FILE_CHECK_ROUNDS):
         levelled = level(timeline, profile, gain_offset, ceiling_offset)
         encode(levelled, profile, destination)
@@ -190,12 +195,25 @@ def level_and_encode(timeline: Timeline, profile: Profile, destination: Path) ->
             return levelled
         heard = measure_decoded(destination, profile.sample_rate)
         off_target = profile.loudness_lufs - heard.loudness.integrated
-        over_peak = heard.loudness.true_peak - profile.true_peak_dbtp
+        over_peak = heard.loudness.true_peak - peak_limit
         if abs(off_target) <= FILE_LOUDNESS_TOLERANCE and over_peak <= 0:
-            break
+            return heard
         gain_offset += off_target
-        ceiling_offset -= max(over_peak, 0.0) + (0.2 if over_peak > 0 else 0.0)
+        if over_peak > 0:
+            ceiling_offset -= over_peak + PEAK_SAFETY_DB
+    for _ in range(FILE_CHECK_ROUNDS):
+        over_peak = heard.loudness.true_peak - peak_limit
+        if over_peak <= 0:
+            break
+        levelled = _turned_down(levelled, over_peak + PEAK_SAFETY_DB)
+        encode(levelled, profile, destination)
+        heard = measure_decoded(destination, profile.sample_rate)
     return heard
+
+
+def _turned_down(levelled: Levelled, decibels: float) -> Levelled:
+    samples = dsp.to_float(levelled.pcm) * 10 ** (-decibels / 20)
+    return Levelled(dsp.to_pcm(samples), levelled.sample_rate, levelled.loudness, levelled.blocks)
 
 
 def measure_decoded(path: Path, sample_rate: int) -> Levelled:

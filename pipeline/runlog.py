@@ -117,7 +117,7 @@ class PlainLines(NullObserver):
     def job_done(self, job: SegmentJob, made: SegmentMade | None, error: str | None, seconds: float) -> None:
         """``[3/40] radio-reach/ko/03-story.mp3 made in 1.2 s``."""
         self.done += 1
-        state = f"FAILED: {error}" if error else f"made in {seconds:.1f} s"
+        state = f"FAILED: {error}" if error else f"made in {made.seconds if made else seconds:.1f} s"
         self._print(f"[{self.done}/{self.total}] {job.label} {state}")
 
     def target_done(self, outcome: TargetOutcome) -> None:
@@ -182,7 +182,7 @@ class JsonLog(NullObserver):
 
     def job_done(self, job: SegmentJob, made: SegmentMade | None, error: str | None, seconds: float) -> None:
         """One segment file made or failed."""
-        fields: dict[str, Any] = {"file": job.label, "seconds": round(seconds, 3)}
+        fields: dict[str, Any] = {"file": job.label, "seconds": round(made.seconds if made else seconds, 3)}
         if made is not None:
             fields |= {"duration": made.duration, "synthesised": made.synthesised, "cached": made.cached,
                        "loudness_lufs": made.loudness_lufs, "true_peak_dbtp": made.true_peak_dbtp}  # fmt: skip

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +31,7 @@ from .render import RenderedSegment
 from .tts import Voice, get_backend
 from .tts.cache import SpeechCache, SynthesisCounter, synthesise_cached
 
-OUTPUT_SCHEMA = 2
+OUTPUT_SCHEMA = 3  # bump whenever a change to the processing changes what the files hold
 # LAME's encoder delay (576) plus the decoder's (529): where decoded audio starts.
 MP3_START_SAMPLES = 1105
 
@@ -70,6 +71,7 @@ class SegmentMade:
     true_peak_dbtp: float
     synthesised: int
     cached: int
+    seconds: float = 0.0  # time the worker spent making it
 
 
 def segment_inputs(job: SegmentJob) -> dict[str, str]:
@@ -92,6 +94,7 @@ def segment_inputs(job: SegmentJob) -> dict[str, str]:
 
 def make_segment(job: SegmentJob) -> SegmentMade:
     """Synthesise (through the cache), join, level, encode, scrub, tag and write one segment."""
+    started = time.monotonic()
     counter = SynthesisCounter()
     cache = SpeechCache(job.cache_root / "tts")
 
@@ -115,7 +118,7 @@ def make_segment(job: SegmentJob) -> SegmentMade:
     cues = tuple(Cue(round(c.start + offset, 3), round(c.end + offset, 3), c.text) for c in timeline.cues)
     return SegmentMade(
         round(duration, 3), cues, levelled.loudness.integrated, levelled.loudness.true_peak,
-        counter.synthesised, counter.cached,
+        counter.synthesised, counter.cached, round(time.monotonic() - started, 3),
     )  # fmt: skip
 
 

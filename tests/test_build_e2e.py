@@ -74,7 +74,7 @@ def test_loudness_and_true_peak_after_encoding(built: Path) -> None:
     for path in mp3_files(built):
         integrated, peak = ebur128(path)
         assert -17.0 <= integrated <= -15.0, (path, integrated)
-        assert peak <= -1.0, (path, peak)
+        assert peak <= -1.5, (path, peak)
 
 
 def test_tags_are_id3v23_with_korean_intact_and_nothing_identifying(built: Path) -> None:
