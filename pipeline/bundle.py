@@ -404,7 +404,7 @@ def _card_item(manifest: Manifest, folder: str) -> CardItem:
     files = []
     segments = manifest.segments()
     stems = unique_names(PurePosixPath(entry.name).stem for entry in segments)
-    lyrics = {e.lyrics_for: e for e in manifest.files.values() if e.kind == "lyrics"}
+    lyrics = {e.lyrics_for: e for e in manifest.files.values() if e.kind == "lyrics" and e.name.endswith(".lrc")}
     for entry, stem in zip(segments, stems, strict=True):
         suffix = PurePosixPath(entry.name).suffix
         files.append(_copied(manifest, entry, f"{folder}/{stem}{suffix}", manifest.profile))
