@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import math
 import re
-import shutil
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -27,8 +25,9 @@ from pydub import AudioSegment
 
 from . import dsp
 from .config import Profile
-from .errors import AudioError, ToolMissing
+from .errors import AudioError
 from .lyrics import Cue
+from .mediatools import tool_path
 
 WORKING_RATE = 22050
 SAMPLE_WIDTH = 2
@@ -40,15 +39,6 @@ FILE_CHECK_ROUNDS = 3
 PEAK_SAFETY_DB = 0.2  # aim this far under the true-peak limit: meters differ by about this much
 LIMITER_MARGIN_DB = 1.0  # limiter ceiling below the true-peak target: room for the codec's overshoot
 _SILENT_LUFS = -69.0
-
-
-@cache
-def tool_path(name: str) -> str:
-    """Absolute path of ffmpeg or ffprobe, or ToolMissing with what to install."""
-    found = shutil.which(name)
-    if not found:
-        raise ToolMissing(f"{name} is not installed (Debian/Ubuntu: sudo apt-get install ffmpeg)")
-    return found
 
 
 def configure_pydub() -> None:

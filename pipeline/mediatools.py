@@ -9,6 +9,7 @@ argument lists with timeouts; a missing program raises
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import shutil
@@ -21,7 +22,6 @@ from .errors import AudioError, ToolMissing
 TOOL_TIMEOUT_SECONDS = 600
 # "[mp3float @ 0x55d1c0a3e800] " — the component and a memory address that changes every run.
 _DECODER_PREFIX = re.compile(r"^\[[\w:. -]+ @ 0x[0-9a-f]+\]\s*")
-INSTALL_HINT = "install it (Debian/Ubuntu: apt-get install ffmpeg)"
 
 
 @dataclass(frozen=True)
@@ -35,11 +35,17 @@ class StreamFacts:
     duration: float | None
 
 
+# The Debian/Ubuntu package that provides each program the pipeline runs.
+PACKAGES = {"ffmpeg": "ffmpeg", "ffprobe": "ffmpeg", "espeak-ng": "espeak-ng", "msgfmt": "gettext"}
+
+
+@functools.cache
 def tool_path(name: str) -> str:
-    """Absolute path of an installed program; raises ToolMissing otherwise."""
+    """Absolute path of an installed program; ToolMissing saying what to install otherwise."""
     found = shutil.which(name)
     if found is None:
-        raise ToolMissing(f"{name} is not installed: {INSTALL_HINT}")
+        package = PACKAGES.get(name, name)
+        raise ToolMissing(f"{name} is not installed (Debian/Ubuntu: sudo apt-get install {package})")
     return found
 
 

@@ -7,9 +7,9 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-from ..audio import tool_path
 from ..config import load_station
 from ..errors import PipelineError
+from ..mediatools import tool_path
 from ..tts import close_backends, get_backend, resolve_voice
 
 Check = tuple[str, Callable[[], str]]
@@ -67,10 +67,7 @@ def _espeak() -> str:
 
 
 def _msgfmt() -> str:
-    import shutil
-
-    if not shutil.which("msgfmt"):
-        raise PipelineError("GNU gettext is not installed (Debian/Ubuntu: sudo apt-get install gettext)")
+    tool_path("msgfmt")
     return "GNU gettext installed"
 
 

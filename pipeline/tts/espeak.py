@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-import shutil
 import subprocess
 from functools import cache
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from ..errors import SynthesisError, ToolMissing
+from ..errors import SynthesisError
+from ..mediatools import tool_path
 from . import Voice, VoiceInfo, normalise_tag, primary_subtag
 from .wavcheck import check_wav
 
@@ -26,17 +26,9 @@ _DATA_FILES = ("phondata", "phonindex", "phontab", "intonations")
 _OTHER_LANGUAGE = re.compile(r"\(([\w-]+) \d+\)")
 
 
-def espeak_path() -> str:
-    """Absolute path of espeak-ng, or ToolMissing with what to install."""
-    found = shutil.which(PROGRAM)
-    if not found:
-        raise ToolMissing("espeak-ng is not installed (Debian/Ubuntu: sudo apt-get install espeak-ng)")
-    return found
-
-
 @cache
 def _version_line() -> str:
-    result = subprocess.run([espeak_path(), "--version"], capture_output=True, text=True, timeout=30, check=False)
+    result = subprocess.run([tool_path(PROGRAM), "--version"], capture_output=True, text=True, timeout=30, check=False)
     return result.stdout.strip()
 
 
@@ -76,7 +68,7 @@ class EspeakNgBackend:
     def synthesise(self, text: str, voice: Voice, out_wav: Path, timeout: float) -> None:
         """Speak ``text`` into ``out_wav`` and check the result."""
         command = [
-            espeak_path(),
+            tool_path(PROGRAM),
             "-v", voice.voice_id,
             "-s", str(voice.rate),
             "-a", str(round(100 * voice.volume)),
@@ -107,7 +99,7 @@ class EspeakNgBackend:
 
 @cache
 def _list_voices() -> tuple[VoiceInfo, ...]:
-    result = subprocess.run([espeak_path(), "--voices"], capture_output=True, text=True, timeout=30, check=False)
+    result = subprocess.run([tool_path(PROGRAM), "--voices"], capture_output=True, text=True, timeout=30, check=False)
     voices = []
     for line in result.stdout.splitlines()[1:]:
         fields = line.split()

@@ -96,14 +96,7 @@ class Pyttsx3Backend:
                 self._conn.send(("quit",))
         if self._process is not None:
             self._process.join(timeout=5)
-            if self._process.is_alive():
-                self._process.kill()
-                self._process.join(timeout=5)
-        if self._conn is not None:
-            self._conn.close()
-        self._process = None
-        self._conn = None
-        self._jobs = 0
+        self._kill()
 
     def _engine_info(self) -> dict[str, Any]:
         if self._info is None:
