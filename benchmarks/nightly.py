@@ -18,6 +18,13 @@ into ``--episodes`` episodes of about ``--minutes`` of audio per language
 
 and prints the figures next to the targets of the nightly-build issue, with
 the machine they were measured on. ``--json FILE`` keeps them.
+
+The sample episodes hold about 13 minutes of stories per language, so the
+corpus says each story several times (in different episodes, under other
+catalogs). The cold build takes the repeated sentences from its speech cache
+while the raw toolchain speaks every segment; the table shows how many parts
+the cold build synthesised and how many it found in the cache. The raw
+toolchain reads each segment with its language's host voice, as one text.
 """
 
 from __future__ import annotations
@@ -618,7 +625,7 @@ def measure(base: Path, args: argparse.Namespace) -> dict[str, Any]:
     nightly = generate_corpus(base / "nightly", samples, args.episodes, args.minutes, args.seed)
     long = generate_corpus(base / "long", samples, 1, args.minutes, args.seed)
     say(f"corpora generated in {base}; rendering the raw toolchain's texts")
-    raw = raw_jobs(nightly.root, base / "raw")
+    raw = raw_jobs(nightly.root, nightly.root / "raw-toolchain")
     change = choose_change(nightly)
     shutil.rmtree(nightly.root / ".cache", ignore_errors=True)  # rendering compiled the catalogs
     say("cold build")
