@@ -1,0 +1,92 @@
+"""The nightly benchmark's corpus: complete Korean catalogs, deterministic, one change that is one part.
+
+Nothing here synthesises or times anything; the benchmark itself is run by hand
+(``benchmarks/nightly.py``) and its figures go in the README.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from pipeline.build import render_all
+from pipeline.script import load_project
+from tests.conftest import REPO
+
+
+@pytest.fixture(scope="module")
+def nightly() -> ModuleType:
+    """``benchmarks/nightly.py`` as a module (the benchmarks folder is not a package)."""
+    path = REPO / "benchmarks" / "nightly.py"
+    spec = importlib.util.spec_from_file_location("nightly_benchmark", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is made
+    spec.loader.exec_module(module)
+    return module
+
+
+def make_corpus(nightly: ModuleType, folder: Path, episodes: int = 3, minutes: float = 8.0, seed: int = 6) -> Any:
+    """A generated corpus (the module's ``Corpus``) in ``folder``."""
+    samples = nightly.read_samples(REPO)
+    return nightly.generate_corpus(folder, samples, episodes, minutes, seed)
+
+
+def corpus_files(root: Path) -> dict[str, bytes]:
+    """Every file of a corpus by its path inside it."""
+    return {str(path.relative_to(root)): path.read_bytes() for path in sorted(root.rglob("*")) if path.is_file()}
+
+
+def test_every_generated_episode_renders_completely_in_both_languages(nightly: ModuleType, tmp_path: Path) -> None:
+    corpus = make_corpus(nightly, tmp_path / "corpus")
+    project = load_project(corpus.root)
+    assert sorted(project.episodes) == ["night-01", "night-02", "night-03"]
+    rendered = render_all(project, list(project.episodes.values()), ["ko", "en"])
+    for (episode, lang), item in rendered.items():
+        assert item.is_complete, f"{episode} [{lang}]: {[str(m) for m in item.missing()]}"
+        stories = len(corpus.episodes[episode])
+        assert len(item.segments) == stories + 2  # the ident and the sign-off around the stories
+
+
+def test_the_corpus_is_the_same_for_the_same_seed_and_differs_for_another(nightly: ModuleType, tmp_path: Path) -> None:
+    first = corpus_files(make_corpus(nightly, tmp_path / "a").root)
+    again = corpus_files(make_corpus(nightly, tmp_path / "b").root)
+    other = corpus_files(make_corpus(nightly, tmp_path / "c", seed=7).root)
+    assert first == again
+    assert first != other
+
+
+def test_stories_are_dealt_to_fill_the_minutes_asked_for(nightly: ModuleType) -> None:
+    stories = nightly.read_samples(REPO).stories
+    dealt = nightly.deal_stories(stories, 20, 60.0, 6)
+    planned = sum(story.seconds for episode in dealt for story in episode) + 20 * nightly.EPISODE_EXTRA_SECONDS
+    assert len(dealt) == 20 and all(dealt)
+    assert abs(planned - 3600) < max(story.seconds for story in stories)
+
+
+def test_the_one_change_edits_one_sentence_that_is_one_korean_part(nightly: ModuleType, tmp_path: Path) -> None:
+    corpus = make_corpus(nightly, tmp_path / "corpus")
+    change = nightly.choose_change(corpus)
+    nightly.apply_change(corpus.root, change)
+    project = load_project(corpus.root)
+    rendered = render_all(project, [project.episodes[change.episode]], ["ko"])[(change.episode, "ko")]
+    spoken = [sentence for segment in rendered.segments for part in segment.parts for sentence in part.sentences]
+    changed = [sentence for sentence in spoken if sentence.written.startswith(nightly.CHANGE_PREFIX)]
+    assert [sentence.written for sentence in changed] == [change.after]
+    assert len(changed[0].chunks) == 1
+
+
+def test_a_folder_the_benchmark_did_not_make_is_never_replaced(nightly: ModuleType, tmp_path: Path) -> None:
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "notes.txt").write_text("keep me")
+    with pytest.raises(SystemExit, match="not a corpus made by this benchmark"):
+        make_corpus(nightly, precious)
+    assert (precious / "notes.txt").read_text() == "keep me"
+    corpus = make_corpus(nightly, tmp_path / "corpus")
+    make_corpus(nightly, corpus.root)  # its own corpus is made anew
