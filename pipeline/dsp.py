@@ -9,7 +9,7 @@ profile's high-pass, low-pass and compressor), and :func:`peak_envelope` with
 at several levels without oversampling again). Dynamics run on a control
 signal one point per CONTROL_STEP samples, which keeps them cheap.
 
-Everything works on mono float64 arrays in [-1, 1], is vectorised with
+Everything works on mono float32 arrays in [-1, 1], is vectorised with
 numpy/scipy, and is deterministic, so a segment is levelled in a few
 milliseconds and ffmpeg only has to encode.
 """
@@ -82,11 +82,42 @@ def integrated_loudness(blocks: np.ndarray) -> float:
     return _OFFSET + 10 * math.log10(gated.mean())
 
 
+OVERSAMPLE = 4
+CHUNK = 1 << 15  # samples oversampled at a time, so memory stays small for long audio
+_CHUNK_MARGIN = 64  # input samples of context on each side (the interpolation filter is shorter)
+_PEAK_HEADROOM = 10 ** (-6 / 20)  # peaks between samples stay well within 6 dB of the sample peaks
+
+
+def oversampled_peaks(samples: np.ndarray) -> np.ndarray:
+    """For each sample, the highest absolute value around it when oversampled 4× (true peak)."""
+    peaks = np.abs(samples).astype(np.float32)
+    for start in range(0, len(samples), CHUNK):
+        peaks[start : start + CHUNK] = np.maximum(peaks[start : start + CHUNK], _between(samples, start))
+    return peaks
+
+
+def _between(samples: np.ndarray, start: int) -> np.ndarray:
+    """Peaks between the samples of one chunk (with context on both sides for the filter)."""
+    end = min(start + CHUNK, len(samples))
+    low, high = max(0, start - _CHUNK_MARGIN), min(len(samples), end + _CHUNK_MARGIN)
+    upsampled = np.abs(resample_poly(samples[low:high].astype(np.float32), OVERSAMPLE, 1))
+    inner = upsampled[(start - low) * OVERSAMPLE : (end - low) * OVERSAMPLE]
+    return inner.reshape(-1, OVERSAMPLE).max(axis=1)
+
+
 def true_peak_dbtp(samples: np.ndarray) -> float:
-    """Peak of the signal oversampled four times, in dB relative to full scale."""
+    """Peak of the signal oversampled four times, in dB relative to full scale.
+
+    Only the chunks whose own samples come within 6 dB of the loudest sample
+    are oversampled: nowhere else can a peak between samples be the highest.
+    """
     if samples.size == 0:
         return -math.inf
-    peak = float(np.max(np.abs(resample_poly(samples, 4, 1))))
+    sample_peak = float(np.max(np.abs(samples)))
+    peak = sample_peak
+    for start in range(0, len(samples), CHUNK):
+        if np.max(np.abs(samples[start : start + CHUNK])) >= sample_peak * _PEAK_HEADROOM:
+            peak = max(peak, float(np.max(_between(samples, start))))
     return 20 * math.log10(peak) if peak > 0 else -math.inf
 
 
@@ -95,10 +126,12 @@ def apply_filters(samples: np.ndarray, rate: int, filters: Sequence[AudioFilter]
     out = samples
     for item in filters:
         if item.kind == "highpass":
-            out = sosfilt(butter(2, item.get("frequency", 80), "highpass", fs=rate, output="sos"), out)
+            out = sosfilt(
+                butter(2, item.get("frequency", 80), "highpass", fs=rate, output="sos").astype(out.dtype), out
+            )
         elif item.kind == "lowpass":
             cutoff = min(item.get("frequency", 8000), 0.45 * rate)
-            out = sosfilt(butter(4, cutoff, "lowpass", fs=rate, output="sos"), out)
+            out = sosfilt(butter(4, cutoff, "lowpass", fs=rate, output="sos").astype(out.dtype), out)
         elif item.kind == "compressor":
             out = compress(
                 out,
@@ -123,11 +156,17 @@ def _control(values: np.ndarray, reduce: str) -> np.ndarray:
     return blocks.max(axis=1) if reduce == "max" else blocks.mean(axis=1)
 
 
+def control_max(values: np.ndarray) -> np.ndarray:
+    """The highest of each run of CONTROL_STEP samples."""
+    return _control(values, "max")
+
+
 def _audio_rate(control: np.ndarray, length: int) -> np.ndarray:
-    """A control signal at audio rate, interpolated linearly between the control points
+    """A control signal at audio rate, ramping linearly between the control points
     (steps in a gain would add clicks and peaks between samples)."""
-    centres = np.arange(len(control)) * CONTROL_STEP + (CONTROL_STEP - 1) / 2
-    return np.interp(np.arange(length), centres, control)
+    held = np.repeat(control.astype(np.float32), CONTROL_STEP)[:length]
+    # A moving average one step wide turns the steps into straight ramps between the control points.
+    return uniform_filter1d(held, size=CONTROL_STEP, mode="nearest")
 
 
 def _window(rate: int, milliseconds: float) -> int:
@@ -174,8 +213,7 @@ class PeakEnvelope:
 
 def peak_envelope(samples: np.ndarray, rate: int, lookahead_ms: float = LOOKAHEAD_MS) -> PeakEnvelope:
     """The true-peak envelope of ``samples``: samples and the peaks between them (4× oversampled)."""
-    between = np.abs(resample_poly(samples, 4, 1))[: 4 * len(samples)].reshape(-1, 4).max(axis=1)
-    peaks = _control(np.maximum(np.abs(samples), between), "max")
+    peaks = _control(oversampled_peaks(samples), "max")
     window = _window(rate, lookahead_ms) * 2 + 1
     return PeakEnvelope(peaks, maximum_filter1d(peaks, size=window, mode="nearest"), len(samples), window)
 
@@ -198,29 +236,32 @@ def limiter_gain(envelope: PeakEnvelope, gain_db: float, ceiling_db: float) -> t
 
 
 def k_weighted(samples: np.ndarray, rate: int) -> np.ndarray:
-    """``samples`` through the BS.1770 K-weighting filters."""
+    """``samples`` through the BS.1770 K-weighting filters (in the samples' precision)."""
     weighted = samples
     for b, a in k_weighting(rate):
-        weighted = lfilter(b, a, weighted)
+        weighted = lfilter(b.astype(samples.dtype), a.astype(samples.dtype), weighted)
     return weighted
 
 
 def mean_square_blocks(weighted: np.ndarray, rate: int) -> np.ndarray:
     """Mean square of an already K-weighted signal in each 400 ms block (100 ms apart)."""
-    block, hop = round(BLOCK_SECONDS * rate), round(HOP_SECONDS * rate)
-    if len(weighted) < block:
+    hop = round(HOP_SECONDS * rate)
+    hops_per_block = round(BLOCK_SECONDS / HOP_SECONDS)
+    count = len(weighted) // hop
+    if count < hops_per_block:
         return np.zeros(0)
-    squares = np.concatenate(([0.0], np.cumsum(weighted * weighted)))
-    starts = np.arange(0, len(weighted) - block + 1, hop)
-    return (squares[starts + block] - squares[starts]) / block
+    # Sums of squares per 100 ms hop; a 400 ms block is four hops (rates divisible by 10 Hz).
+    hop_sums = np.einsum("ij,ij->i", *(2 * [weighted[: count * hop].reshape(count, hop)]), dtype=np.float64)
+    block_sums = np.convolve(hop_sums, np.ones(hops_per_block), mode="valid")
+    return block_sums / (hop * hops_per_block)
 
 
 def to_float(pcm: bytes) -> np.ndarray:
-    """16-bit little-endian PCM → float64 in [-1, 1]."""
-    return np.frombuffer(pcm, dtype="<i2").astype(np.float64) / 32768.0
+    """16-bit little-endian PCM → float32 in [-1, 1] (half the memory of float64, ample precision)."""
+    return np.frombuffer(pcm, dtype="<i2").astype(np.float32) / np.float32(32768.0)
 
 
 def to_pcm(samples: np.ndarray) -> bytes:
-    """float64 in [-1, 1] → 16-bit little-endian PCM (rounded, clipped)."""
+    """Floats in [-1, 1] → 16-bit little-endian PCM (rounded, clipped)."""
     scaled = np.clip(np.rint(samples * 32768.0), -32768, 32767)
     return scaled.astype("<i2").tobytes()

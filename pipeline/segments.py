@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__, mp3frames
-from .audio import Silence, Speech, join_pieces, level_and_encode
+from .audio import MP3_START_SAMPLES, Silence, Speech, join_pieces, level_and_encode
 from .config import Pauses, Profile
 from .fsutil import atomic_write_bytes
 from .lyrics import Cue
@@ -31,9 +31,7 @@ from .render import RenderedSegment
 from .tts import Voice, get_backend
 from .tts.cache import SpeechCache, SynthesisCounter, synthesise_cached
 
-OUTPUT_SCHEMA = 3  # bump whenever a change to the processing changes what the files hold
-# LAME's encoder delay (576) plus the decoder's (529): where decoded audio starts.
-MP3_START_SAMPLES = 1105
+OUTPUT_SCHEMA = 4  # bump whenever a change to the processing changes what the files hold
 
 
 @dataclass(frozen=True)
