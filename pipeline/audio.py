@@ -182,11 +182,6 @@ class Leveller:
         return np.zeros(len(self.envelope.peaks), dtype=np.float32)
 
 
-def level(timeline: Timeline, profile: Profile) -> Levelled:
-    """Filter, compress, bring to the profile's loudness and limit below its peak target."""
-    return Leveller(timeline, profile).render()
-
-
 def _limiter_ceiling(profile: Profile) -> float:
     """Limiter ceiling: below the true-peak target, and below a profile limiter's own."""
     ceiling = profile.true_peak_dbtp - LIMITER_MARGIN_DB

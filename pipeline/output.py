@@ -88,11 +88,6 @@ def tag_mp3(data: bytes, tags: Tags) -> bytes:
     return buffer.getvalue()
 
 
-def sha256_bytes(data: bytes) -> str:
-    """Hex sha256 of ``data``."""
-    return hashlib.sha256(data).hexdigest()
-
-
 def sha256_file(path: Path) -> str:
     """Hex sha256 of a file's content."""
     digest = hashlib.sha256()

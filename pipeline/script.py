@@ -146,10 +146,6 @@ class Project:
     templates: dict[str, Template]
     episodes: dict[str, Episode] = field(default_factory=dict)
 
-    def episode(self, key: str) -> Episode:
-        """An episode by id (raises KeyError when unknown)."""
-        return self.episodes[key]
-
 
 def placeholders_of(text: str) -> list[tuple[str, str, str | None]]:
     """Each ``{name}`` in ``text`` as (name, format_spec, conversion); raises ValueError."""

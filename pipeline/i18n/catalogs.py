@@ -21,10 +21,9 @@ from pathlib import Path
 
 from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import write_mo
-from babel.messages.pofile import PoFileError, read_po
 from babel.support import Translations
 
-from ..errors import CatalogError, CatalogInvalid, Problem, SourceLocation, display_path
+from ..errors import CatalogInvalid, Problem, SourceLocation, display_path
 from ..fsutil import atomic_write_bytes, atomic_write_text
 from .formats import placeholder_mismatch
 from .merge import plural_count
@@ -48,23 +47,6 @@ def pot_path(root: Path, domain: str) -> Path:
 def mo_path(root: Path, lang: str, domain: str) -> Path:
     """The compiled catalog in the build cache."""
     return root / MO_CACHE_DIR / lang / f"{domain}.mo"
-
-
-def read_catalog(path: Path, root: Path, lang: str | None = None) -> Catalog:
-    """Parse a .po/.pot file into Babel's model; syntax errors become CatalogError with file:line.
-
-    Babel's model is lossy (see :mod:`pipeline.i18n.pofile`): use
-    :func:`~pipeline.i18n.pofile.read_po_file` for anything written back.
-    """
-    shown = display_path(path, root)
-    try:
-        with path.open("rb") as handle:
-            return read_po(handle, locale=lang, abort_invalid=True)
-    except PoFileError as exc:
-        line = getattr(exc, "lineno", None)
-        raise CatalogError(f"cannot read catalog: {exc}", SourceLocation(shown, line)) from exc
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise CatalogError(f"cannot read catalog: {exc}", SourceLocation(shown)) from exc
 
 
 def compile_if_stale(root: Path, lang: str, domain: str, use_fuzzy: bool = False) -> Path | None:
