@@ -23,7 +23,7 @@ from .assemble import FolderPlan, assemble_target
 from .audio import configure_pydub
 from .config import Profile, Station
 from .durations import estimate_seconds
-from .errors import PipelineError, UsageError
+from .errors import CatalogError, PipelineError, UsageError
 from .fsutil import remove_partials
 from .i18n.catalogs import Translator
 from .lock import build_lock
@@ -193,7 +193,10 @@ def render_all(
         translator = Translator(project.root, lang, project.station.source_language)
         normalise = normaliser_for(project.root, project.station, lang)
         for episode in episodes:
-            rendered[(episode.id, lang)] = render_episode(project, episode, lang, translator, normalise)
+            try:
+                rendered[(episode.id, lang)] = render_episode(project, episode, lang, translator, normalise)
+            except CatalogError as error:  # a broken catalog fails its episodes, not the build
+                rendered[(episode.id, lang)] = LocalisedEpisode(episode, lang, None, None, error=str(error))
     return rendered
 
 
@@ -254,6 +257,9 @@ def plan_target(
         sum(estimate_seconds(m.msgid, project.station.source_language) for m in outcome.missing), 1
     )
     target = _Target(outcome)
+    if item.error:
+        outcome.status, outcome.errors = "failed", [item.error]
+        return target
     if not item.can_build or (outcome.missing and not request.allow_incomplete):
         outcome.status = "incomplete"
         return target

@@ -90,6 +90,7 @@ class LocalisedEpisode:
     segments: list[RenderedSegment] = field(default_factory=list)
     incomplete: dict[str, list[MissingTranslation]] = field(default_factory=dict)
     episode_missing: list[MissingTranslation] = field(default_factory=list)
+    error: str | None = None  # a catalog this episode needs cannot be read
 
     @property
     def is_complete(self) -> bool:
@@ -99,7 +100,7 @@ class LocalisedEpisode:
     @property
     def can_build(self) -> bool:
         """True when the episode-wide strings exist and at least one segment rendered."""
-        return not self.episode_missing and bool(self.segments)
+        return not self.error and not self.episode_missing and bool(self.segments)
 
     def missing(self) -> list[MissingTranslation]:
         """Every missing string, episode-wide ones first."""

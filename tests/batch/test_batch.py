@@ -209,3 +209,13 @@ def test_logs_and_report_tell_the_morning_story(mini_project: Path, cli) -> None
     assert '<td class="incomplete">incomplete</td>' in page
     assert "scripts_src/episodes/mini.yaml:13: segments[1].quote: ko: not translated in" in page
     assert "src=" not in page and "<script" not in page  # self-contained
+
+
+def test_a_broken_catalog_fails_only_its_language(mini_project: Path, cli) -> None:
+    catalog = mini_project / "locales" / "ko" / "LC_MESSAGES" / "mini.po"
+    catalog.write_text(catalog.read_text(encoding="utf-8") + 'msgid "x"\nmsgstr "y\n', encoding="utf-8")
+    result = cli("build", "--project", str(mini_project))
+    assert result.code == 1
+    assert "mini [ko, player]: locales/ko/LC_MESSAGES/mini.po:35: expected a quoted string after 'msgstr'" in result.err
+    assert (mini_project / "output" / "mini" / "en" / "mini.mp3").exists()
+    assert not (mini_project / "output" / "mini" / "ko").exists()
