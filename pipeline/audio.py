@@ -281,15 +281,6 @@ def measure_decoded(path: Path, sample_rate: int, with_peaks: bool = False) -> A
     return Levelled(pcm, sample_rate, loudness, blocks), peaks
 
 
-def _limiter_ceiling(profile: Profile) -> float:
-    """Sample-peak ceiling: below the true-peak target, and below a profile limiter's own."""
-    ceiling = profile.true_peak_dbtp - LIMITER_MARGIN_DB
-    for item in profile.filters:
-        if item.kind == "limiter":
-            ceiling = min(ceiling, item.get("ceiling_db", ceiling))
-    return ceiling
-
-
 def joined_loudness(parts: Sequence[np.ndarray]) -> float:
     """Integrated loudness of segments played one after another, from their gating blocks."""
     blocks = [part for part in parts if part.size]
