@@ -19,7 +19,6 @@ import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from pydub import AudioSegment
@@ -215,7 +214,7 @@ def level_and_encode(timeline: Timeline, profile: Profile, destination: Path) ->
     peak_limit = profile.true_peak_dbtp - PEAK_SAFETY_DB
     delay = round(MP3_START_SAMPLES * leveller.rate / profile.sample_rate)
     for round_number in range(FILE_CHECK_ROUNDS + 1):
-        heard, peaks = measure_decoded(destination, leveller.rate, with_peaks=True)
+        heard, peaks = measure_decoded(destination, leveller.rate)
         off_target = profile.loudness_lufs - heard.loudness.integrated
         over = _overshoot(peaks, peak_limit, delay, len(cuts))
         if abs(off_target) <= FILE_LOUDNESS_TOLERANCE and not over.any():
@@ -233,7 +232,7 @@ def level_and_encode(timeline: Timeline, profile: Profile, destination: Path) ->
             break
         levelled = _turned_down(levelled, over_peak + PEAK_SAFETY_DB)
         encode(levelled, profile, destination)
-        heard, _ = measure_decoded(destination, leveller.rate, with_peaks=True)
+        heard, _ = measure_decoded(destination, leveller.rate)
     return heard
 
 
@@ -260,20 +259,14 @@ def _turned_down(levelled: Levelled, decibels: float) -> Levelled:
     return Levelled(dsp.to_pcm(samples), levelled.sample_rate, levelled.loudness, levelled.blocks)
 
 
-def measure_decoded(path: Path, sample_rate: int, with_peaks: bool = False) -> Any:
-    """Decode an encoded file to PCM (as a player would) and measure it in-process.
-
-    With ``with_peaks``, also return the 4× oversampled peak of every sample
-    (a pair: the measurement and the peaks).
-    """
+def measure_decoded(path: Path, sample_rate: int) -> tuple[Levelled, np.ndarray]:
+    """Decode an encoded file to PCM (as a player would) and measure it in-process;
+    also the 4× oversampled peak of every sample, to find where the codec overshot."""
     command = [tool_path("ffmpeg"), "-hide_banner", "-nostats", "-v", "error", "-i", str(path),
                "-f", "s16le", "-ac", "1", "-ar", str(sample_rate), "pipe:1"]  # fmt: skip
     pcm = _run_bytes(command, f"decoding {path.name}")
     samples = dsp.to_float(pcm)
     blocks = dsp.loudness_blocks(samples, sample_rate)
-    if not with_peaks:
-        loudness = Loudness(round(dsp.integrated_loudness(blocks), 2), round(dsp.true_peak_dbtp(samples), 2))
-        return Levelled(pcm, sample_rate, loudness, blocks)
     peaks = dsp.oversampled_peaks(samples)
     top = float(peaks.max()) if peaks.size else 0.0
     true_peak = 20 * math.log10(top) if top > 0 else -math.inf

@@ -150,7 +150,7 @@ class ProgressBar(NullObserver):
     def start(self, targets: int, jobs: int) -> None:
         """Show the bar."""
         self.progress.start()
-        self.task = self.progress.add_task(f"{targets} folders", total=max(jobs, 1) if jobs else 0)
+        self.task = self.progress.add_task(f"{targets} folders", total=jobs)
 
     def job_done(self, job: SegmentJob, made: SegmentMade | None, error: str | None, seconds: float) -> None:
         """Advance; print failures above the bar."""
