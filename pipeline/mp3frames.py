@@ -7,7 +7,8 @@ Entry points:
 * :func:`scrub_ancillary` — zero every bit of a Layer III stream that no
   frame's main data claims (LAME writes its name and version there, e.g.
   ``LAME3.100UUUU``) and drop the Xing/Info/VBRI header frame, leaving the
-  decoded audio unchanged;
+  decoded audio unchanged; :func:`scrub_and_probe` does both, reading the
+  frames once;
 * :func:`concat` — join tag-less constant-bitrate streams of identical
   parameters frame by frame, so a whole episode is made from its segment
   files without encoding twice;
@@ -26,6 +27,7 @@ Malformed data raises :class:`~pipeline.errors.AudioError`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -64,12 +66,12 @@ class FrameHeader:
     padding: bool
     channel_mode: str  # stereo, joint_stereo, dual_channel or mono
 
-    @property
+    @functools.cached_property
     def channels(self) -> int:
         """1 for mono, otherwise 2."""
         return 1 if self.channel_mode == "mono" else 2
 
-    @property
+    @functools.cached_property
     def samples(self) -> int:
         """PCM samples per channel that one frame decodes to."""
         if self.layer == 1:
@@ -78,7 +80,7 @@ class FrameHeader:
             return 576
         return 1152
 
-    @property
+    @functools.cached_property
     def length(self) -> int:
         """Bytes in the whole frame, header included."""
         if self.layer == 1:
@@ -86,12 +88,12 @@ class FrameHeader:
         per_slot = self.samples // 8  # 144 for MPEG-1 Layer II/III, 72 for MPEG-2/2.5 Layer III
         return per_slot * 1000 * self.bitrate_kbps // self.sample_rate + self.padding
 
-    @property
+    @functools.cached_property
     def header_length(self) -> int:
         """Bytes of header and CRC before the side information."""
         return 6 if self.protected else 4
 
-    @property
+    @functools.cached_property
     def side_info_length(self) -> int:
         """Bytes of Layer III side information (0 for Layers I and II)."""
         if self.layer != 3:
@@ -100,7 +102,7 @@ class FrameHeader:
             return 17 if self.channels == 1 else 32
         return 9 if self.channels == 1 else 17
 
-    @property
+    @functools.cached_property
     def stream_key(self) -> tuple[str, int, int, int, int]:
         """What must match for two frames to belong to one constant-bitrate stream."""
         return (self.version, self.layer, self.sample_rate, self.bitrate_kbps, self.channels)
@@ -146,7 +148,13 @@ def parse_header(data: bytes | bytearray, offset: int = 0) -> FrameHeader | None
     """The frame header at ``offset``, or None when the bytes there are not one."""
     if offset + 4 > len(data):
         return None
-    b0, b1, b2, b3 = data[offset : offset + 4]
+    return _parse_header_bytes(bytes(data[offset : offset + 4]))
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_header_bytes(four: bytes) -> FrameHeader | None:
+    """One header from its four bytes (a stream repeats a handful of them, so each is parsed once)."""
+    b0, b1, b2, b3 = four
     if b0 != 0xFF or (b1 & 0xE0) != 0xE0:
         return None
     version = _VERSIONS.get((b1 >> 3) & 0b11)
@@ -210,7 +218,17 @@ def iter_frames(data: bytes | bytearray) -> Iterator[Frame]:
 
 def probe(data: bytes | bytearray) -> StreamInfo:
     """Version, layer, rate, bitrate, channels, frame count and duration of a stream."""
+    return _summary(list(iter_frames(data)))
+
+
+def scrub_and_probe(data: bytes | bytearray) -> tuple[bytes, StreamInfo]:
+    """:func:`scrub_ancillary` and :func:`probe` of the scrubbed stream, reading the frames once."""
     frames = list(iter_frames(data))
+    scrubbed = _scrubbed(data, frames)
+    return scrubbed, _summary([frame for frame in frames if not frame.is_header_frame])
+
+
+def _summary(frames: list[Frame]) -> StreamInfo:
     audio = [frame for frame in frames if not frame.is_header_frame]
     if not audio:
         raise AudioError("no MPEG audio frames found")
@@ -240,7 +258,10 @@ def scrub_ancillary(data: bytes | bytearray) -> bytes:
     information's private bits are zeroed too, except in CRC-protected frames,
     where the checksum covers them.
     """
-    frames = list(iter_frames(data))
+    return _scrubbed(data, list(iter_frames(data)))
+
+
+def _scrubbed(data: bytes | bytearray, frames: list[Frame]) -> bytes:
     audio = [frame for frame in frames if not frame.is_header_frame]
     if any(frame.header.layer != 3 for frame in audio):
         raise AudioError("only MPEG Layer III (MP3) streams can be scrubbed")

@@ -31,7 +31,7 @@ from .render import RenderedSegment
 from .tts import Voice, get_backend
 from .tts.cache import SpeechCache, SynthesisCounter, synthesise_cached
 
-OUTPUT_SCHEMA = 4  # bump whenever a change to the processing changes what the files hold
+OUTPUT_SCHEMA = 5  # bump whenever a change to the processing changes what the files hold
 
 
 @dataclass(frozen=True)
@@ -106,9 +106,10 @@ def make_segment(job: SegmentJob) -> SegmentMade:
         data = encoded.read_bytes()
     offset = 0.0
     if job.profile.codec == "mp3":
-        data = tag_mp3(mp3frames.scrub_ancillary(data), job.tags)
+        scrubbed, info = mp3frames.scrub_and_probe(data)
+        data = tag_mp3(scrubbed, job.tags)
         offset = MP3_START_SAMPLES / job.profile.sample_rate
-        duration = mp3frames.probe(data).duration_seconds
+        duration = info.duration_seconds
     else:
         duration = len(levelled.pcm) / (2 * levelled.sample_rate)
     store_blocks(job.cache_root, job.input_hash, levelled.blocks)
