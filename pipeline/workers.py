@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import os
 import threading
 import time
 import traceback
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
@@ -62,6 +63,23 @@ class _Worker:
     job: _Job | None = None
     started: float = field(default_factory=time.monotonic)
     ready: bool = False  # set when the process has imported everything and run the initializer
+
+
+# Numerical libraries start a thread per core in every process; with one worker per core
+# those threads only compete with the other workers.
+_THREAD_LIMITS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+@contextlib.contextmanager
+def _single_threaded_libraries() -> Iterator[None]:
+    """Start a worker with its numerical libraries at one thread each (unless the operator set them)."""
+    added = [name for name in _THREAD_LIMITS if name not in os.environ]
+    os.environ.update(dict.fromkeys(added, "1"))
+    try:
+        yield
+    finally:
+        for name in added:
+            os.environ.pop(name, None)
 
 
 class WorkerPool(Executor):
@@ -219,7 +237,8 @@ class WorkerPool(Executor):
     def _start(self) -> _Worker:
         parent, child = self.context.Pipe()
         process = self.context.Process(target=worker_main, args=(child, self.initializer), daemon=False)
-        process.start()
+        with _single_threaded_libraries():
+            process.start()
         child.close()
         worker = _Worker(process, parent)
         self._workers.append(worker)
