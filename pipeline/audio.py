@@ -1,14 +1,19 @@
 """Audio: join synthesised pieces, level them to the profile's loudness, encode.
 
 Entry points: :func:`join_pieces` (engine WAVs and silences → one PCM
-timeline, with the real start and end of every sentence), :func:`level`
+timeline, with the real start and end of every sentence), :class:`Leveller`
 (the profile's filters, loudness and limiter, in process: see
-:mod:`pipeline.dsp`), :func:`encode` (one ffmpeg pass) and
-:func:`measure_file` (ffmpeg's own EBU R128 meter on a finished file).
+:mod:`pipeline.dsp`), :func:`level_and_encode` (level, encode, decode and
+check the file a player will hear), :func:`encode` and :func:`measure_file`
+(ffmpeg's own EBU R128 meter on a finished file, for checks).
 
 pydub reads and converts the engines' WAVs (any rate, width or channel
-count); ffmpeg runs from argument lists with timeouts, reading PCM on stdin
-and writing to a temporary file that the caller renames into place.
+count). A mono MP3 at the working rate is encoded by LAME in this process
+(lameenc; the frames are identical to ffmpeg's libmp3lame) and decoded by
+libsndfile's mpg123 (soundfile); anything that needs resampling or another
+container goes through ffmpeg, run from argument lists with timeouts,
+reading PCM on stdin and writing to a temporary file that the caller renames
+into place.
 """
 
 from __future__ import annotations
@@ -20,7 +25,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import lameenc
 import numpy as np
+import soundfile
 from pydub import AudioSegment
 from scipy.ndimage import maximum_filter1d
 
@@ -33,20 +40,25 @@ from .mediatools import tool_path
 WORKING_RATE = 22050
 SAMPLE_WIDTH = 2
 FFMPEG_TIMEOUT = 600
+LAME_QUALITY = 3  # LAME's own default, which ffmpeg's libmp3lame keeps
 LOUDNESS_TOLERANCE = 0.1  # LU: correct the gain when further off target
-LEVELLING_ROUNDS = 5
+LEVELLING_ROUNDS = 8
+MIN_LOUDNESS_SLOPE = 0.1  # never step the gain by more than ten times the shortfall
 FILE_LOUDNESS_TOLERANCE = 0.5  # LU: re-encode when the encoded file is further off target
 FILE_CHECK_ROUNDS = 3
 # LAME's encoder delay (576) plus the decoder's (529): where decoded audio starts.
 MP3_START_SAMPLES = 1105
 CUT_WIDTH_SECONDS = 0.05  # how far around a codec overshoot the limiter's ceiling is lowered
 PEAK_SAFETY_DB = 0.2  # aim this far under the true-peak limit: meters differ by about this much
-LIMITER_MARGIN_DB = 1.5  # limiter ceiling below the true-peak target: room for the codec's overshoot
+LIMITER_MARGIN_DB = 2.0  # limiter ceiling below the true-peak target: room for the codec's overshoot
 # A low-bitrate MP3 encoder takes about this much loudness away (measured on the sample episodes:
 # 0.4-0.6 LU at 32 kbps); starting this much louder saves most files a second encoding.
 # The decoded file is measured either way.
 CODEC_LOUDNESS_LOSS_LU = 0.45
 _SILENT_LUFS = -69.0
+# The peak envelope is oversampled only where peaks come within this much of the limiter's
+# ceiling at the first gain tried; a later gain or cut beyond it oversamples again.
+ENVELOPE_HEADROOM_DB = 6.0
 
 
 def configure_pydub() -> None:
@@ -142,18 +154,25 @@ class Levelled:
 
 class Leveller:
     """One timeline's levelling: the filters, K-weighting and peak envelope are computed once;
-    :meth:`render` then tries gains and per-place ceiling cuts cheaply."""
+    :meth:`render` then tries gains and per-place ceiling cuts cheaply, at control rate."""
 
     def __init__(self, timeline: Timeline, profile: Profile) -> None:
         self.profile = profile
         self.rate = timeline.sample_rate
         self.filtered = dsp.apply_filters(dsp.to_float(timeline.pcm), self.rate, profile.filters)
         self.weighted = dsp.k_weighted(self.filtered, self.rate)
+        self.energies = dsp.step_energies(self.weighted)
         self.measured = dsp.integrated_loudness(dsp.mean_square_blocks(self.weighted, self.rate))
         if self.measured <= _SILENT_LUFS:
             raise AudioError("the audio is silent: nothing was synthesised")
-        self.envelope = dsp.peak_envelope(self.filtered, self.rate)
         self.ceiling = _limiter_ceiling(profile)
+        self.envelope = self._envelope(profile.loudness_lufs - self.measured, self.ceiling)
+
+    def _envelope(self, gain_db: float, lowest_ceiling_db: float) -> dsp.PeakEnvelope:
+        """The peak envelope, oversampled wherever a limiter at this gain and ceiling (with
+        ENVELOPE_HEADROOM_DB to spare for later corrections) could act."""
+        floor_db = lowest_ceiling_db - gain_db - ENVELOPE_HEADROOM_DB
+        return dsp.peak_envelope(self.filtered, self.rate, floor=10 ** (floor_db / 20))
 
     def render(self, gain_offset: float = 0.0, cuts: np.ndarray | None = None) -> Levelled:
         """The audio brought to the target loudness (plus ``gain_offset``) under the limiter,
@@ -164,21 +183,38 @@ class Leveller:
         """
         target = self.profile.loudness_lufs + gain_offset
         ceiling = self.ceiling + (cuts if cuts is not None else 0.0)
+        lowest_ceiling = float(np.min(ceiling))
         gain = target - self.measured
+        tried: list[tuple[float, float]] = []  # (gain, loudness reached)
         for _ in range(LEVELLING_ROUNDS):
+            if not self.envelope.covers(gain, lowest_ceiling):
+                self.envelope = self._envelope(gain, lowest_ceiling)
             curve, true_peak = dsp.limiter_gain(self.envelope, gain, ceiling)
-            off_target = target - dsp.integrated_loudness(dsp.mean_square_blocks(self.weighted * curve, self.rate))
-            if abs(off_target) <= LOUDNESS_TOLERANCE:
+            reached = dsp.gained_loudness(self.energies, curve, self.rate)
+            if abs(target - reached) <= LOUDNESS_TOLERANCE:
                 break
-            gain += off_target
-        levelled = self.filtered * curve
-        blocks = dsp.loudness_blocks(levelled, self.rate)
+            tried.append((gain, reached))
+            gain = _next_gain(tried, target)
+        gains = dsp.audio_rate_gain(curve, len(self.filtered))
+        blocks = dsp.mean_square_blocks(self.weighted * gains, self.rate)
         loudness = Loudness(round(dsp.integrated_loudness(blocks), 2), round(true_peak, 2))
-        return Levelled(dsp.to_pcm(levelled), self.rate, loudness, blocks)
+        return Levelled(dsp.to_pcm(self.filtered * gains), self.rate, loudness, blocks)
 
     def no_cuts(self) -> np.ndarray:
         """A ceiling-cut map that cuts nothing."""
         return np.zeros(len(self.envelope.peaks), dtype=np.float32)
+
+
+def _next_gain(tried: list[tuple[float, float]], target: float) -> float:
+    """The gain to try next: along the line through the last two tries (the limiter makes each
+    decibel of gain add less than a decibel of loudness), or by the shortfall after the first."""
+    gain, reached = tried[-1]
+    slope = 1.0
+    if len(tried) > 1:
+        previous_gain, previous_reached = tried[-2]
+        if gain != previous_gain:
+            slope = (reached - previous_reached) / (gain - previous_gain)
+    return gain + (target - reached) / min(max(slope, MIN_LOUDNESS_SLOPE), 1.0)
 
 
 def _limiter_ceiling(profile: Profile) -> float:
@@ -214,7 +250,7 @@ def level_and_encode(timeline: Timeline, profile: Profile, destination: Path) ->
     peak_limit = profile.true_peak_dbtp - PEAK_SAFETY_DB
     delay = round(MP3_START_SAMPLES * leveller.rate / profile.sample_rate)
     for round_number in range(FILE_CHECK_ROUNDS + 1):
-        heard, peaks = measure_decoded(destination, leveller.rate)
+        heard, peaks = measure_decoded(destination, profile, leveller.rate)
         off_target = profile.loudness_lufs - heard.loudness.integrated
         over = _overshoot(peaks, peak_limit, delay, len(cuts))
         if abs(off_target) <= FILE_LOUDNESS_TOLERANCE and not over.any():
@@ -232,7 +268,7 @@ def level_and_encode(timeline: Timeline, profile: Profile, destination: Path) ->
             break
         levelled = _turned_down(levelled, over_peak + PEAK_SAFETY_DB)
         encode(levelled, profile, destination)
-        heard, _ = measure_decoded(destination, leveller.rate)
+        heard, _ = measure_decoded(destination, profile, leveller.rate)
     return heard
 
 
@@ -259,19 +295,38 @@ def _turned_down(levelled: Levelled, decibels: float) -> Levelled:
     return Levelled(dsp.to_pcm(samples), levelled.sample_rate, levelled.loudness, levelled.blocks)
 
 
-def measure_decoded(path: Path, sample_rate: int) -> tuple[Levelled, np.ndarray]:
+def measure_decoded(path: Path, profile: Profile, sample_rate: int) -> tuple[Levelled, np.ndarray]:
     """Decode an encoded file to PCM (as a player would) and measure it in-process;
-    also the 4× oversampled peak of every sample, to find where the codec overshot."""
-    command = [tool_path("ffmpeg"), "-hide_banner", "-nostats", "-v", "error", "-i", str(path),
-               "-f", "s16le", "-ac", "1", "-ar", str(sample_rate), "pipe:1"]  # fmt: skip
-    pcm = _run_bytes(command, f"decoding {path.name}")
+    also the 4× oversampled peak of every sample, to find where the codec overshot
+    (exact wherever it comes within reach of the profile's true-peak limit)."""
+    if _in_process(profile, sample_rate):
+        pcm = _decode_mp3(path)
+    else:
+        command = [tool_path("ffmpeg"), "-hide_banner", "-nostats", "-v", "error", "-i", str(path),
+                   "-f", "s16le", "-ac", "1", "-ar", str(sample_rate), "pipe:1"]  # fmt: skip
+        pcm = _run_bytes(command, f"decoding {path.name}")
     samples = dsp.to_float(pcm)
     blocks = dsp.loudness_blocks(samples, sample_rate)
-    peaks = dsp.oversampled_peaks(samples)
+    peaks = dsp.oversampled_peaks(samples, floor=10 ** ((profile.true_peak_dbtp - PEAK_SAFETY_DB) / 20))
     top = float(peaks.max()) if peaks.size else 0.0
     true_peak = 20 * math.log10(top) if top > 0 else -math.inf
     loudness = Loudness(round(dsp.integrated_loudness(blocks), 2), round(true_peak, 2))
     return Levelled(pcm, sample_rate, loudness, blocks), peaks
+
+
+def _in_process(profile: Profile, sample_rate: int) -> bool:
+    """Whether LAME encodes and decodes in this process: a mono MP3 at the working rate.
+    Anything that needs resampling or another container goes through ffmpeg."""
+    return profile.codec == "mp3" and profile.channels == 1 and profile.sample_rate == sample_rate
+
+
+def _decode_mp3(path: Path) -> bytes:
+    """An MP3 file decoded to 16-bit PCM by libsndfile's mpg123 (the same samples as ffmpeg's decoder)."""
+    try:
+        samples, _ = soundfile.read(str(path), dtype="int16", always_2d=True)
+    except (soundfile.LibsndfileError, RuntimeError) as exc:
+        raise AudioError(f"cannot decode {path.name}: {exc}") from exc
+    return np.ascontiguousarray(samples[:, 0]).astype("<i2").tobytes()
 
 
 def joined_loudness(parts: Sequence[np.ndarray]) -> float:
@@ -281,7 +336,11 @@ def joined_loudness(parts: Sequence[np.ndarray]) -> float:
 
 
 def encode(levelled: Levelled, profile: Profile, destination: Path) -> None:
-    """Encode levelled PCM to ``destination`` with the profile's codec: one ffmpeg pass."""
+    """Encode levelled PCM to ``destination`` with the profile's codec: LAME in-process for a
+    mono MP3 at the working rate, otherwise one ffmpeg pass."""
+    if _in_process(profile, levelled.sample_rate):
+        destination.write_bytes(_lame_encode(levelled.pcm, profile))
+        return
     resample = []
     if profile.sample_rate != levelled.sample_rate:
         # ffmpeg's own resampler with a long filter: soxr's output differs from run to run,
@@ -291,6 +350,21 @@ def encode(levelled: Levelled, profile: Profile, destination: Path) -> None:
                "-f", "s16le", "-ar", str(levelled.sample_rate), "-ac", "1", "-i", "pipe:0",
                *resample, *encoder_arguments(profile), str(destination)]  # fmt: skip
     _run(command, levelled.pcm, f"encoding {destination.name}")
+
+
+def _lame_encode(pcm: bytes, profile: Profile) -> bytes:
+    """Mono 16-bit PCM to a constant-bitrate MP3 with LAME, set as ffmpeg's libmp3lame sets it
+    (quality 3, no Xing/Info frame): the frames are identical to ffmpeg's."""
+    encoder = lameenc.Encoder()
+    encoder.set_bit_rate(profile.bitrate_kbps)
+    encoder.set_in_sample_rate(profile.sample_rate)
+    encoder.set_out_sample_rate(profile.sample_rate)
+    encoder.set_channels(1)
+    encoder.set_quality(LAME_QUALITY)
+    try:
+        return bytes(encoder.encode(pcm) + encoder.flush())
+    except RuntimeError as exc:
+        raise AudioError(f"LAME could not encode: {exc}") from exc
 
 
 def measure_file(path: Path) -> Loudness:

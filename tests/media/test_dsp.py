@@ -1,0 +1,136 @@
+"""The in-process signal processing and codec: checked against plain references and ffmpeg."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.signal import butter, sosfilt, upfirdn
+
+from pipeline import audio, dsp
+from pipeline.config import AudioFilter, Profile
+from pipeline.errors import AudioError
+from pipeline.mp3frames import scrub_ancillary
+
+from .conftest import decode_pcm, run, speak
+
+RATE = 22050
+PLAYER = Profile("player", "mp3", 32, RATE, 1, -16.0, -1.5, (AudioFilter("highpass", (("frequency", 70.0),)),))
+
+
+@pytest.fixture(scope="module")
+def speech(tmp_path_factory: pytest.TempPathFactory) -> np.ndarray:
+    """A few seconds of real espeak-ng speech, resampled to the working rate, as floats."""
+    folder = tmp_path_factory.mktemp("dsp")
+    wav = speak("Radio waves cross the border at night. Memory cards travel in pockets.", folder / "s.wav")
+    pcm = run("ffmpeg", "-v", "error", "-i", str(wav), "-f", "s16le", "-ac", "1", "-ar", str(RATE), "-")
+    return dsp.to_float(pcm)
+
+
+def reference_peaks(samples: np.ndarray) -> np.ndarray:
+    """Every sample's 4× oversampled peak, by filtering the whole zero-stuffed signal."""
+    upsampled = np.abs(upfirdn(dsp._interpolator(), samples.astype(np.float32), dsp.OVERSAMPLE))
+    delay = dsp._INTERPOLATOR_DELAY
+    between = upsampled[delay : delay + len(samples) * dsp.OVERSAMPLE].reshape(-1, dsp.OVERSAMPLE).max(axis=1)
+    return np.maximum(np.abs(samples), between)
+
+
+def test_oversampled_peaks_without_floor_match_full_oversampling(speech: np.ndarray) -> None:
+    assert np.allclose(dsp.oversampled_peaks(speech), reference_peaks(speech), atol=1e-6)
+
+
+@pytest.mark.parametrize("floor_db", [-12.0, -6.0, -3.0])
+def test_oversampled_peaks_are_exact_wherever_they_reach_the_floor(speech: np.ndarray, floor_db: float) -> None:
+    loud = speech / np.abs(speech).max() * np.float32(0.95)
+    floor = 10 ** (floor_db / 20)
+    reference = reference_peaks(loud)
+    peaks = dsp.oversampled_peaks(loud, floor)
+    reaching = reference >= floor
+    assert reaching.any()
+    assert np.allclose(peaks[reaching], reference[reaching], atol=1e-6)
+    assert np.all(peaks <= reference + 1e-6)  # elsewhere never more than the truth
+    assert peaks.max() == pytest.approx(reference.max(), abs=1e-6)  # the loudest peak is always found
+
+
+def test_overshoot_bound_holds_for_a_worst_case_pattern() -> None:
+    matrix = dsp._phase_matrix()
+    phase = int(np.abs(matrix).sum(axis=0).argmax())
+    worst = np.sign(matrix[::-1, phase]).astype(np.float32)  # every sample pushing the same way
+    samples = np.concatenate([np.zeros(20, np.float32), worst, np.zeros(20, np.float32)])
+    assert reference_peaks(samples).max() == pytest.approx(dsp._overshoot_bound(), rel=1e-5)
+
+
+def test_filters_keep_their_response_through_silence() -> None:
+    samples = np.zeros(RATE * 2, dtype=np.float32)
+    samples[:2000] = np.sin(np.arange(2000) / 3.0).astype(np.float32) * 0.5
+    sos = butter(4, 7500, "lowpass", fs=RATE, output="sos")
+    expected = sosfilt(sos, samples.astype(np.float64))
+    assert np.abs(dsp.filter_sos(sos, samples) - expected).max() < 1e-6
+
+
+def test_k_weighted_loudness_of_a_1khz_tone_is_its_level() -> None:
+    # BS.1770: a 1 kHz sine at -20 dBFS peak reads -23.0 LKFS (the K-filter gain at 1 kHz is ~0.69 dB).
+    tone = (0.1 * np.sin(2 * np.pi * 1000 * np.arange(RATE * 5) / RATE)).astype(np.float32)
+    loudness = dsp.integrated_loudness(dsp.loudness_blocks(tone, RATE))
+    assert loudness == pytest.approx(-23.0, abs=0.05)
+
+
+def test_k_weighting_at_48_khz_has_the_coefficients_of_bs1770() -> None:
+    (shelf_b, shelf_a), (highpass_b, highpass_a) = dsp.k_weighting(48000)
+    assert np.allclose(shelf_b, [1.53512485958697, -2.69169618940638, 1.19839281085285])
+    assert np.allclose(shelf_a, [1.0, -1.69065929318241, 0.73248077421585])
+    assert np.allclose(highpass_b, [1.0, -2.0, 1.0])
+    assert np.allclose(highpass_a, [1.0, -1.99004745483398, 0.99007225036621])
+
+
+def test_meter_agrees_with_ffmpegs_ebur128_on_speech(speech: np.ndarray, tmp_path: Path) -> None:
+    wav = tmp_path / "speech.wav"
+    pcm = dsp.to_pcm(speech * np.float32(0.4))
+    run("ffmpeg", "-v", "error", "-f", "s16le", "-ar", str(RATE), "-ac", "1", "-i", "-", str(wav), data=pcm)
+    ours = dsp.integrated_loudness(dsp.loudness_blocks(dsp.to_float(pcm), RATE))
+    assert ours == pytest.approx(audio.measure_file(wav).integrated, abs=0.06)  # ffmpeg prints one decimal
+
+
+def test_gained_loudness_matches_measuring_the_gained_signal(speech: np.ndarray) -> None:
+    weighted = dsp.k_weighted(speech, RATE)
+    envelope = dsp.peak_envelope(speech, RATE)
+    curve, _ = dsp.limiter_gain(envelope, 12.0, -3.0)
+    gained = weighted * dsp.audio_rate_gain(curve, len(speech))
+    exact = dsp.integrated_loudness(dsp.mean_square_blocks(gained, RATE))
+    assert dsp.gained_loudness(dsp.step_energies(weighted), curve, RATE) == pytest.approx(exact, abs=0.02)
+
+
+def test_levelling_reaches_the_target_even_when_the_limiter_works_hard(speech: np.ndarray) -> None:
+    quiet = audio.Timeline(dsp.to_pcm(speech * np.float32(0.05)), RATE, ())
+    leveller = audio.Leveller(quiet, PLAYER)
+    levelled = leveller.render()
+    measured = dsp.integrated_loudness(dsp.loudness_blocks(dsp.to_float(levelled.pcm), RATE))
+    assert measured == pytest.approx(PLAYER.loudness_lufs, abs=audio.LOUDNESS_TOLERANCE + 0.02)
+    assert levelled.loudness.true_peak <= leveller.ceiling + 0.01
+
+
+def test_lame_in_process_writes_the_frames_ffmpeg_writes(speech: np.ndarray, tmp_path: Path) -> None:
+    pcm = dsp.to_pcm(speech * np.float32(0.5))
+    ours = audio._lame_encode(pcm, PLAYER)
+    ffmpeg = run(
+        "ffmpeg", "-v", "error", "-f", "s16le", "-ar", str(RATE), "-ac", "1", "-i", "-",
+        *audio.encoder_arguments(PLAYER), "-", data=pcm,
+    )  # fmt: skip
+    assert scrub_ancillary(ours) == scrub_ancillary(ffmpeg)
+
+
+def test_in_process_decoding_gives_ffmpegs_samples(speech: np.ndarray, tmp_path: Path) -> None:
+    encoded = tmp_path / "s.mp3"
+    encoded.write_bytes(audio._lame_encode(dsp.to_pcm(speech * np.float32(0.5)), PLAYER))
+    ours = np.frombuffer(audio._decode_mp3(encoded), "<i2").astype(int)
+    theirs = np.frombuffer(decode_pcm(encoded.read_bytes())[0], "<i2").astype(int)
+    assert len(ours) == len(theirs)
+    assert np.abs(ours - theirs).max() <= 1
+
+
+def test_a_file_that_is_not_mp3_is_a_clear_error(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.mp3"
+    broken.write_bytes(b"not audio at all" * 10)
+    with pytest.raises(AudioError, match=r"cannot decode broken\.mp3"):
+        audio._decode_mp3(broken)
