@@ -29,7 +29,6 @@ import lameenc
 import numpy as np
 import soundfile
 from pydub import AudioSegment
-from scipy.ndimage import maximum_filter1d
 
 from . import dsp
 from .config import Profile
@@ -58,7 +57,7 @@ CODEC_LOUDNESS_LOSS_LU = 0.45
 _SILENT_LUFS = -69.0
 # The peak envelope is oversampled only where peaks come within this much of the limiter's
 # ceiling at the first gain tried; a later gain or cut beyond it oversamples again.
-ENVELOPE_HEADROOM_DB = 6.0
+ENVELOPE_HEADROOM_DB = 9.0
 
 
 def configure_pydub() -> None:
@@ -287,7 +286,7 @@ def _overshoot(peaks: np.ndarray, limit_db: float, delay: int, steps: int) -> np
 def _spread(cut: np.ndarray, rate: int) -> np.ndarray:
     """Widen each cut over the neighbouring ±50 ms, where the codec's frames reach."""
     width = max(1, round(rate / dsp.CONTROL_STEP * CUT_WIDTH_SECONDS)) * 2 + 1
-    return maximum_filter1d(cut, size=width, mode="nearest")
+    return dsp.widen(cut, width)
 
 
 def _turned_down(levelled: Levelled, decibels: float) -> Levelled:

@@ -22,12 +22,32 @@ import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-from scipy.ndimage import maximum_filter1d, minimum_filter1d, uniform_filter1d
-from scipy.signal import butter, firwin, sosfilt
 
 from .config import AudioFilter
+
+
+def _signal() -> Any:
+    """scipy.signal, imported on first use: importing it takes about half a second, which a
+    build with nothing to make (and the main process of any build) never needs to spend."""
+    import scipy.signal
+
+    return scipy.signal
+
+
+def _ndimage() -> Any:
+    """scipy.ndimage, imported on first use (see :func:`_signal`)."""
+    import scipy.ndimage
+
+    return scipy.ndimage
+
+
+def widen(values: np.ndarray, size: int) -> np.ndarray:
+    """Each value replaced by the largest within ``size`` points centred on it."""
+    return _ndimage().maximum_filter1d(values, size=size, mode="nearest")
+
 
 BLOCK_SECONDS = 0.4
 HOP_SECONDS = 0.1
@@ -89,13 +109,13 @@ OVERSAMPLE = 4
 _INTERPOLATOR_TAPS = 48  # 12 per phase, as the true-peak meter of ITU-R BS.1770-4 Annex 2
 _INTERPOLATOR_DELAY = (_INTERPOLATOR_TAPS - 1) // 2
 _REACH = 6  # input samples on each side that one interpolated point depends on
-HOT_BATCH = 1 << 16  # interpolated positions computed at a time, so memory stays small for long audio
+RUN_BATCH = 4096  # loud runs interpolated at a time (about 3 MB of work), so long audio stays small
 
 
 @functools.cache
 def _interpolator() -> np.ndarray:
     """The 4× interpolation filter (designed once)."""
-    taps = firwin(_INTERPOLATOR_TAPS, 1 / OVERSAMPLE, window=("kaiser", 6.0)) * OVERSAMPLE
+    taps = _signal().firwin(_INTERPOLATOR_TAPS, 1 / OVERSAMPLE, window=("kaiser", 6.0)) * OVERSAMPLE
     return taps.astype(np.float32)
 
 
@@ -125,51 +145,53 @@ def _overshoot_bound() -> float:
 def oversampled_peaks(samples: np.ndarray, floor: float = 0.0) -> np.ndarray:
     """For each sample, the highest absolute value around it when oversampled 4× (true peak).
 
-    Points between samples are computed only where they could reach ``floor``
-    or the loudest sample, whichever is lower: a point is a weighted sum of the
-    samples within reach, so it cannot exceed their largest by more than
-    :func:`_overshoot_bound`. Elsewhere the sample's own value is kept, which
-    is exact wherever the result can matter to a limiter or meter set at
-    ``floor`` or above. Speech is quiet most of the time, so most of the
-    signal needs no interpolation.
+    Points between samples are computed only in the runs of CONTROL_STEP
+    samples where they could reach ``floor`` or the loudest sample, whichever
+    is lower: a point is a weighted sum of the samples within reach, so it
+    cannot exceed their largest by more than :func:`_overshoot_bound`.
+    Elsewhere the sample's own value is kept, which is exact wherever the
+    result can matter to a limiter or meter set at ``floor`` or above. Speech
+    is quiet most of the time, so most of the signal needs no interpolation.
     """
     peaks = np.abs(samples).astype(np.float32)
     if samples.size == 0:
         return peaks
     level = min(floor, float(peaks.max())) if floor > 0 else 0.0
-    hot = _near_level(peaks, level / _overshoot_bound())
-    if hot.size == 0:
+    loud_runs = _runs_near_level(peaks, level / _overshoot_bound())
+    if loud_runs.size == 0:
         return peaks
-    padded = np.pad(samples.astype(np.float32), _REACH)
-    windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * _REACH + 1)
-    matrix = _phase_matrix()
-    for start in range(0, hot.size, HOT_BATCH):
-        positions = hot[start : start + HOT_BATCH]
-        between = np.abs(windows[positions] @ matrix).max(axis=1)
-        peaks[positions] = np.maximum(peaks[positions], between)
-    return peaks
+    # Each loud run with the samples within reach on both sides, then every interpolated point of it.
+    padded = np.pad(samples.astype(np.float32), (_REACH, _REACH + CONTROL_STEP))
+    every_run = np.lib.stride_tricks.sliding_window_view(padded, CONTROL_STEP + 2 * _REACH)[::CONTROL_STEP]
+    by_run = np.pad(peaks, (0, -len(peaks) % CONTROL_STEP)).reshape(-1, CONTROL_STEP)
+    for start in range(0, loud_runs.size, RUN_BATCH):
+        batch = loud_runs[start : start + RUN_BATCH]
+        reach = np.lib.stride_tricks.sliding_window_view(every_run[batch], 2 * _REACH + 1, axis=1)
+        between = np.abs(np.einsum("rsq,qp->rsp", reach, _phase_matrix(), optimize=True)).max(axis=2)
+        by_run[batch] = np.maximum(by_run[batch], between)
+    return by_run.ravel()[: len(samples)]
 
 
-def _near_level(peaks: np.ndarray, level: float) -> np.ndarray:
-    """Positions of every sample with a sample of at least ``level`` within reach, found a run
-    of CONTROL_STEP samples at a time (a few more positions, found much faster)."""
+def _runs_near_level(peaks: np.ndarray, level: float) -> np.ndarray:
+    """Indices of the runs of CONTROL_STEP samples that have a sample of at least ``level``
+    within reach (in the run or its neighbours: the reach is shorter than a run)."""
     runs = control_max(peaks)
     neighbourhood = np.maximum(runs, np.maximum(np.roll(runs, 1), np.roll(runs, -1)))
-    loud_runs = np.flatnonzero(neighbourhood >= level)
-    positions = (loud_runs[:, None] * CONTROL_STEP + np.arange(CONTROL_STEP)).ravel()
-    return positions[positions < len(peaks)]
+    return np.flatnonzero(neighbourhood >= level)
 
 
 def apply_filters(samples: np.ndarray, rate: int, filters: Sequence[AudioFilter]) -> np.ndarray:
-    """The profile's filters in order; a ``limiter`` entry is applied by :func:`limit` later."""
+    """The profile's filters in order; a ``limiter`` entry is applied by :func:`limiter_gain` later.
+    Consecutive high- and low-pass filters run as one cascade of second-order sections."""
     out = samples
+    sections: list[np.ndarray] = []
     for item in filters:
-        if item.kind == "highpass":
-            out = filter_sos(butter(2, item.get("frequency", 80), "highpass", fs=rate, output="sos"), out)
-        elif item.kind == "lowpass":
-            cutoff = min(item.get("frequency", 8000), 0.45 * rate)
-            out = filter_sos(butter(4, cutoff, "lowpass", fs=rate, output="sos"), out)
-        elif item.kind == "compressor":
+        if item.kind in ("highpass", "lowpass"):
+            sections.append(_design(item, rate))
+            continue
+        if sections:
+            out, sections = filter_sos(np.vstack(sections), out), []
+        if item.kind == "compressor":
             out = compress(
                 out,
                 rate,
@@ -179,7 +201,15 @@ def apply_filters(samples: np.ndarray, rate: int, filters: Sequence[AudioFilter]
                 release_ms=item.get("release_ms", 100),
                 makeup_db=item.get("makeup_db", 0),
             )
-    return out
+    return filter_sos(np.vstack(sections), out) if sections else out
+
+
+def _design(item: AudioFilter, rate: int) -> np.ndarray:
+    """Second-order sections of a profile's high-pass (2nd order) or low-pass (4th order) filter."""
+    if item.kind == "highpass":
+        return _signal().butter(2, item.get("frequency", 80), "highpass", fs=rate, output="sos")
+    cutoff = min(item.get("frequency", 8000), 0.45 * rate)
+    return _signal().butter(4, cutoff, "lowpass", fs=rate, output="sos")
 
 
 CONTROL_STEP = 16  # audio samples per control point for dynamics (0.7 ms at 22.05 kHz); a power of two
@@ -209,7 +239,7 @@ def _audio_rate(control: np.ndarray, length: int) -> np.ndarray:
     (steps in a gain would add clicks and peaks between samples)."""
     held = np.repeat(control.astype(np.float32), CONTROL_STEP)[:length]
     # A moving average one step wide turns the steps into straight ramps between the control points.
-    return uniform_filter1d(held, size=CONTROL_STEP, mode="nearest")
+    return _ndimage().uniform_filter1d(held, size=CONTROL_STEP, mode="nearest")
 
 
 def _window(rate: int, milliseconds: float) -> int:
@@ -231,12 +261,13 @@ def compress(
     the release time and smoothed over it, so they begin before a loud
     syllable and recover gently after it.
     """
-    power = uniform_filter1d(_control(samples * samples, "mean"), size=_window(rate, attack_ms), mode="nearest")
+    ndimage = _ndimage()
+    power = ndimage.uniform_filter1d(_control(samples * samples, "mean"), size=_window(rate, attack_ms), mode="nearest")
     level_db = 10 * np.log10(power + 1e-12)
     reduction_db = np.maximum(level_db - threshold_db, 0.0) * (1.0 - 1.0 / ratio)
     release = _window(rate, release_ms)
-    held = maximum_filter1d(reduction_db, size=release, mode="nearest")
-    smoothed = uniform_filter1d(held, size=release, mode="nearest")
+    held = ndimage.maximum_filter1d(reduction_db, size=release, mode="nearest")
+    smoothed = ndimage.uniform_filter1d(held, size=release, mode="nearest")
     return samples * _audio_rate(10 ** ((makeup_db - smoothed) / 20), len(samples))
 
 
@@ -267,7 +298,7 @@ def peak_envelope(
     """The true-peak envelope of ``samples`` (4× oversampled wherever a peak could reach ``floor``)."""
     peaks = _control(oversampled_peaks(samples, floor), "max")
     window = _window(rate, lookahead_ms) * 2 + 1
-    held = maximum_filter1d(peaks, size=window, mode="nearest")
+    held = _ndimage().maximum_filter1d(peaks, size=window, mode="nearest")
     return PeakEnvelope(peaks, held, len(samples), window, floor)
 
 
@@ -283,7 +314,9 @@ def limiter_gain(envelope: PeakEnvelope, gain_db: float, ceiling_db: float | np.
     ceiling = 10 ** (np.asarray(ceiling_db) / 20)
     needed = np.minimum(1.0, ceiling / np.maximum(envelope.held * scale, 1e-12))
     window = envelope.window
-    smooth = uniform_filter1d(minimum_filter1d(needed, size=window, mode="nearest"), size=window, mode="nearest")
+    ndimage = _ndimage()
+    lowest = ndimage.minimum_filter1d(needed, size=window, mode="nearest")
+    smooth = ndimage.uniform_filter1d(lowest, size=window, mode="nearest")
     curve = scale * np.minimum(smooth, needed)
     peak = float(np.max(envelope.peaks * curve)) if curve.size else 0.0
     return curve, 20 * math.log10(peak) if peak > 0 else -math.inf
@@ -340,7 +373,7 @@ def filter_sos(sos: np.ndarray, samples: np.ndarray) -> np.ndarray:
     """
     nudged = samples.copy()
     nudged[::2] += samples.dtype.type(2 * _KEEP_NORMAL)
-    return sosfilt(sos.astype(samples.dtype), nudged)
+    return _signal().sosfilt(sos.astype(samples.dtype), nudged)
 
 
 def mean_square_blocks(weighted: np.ndarray, rate: int) -> np.ndarray:
