@@ -214,19 +214,30 @@ def _design(item: AudioFilter, rate: int) -> np.ndarray:
 
 CONTROL_STEP = 16  # audio samples per control point for dynamics (0.7 ms at 22.05 kHz); a power of two
 LOOKAHEAD_MS = 5.0
+# Weights of the previous and next control points across a run (see _audio_rate).
+_HALF_STEP = CONTROL_STEP // 2
+_RAMP_FROM_BEFORE = np.maximum(_HALF_STEP - np.arange(CONTROL_STEP), 0).astype(np.float32) / CONTROL_STEP
+_RAMP_TO_AFTER = np.maximum(np.arange(CONTROL_STEP) - _HALF_STEP, 0).astype(np.float32) / CONTROL_STEP
 
 
 def _control(values: np.ndarray, reduce: str) -> np.ndarray:
-    """``values`` reduced (``max`` or ``mean``) over consecutive runs of CONTROL_STEP samples."""
-    padded = np.pad(values, (0, -len(values) % CONTROL_STEP), mode="edge")
-    runs = padded.reshape(-1, CONTROL_STEP)
+    """``values`` reduced (``max`` or ``mean``) over consecutive runs of CONTROL_STEP samples
+    (a short last run is counted as if its last value went on)."""
+    whole = len(values) - len(values) % CONTROL_STEP
+    runs = values[:whole].reshape(-1, CONTROL_STEP)
     if reduce == "mean":
-        return runs @ np.full(CONTROL_STEP, 1 / CONTROL_STEP, dtype=runs.dtype)
-    # Halving the runs with element-wise maxima is several times faster than max(axis=1) on short rows.
-    while runs.shape[1] > 1:
-        half = runs.shape[1] // 2
-        runs = np.maximum(runs[:, :half], runs[:, half:])
-    return runs[:, 0]
+        result = runs @ np.full(CONTROL_STEP, 1 / CONTROL_STEP, dtype=runs.dtype)
+    else:
+        # Halving the runs with element-wise maxima is several times faster than max(axis=1) on short rows.
+        while runs.shape[1] > 1:
+            half = runs.shape[1] // 2
+            runs = np.maximum(runs[:, :half], runs[:, half:])
+        result = runs[:, 0]
+    if whole == len(values):
+        return result
+    tail = np.pad(values[whole:], (0, CONTROL_STEP - len(values) + whole), mode="edge")
+    last = tail.mean(dtype=values.dtype) if reduce == "mean" else tail.max()
+    return np.append(result, last).astype(result.dtype)
 
 
 def control_max(values: np.ndarray) -> np.ndarray:
@@ -235,11 +246,14 @@ def control_max(values: np.ndarray) -> np.ndarray:
 
 
 def _audio_rate(control: np.ndarray, length: int) -> np.ndarray:
-    """A control signal at audio rate, ramping linearly between the control points
-    (steps in a gain would add clicks and peaks between samples)."""
-    held = np.repeat(control.astype(np.float32), CONTROL_STEP)[:length]
-    # A moving average one step wide turns the steps into straight ramps between the control points.
-    return _ndimage().uniform_filter1d(held, size=CONTROL_STEP, mode="nearest")
+    """A control signal at audio rate, ramping linearly between the control points, which sit
+    in the middle of their runs (steps in a gain would add clicks and peaks between samples).
+    The same as holding each point for its run and taking a moving average one run wide."""
+    points = control.astype(np.float32)
+    before = np.concatenate([points[:1], points[:-1]]) - points
+    after = np.concatenate([points[1:], points[-1:]]) - points
+    ramps = points[:, None] + before[:, None] * _RAMP_FROM_BEFORE + after[:, None] * _RAMP_TO_AFTER
+    return ramps.ravel()[:length]
 
 
 def _window(rate: int, milliseconds: float) -> int:
