@@ -18,9 +18,11 @@ into place.
 
 from __future__ import annotations
 
+import importlib.metadata
 import math
 import re
 import subprocess
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -349,6 +351,27 @@ def encode(levelled: Levelled, profile: Profile, destination: Path) -> None:
                "-f", "s16le", "-ar", str(levelled.sample_rate), "-ac", "1", "-i", "pipe:0",
                *resample, *encoder_arguments(profile), str(destination)]  # fmt: skip
     _run(command, levelled.pcm, f"encoding {destination.name}")
+
+
+def check_in_process_codec() -> str:
+    """Encode a second of tone with LAME and decode it with libsndfile, as a build does;
+    a description of both, or AudioError when either cannot (for ``pipeline doctor``)."""
+    tone = np.sin(2 * np.pi * 440 * np.arange(WORKING_RATE) / WORKING_RATE).astype(np.float32) * np.float32(0.3)
+    profile = Profile("check", "mp3", 32, WORKING_RATE, 1, -16.0, -1.5)
+    with tempfile.TemporaryDirectory(prefix="pipeline-") as scratch:
+        encoded = Path(scratch) / "check.mp3"
+        encoded.write_bytes(_lame_encode(dsp.to_pcm(tone), profile))
+        decoded = _decode_mp3(encoded)
+    if len(decoded) < SAMPLE_WIDTH * WORKING_RATE:
+        raise AudioError("libsndfile decoded less audio than LAME encoded")
+    return f"LAME (lameenc {_version('lameenc')}), libsndfile {soundfile.__libsndfile_version__}"
+
+
+def _version(package: str) -> str:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown version"
 
 
 def _lame_encode(pcm: bytes, profile: Profile) -> bytes:

@@ -7,6 +7,7 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+from ..audio import check_in_process_codec
 from ..config import load_station
 from ..errors import PipelineError
 from ..mediatools import tool_path
@@ -77,6 +78,7 @@ def tool_checks() -> list[Check]:
         ("ffmpeg", lambda: _version_of("ffmpeg")),
         ("ffprobe", lambda: _version_of("ffprobe")),
         ("mp3 encoder", _mp3_encoder),
+        ("in-process mp3", check_in_process_codec),
         ("espeak-ng", _espeak),
         ("msgfmt", _msgfmt),
     ]
