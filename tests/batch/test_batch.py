@@ -11,10 +11,12 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from pipeline.build import BuildRequest, build
 from pipeline.lock import build_lock
 from pipeline.script import load_project
-from pipeline.workers import WorkerPool
+from pipeline.workers import JobFailed, WorkerPool
 
 from . import fake_engine
 
@@ -219,3 +221,35 @@ def test_a_broken_catalog_fails_only_its_language(mini_project: Path, cli) -> No
     assert "mini [ko, player]: locales/ko/LC_MESSAGES/mini.po:35: expected a quoted string after 'msgstr'" in result.err
     assert (mini_project / "output" / "mini" / "en" / "mini.mp3").exists()
     assert not (mini_project / "output" / "mini" / "ko").exists()
+
+
+def worker_environment() -> dict[str, str]:
+    """The environment of the process running it (a job for a worker)."""
+    return dict(os.environ)
+
+
+def test_workers_start_single_threaded_with_their_heap_kept(monkeypatch) -> None:
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")  # an operator's own setting wins
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
+    pool = WorkerPool(1, timeout=30)
+    try:
+        seen = pool.submit(worker_environment).result(timeout=60)
+    finally:
+        pool.shutdown()
+    assert seen["OPENBLAS_NUM_THREADS"] == "1"
+    assert seen["OMP_NUM_THREADS"] == "3"
+    assert int(seen["MALLOC_MMAP_THRESHOLD_"]) >= 1 << 20
+    assert "OPENBLAS_NUM_THREADS" not in os.environ  # the build's own environment is left as it was
+
+
+def test_a_job_that_cannot_be_sent_fails_alone() -> None:
+    pool = WorkerPool(1, timeout=30)
+    try:
+        unsendable = pool.submit(len, [lambda: None])
+        fine = pool.submit(len, [1, 2, 3])
+        assert fine.result(timeout=60) == 3
+        with pytest.raises(JobFailed, match="cannot send the job to a worker"):
+            unsendable.result(timeout=60)
+    finally:
+        pool.shutdown()
