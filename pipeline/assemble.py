@@ -21,10 +21,10 @@ from .audio import joined_loudness, measure_file
 from .config import Profile
 from .fsutil import write_if_changed
 from .lyrics import Cue, to_lrc, to_srt
+from .manifests import ManifestWriter
 from .output import (
     PLAYLIST_NAME,
     TRANSCRIPT_NAME,
-    Manifest,
     Tags,
     episode_file_name,
     input_hash,
@@ -50,7 +50,7 @@ class FolderPlan:
     album: str
 
 
-def assemble_target(plan: FolderPlan, manifest: Manifest, cache_root: Path) -> int:
+def assemble_target(plan: FolderPlan, manifest: ManifestWriter, cache_root: Path) -> int:
     """Write the episode file and companions, then the manifest; return how many files changed."""
     written = _episode_file(plan, manifest, cache_root)
     written += _lyrics(plan, manifest)
@@ -71,7 +71,7 @@ def expected_files(plan: FolderPlan) -> set[str]:
     return names
 
 
-def _episode_file(plan: FolderPlan, manifest: Manifest, cache_root: Path) -> int:
+def _episode_file(plan: FolderPlan, manifest: ManifestWriter, cache_root: Path) -> int:
     """The whole episode as one file, joined from the segment files without re-encoding."""
     name = episode_file_name(plan.localised.episode.id, plan.profile)
     tags = Tags(plan.album, plan.artist, plan.album, 1, 1, plan.localised.lang)
@@ -127,7 +127,7 @@ def _cues(record: dict[str, Any], offset: float = 0.0) -> list[Cue]:
     return [Cue(round(start + offset, 3), round(end + offset, 3), text) for start, end, text in record["cues"]]
 
 
-def _lyrics(plan: FolderPlan, manifest: Manifest) -> int:
+def _lyrics(plan: FolderPlan, manifest: ManifestWriter) -> int:
     """An LRC and an SRT beside every MP3: per segment, and for the whole episode."""
     if plan.profile.codec != "mp3":
         return 0
@@ -145,7 +145,7 @@ def _lyrics(plan: FolderPlan, manifest: Manifest) -> int:
     return written
 
 
-def _write_lyrics(plan: FolderPlan, manifest: Manifest, audio: str, cues: list[Cue], title: str) -> int:
+def _write_lyrics(plan: FolderPlan, manifest: ManifestWriter, audio: str, cues: list[Cue], title: str) -> int:
     written = 0
     stem = Path(audio).stem
     lrc = to_lrc(cues, title=title, artist=plan.artist, album=plan.album)
@@ -155,7 +155,7 @@ def _write_lyrics(plan: FolderPlan, manifest: Manifest, audio: str, cues: list[C
     return written
 
 
-def _playlists(plan: FolderPlan, manifest: Manifest) -> int:
+def _playlists(plan: FolderPlan, manifest: ManifestWriter) -> int:
     entries = [PlaylistEntry(file, segment.title, manifest.files[file]["duration"]) for file, segment in plan.segments]
     written = write_if_changed(plan.folder / PLAYLIST_NAME, to_m3u8(entries).encode("utf-8"))
     written += write_if_changed(plan.folder / ASCII_PLAYLIST_NAME, to_ascii_m3u(entries).encode("ascii"))
@@ -164,7 +164,7 @@ def _playlists(plan: FolderPlan, manifest: Manifest) -> int:
     return written
 
 
-def _transcript(plan: FolderPlan, manifest: Manifest) -> int:
+def _transcript(plan: FolderPlan, manifest: ManifestWriter) -> int:
     segments = [(segment.number, segment.title, segment.written_text) for _, segment in plan.segments]
     written = int(write_transcript(plan.folder, plan.album, plan.artist, segments))
     manifest.record(TRANSCRIPT_NAME, kind="transcript")

@@ -27,7 +27,8 @@ from .errors import CatalogError, PipelineError, UsageError
 from .fsutil import remove_partials
 from .i18n.catalogs import Translator
 from .lock import build_lock
-from .output import Manifest, Tags, segment_file_name, target_folder
+from .manifests import ManifestWriter
+from .output import Tags, segment_file_name, target_folder
 from .render import LocalisedEpisode, MissingTranslation, RenderedSegment, render_episode
 from .runlog import BuildObserver, NullObserver
 from .script import Episode, Project
@@ -111,7 +112,7 @@ class _Target:
 
     outcome: TargetOutcome
     plan: FolderPlan | None = None
-    manifest: Manifest | None = None
+    manifest: ManifestWriter | None = None
     jobs: list[SegmentJob] = field(default_factory=list)
     pending: int = 0
 
@@ -272,8 +273,8 @@ def plan_target(
     outcome.folder = folder
     if not request.dry_run:
         remove_partials(folder)
-    manifest = Manifest.load(folder)
-    manifest.header = _manifest_header(item, profile)
+    manifest = ManifestWriter.load(folder)
+    _describe(manifest, item, profile)
     album, artist = item.title or "", item.station_name or ""
     segments = []
     for track, segment in enumerate(item.segments, 1):
@@ -302,16 +303,12 @@ def plan_target(
     return target
 
 
-def _manifest_header(item: LocalisedEpisode, profile: Profile) -> dict[str, object]:
-    return {
-        "episode": item.episode.id,
-        "language": item.lang,
-        "title": item.title or "",
-        "profile": {**asdict(profile), "filters": [f.kind for f in profile.filters]},
-    }
+def _describe(manifest: ManifestWriter, item: LocalisedEpisode, profile: Profile) -> None:
+    filters = [f.kind for f in profile.filters]
+    manifest.describe(item.episode.id, item.lang, item.title or "", {**asdict(profile), "filters": filters})
 
 
-def _why_make(manifest: Manifest, name: str, wanted: str, inputs: dict[str, str]) -> str:
+def _why_make(manifest: ManifestWriter, name: str, wanted: str, inputs: dict[str, str]) -> str:
     """Empty when the file is current; otherwise why it must be made."""
     if manifest.is_current(name, wanted):
         return ""

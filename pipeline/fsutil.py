@@ -10,6 +10,7 @@ leaves nothing that looks like an output; :func:`remove_partials` sweeps them.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import secrets
 from collections.abc import Iterator
@@ -67,3 +68,12 @@ def remove_partials(folder: Path) -> int:
         path.unlink(missing_ok=True)
         count += 1
     return count
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file's content."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,6 +1,8 @@
 """Reading the ``manifest.json`` a build writes beside each folder of output files.
 
-Entry points: :func:`read_manifest` and :func:`find_manifests`. A manifest
+Entry points: :class:`ManifestWriter` (what a build keeps and saves),
+:func:`read_manifest` and :func:`find_manifests` (what verify and bundle
+read). A manifest
 names the episode, language, localised title and the profile the files were
 made with, and lists every file with its kind, size and sha256 (audio files
 also with duration, title and segment). Problems raise
@@ -16,6 +18,7 @@ from typing import Any
 
 from .config import Profile
 from .errors import OutputError, SourceLocation
+from .fsutil import sha256_file, write_if_changed
 
 MANIFEST_NAME = "manifest.json"
 AUDIO_KINDS = ("segment", "episode")
@@ -119,3 +122,63 @@ def _file(name: str, entry: dict[str, Any]) -> ManifestFile:
         segment=entry.get("segment"),
         lyrics_for=entry.get("for"),
     )
+
+
+class ManifestWriter:
+    """``manifest.json`` of one output folder as a build keeps it: loaded, updated file by file,
+    saved. What it writes is what :func:`read_manifest` reads."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.path = folder / MANIFEST_NAME
+        self.header: dict[str, Any] = {}
+        self.files: dict[str, dict[str, Any]] = {}
+
+    @classmethod
+    def load(cls, folder: Path) -> ManifestWriter:
+        """The folder's manifest, or an empty one when missing or unreadable."""
+        manifest = cls(folder)
+        try:
+            data = json.loads(manifest.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return manifest
+        if isinstance(data, dict) and isinstance(data.get("files"), dict):
+            manifest.files = data["files"]
+            manifest.header = {k: v for k, v in data.items() if k != "files"}
+        return manifest
+
+    def describe(self, episode: str, language: str, title: str, profile: dict[str, Any]) -> None:
+        """Say what the folder holds: the episode, its language and title, and the profile."""
+        self.header = {"episode": episode, "language": language, "title": title, "profile": profile}
+
+    def entry(self, name: str) -> dict[str, Any] | None:
+        """The record of file ``name``."""
+        return self.files.get(name)
+
+    def is_current(self, name: str, wanted_input_hash: str) -> bool:
+        """True when ``name`` exists intact and was made from the same inputs."""
+        record = self.files.get(name)
+        path = self.folder / name
+        if not record or record.get("input_hash") != wanted_input_hash or not path.exists():
+            return False
+        return path.stat().st_size == record.get("bytes") and sha256_file(path) == record.get("sha256")
+
+    def record(self, name: str, **fields: Any) -> None:
+        """Record file ``name`` with its size and sha256 and the given fields."""
+        path = self.folder / name
+        self.files[name] = {**fields, "bytes": path.stat().st_size, "sha256": sha256_file(path)}
+
+    def keep_only(self, names: set[str]) -> list[str]:
+        """Forget and delete files this build no longer produces; return their names."""
+        removed = []
+        for name in sorted(set(self.files) - names):
+            (self.folder / name).unlink(missing_ok=True)
+            del self.files[name]
+            removed.append(name)
+        return removed
+
+    def save(self) -> None:
+        """Write the manifest atomically (sorted keys, stable formatting)."""
+        data = {**self.header, "files": self.files}
+        text = json.dumps(data, sort_keys=True, ensure_ascii=False, indent=2) + "\n"
+        write_if_changed(self.path, text.encode("utf-8"))

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from mutagen.id3 import ID3
 
-from pipeline.output import sha256_file
+from pipeline.fsutil import sha256_file
 
 from .conftest import DATA, CliResult
 
