@@ -271,8 +271,6 @@ def plan_target(
         return target
     folder = target_folder(request.out, item.episode.id, item.lang, profile.name, project.station)
     outcome.folder = folder
-    if not request.dry_run:
-        remove_partials(folder)
     manifest = ManifestWriter.load(folder)
     _describe(manifest, item, profile)
     album, artist = item.title or "", item.station_name or ""
@@ -328,8 +326,16 @@ def run_targets(
     observer: BuildObserver,
     executor: Executor | None,
 ) -> None:
-    """Run every segment job; finish each folder when its last job is done."""
+    """Run every segment job; finish each folder when its last job is done.
+
+    Runs under the build lock: only then are the temporary files an
+    interrupted build left behind swept away (before it, they may be another
+    running build's files in the making).
+    """
     remove_partials(project.root / CACHE_DIR)
+    for target in targets:
+        if target.outcome.folder is not None:
+            remove_partials(target.outcome.folder)
     pool = executor or WorkerPool(request.jobs or os.cpu_count() or 1, timeout=request.job_timeout)
     owned = executor is None
     futures: dict[Future[SegmentMade], tuple[_Target, SegmentJob, float]] = {}

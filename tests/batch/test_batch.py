@@ -188,6 +188,21 @@ def test_a_second_build_is_refused_while_one_runs(mini_project: Path, cli) -> No
     assert ".cache/build.lock" in result.err
 
 
+def test_a_refused_build_leaves_the_running_builds_files_alone(mini_project: Path, cli) -> None:
+    first = cli("build", "--lang", "en", "--project", str(mini_project))
+    assert first.code == 0
+    folder = mini_project / "output" / "mini" / "en"
+    in_flight = folder / ".01-opening.mp3.1a2b3c4d.part"  # a file the running build is writing
+    with build_lock(mini_project):
+        in_flight.write_bytes(b"half a file")
+        result = cli("build", "--lang", "en", "--project", str(mini_project))
+        assert result.code == 2
+        assert in_flight.exists()
+    # once the lock is free, the next build sweeps what an interrupted one left behind
+    assert cli("build", "--lang", "en", "--project", str(mini_project)).code == 0
+    assert not in_flight.exists()
+
+
 def test_a_stale_lock_is_taken_over(mini_project: Path, cli) -> None:
     lock = mini_project / ".cache" / "build.lock"
     lock.parent.mkdir(parents=True)
