@@ -138,7 +138,7 @@ def _phase_matrix() -> np.ndarray:
 @functools.cache
 def _overshoot_bound() -> float:
     """How far an interpolated point can exceed the largest sample within reach: the largest
-    sum of absolute weights of any phase (a strict bound, about 1.5 dB)."""
+    sum of absolute weights of any phase (a strict bound, about 5 dB)."""
     return float(np.abs(_phase_matrix()).sum(axis=0).max())
 
 
@@ -153,7 +153,7 @@ def oversampled_peaks(samples: np.ndarray, floor: float = 0.0) -> np.ndarray:
     result can matter to a limiter or meter set at ``floor`` or above. Speech
     is quiet most of the time, so most of the signal needs no interpolation.
     """
-    peaks = np.abs(samples).astype(np.float32)
+    peaks = np.abs(samples.astype(np.float32, copy=False))
     if samples.size == 0:
         return peaks
     level = min(floor, float(peaks.max())) if floor > 0 else 0.0
@@ -214,7 +214,7 @@ def _design(item: AudioFilter, rate: int) -> np.ndarray:
 
 CONTROL_STEP = 16  # audio samples per control point for dynamics (0.7 ms at 22.05 kHz); a power of two
 LOOKAHEAD_MS = 5.0
-# Weights of the previous and next control points across a run (see _audio_rate).
+# Weights of the previous and next control points across a run (see audio_rate_gain).
 _HALF_STEP = CONTROL_STEP // 2
 _RAMP_FROM_BEFORE = np.maximum(_HALF_STEP - np.arange(CONTROL_STEP), 0).astype(np.float32) / CONTROL_STEP
 _RAMP_TO_AFTER = np.maximum(np.arange(CONTROL_STEP) - _HALF_STEP, 0).astype(np.float32) / CONTROL_STEP
@@ -245,7 +245,7 @@ def control_max(values: np.ndarray) -> np.ndarray:
     return _control(values, "max")
 
 
-def _audio_rate(control: np.ndarray, length: int) -> np.ndarray:
+def audio_rate_gain(control: np.ndarray, length: int) -> np.ndarray:
     """A control signal at audio rate, ramping linearly between the control points, which sit
     in the middle of their runs (steps in a gain would add clicks and peaks between samples).
     The same as holding each point for its run and taking a moving average one run wide."""
@@ -280,9 +280,9 @@ def compress(
     level_db = 10 * np.log10(power + 1e-12)
     reduction_db = np.maximum(level_db - threshold_db, 0.0) * (1.0 - 1.0 / ratio)
     release = _window(rate, release_ms)
-    held = ndimage.maximum_filter1d(reduction_db, size=release, mode="nearest")
+    held = widen(reduction_db, release)
     smoothed = ndimage.uniform_filter1d(held, size=release, mode="nearest")
-    return samples * _audio_rate(10 ** ((makeup_db - smoothed) / 20), len(samples))
+    return samples * audio_rate_gain(10 ** ((makeup_db - smoothed) / 20), len(samples))
 
 
 @dataclass(frozen=True)
@@ -312,7 +312,7 @@ def peak_envelope(
     """The true-peak envelope of ``samples`` (4× oversampled wherever a peak could reach ``floor``)."""
     peaks = _control(oversampled_peaks(samples, floor), "max")
     window = _window(rate, lookahead_ms) * 2 + 1
-    held = _ndimage().maximum_filter1d(peaks, size=window, mode="nearest")
+    held = widen(peaks, window)
     return PeakEnvelope(peaks, held, len(samples), window, floor)
 
 
@@ -336,11 +336,6 @@ def limiter_gain(envelope: PeakEnvelope, gain_db: float, ceiling_db: float | np.
     return curve, 20 * math.log10(peak) if peak > 0 else -math.inf
 
 
-def audio_rate_gain(curve: np.ndarray, length: int) -> np.ndarray:
-    """A control-rate gain curve as one gain per sample (straight ramps between the points)."""
-    return _audio_rate(curve, length)
-
-
 def step_energies(weighted: np.ndarray) -> np.ndarray:
     """Sum of squares of a K-weighted signal in each control step."""
     padded = np.pad(weighted, (0, -len(weighted) % CONTROL_STEP))
@@ -353,14 +348,10 @@ def gained_loudness(energies: np.ndarray, curve: np.ndarray, rate: int) -> float
     measuring the gained signal, at a sixteenth of the work."""
     hop = round(HOP_SECONDS * rate)
     count = len(energies) * CONTROL_STEP // hop
-    hops_per_block = round(BLOCK_SECONDS / HOP_SECONDS)
-    if count < hops_per_block:
-        return SILENT_LUFS
     hop_of_step = np.arange(len(energies)) * CONTROL_STEP // hop
     inside = hop_of_step < count
     hop_sums = np.bincount(hop_of_step[inside], weights=(energies * curve * curve)[inside], minlength=count)
-    block_sums = np.convolve(hop_sums, np.ones(hops_per_block), mode="valid")
-    return integrated_loudness(block_sums / (hop * hops_per_block))
+    return integrated_loudness(_block_mean_squares(hop_sums, hop))
 
 
 def k_weighted(samples: np.ndarray, rate: int) -> np.ndarray:
@@ -393,12 +384,18 @@ def filter_sos(sos: np.ndarray, samples: np.ndarray) -> np.ndarray:
 def mean_square_blocks(weighted: np.ndarray, rate: int) -> np.ndarray:
     """Mean square of an already K-weighted signal in each 400 ms block (100 ms apart)."""
     hop = round(HOP_SECONDS * rate)
-    hops_per_block = round(BLOCK_SECONDS / HOP_SECONDS)
     count = len(weighted) // hop
-    if count < hops_per_block:
-        return np.zeros(0)
-    # Sums of squares per 100 ms hop; a 400 ms block is four hops (rates divisible by 10 Hz).
+    # Sums of squares per 100 ms hop (rates divisible by 10 Hz).
     hop_sums = np.einsum("ij,ij->i", *(2 * [weighted[: count * hop].reshape(count, hop)]), dtype=np.float64)
+    return _block_mean_squares(hop_sums, hop)
+
+
+def _block_mean_squares(hop_sums: np.ndarray, hop: int) -> np.ndarray:
+    """Mean square in each 400 ms block (four 100 ms hops of ``hop`` samples) from the
+    sums of squares per hop; none when there is less than one block."""
+    hops_per_block = round(BLOCK_SECONDS / HOP_SECONDS)
+    if len(hop_sums) < hops_per_block:
+        return np.zeros(0)
     block_sums = np.convolve(hop_sums, np.ones(hops_per_block), mode="valid")
     return block_sums / (hop * hops_per_block)
 
