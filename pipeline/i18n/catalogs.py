@@ -211,10 +211,11 @@ class Translator:
         self.is_source = lang == source_language
         self._translations: dict[str, dict[str, str]] = {}
         self._catalogs: dict[str, PoFile | None] = {}
+        self._shown: dict[str, str] = {}
 
     def lookup(self, domain: str, context: str, msgid: str) -> Lookup:
         """The text to speak for ``msgid`` in this language, or why there is none."""
-        shown = display_path(po_path(self.root, self.lang, domain), self.root)
+        shown = self._shown_path(domain)
         if self.is_source:
             return Lookup(msgid, "source", shown)
         text = self._compiled(domain).get(f"{context}\x04{msgid}")
@@ -230,6 +231,11 @@ class Translator:
             return Lookup(None, "invalid", shown, entry.msgstr_line, detail)
         status = "fuzzy" if entry.fuzzy and entry.translated else "untranslated"
         return Lookup(None, status, shown, entry.msgstr_line)
+
+    def _shown_path(self, domain: str) -> str:
+        if domain not in self._shown:
+            self._shown[domain] = display_path(po_path(self.root, self.lang, domain), self.root)
+        return self._shown[domain]
 
     def _compiled(self, domain: str) -> dict[str, str]:
         if domain not in self._translations:
