@@ -92,7 +92,8 @@ class Lexicon:
         if not self.entries:
             return None
         ordered = sorted(self.entries.values(), key=lambda e: (-len(e.written), e.written))
-        return re.compile("|".join(_entry_pattern(entry) for entry in ordered))
+        alternatives = "|".join(_entry_pattern(entry) for entry in ordered)
+        return re.compile(f"{_first_letter_guard(ordered)}(?:{alternatives})")
 
 
 def _as_entry(written: str, value: LexiconEntry | str, lang: str) -> LexiconEntry:
@@ -104,6 +105,23 @@ def _as_entry(written: str, value: LexiconEntry | str, lang: str) -> LexiconEntr
 def _capitals_only(written: str) -> bool:
     letters = [ch for ch in written if ch.isalpha() and ch.isascii()]
     return len(letters) > 1 and all(ch.isupper() for ch in letters)
+
+
+def _first_letter_guard(entries: list[LexiconEntry]) -> str:
+    """Where an entry can start (its left boundary, then one of the letters it starts with), as
+    one cheap test: the long alternation after it is only tried where this holds."""
+    firsts: dict[str, tuple[set[str], set[str]]] = {}
+    for entry in entries:
+        first = entry.written.split()[0][0]
+        exact, folded = firsts.setdefault(_left_boundary(first), (set(), set()))
+        (exact if entry.exact_case else folded).add(first)
+    starts = []
+    for boundary, (exact, folded) in sorted(firsts.items()):
+        letters = [f"[{re.escape(''.join(sorted(exact)))}]"] if exact else []
+        if folded:
+            letters.append(f"(?i:[{re.escape(''.join(sorted(folded)))}])")
+        starts.append(f"{boundary}(?={'|'.join(letters)})")
+    return f"(?:{'|'.join(starts)})"
 
 
 def _entry_pattern(entry: LexiconEntry) -> str:
