@@ -2,7 +2,8 @@
 
 Each command lives in :mod:`pipeline.commands` as a module with a
 ``register(subparsers, common)`` function that adds its parser and sets
-``run``. This module is the only place that catches
+``run``; a command line that names a command imports only that module (a
+bare ``pipeline``, ``--help`` or an unknown command registers them all). This module is the only place that catches
 :class:`~pipeline.errors.PipelineError`: expected failures print one line per
 problem on stderr and exit with the error's status; anything else is a bug
 and keeps its traceback.
@@ -18,17 +19,17 @@ from collections.abc import Sequence
 from . import __version__
 from .errors import PipelineError
 
-COMMAND_MODULES: tuple[str, ...] = (
-    "pipeline.commands.build",
-    "pipeline.commands.render",
-    "pipeline.commands.voices",
-    "pipeline.commands.doctor",
-    "pipeline.commands.verify",
-    "pipeline.commands.bundle",
-    "pipeline.commands.ingest",
-    "pipeline.commands.say",
-    "pipeline.commands.i18n",
-    "pipeline.commands.cache",
+COMMANDS: tuple[str, ...] = (
+    "build",
+    "render",
+    "voices",
+    "doctor",
+    "verify",
+    "bundle",
+    "ingest",
+    "say",
+    "i18n",
+    "cache",
 )
 
 
@@ -39,8 +40,8 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full argument parser with every registered command."""
+def build_parser(commands: Sequence[str] = COMMANDS) -> argparse.ArgumentParser:
+    """The argument parser with ``commands`` registered (every command by default)."""
     parser = _Parser(
         prog="pipeline",
         description="Turn written reporting into short spoken Korean and English segments.",
@@ -55,14 +56,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     subparsers.required = True
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register(subparsers, common)
+    for name in commands:
+        importlib.import_module(f"pipeline.commands.{name}").register(subparsers, common)
     return parser
+
+
+def chosen_command(argv: Sequence[str]) -> str | None:
+    """The command ``argv`` names, when it names a known one before any help or version option."""
+    for arg in argv:
+        if arg in ("-h", "--help", "--version"):
+            return None
+        if not arg.startswith("-"):
+            return arg if arg in COMMANDS else None
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the process exit status."""
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    command = chosen_command(argv)  # importing only that command's module keeps start-up short
+    parser = build_parser([command] if command else COMMANDS)
     args = parser.parse_args(argv)
     try:
         return int(args.run(args) or 0)
