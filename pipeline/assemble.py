@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from . import mp3frames
-from .audio import joined_loudness, measure_file
 from .config import Profile
 from .fsutil import write_if_changed
 from .lyrics import Cue, to_lrc, to_srt
@@ -33,7 +32,6 @@ from .output import (
 )
 from .playlists import PlaylistEntry, to_ascii_m3u, to_m3u8
 from .render import LocalisedEpisode, RenderedSegment
-from .segments import load_blocks
 
 ASCII_PLAYLIST_NAME = "playlist.m3u"
 
@@ -100,6 +98,9 @@ def _episode_file(plan: FolderPlan, manifest: ManifestWriter, cache_root: Path) 
 
 def _episode_loudness(plan: FolderPlan, records: list[dict[str, Any]], cache_root: Path, name: str) -> float:
     """From the segments' stored gating blocks; measured from the file when any are missing."""
+    from .audio import joined_loudness, measure_file  # the audio stack: loaded only when a file is made
+    from .segment_audio import load_blocks
+
     blocks = [load_blocks(cache_root, record["input_hash"]) for record in records]
     if all(block is not None for block in blocks):
         return joined_loudness([block for block in blocks if block is not None])

@@ -62,12 +62,6 @@ _SILENT_LUFS = -69.0
 ENVELOPE_HEADROOM_DB = 9.0
 
 
-def configure_pydub() -> None:
-    """Point pydub at the absolute ffmpeg and ffprobe (fails fast when they are missing)."""
-    AudioSegment.converter = tool_path("ffmpeg")
-    AudioSegment.ffprobe = tool_path("ffprobe")  # type: ignore[attr-defined]
-
-
 @dataclass(frozen=True)
 class Silence:
     """A pause of ``seconds``."""

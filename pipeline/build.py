@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, Future, as_completed
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from .assemble import FolderPlan, assemble_target
-from .audio import configure_pydub
 from .config import Profile, Station
 from .durations import estimate_seconds
 from .errors import CatalogError, PipelineError, UsageError
@@ -28,11 +27,12 @@ from .fsutil import remove_partials
 from .i18n.catalogs import Translator
 from .lock import build_lock
 from .manifests import ManifestWriter
+from .mediatools import tool_path
 from .output import Tags, segment_file_name, target_folder
 from .render import LocalisedEpisode, MissingTranslation, RenderedSegment, render_episode
 from .runlog import BuildObserver, NullObserver
 from .script import Episode, Project
-from .segments import SegmentJob, SegmentMade, make_segment, segment_inputs
+from .segments import SegmentJob, SegmentMade, segment_inputs
 from .speech import normaliser_for
 from .tts import Voice, close_backends, get_backend, resolve_voice
 from .workers import DEFAULT_TIMEOUT, WorkerPool
@@ -129,7 +129,7 @@ def build(
     episodes = select_episodes(project, request.episodes)
     languages = select_languages(project.station, request.languages)
     profiles = select_profiles(project.station, request.profiles)
-    configure_pydub()
+    tool_path("ffmpeg"), tool_path("ffprobe")  # fail before any work when they are missing
     localised = render_all(project, episodes, languages)
     try:
         voices, voice_errors = resolve_voices(project.station, localised.values())
@@ -344,7 +344,7 @@ def run_targets(
             if target.plan is not None and not target.jobs:
                 _finish(project, target, observer)
             for job in target.jobs:
-                futures[pool.submit(make_segment, job)] = (target, job, time.monotonic())
+                futures[pool.submit(_segment_maker(), job)] = (target, job, time.monotonic())
         for future in as_completed(futures):
             target, job, submitted = futures[future]
             if future.cancelled():
@@ -359,6 +359,13 @@ def run_targets(
     finally:
         if owned:
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _segment_maker() -> Callable[[SegmentJob], SegmentMade]:
+    """``make_segment``, imported on first use: it brings in the audio stack a no-op build never needs."""
+    from .segment_audio import make_segment
+
+    return make_segment
 
 
 def _record(

@@ -6,6 +6,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -133,6 +134,21 @@ def test_rebuild_without_changes_touches_nothing(built: Path, cli) -> None:
     assert result.out.count("unchanged") == 2
     after = {path: (path.stat().st_mtime_ns, sha256_file(path)) for path in files}
     assert after == before
+
+
+NO_OP_PROBE = """
+import sys
+from pipeline.cli import main
+code = main(["build", "--project", sys.argv[1]])
+heavy = sorted(name for name in ("numpy", "scipy", "lameenc", "soundfile", "pydub", "pipeline.segment_audio",
+                                 "pipeline.commands.ingest", "pipeline.commands.i18n") if name in sys.modules)
+print(code, " ".join(heavy))
+"""
+
+
+def test_a_build_with_nothing_to_make_loads_neither_the_audio_stack_nor_other_commands(built: Path) -> None:
+    result = subprocess.run([sys.executable, "-c", NO_OP_PROBE, str(built)], capture_output=True, text=True, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "0"
 
 
 def test_no_partial_files_are_left(built: Path) -> None:

@@ -26,7 +26,8 @@ from ..config import UNKNOWN_LATIN_POLICIES, Station, load_station
 from ..errors import SourceLocation, UsageError
 from ..output import Tags
 from ..render import RenderedSegment, SpokenPart, SpokenSentence
-from ..segments import SegmentJob, make_segment
+from ..segment_audio import make_segment
+from ..segments import SegmentJob
 from ..sentences import split_sentences
 from ..speech import Normaliser, SpeechChunk, normaliser_for
 from ..tts import close_backends, get_backend, resolve_voice
