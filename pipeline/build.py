@@ -23,6 +23,7 @@ from .assemble import FolderPlan, assemble_target
 from .config import Profile, Station
 from .durations import estimate_seconds
 from .errors import CatalogError, PipelineError, UsageError
+from .filehashes import FileHashes
 from .fsutil import remove_partials
 from .i18n.catalogs import Translator
 from .lock import build_lock
@@ -38,6 +39,7 @@ from .tts import Voice, close_backends, get_backend, resolve_voice
 from .workers import DEFAULT_TIMEOUT, WorkerPool
 
 CACHE_DIR = Path(".cache")
+FILE_HASHES = CACHE_DIR / "file-hashes.json"
 
 
 @dataclass(frozen=True)
@@ -133,14 +135,18 @@ def build(
     localised = render_all(project, episodes, languages)
     try:
         voices, voice_errors = resolve_voices(project.station, localised.values())
-        targets = plan_targets(project, localised, profiles, voices, voice_errors, request)
+        hashes = FileHashes.load(project.root / FILE_HASHES)
+        targets = plan_targets(project, localised, profiles, voices, voice_errors, request, hashes)
         report = BuildReport(coverage=coverage(project, localised), dry_run=request.dry_run)
         if not request.dry_run:
             with build_lock(project.root) as previous:
                 if previous:
                     observer.note(f"a previous build ({_holder(previous)}) did not finish; its lock was taken over")
                 observer.start(targets=len(targets), jobs=sum(len(t.jobs) for t in targets))
-                run_targets(project, targets, request, observer, executor)
+                try:
+                    run_targets(project, targets, request, observer, executor)
+                finally:
+                    hashes.save()
     finally:
         close_backends()
     report.outcomes = [target.outcome for target in targets]
@@ -234,12 +240,13 @@ def plan_targets(
     voices: dict[tuple[str, str], Voice],
     voice_errors: dict[str, str],
     request: BuildRequest,
+    hashes: FileHashes | None = None,
 ) -> list[_Target]:
     """One target per episode × language × profile, with the segment jobs it needs."""
     targets = []
     for item in localised.values():
         for profile in profiles:
-            targets.append(plan_target(project, item, profile, voices, voice_errors, request))
+            targets.append(plan_target(project, item, profile, voices, voice_errors, request, hashes))
     return targets
 
 
@@ -250,8 +257,10 @@ def plan_target(
     voices: dict[tuple[str, str], Voice],
     voice_errors: dict[str, str],
     request: BuildRequest,
+    hashes: FileHashes | None = None,
 ) -> _Target:
-    """Which segment files of one output folder must be made, and why."""
+    """Which segment files of one output folder must be made, and why (``hashes`` may remember
+    the sha256 of files an earlier build made)."""
     outcome = TargetOutcome(item.episode.id, item.lang, profile.name, "to build")
     outcome.missing = item.missing()
     outcome.untranslated_seconds = round(
@@ -271,7 +280,7 @@ def plan_target(
         return target
     folder = target_folder(request.out, item.episode.id, item.lang, profile.name, project.station)
     outcome.folder = folder
-    manifest = ManifestWriter.load(folder)
+    manifest = ManifestWriter.load(folder, hashes)
     _describe(manifest, item, profile)
     album, artist = item.title or "", item.station_name or ""
     segments = []

@@ -18,7 +18,8 @@ from typing import Any
 
 from .config import Profile
 from .errors import OutputError, SourceLocation
-from .fsutil import sha256_file, write_if_changed
+from .filehashes import FileHashes
+from .fsutil import write_if_changed
 
 MANIFEST_NAME = "manifest.json"
 AUDIO_KINDS = ("segment", "episode")
@@ -128,16 +129,18 @@ class ManifestWriter:
     """``manifest.json`` of one output folder as a build keeps it: loaded, updated file by file,
     saved. What it writes is what :func:`read_manifest` reads."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, hashes: FileHashes | None = None) -> None:
         self.folder = folder
+        self.hashes = hashes or FileHashes()
         self.path = folder / MANIFEST_NAME
         self.header: dict[str, Any] = {}
         self.files: dict[str, dict[str, Any]] = {}
 
     @classmethod
-    def load(cls, folder: Path) -> ManifestWriter:
-        """The folder's manifest, or an empty one when missing or unreadable."""
-        manifest = cls(folder)
+    def load(cls, folder: Path, hashes: FileHashes | None = None) -> ManifestWriter:
+        """The folder's manifest, or an empty one when missing or unreadable; ``hashes`` may
+        remember the files' sha256 from an earlier build."""
+        manifest = cls(folder, hashes)
         try:
             data = json.loads(manifest.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -161,12 +164,12 @@ class ManifestWriter:
         path = self.folder / name
         if not record or record.get("input_hash") != wanted_input_hash or not path.exists():
             return False
-        return path.stat().st_size == record.get("bytes") and sha256_file(path) == record.get("sha256")
+        return path.stat().st_size == record.get("bytes") and self.hashes.sha256(path) == record.get("sha256")
 
     def record(self, name: str, **fields: Any) -> None:
         """Record file ``name`` with its size and sha256 and the given fields."""
         path = self.folder / name
-        self.files[name] = {**fields, "bytes": path.stat().st_size, "sha256": sha256_file(path)}
+        self.files[name] = {**fields, "bytes": path.stat().st_size, "sha256": self.hashes.sha256(path)}
 
     def keep_only(self, names: set[str]) -> list[str]:
         """Forget and delete files this build no longer produces; return their names."""

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from mutagen.id3 import ID3
 
+from pipeline import filehashes
 from pipeline.fsutil import sha256_file
 
 from .conftest import DATA, CliResult
@@ -134,6 +137,30 @@ def test_rebuild_without_changes_touches_nothing(built: Path, cli) -> None:
     assert result.out.count("unchanged") == 2
     after = {path: (path.stat().st_mtime_ns, sha256_file(path)) for path in files}
     assert after == before
+
+
+def test_a_rebuild_does_not_read_again_the_outputs_an_earlier_build_hashed(built: Path, cli, monkeypatch) -> None:
+    an_hour_ago = time.time_ns() - 3600 * 10**9
+    for path in (built / "output").rglob("*"):
+        os.utime(path, ns=(an_hour_ago, an_hour_ago))
+    assert cli("build", "--project", str(built)).code == 0  # reads them once and remembers
+    reads: list[Path] = []
+    real = filehashes.sha256_file
+    monkeypatch.setattr(filehashes, "sha256_file", lambda path: reads.append(path) or real(path))
+    result = cli("build", "--project", str(built))
+    assert result.code == 0 and result.out.count("unchanged") == 2
+    assert reads == []
+
+
+def test_an_output_changed_on_disk_is_made_again(built: Path, cli) -> None:
+    segment = sorted((built / "output" / "mini" / "ko").glob("0*.mp3"))[0]
+    original = segment.read_bytes()
+    middle = len(original) // 2
+    damaged = original[:middle] + bytes(b ^ 0xFF for b in original[middle : middle + 4]) + original[middle + 4 :]
+    segment.write_bytes(damaged)  # same size, new content and modification time
+    result = cli("build", "--project", str(built), "--lang", "ko")
+    assert result.code == 0 and "built" in result.out
+    assert segment.read_bytes() == original
 
 
 NO_OP_PROBE = """
