@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -108,6 +109,25 @@ def test_levelling_reaches_the_target_even_when_the_limiter_works_hard(speech: n
     measured = dsp.integrated_loudness(dsp.loudness_blocks(dsp.to_float(levelled.pcm), RATE))
     assert measured == pytest.approx(PLAYER.loudness_lufs, abs=audio.LOUDNESS_TOLERANCE + 0.02)
     assert levelled.loudness.true_peak <= leveller.ceiling + 0.01
+
+
+def test_the_usual_limiter_ceiling_is_kept_when_the_target_is_within_reach(speech: np.ndarray) -> None:
+    leveller = audio.Leveller(audio.Timeline(dsp.to_pcm(speech * np.float32(0.05)), RATE, ()), PLAYER)
+    leveller.render()
+    assert leveller.ceiling == PLAYER.true_peak_dbtp - audio.LIMITER_MARGIN_DB
+
+
+def test_audio_too_dense_for_the_usual_ceiling_gets_the_highest_allowed_one(speech: np.ndarray) -> None:
+    usual = PLAYER.true_peak_dbtp - audio.LIMITER_MARGIN_DB
+    highest = PLAYER.true_peak_dbtp - audio.LIMITER_MIN_MARGIN_DB
+    loud = replace(PLAYER, loudness_lufs=-14.0)  # out of reach of this speech under either ceiling
+    timeline = audio.Timeline(dsp.to_pcm(speech * np.float32(0.05)), RATE, ())
+    leveller = audio.Leveller(timeline, loud)
+    under_usual = audio.Leveller(timeline, replace(loud, true_peak_dbtp=usual + audio.LIMITER_MIN_MARGIN_DB))
+    levelled = leveller.render()
+    assert leveller.ceiling == highest
+    assert levelled.loudness.true_peak <= highest + 0.01
+    assert levelled.loudness.integrated > under_usual.render().loudness.integrated + 0.5
 
 
 def test_lame_in_process_writes_the_frames_ffmpeg_writes(speech: np.ndarray, tmp_path: Path) -> None:
