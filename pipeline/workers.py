@@ -288,7 +288,7 @@ def _rebuild_error(payload: tuple[str, str, int, str]) -> Exception:
 
 def worker_main(conn: Connection, initializer: Callable[[], None] | None) -> None:
     """A worker process: run jobs until told to stop or the pool goes away."""
-    import pipeline.segments  # noqa: F401 - import the heavy modules before saying ready
+    import pipeline.segment_audio  # noqa: F401 - import the heavy modules before saying ready
 
     if initializer is not None:
         initializer()
