@@ -30,8 +30,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from uniseg.linebreak import line_break, line_break_boundaries
-
 from ..errors import CatalogError, SourceLocation, display_path
 from ..fsutil import atomic_write_bytes
 
@@ -744,6 +742,8 @@ _DIRECT, _INDIRECT, _PROHIBITED = "D", "I", "P"
 
 
 def _line_class(char: str) -> str:
+    from uniseg.linebreak import line_break  # only writing a catalog needs it; reading one does not
+
     name = str(line_break(char))
     if name in ("OP", "CP") and unicodedata.east_asian_width(char) in ("F", "W", "H"):
         return f"{name}_EA"  # wide brackets break differently next to letters (LB30)
@@ -785,6 +785,8 @@ def _pair_table() -> dict[tuple[str, str], str]:
 
 
 def _uniseg_breaks(text: str, position: int) -> bool:
+    from uniseg.linebreak import line_break_boundaries
+
     return position in set(line_break_boundaries(text))
 
 
