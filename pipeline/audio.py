@@ -201,7 +201,8 @@ class Leveller:
         """The limiter's gain curve that meets ``target`` under ``ceiling`` (or comes closest
         in LEVELLING_ROUNDS tries); with its true peak and the loudness it reaches."""
         lowest_ceiling = float(np.min(ceiling))
-        gain = target - self.measured
+        plain = target - self.measured  # the gain that meets the target before the limiter acts
+        gain = plain
         tried: list[tuple[float, float]] = []  # (gain, loudness reached)
         for _ in range(LEVELLING_ROUNDS):
             if not self.envelope.covers(gain, lowest_ceiling):
@@ -211,7 +212,6 @@ class Leveller:
             if abs(target - reached) <= LOUDNESS_TOLERANCE:
                 break
             tried.append((gain, reached))
-            plain = target - self.measured
             gain = min(max(_next_gain(tried, target), plain), plain + MAX_LIMITER_PUSH_DB)
         return curve, true_peak, reached
 
