@@ -741,6 +741,7 @@ _RESOLVED = {
 _DIRECT, _INDIRECT, _PROHIBITED = "D", "I", "P"
 
 
+@functools.cache
 def _line_class(char: str) -> str:
     from uniseg.linebreak import line_break  # only writing a catalog needs it; reading one does not
 
