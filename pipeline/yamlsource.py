@@ -197,14 +197,14 @@ def _syntax_error_position(exc: yaml.MarkedYAMLError, text: str) -> tuple[int, s
 
 
 # libyaml's parser when PyYAML was built with it: the same nodes and marks, several times faster.
-_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _compose_nodes(text: str) -> list[Node]:
     """Every document's node tree: parsed by libyaml; by PyYAML's own parser when it finds an
     error, because that parser's messages are the ones shown to people."""
     try:
-        return list(_compose_all(text, _FAST_LOADER))
+        return list(_compose_all(text, FAST_LOADER))
     except yaml.YAMLError:
         return list(_compose_all(text, yaml.SafeLoader))
 

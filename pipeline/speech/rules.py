@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from ..yamlsource import FAST_LOADER
+
 DATA_DIR = Path(__file__).parent / "data"
 
 
@@ -26,7 +28,7 @@ def data_path(name: str) -> Path:
 def load_rules(name: str) -> dict[str, Any]:
     """The mapping in the built-in data file ``name``, parsed once."""
     with data_path(name).open(encoding="utf-8") as handle:
-        data = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        data = yaml.load(handle, Loader=FAST_LOADER)
     if not isinstance(data, dict):
         raise TypeError(f"{data_path(name)} must hold a mapping")  # a packaging bug
     return data
