@@ -131,7 +131,8 @@ def build(
     episodes = select_episodes(project, request.episodes)
     languages = select_languages(project.station, request.languages)
     profiles = select_profiles(project.station, request.profiles)
-    tool_path("ffmpeg"), tool_path("ffprobe")  # fail before any work when they are missing
+    for tool in ("ffmpeg", "ffprobe"):
+        tool_path(tool)  # fail before any work when one is missing
     localised = render_all(project, episodes, languages)
     try:
         voices, voice_errors = resolve_voices(project.station, localised.values())

@@ -3,7 +3,8 @@
 Each command lives in :mod:`pipeline.commands` as a module with a
 ``register(subparsers, common)`` function that adds its parser and sets
 ``run``; a command line that names a command imports only that module (a
-bare ``pipeline``, ``--help`` or an unknown command registers them all). This module is the only place that catches
+bare ``pipeline``, ``--help`` or an unknown command registers them all).
+This module is the only place that catches
 :class:`~pipeline.errors.PipelineError`: expected failures print one line per
 problem on stderr and exit with the error's status; anything else is a bug
 and keeps its traceback.
