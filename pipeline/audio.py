@@ -65,7 +65,8 @@ LIMITER_MIN_MARGIN_DB = 2.0
 CODEC_LOUDNESS_LOSS_LU = 0.45
 _SILENT_LUFS = -69.0
 # The peak envelope is oversampled only where peaks come within this much of the limiter's
-# ceiling at the first gain tried; a later gain or cut beyond it oversamples again.
+# ceiling at the gain tried; a later gain or cut beyond it extends the envelope (only the runs
+# it had left out are oversampled then).
 ENVELOPE_HEADROOM_DB = 9.0
 
 
@@ -169,13 +170,9 @@ class Leveller:
             raise AudioError("the audio is silent: nothing was synthesised")
         self.ceiling = _limiter_ceiling(profile, LIMITER_MARGIN_DB)
         self.highest_ceiling = _limiter_ceiling(profile, LIMITER_MIN_MARGIN_DB)
-        self.envelope = self._envelope(profile.loudness_lufs - self.measured, self.ceiling)
-
-    def _envelope(self, gain_db: float, lowest_ceiling_db: float) -> dsp.PeakEnvelope:
-        """The peak envelope, oversampled wherever a limiter at this gain and ceiling (with
-        ENVELOPE_HEADROOM_DB to spare for later corrections) could act."""
-        floor_db = lowest_ceiling_db - gain_db - ENVELOPE_HEADROOM_DB
-        return dsp.peak_envelope(self.filtered, self.rate, floor=10 ** (floor_db / 20))
+        self.envelope = dsp.peak_envelope(
+            self.filtered, self.rate, floor=_envelope_floor(profile.loudness_lufs - self.measured, self.ceiling)
+        )
 
     def render(self, gain_offset: float = 0.0, cuts: np.ndarray | None = None) -> Levelled:
         """The audio brought to the target loudness (plus ``gain_offset``) under the limiter,
@@ -206,7 +203,8 @@ class Leveller:
         tried: list[tuple[float, float]] = []  # (gain, loudness reached)
         for _ in range(LEVELLING_ROUNDS):
             if not self.envelope.covers(gain, lowest_ceiling):
-                self.envelope = self._envelope(gain, lowest_ceiling)
+                floor = _envelope_floor(gain, lowest_ceiling)
+                self.envelope = dsp.peak_envelope(self.filtered, self.rate, floor=floor, extending=self.envelope)
             curve, true_peak = dsp.limiter_gain(self.envelope, gain, ceiling)
             reached = dsp.gained_loudness(self.energies, curve, self.rate)
             if abs(target - reached) <= LOUDNESS_TOLERANCE:
@@ -218,6 +216,12 @@ class Leveller:
     def no_cuts(self) -> np.ndarray:
         """A ceiling-cut map that cuts nothing."""
         return np.zeros(len(self.envelope.peaks), dtype=np.float32)
+
+
+def _envelope_floor(gain_db: float, lowest_ceiling_db: float) -> float:
+    """The level down to which a peak envelope is oversampled for a limiter at this gain and
+    ceiling, with ENVELOPE_HEADROOM_DB to spare for the next corrections."""
+    return 10 ** ((lowest_ceiling_db - gain_db - ENVELOPE_HEADROOM_DB) / 20)
 
 
 def _next_gain(tried: list[tuple[float, float]], target: float) -> float:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -156,28 +156,46 @@ def oversampled_peaks(samples: np.ndarray, floor: float = 0.0) -> np.ndarray:
     peaks = np.abs(samples.astype(np.float32, copy=False))
     if samples.size == 0:
         return peaks
-    level = min(floor, float(peaks.max())) if floor > 0 else 0.0
-    loud_runs = _runs_near_level(peaks, level / _overshoot_bound())
+    loud_runs = _runs_to_interpolate(control_max(peaks), _interpolation_level(peaks, floor), math.inf)
     if loud_runs.size == 0:
         return peaks
-    # Each loud run with the samples within reach on both sides, then every interpolated point of it.
-    padded = np.pad(samples.astype(np.float32), (_REACH, _REACH + CONTROL_STEP))
-    every_run = np.lib.stride_tricks.sliding_window_view(padded, CONTROL_STEP + 2 * _REACH)[::CONTROL_STEP]
     by_run = np.pad(peaks, (0, -len(peaks) % CONTROL_STEP)).reshape(-1, CONTROL_STEP)
-    for start in range(0, loud_runs.size, RUN_BATCH):
-        batch = loud_runs[start : start + RUN_BATCH]
-        reach = np.lib.stride_tricks.sliding_window_view(every_run[batch], 2 * _REACH + 1, axis=1)
-        between = np.abs(np.einsum("rsq,qp->rsp", reach, _phase_matrix(), optimize=True)).max(axis=2)
+    for batch, between in _points_between_samples(samples, loud_runs):
         by_run[batch] = np.maximum(by_run[batch], between)
     return by_run.ravel()[: len(samples)]
 
 
-def _runs_near_level(peaks: np.ndarray, level: float) -> np.ndarray:
-    """Indices of the runs of CONTROL_STEP samples that have a sample of at least ``level``
-    within reach (in the run or its neighbours: the reach is shorter than a run)."""
-    runs = control_max(peaks)
-    neighbourhood = np.maximum(runs, np.maximum(np.roll(runs, 1), np.roll(runs, -1)))
-    return np.flatnonzero(neighbourhood >= level)
+def _interpolation_level(sample_peaks: np.ndarray, floor: float) -> float:
+    """The level down to which runs are interpolated: ``floor``, or the loudest sample when that
+    is lower (so the loudest true peak is always found); everything when there is no floor."""
+    return min(floor, float(sample_peaks.max())) if floor > 0 else 0.0
+
+
+def _runs_to_interpolate(run_peaks: np.ndarray, level: float, done_level: float) -> np.ndarray:
+    """Indices of the runs of CONTROL_STEP samples whose interpolated points could reach
+    ``level`` but could not reach ``done_level`` (those were interpolated already): the runs
+    with a sample within reach (in the run or its neighbours: the reach is shorter than a run)
+    in that range once scaled by :func:`_overshoot_bound`."""
+    neighbourhood = np.maximum(run_peaks, np.maximum(np.roll(run_peaks, 1), np.roll(run_peaks, -1)))
+    bound = _overshoot_bound()
+    return np.flatnonzero((neighbourhood >= level / bound) & (neighbourhood < done_level / bound))
+
+
+def _points_between_samples(samples: np.ndarray, runs: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """For the given runs of CONTROL_STEP samples, batch by batch: the run indices and, for
+    each sample of those runs, the highest absolute value of the four points oversampling it
+    (points past the end of the signal, in a short last run, count as silence)."""
+    padded = np.pad(samples.astype(np.float32), (_REACH, _REACH + CONTROL_STEP))
+    every_run = np.lib.stride_tricks.sliding_window_view(padded, CONTROL_STEP + 2 * _REACH)[::CONTROL_STEP]
+    short_tail = len(samples) % CONTROL_STEP
+    last_run = len(samples) // CONTROL_STEP
+    for start in range(0, runs.size, RUN_BATCH):
+        batch = runs[start : start + RUN_BATCH]
+        reach = np.lib.stride_tricks.sliding_window_view(every_run[batch], 2 * _REACH + 1, axis=1)
+        between = np.abs(np.einsum("rsq,qp->rsp", reach, _phase_matrix(), optimize=True)).max(axis=2)
+        if short_tail and batch[-1] == last_run:
+            between[-1, short_tail:] = 0.0
+        yield batch, between
 
 
 def apply_filters(samples: np.ndarray, rate: int, filters: Sequence[AudioFilter]) -> np.ndarray:
@@ -292,14 +310,17 @@ class PeakEnvelope:
     Computed once per signal; a limiter at any gain and ceiling then reuses
     it, because a constant gain scales every peak alike, as long as the
     ceiling divided by the gain stays at or above ``floor`` (peaks under it
-    were not oversampled).
+    were not oversampled). Below that, :func:`peak_envelope` extends it,
+    oversampling only the runs it had not reached.
     """
 
     peaks: np.ndarray  # highest true peak in each control step
     held: np.ndarray  # the same, held over the look-ahead window
     length: int
     window: int
-    floor: float = 0.0
+    floor: float
+    sample_peaks: np.ndarray  # highest sample in each control step
+    level: float  # runs that could reach this level (see _interpolation_level) are oversampled
 
     def covers(self, gain_db: float, lowest_ceiling_db: float) -> bool:
         """Whether a limiter at ``gain_db`` whose ceiling goes down to ``lowest_ceiling_db`` can use it."""
@@ -307,13 +328,28 @@ class PeakEnvelope:
 
 
 def peak_envelope(
-    samples: np.ndarray, rate: int, floor: float = 0.0, lookahead_ms: float = LOOKAHEAD_MS
+    samples: np.ndarray,
+    rate: int,
+    floor: float = 0.0,
+    lookahead_ms: float = LOOKAHEAD_MS,
+    extending: PeakEnvelope | None = None,
 ) -> PeakEnvelope:
-    """The true-peak envelope of ``samples`` (4× oversampled wherever a peak could reach ``floor``)."""
-    peaks = _control(oversampled_peaks(samples, floor), "max")
+    """The true-peak envelope of ``samples`` (4× oversampled wherever a peak could reach ``floor``).
+    Given the envelope of the same samples at a higher floor (``extending``), only the runs
+    that one left out are oversampled: the result is the same, for the cost of the difference."""
+    if extending is None:
+        sample_peaks = control_max(np.abs(samples.astype(np.float32, copy=False)))
+        peaks, done_level = sample_peaks, math.inf
+    else:
+        sample_peaks, peaks, done_level = extending.sample_peaks, extending.peaks, extending.level
+    level = _interpolation_level(sample_peaks, floor)
+    runs = _runs_to_interpolate(sample_peaks, level, done_level)
+    if runs.size:
+        peaks = peaks.copy()
+        for batch, between in _points_between_samples(samples, runs):
+            peaks[batch] = np.maximum(peaks[batch], between.max(axis=1))
     window = _window(rate, lookahead_ms) * 2 + 1
-    held = widen(peaks, window)
-    return PeakEnvelope(peaks, held, len(samples), window, floor)
+    return PeakEnvelope(peaks, widen(peaks, window), len(samples), window, floor, sample_peaks, min(level, done_level))
 
 
 def limiter_gain(envelope: PeakEnvelope, gain_db: float, ceiling_db: float | np.ndarray) -> tuple[np.ndarray, float]:

@@ -54,6 +54,32 @@ def test_oversampled_peaks_are_exact_wherever_they_reach_the_floor(speech: np.nd
     assert peaks.max() == pytest.approx(reference.max(), abs=1e-6)  # the loudest peak is always found
 
 
+def test_an_extended_envelope_is_the_envelope_computed_at_the_lower_floor(
+    speech: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loud = speech / np.abs(speech).max() * np.float32(0.95)
+    high, low = 10 ** (-3.0 / 20), 10 ** (-15.0 / 20)
+    interpolated: list[int] = []
+    points_between = dsp._points_between_samples
+    monkeypatch.setattr(
+        dsp, "_points_between_samples", lambda s, runs: interpolated.append(runs.size) or points_between(s, runs)
+    )
+    first = dsp.peak_envelope(loud, RATE, floor=high)
+    extended = dsp.peak_envelope(loud, RATE, floor=low, extending=first)
+    fresh = dsp.peak_envelope(loud, RATE, floor=low)
+    assert np.array_equal(extended.peaks, fresh.peaks)
+    assert np.array_equal(extended.held, fresh.held)
+    assert extended.floor == low and extended.level == fresh.level
+    assert 0 < interpolated[0] < interpolated[2]
+    assert interpolated[0] + interpolated[1] == interpolated[2]  # the extension oversampled only the runs left out
+
+
+def test_envelope_peaks_are_the_oversampled_peaks_of_each_control_step(speech: np.ndarray) -> None:
+    loud = (speech / np.abs(speech).max() * np.float32(0.95))[:-5]  # a short last step too
+    envelope = dsp.peak_envelope(loud, RATE)
+    assert np.allclose(envelope.peaks, dsp.control_max(reference_peaks(loud)), atol=1e-6)
+
+
 def test_overshoot_bound_holds_for_a_worst_case_pattern() -> None:
     matrix = dsp._phase_matrix()
     phase = int(np.abs(matrix).sum(axis=0).argmax())
