@@ -52,13 +52,14 @@ FILE_CHECK_ROUNDS = 3
 MP3_START_SAMPLES = 1105
 CUT_WIDTH_SECONDS = 0.05  # how far around a codec overshoot the limiter's ceiling is lowered
 PEAK_SAFETY_DB = 0.2  # aim this far under the true-peak limit: meters differ by about this much
-# Limiter ceiling below the true-peak target: room for the codec's overshoot. A file's highest
-# overshoot is the largest of thousands, so it varies little: 2.0-2.6 dB for speech at 32 kbps
-# (measured on the benchmark corpus). With 2.0 dB, 15-17 % of files needed a second encoding;
-# with 2.8 dB, 2 %. Audio too dense to reach the target loudness under that ceiling (a third of
-# that corpus's segments) uses the smaller margin: 9 % of its files then need a second encoding.
-LIMITER_MARGIN_DB = 2.8
-LIMITER_MIN_MARGIN_DB = 2.0
+# Limiter ceilings below the true-peak target, tried in order: room for the codec's overshoot.
+# A file's highest overshoot is the largest of thousands, so it varies little: 2.0-2.6 dB for
+# speech at 32 kbps (measured on the benchmark corpus). With 2.0 dB, 15-17 % of files needed a
+# second encoding; with 2.8 dB, 2 %. Audio too dense to reach the target loudness under one
+# ceiling (a third of that corpus's segments under 2.8 dB) takes the next: with 2.4 dB all of
+# that corpus reached it, and 5 % of its files then needed a second encoding (12 % when such
+# audio went straight to 2.0 dB).
+LIMITER_MARGINS_DB = (2.8, 2.4, 2.0)
 # A low-bitrate MP3 encoder takes about this much loudness away (measured on the sample episodes:
 # 0.4-0.6 LU at 32 kbps); starting this much louder saves most files a second encoding.
 # The decoded file is measured either way.
@@ -168,8 +169,8 @@ class Leveller:
         self.measured = dsp.integrated_loudness(dsp.mean_square_blocks(self.weighted, self.rate))
         if self.measured <= _SILENT_LUFS:
             raise AudioError("the audio is silent: nothing was synthesised")
-        self.ceiling = _limiter_ceiling(profile, LIMITER_MARGIN_DB)
-        self.highest_ceiling = _limiter_ceiling(profile, LIMITER_MIN_MARGIN_DB)
+        self.ceilings = sorted({_limiter_ceiling(profile, margin) for margin in LIMITER_MARGINS_DB})
+        self.ceiling = self.ceilings[0]
         self.envelope = dsp.peak_envelope(
             self.filtered, self.rate, floor=_envelope_floor(profile.loudness_lufs - self.measured, self.ceiling)
         )
@@ -180,25 +181,31 @@ class Leveller:
 
         The limiter takes a little loudness away, so the gain is pushed up by
         what it took until the limited signal meets the target. Dense audio
-        may not reach it under the limiter's usual ceiling; the ceiling is then
-        raised to the highest one allowed (for this and every later render).
+        may not reach it under the limiter's usual ceiling; the next higher
+        one allowed is then used (for this and every later render).
         """
         target = self.profile.loudness_lufs + gain_offset
         cut = cuts if cuts is not None else 0.0
-        curve, true_peak, reached = self._search(target, self.ceiling + cut)
-        if target - reached > LOUDNESS_TOLERANCE and self.ceiling < self.highest_ceiling:
-            self.ceiling = self.highest_ceiling
-            curve, true_peak, reached = self._search(target, self.ceiling + cut)
+        while True:
+            higher = [ceiling for ceiling in self.ceilings if ceiling > self.ceiling]
+            curve, true_peak, reached = self._search(target, self.ceiling + cut, may_give_up=bool(higher))
+            if target - reached <= LOUDNESS_TOLERANCE or not higher:
+                break
+            self.ceiling = higher[0]
         gains = dsp.audio_rate_gain(curve, len(self.filtered))
         blocks = dsp.mean_square_blocks(self.weighted * gains, self.rate)
         loudness = Loudness(round(dsp.integrated_loudness(blocks), 2), round(true_peak, 2))
         return Levelled(dsp.to_pcm(self.filtered * gains), self.rate, loudness, blocks)
 
-    def _search(self, target: float, ceiling: float | np.ndarray) -> tuple[np.ndarray, float, float]:
+    def _search(
+        self, target: float, ceiling: float | np.ndarray, may_give_up: bool = False
+    ) -> tuple[np.ndarray, float, float]:
         """The limiter's gain curve that meets ``target`` under ``ceiling`` (or comes closest
-        in LEVELLING_ROUNDS tries); with its true peak and the loudness it reaches."""
+        in LEVELLING_ROUNDS tries); with its true peak and the loudness it reaches. With
+        ``may_give_up``, it stops as soon as the tries show the target is out of reach."""
         lowest_ceiling = float(np.min(ceiling))
         plain = target - self.measured  # the gain that meets the target before the limiter acts
+        highest_gain = plain + MAX_LIMITER_PUSH_DB
         gain = plain
         tried: list[tuple[float, float]] = []  # (gain, loudness reached)
         for _ in range(LEVELLING_ROUNDS):
@@ -210,7 +217,9 @@ class Leveller:
             if abs(target - reached) <= LOUDNESS_TOLERANCE:
                 break
             tried.append((gain, reached))
-            gain = min(max(_next_gain(tried, target), plain), plain + MAX_LIMITER_PUSH_DB)
+            if may_give_up and _out_of_reach(tried, target, highest_gain):
+                break
+            gain = min(max(_next_gain(tried, target), plain), highest_gain)
         return curve, true_peak, reached
 
     def no_cuts(self) -> np.ndarray:
@@ -222,6 +231,20 @@ def _envelope_floor(gain_db: float, lowest_ceiling_db: float) -> float:
     """The level down to which a peak envelope is oversampled for a limiter at this gain and
     ceiling, with ENVELOPE_HEADROOM_DB to spare for the next corrections."""
     return 10 ** ((lowest_ceiling_db - gain_db - ENVELOPE_HEADROOM_DB) / 20)
+
+
+def _out_of_reach(tried: list[tuple[float, float]], target: float, highest_gain: float) -> bool:
+    """Whether the last two tries show ``target`` cannot be met at ``highest_gain`` or below.
+    Each decibel pushed into a limiter adds less loudness than the one before, so the line
+    through the last two tries promises more than the limiter gives: where even that line stays
+    short of the target (or gains nothing), more gain is no use."""
+    if len(tried) < 2:
+        return False
+    (previous_gain, previous_reached), (gain, reached) = tried[-2], tried[-1]
+    if reached >= target or gain <= previous_gain:
+        return False
+    slope = (reached - previous_reached) / (gain - previous_gain)
+    return slope <= 0 or gain + (target - reached) / slope > highest_gain
 
 
 def _next_gain(tried: list[tuple[float, float]], target: float) -> float:

@@ -140,20 +140,54 @@ def test_levelling_reaches_the_target_even_when_the_limiter_works_hard(speech: n
 def test_the_usual_limiter_ceiling_is_kept_when_the_target_is_within_reach(speech: np.ndarray) -> None:
     leveller = audio.Leveller(audio.Timeline(dsp.to_pcm(speech * np.float32(0.05)), RATE, ()), PLAYER)
     leveller.render()
-    assert leveller.ceiling == PLAYER.true_peak_dbtp - audio.LIMITER_MARGIN_DB
+    assert leveller.ceiling == PLAYER.true_peak_dbtp - audio.LIMITER_MARGINS_DB[0]
 
 
 def test_audio_too_dense_for_the_usual_ceiling_gets_the_highest_allowed_one(speech: np.ndarray) -> None:
-    usual = PLAYER.true_peak_dbtp - audio.LIMITER_MARGIN_DB
-    highest = PLAYER.true_peak_dbtp - audio.LIMITER_MIN_MARGIN_DB
+    usual = PLAYER.true_peak_dbtp - audio.LIMITER_MARGINS_DB[0]
+    highest = PLAYER.true_peak_dbtp - audio.LIMITER_MARGINS_DB[-1]
     loud = replace(PLAYER, loudness_lufs=-14.0)  # out of reach of this speech under either ceiling
     timeline = audio.Timeline(dsp.to_pcm(speech * np.float32(0.05)), RATE, ())
     leveller = audio.Leveller(timeline, loud)
-    under_usual = audio.Leveller(timeline, replace(loud, true_peak_dbtp=usual + audio.LIMITER_MIN_MARGIN_DB))
+    under_usual = audio.Leveller(timeline, replace(loud, true_peak_dbtp=usual + audio.LIMITER_MARGINS_DB[-1]))
     levelled = leveller.render()
     assert leveller.ceiling == highest
     assert levelled.loudness.true_peak <= highest + 0.01
     assert levelled.loudness.integrated > under_usual.render().loudness.integrated + 0.5
+
+
+def test_audio_out_of_reach_under_one_ceiling_takes_the_next_not_the_highest(
+    speech: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    timeline = audio.Timeline(dsp.to_pcm(speech * np.float32(0.05)), RATE, ())
+    usual, middle, highest = audio.LIMITER_MARGINS_DB
+
+    def loudest_under(margin: float) -> float:
+        monkeypatch.setattr(audio, "LIMITER_MARGINS_DB", (margin,))
+        return audio.Leveller(timeline, replace(PLAYER, loudness_lufs=0.0)).render().loudness.integrated
+
+    between = (loudest_under(usual) + loudest_under(middle)) / 2
+    monkeypatch.setattr(audio, "LIMITER_MARGINS_DB", (usual, middle, highest))
+    leveller = audio.Leveller(timeline, replace(PLAYER, loudness_lufs=round(between, 2)))
+    levelled = leveller.render()
+    assert leveller.ceiling == PLAYER.true_peak_dbtp - middle
+    assert levelled.loudness.integrated == pytest.approx(between, abs=audio.LOUDNESS_TOLERANCE + 0.02)
+
+
+@pytest.mark.parametrize(
+    ("tried", "out_of_reach"),
+    [
+        ([(10.0, -20.0)], False),  # one try tells nothing yet
+        ([(10.0, -20.0), (14.0, -19.0)], False),  # the line reaches -16 at 26 dB, under 30
+        ([(10.0, -20.0), (14.0, -19.5)], True),  # the line reaches -16 only at 42 dB
+        ([(10.0, -20.0), (14.0, -20.5)], True),  # more gain made it quieter
+        ([(10.0, -20.0), (14.0, -15.0)], False),  # already past the target
+    ],
+)
+def test_a_search_gives_up_when_the_line_through_its_tries_stays_short(
+    tried: list[tuple[float, float]], out_of_reach: bool
+) -> None:
+    assert audio._out_of_reach(tried, -16.0, highest_gain=30.0) is out_of_reach
 
 
 def test_lame_in_process_writes_the_frames_ffmpeg_writes(speech: np.ndarray, tmp_path: Path) -> None:
