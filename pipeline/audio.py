@@ -176,8 +176,20 @@ class Leveller:
         )
 
     def render(self, gain_offset: float = 0.0, cuts: np.ndarray | None = None) -> Levelled:
-        """The audio brought to the target loudness (plus ``gain_offset``) under the limiter,
-        whose ceiling is lowered by ``cuts`` (dB per control step) where the codec overshot.
+        """The levelled audio (see :meth:`gains`) with its loudness and gating blocks."""
+        gains, true_peak = self.gains(gain_offset, cuts)
+        blocks = dsp.mean_square_blocks(self.weighted * gains, self.rate)
+        loudness = Loudness(round(dsp.integrated_loudness(blocks), 2), round(true_peak, 2))
+        return Levelled(dsp.to_pcm(self.filtered * gains), self.rate, loudness, blocks)
+
+    def render_pcm(self, gain_offset: float = 0.0, cuts: np.ndarray | None = None) -> bytes:
+        """Only the levelled PCM (see :meth:`gains`), for a file that is decoded and measured anyway."""
+        return dsp.to_pcm(self.filtered * self.gains(gain_offset, cuts)[0])
+
+    def gains(self, gain_offset: float = 0.0, cuts: np.ndarray | None = None) -> tuple[np.ndarray, float]:
+        """The gain of every sample that brings the audio to the target loudness (plus
+        ``gain_offset``) under the limiter, whose ceiling is lowered by ``cuts`` (dB per control
+        step) where the codec overshot; and the true peak it leaves.
 
         The limiter takes a little loudness away, so the gain is pushed up by
         what it took until the limited signal meets the target. Dense audio
@@ -192,10 +204,7 @@ class Leveller:
             if target - reached <= LOUDNESS_TOLERANCE or not higher:
                 break
             self.ceiling = higher[0]
-        gains = dsp.audio_rate_gain(curve, len(self.filtered))
-        blocks = dsp.mean_square_blocks(self.weighted * gains, self.rate)
-        loudness = Loudness(round(dsp.integrated_loudness(blocks), 2), round(true_peak, 2))
-        return Levelled(dsp.to_pcm(self.filtered * gains), self.rate, loudness, blocks)
+        return dsp.audio_rate_gain(curve, len(self.filtered)), true_peak
 
     def _search(
         self, target: float, ceiling: float | np.ndarray, may_give_up: bool = False
@@ -284,11 +293,11 @@ def level_and_encode(timeline: Timeline, profile: Profile, destination: Path) ->
     leveller = Leveller(timeline, profile)
     if profile.codec != "mp3":
         levelled = leveller.render()
-        encode(levelled, profile, destination)
+        encode(levelled.pcm, levelled.sample_rate, profile, destination)
         return levelled
     gain_offset, cuts = CODEC_LOUDNESS_LOSS_LU, leveller.no_cuts()
-    levelled = leveller.render(gain_offset, cuts)
-    encode(levelled, profile, destination)
+    pcm = leveller.render_pcm(gain_offset, cuts)
+    encode(pcm, leveller.rate, profile, destination)
     peak_limit = profile.true_peak_dbtp - PEAK_SAFETY_DB
     delay = round(MP3_START_SAMPLES * leveller.rate / profile.sample_rate)
     for round_number in range(FILE_CHECK_ROUNDS + 1):
@@ -302,14 +311,14 @@ def level_and_encode(timeline: Timeline, profile: Profile, destination: Path) ->
         if abs(off_target) > FILE_LOUDNESS_TOLERANCE:
             gain_offset += off_target
         cuts = cuts - _spread(np.where(over > 0, over + PEAK_SAFETY_DB, 0.0), leveller.rate)
-        levelled = leveller.render(gain_offset, cuts)
-        encode(levelled, profile, destination)
+        pcm = leveller.render_pcm(gain_offset, cuts)
+        encode(pcm, leveller.rate, profile, destination)
     for _ in range(FILE_CHECK_ROUNDS):
         over_peak = heard.loudness.true_peak - peak_limit
         if over_peak <= 0:
             break
-        levelled = _turned_down(levelled, over_peak + PEAK_SAFETY_DB)
-        encode(levelled, profile, destination)
+        pcm = _turned_down(pcm, over_peak + PEAK_SAFETY_DB)
+        encode(pcm, leveller.rate, profile, destination)
         heard, _ = measure_decoded(destination, profile, leveller.rate)
     return heard
 
@@ -332,9 +341,8 @@ def _spread(cut: np.ndarray, rate: int) -> np.ndarray:
     return dsp.widen(cut, width)
 
 
-def _turned_down(levelled: Levelled, decibels: float) -> Levelled:
-    samples = dsp.to_float(levelled.pcm) * np.float32(10 ** (-decibels / 20))
-    return Levelled(dsp.to_pcm(samples), levelled.sample_rate, levelled.loudness, levelled.blocks)
+def _turned_down(pcm: bytes, decibels: float) -> bytes:
+    return dsp.to_pcm(dsp.to_float(pcm) * np.float32(10 ** (-decibels / 20)))
 
 
 def measure_decoded(path: Path, profile: Profile, sample_rate: int) -> tuple[Levelled, np.ndarray]:
@@ -377,21 +385,21 @@ def joined_loudness(parts: Sequence[np.ndarray]) -> float:
     return round(dsp.integrated_loudness(np.concatenate(blocks) if blocks else np.zeros(0)), 2)
 
 
-def encode(levelled: Levelled, profile: Profile, destination: Path) -> None:
-    """Encode levelled PCM to ``destination`` with the profile's codec: LAME in-process for a
-    mono MP3 at the working rate, otherwise one ffmpeg pass."""
-    if _in_process(profile, levelled.sample_rate):
-        destination.write_bytes(_lame_encode(levelled.pcm, profile))
+def encode(pcm: bytes, sample_rate: int, profile: Profile, destination: Path) -> None:
+    """Encode mono 16-bit PCM to ``destination`` with the profile's codec: LAME in-process for
+    a mono MP3 at the working rate, otherwise one ffmpeg pass."""
+    if _in_process(profile, sample_rate):
+        destination.write_bytes(_lame_encode(pcm, profile))
         return
     resample = []
-    if profile.sample_rate != levelled.sample_rate:
+    if profile.sample_rate != sample_rate:
         # ffmpeg's own resampler with a long filter: soxr's output differs from run to run,
         # which would break reproducible files.
         resample = ["-af", f"aresample={profile.sample_rate}:filter_size=64:phase_shift=12"]
     command = [tool_path("ffmpeg"), "-hide_banner", "-nostats", "-v", "error", "-y",
-               "-f", "s16le", "-ar", str(levelled.sample_rate), "-ac", "1", "-i", "pipe:0",
+               "-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0",
                *resample, *encoder_arguments(profile), str(destination)]  # fmt: skip
-    _run(command, levelled.pcm, f"encoding {destination.name}")
+    _run(command, pcm, f"encoding {destination.name}")
 
 
 def check_in_process_codec() -> str:
