@@ -44,6 +44,13 @@ def _ndimage() -> Any:
     return scipy.ndimage
 
 
+def import_scipy() -> None:
+    """Import the scipy modules used here now (workers do it in the background, see
+    :func:`pipeline.segment_audio.warm_up`)."""
+    _signal()
+    _ndimage()
+
+
 def widen(values: np.ndarray, size: int) -> np.ndarray:
     """Each value replaced by the largest within ``size`` points centred on it."""
     return _ndimage().maximum_filter1d(values, size=size, mode="nearest")

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import io
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
-from . import mp3frames
+from . import dsp, mp3frames
 from .audio import MP3_START_SAMPLES, Silence, Speech, join_pieces, level_and_encode
 from .config import Pauses
 from .fsutil import atomic_write_bytes
@@ -28,6 +29,12 @@ from .render import RenderedSegment
 from .segments import SegmentJob, SegmentMade, blocks_path
 from .tts import Voice
 from .tts.cache import SpeechCache, SynthesisCounter, synthesise_cached
+
+
+def warm_up() -> None:
+    """Start importing scipy's filters (about half a second) in the background: in a fresh
+    worker this overlaps the first job's speech synthesis instead of delaying its levelling."""
+    threading.Thread(target=dsp.import_scipy, name="import-scipy", daemon=True).start()
 
 
 def make_segment(job: SegmentJob) -> SegmentMade:

@@ -288,11 +288,12 @@ def _rebuild_error(payload: tuple[str, str, int, str]) -> Exception:
 
 def worker_main(conn: Connection, initializer: Callable[[], None] | None) -> None:
     """A worker process: run jobs until told to stop or the pool goes away."""
-    import pipeline.segment_audio  # noqa: F401 - import the heavy modules before saying ready
+    import pipeline.segment_audio  # import the heavy modules before saying ready
 
     if initializer is not None:
         initializer()
     conn.send(("ready", None))
+    pipeline.segment_audio.warm_up()
     try:
         while True:
             try:
