@@ -135,6 +135,7 @@ class ManifestWriter:
         self.path = folder / MANIFEST_NAME
         self.header: dict[str, Any] = {}
         self.files: dict[str, dict[str, Any]] = {}
+        self._saved: dict[str, Any] | None = None  # what the file holds (when loaded or saved)
 
     @classmethod
     def load(cls, folder: Path, hashes: FileHashes | None = None) -> ManifestWriter:
@@ -142,10 +143,12 @@ class ManifestWriter:
         remember the files' sha256 from an earlier build."""
         manifest = cls(folder, hashes)
         try:
-            data = json.loads(manifest.path.read_text(encoding="utf-8"))
+            text = manifest.path.read_text(encoding="utf-8")
+            data = json.loads(text)
         except (OSError, ValueError):
             return manifest
         if isinstance(data, dict) and isinstance(data.get("files"), dict):
+            manifest._saved = json.loads(text)  # a copy, to tell whether anything changed
             manifest.files = data["files"]
             manifest.header = {k: v for k, v in data.items() if k != "files"}
         return manifest
@@ -181,7 +184,11 @@ class ManifestWriter:
         return removed
 
     def save(self) -> None:
-        """Write the manifest atomically (sorted keys, stable formatting)."""
+        """Write the manifest atomically (sorted keys, stable formatting), unless it holds
+        what the file already does (then it is not even formatted again)."""
         data = {**self.header, "files": self.files}
+        if data == self._saved and self.path.exists():
+            return
         text = json.dumps(data, sort_keys=True, ensure_ascii=False, indent=2) + "\n"
         write_if_changed(self.path, text.encode("utf-8"))
+        self._saved = json.loads(text)

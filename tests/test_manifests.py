@@ -58,3 +58,26 @@ def test_an_unreadable_manifest_starts_empty_for_the_writer_and_is_an_error_for_
     assert ManifestWriter.load(tmp_path).files == {}
     with pytest.raises(OutputError, match="not a valid JSON manifest"):
         read_manifest(tmp_path / MANIFEST_NAME)
+
+
+def test_a_manifest_holding_what_its_file_holds_is_not_formatted_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "01-opening.mp3").write_bytes(b"audio bytes")
+    first = ManifestWriter.load(tmp_path)
+    first.describe("radio-reach", "ko", "Radio", PROFILE)
+    first.record("01-opening.mp3", kind="segment", duration=12.5, input_hash="x")
+    first.save()
+    saved = (tmp_path / MANIFEST_NAME).read_bytes()
+
+    again = ManifestWriter.load(tmp_path)
+    again.describe("radio-reach", "ko", "Radio", PROFILE)
+    again.record("01-opening.mp3", kind="segment", duration=12.5, input_hash="x")
+    with monkeypatch.context() as patched:
+        patched.setattr("pipeline.manifests.json.dumps", lambda *a, **k: pytest.fail("formatted again"))
+        again.save()
+
+    again.record("01-opening.mp3", kind="segment", duration=13.0, input_hash="y")
+    again.save()
+    assert read_manifest(tmp_path / MANIFEST_NAME).files["01-opening.mp3"].duration == 13.0
+    assert (tmp_path / MANIFEST_NAME).read_bytes() != saved
