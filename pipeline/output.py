@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 from babel import Locale
-from mutagen.id3 import ID3, TALB, TIT2, TLAN, TPE1, TRCK, Encoding
 
 from .config import Profile, Station
 from .fsutil import write_if_changed
@@ -76,6 +75,8 @@ class Tags:
 
 def tag_mp3(data: bytes, tags: Tags) -> bytes:
     """``data`` (an MP3 stream without tags) with an ID3v2.3 UTF-16 tag in front; no ID3v1."""
+    from mutagen.id3 import ID3, TALB, TIT2, TLAN, TPE1, TRCK, Encoding  # only when a file is made
+
     id3 = ID3()
     id3.add(TIT2(encoding=Encoding.UTF16, text=[tags.title]))
     id3.add(TPE1(encoding=Encoding.UTF16, text=[tags.artist]))

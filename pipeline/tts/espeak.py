@@ -10,11 +10,11 @@ update changes the sound.
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 import subprocess
 from functools import cache
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 from ..errors import SynthesisError
 from ..mediatools import tool_path
@@ -79,7 +79,7 @@ class EspeakNgBackend:
         try:
             result = subprocess.run(
                 command,
-                input=escape(text).encode("utf-8"),
+                input=html.escape(text, quote=False).encode("utf-8"),
                 capture_output=True,
                 timeout=timeout,
                 check=False,
