@@ -108,7 +108,7 @@ class FrameHeader:
         return (self.version, self.layer, self.sample_rate, self.bitrate_kbps, self.channels)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Frame:
     """One frame found in a stream: where it is, its header and its side information."""
 
@@ -265,14 +265,15 @@ def _scrubbed(data: bytes | bytearray, frames: list[Frame]) -> bytes:
     audio = [frame for frame in frames if not frame.is_header_frame]
     if any(frame.header.layer != 3 for frame in audio):
         raise AudioError("only MPEG Layer III (MP3) streams can be scrubbed")
-    reservoir = b"".join(bytes(data[frame.payload_offset : frame.end]) for frame in audio)
-    kept = _claimed_bits_only(reservoir, _claimed_bit_ranges(audio))
+    payloads = [(frame.payload_offset, frame.end) for frame in audio]
+    reservoir = b"".join(bytes(data[start:end]) for start, end in payloads)
+    kept = _claimed_bits_only(reservoir, _claimed_bit_ranges(audio, payloads))
     start, end = audio_span(data)
     pieces = [bytes(data[:start])]
     position = 0
-    for frame in audio:
-        payload_size = frame.end - frame.payload_offset
-        pieces.append(_side_info_without_private_bits(data, frame))
+    for frame, (payload_start, payload_end) in zip(audio, payloads, strict=True):
+        payload_size = payload_end - payload_start
+        pieces.append(_side_info_without_private_bits(data, frame, payload_start))
         pieces.append(bytes(kept[position : position + payload_size]))
         position += payload_size
     pieces.append(bytes(data[end:]))
@@ -333,32 +334,46 @@ def _check_joinable(number: int, audio: list[Frame], reference: tuple[int, Frame
 def _read_frame(data: bytes | bytearray, offset: int, header: FrameHeader, first: bool) -> Frame:
     if header.layer != 3:
         return Frame(offset, header)
-    side = _BitReader(data, offset + header.header_length, header.side_info_length)
-    mpeg1 = header.version == "1"
-    main_data_begin = side.read(9 if mpeg1 else 8)
-    if mpeg1:
-        side.skip((5 if header.channels == 1 else 3) + 4 * header.channels)
-    else:
-        side.skip(1 if header.channels == 1 else 2)
-    granules = 2 if mpeg1 else 1
+    length, begin_width, length_shifts = _side_info_layout(header.version, header.channels)
+    start = offset + header.header_length
+    side = int.from_bytes(data[start : start + length // 8], "big")
+    main_data_begin = side >> (length - begin_width)
     bits = 0
-    for _ in range(granules * header.channels):
-        bits += side.read(12)
-        side.skip(47 if mpeg1 else 51)
-    payload = offset + header.header_length + header.side_info_length
-    tag = bytes(data[payload : payload + 4])
-    is_header_frame = first and (tag in _HEADER_FRAME_TAGS or data[offset + 36 : offset + 40] == b"VBRI")
+    for shift in length_shifts:
+        bits += (side >> shift) & 0xFFF
+    is_header_frame = False
+    if first:
+        payload = start + header.side_info_length
+        tag = bytes(data[payload : payload + 4])
+        is_header_frame = tag in _HEADER_FRAME_TAGS or data[offset + 36 : offset + 40] == b"VBRI"
     return Frame(offset, header, main_data_begin, bits, is_header_frame)
 
 
-def _claimed_bit_ranges(audio: list[Frame]) -> list[tuple[int, int]]:
-    """Bit ranges of the reservoir (all payloads joined) that hold some frame's main data."""
+@functools.cache
+def _side_info_layout(version: str, channels: int) -> tuple[int, int, tuple[int, ...]]:
+    """Layer III side information as one big-endian number: its length in bits, the width of
+    main_data_begin (its top bits), and how far right each granule and channel's 12-bit
+    part2_3_length sits."""
+    mpeg1 = version == "1"
+    length = 8 * ((17 if channels == 1 else 32) if mpeg1 else (9 if channels == 1 else 17))
+    begin_width = 9 if mpeg1 else 8
+    position = begin_width + ((5 if channels == 1 else 3) + 4 * channels if mpeg1 else (1 if channels == 1 else 2))
+    shifts = []
+    for _ in range((2 if mpeg1 else 1) * channels):
+        shifts.append(length - position - 12)
+        position += 12 + (47 if mpeg1 else 51)  # part2_3_length, then the rest of the granule's fields
+    return length, begin_width, tuple(shifts)
+
+
+def _claimed_bit_ranges(audio: list[Frame], payloads: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Bit ranges of the reservoir (all payloads joined) that hold some frame's main data;
+    ``payloads`` are the frames' (start, end) offsets after the side information."""
     ranges = []
     position = 0
-    for frame in audio:
+    for frame, (payload_start, payload_end) in zip(audio, payloads, strict=True):
         start = (position - frame.main_data_begin) * 8
         end = start + frame.main_data_bits
-        position += frame.end - frame.payload_offset
+        position += payload_end - payload_start
         if end > max(start, 0):
             ranges.append((max(start, 0), min(end, position * 8)))
     return ranges
@@ -380,34 +395,30 @@ def _claimed_bits_only(reservoir: bytes, ranges: list[tuple[int, int]]) -> bytea
     return kept
 
 
-def _side_info_without_private_bits(data: bytes | bytearray, frame: Frame) -> bytes:
-    head = bytearray(data[frame.offset : frame.payload_offset])
+def _side_info_without_private_bits(data: bytes | bytearray, frame: Frame, payload_start: int) -> bytes:
     header = frame.header
     if header.protected:
-        return bytes(head)
-    if header.version == "1":
-        first, count = 9, 5 if header.channels == 1 else 3
-    else:
-        first, count = 8, 1 if header.channels == 1 else 2
-    for bit in range(first, first + count):
-        head[4 + bit // 8] &= ~(0x80 >> (bit % 8)) & 0xFF
+        return bytes(data[frame.offset : payload_start])
+    head = bytearray(data[frame.offset : payload_start])
+    for index, keep in _private_bit_masks(header.version, header.channels):
+        head[index] &= keep
     return bytes(head)
+
+
+@functools.cache
+def _private_bit_masks(version: str, channels: int) -> tuple[tuple[int, int], ...]:
+    """(byte index from the frame's start, mask that clears the private bits in it) for the
+    private bits of the side information, which follow main_data_begin."""
+    if version == "1":
+        first, count = 9, 5 if channels == 1 else 3
+    else:
+        first, count = 8, 1 if channels == 1 else 2
+    masks: dict[int, int] = {}
+    for bit in range(first, first + count):
+        index = 4 + bit // 8
+        masks[index] = masks.get(index, 0xFF) & ~(0x80 >> (bit % 8)) & 0xFF
+    return tuple(masks.items())
 
 
 def _syncsafe(four: bytes | bytearray) -> int:
     return (four[0] << 21) | (four[1] << 14) | (four[2] << 7) | four[3]
-
-
-class _BitReader:
-    """Reads big-endian bit fields from the side information of one frame."""
-
-    def __init__(self, data: bytes | bytearray, offset: int, length: int) -> None:
-        self.value = int.from_bytes(data[offset : offset + length], "big")
-        self.remaining = length * 8
-
-    def read(self, count: int) -> int:
-        self.remaining -= count
-        return (self.value >> self.remaining) & ((1 << count) - 1)
-
-    def skip(self, count: int) -> None:
-        self.remaining -= count
