@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -108,3 +109,20 @@ def test_any_unicode_text_is_normalised_without_error(text: str, lang: str) -> N
         assert chunk.text == chunk.text.strip() and chunk.text
         if chunk.lang == "ko":
             assert not re.search("[0-9A-Za-z]", chunk.text), chunk
+
+
+def test_a_projects_normaliser_works_out_each_distinct_text_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pipeline.speech
+    from pipeline.script import load_project
+
+    station = load_project(Path(__file__).resolve().parents[2]).station
+    texts: list[str] = []
+    real = pipeline.speech.normalise
+    monkeypatch.setattr(pipeline.speech, "normalise", lambda text, **kwargs: texts.append(text) or real(text, **kwargs))
+    read = pipeline.speech.normaliser_for(None, station, "ko")
+    first = read("라디오 3대가 국경을 넘었습니다.")
+    first.append(SpeechChunk("changed by the caller", "ko"))
+    again = read("라디오 3대가 국경을 넘었습니다.")
+    assert again == normalise("라디오 3대가 국경을 넘었습니다.", "ko")
+    assert read("USB 2개") == normalise("USB 2개", "ko")
+    assert texts == ["라디오 3대가 국경을 넘었습니다.", "USB 2개"]
