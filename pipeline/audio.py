@@ -247,12 +247,10 @@ def _out_of_reach(tried: list[tuple[float, float]], target: float, highest_gain:
     Each decibel pushed into a limiter adds less loudness than the one before, so the line
     through the last two tries promises more than the limiter gives: where even that line stays
     short of the target (or gains nothing), more gain is no use."""
-    if len(tried) < 2:
+    slope = _last_slope(tried)
+    gain, reached = tried[-1]
+    if slope is None or reached >= target or gain < tried[-2][0]:
         return False
-    (previous_gain, previous_reached), (gain, reached) = tried[-2], tried[-1]
-    if reached >= target or gain <= previous_gain:
-        return False
-    slope = (reached - previous_reached) / (gain - previous_gain)
     return slope <= 0 or gain + (target - reached) / slope > highest_gain
 
 
@@ -260,12 +258,17 @@ def _next_gain(tried: list[tuple[float, float]], target: float) -> float:
     """The gain to try next: along the line through the last two tries (the limiter makes each
     decibel of gain add less than a decibel of loudness), or by the shortfall after the first."""
     gain, reached = tried[-1]
-    slope = 1.0
-    if len(tried) > 1:
-        previous_gain, previous_reached = tried[-2]
-        if gain != previous_gain:
-            slope = (reached - previous_reached) / (gain - previous_gain)
-    return gain + (target - reached) / min(max(slope, MIN_LOUDNESS_SLOPE), 1.0)
+    slope = _last_slope(tried)
+    return gain + (target - reached) / min(max(1.0 if slope is None else slope, MIN_LOUDNESS_SLOPE), 1.0)
+
+
+def _last_slope(tried: list[tuple[float, float]]) -> float | None:
+    """Loudness reached per decibel of gain between the last two tries (gain, loudness);
+    None before there are two tries at different gains."""
+    if len(tried) < 2:
+        return None
+    (previous_gain, previous_reached), (gain, reached) = tried[-2], tried[-1]
+    return None if gain == previous_gain else (reached - previous_reached) / (gain - previous_gain)
 
 
 def _limiter_ceiling(profile: Profile, margin_db: float) -> float:
