@@ -356,8 +356,8 @@ def _side_info_layout(version: str, channels: int) -> tuple[int, int, tuple[int,
     part2_3_length sits."""
     mpeg1 = version == "1"
     length = 8 * ((17 if channels == 1 else 32) if mpeg1 else (9 if channels == 1 else 17))
-    begin_width = 9 if mpeg1 else 8
-    position = begin_width + ((5 if channels == 1 else 3) + 4 * channels if mpeg1 else (1 if channels == 1 else 2))
+    begin_width, private_count = _private_bits(version, channels)
+    position = begin_width + private_count + (4 * channels if mpeg1 else 0)  # MPEG-1: then scfsi, 4 bits a channel
     shifts = []
     for _ in range((2 if mpeg1 else 1) * channels):
         shifts.append(length - position - 12)
@@ -409,15 +409,20 @@ def _side_info_without_private_bits(data: bytes | bytearray, frame: Frame, paylo
 def _private_bit_masks(version: str, channels: int) -> tuple[tuple[int, int], ...]:
     """(byte index from the frame's start, mask that clears the private bits in it) for the
     private bits of the side information, which follow main_data_begin."""
-    if version == "1":
-        first, count = 9, 5 if channels == 1 else 3
-    else:
-        first, count = 8, 1 if channels == 1 else 2
+    first, count = _private_bits(version, channels)
     masks: dict[int, int] = {}
     for bit in range(first, first + count):
         index = 4 + bit // 8
         masks[index] = masks.get(index, 0xFF) & ~(0x80 >> (bit % 8)) & 0xFF
     return tuple(masks.items())
+
+
+def _private_bits(version: str, channels: int) -> tuple[int, int]:
+    """Where the side information's private bits start (right after main_data_begin, whose
+    width this is) and how many there are."""
+    if version == "1":
+        return 9, 5 if channels == 1 else 3
+    return 8, 1 if channels == 1 else 2
 
 
 def _syncsafe(four: bytes | bytearray) -> int:
