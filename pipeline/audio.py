@@ -155,6 +155,20 @@ class Levelled:
     loudness: Loudness
     blocks: np.ndarray
 
+    @property
+    def measured(self) -> Measured:
+        """Its loudness, gating blocks and length."""
+        return Measured(self.loudness, self.blocks, len(self.pcm) / (SAMPLE_WIDTH * self.sample_rate))
+
+
+@dataclass(frozen=True)
+class Measured:
+    """What a finished segment measures: loudness, gating blocks (for joining) and length in seconds."""
+
+    loudness: Loudness
+    blocks: np.ndarray
+    duration: float
+
 
 class Leveller:
     """One timeline's levelling: the filters, K-weighting and peak envelope are computed once;
@@ -280,7 +294,7 @@ def _limiter_ceiling(profile: Profile, margin_db: float) -> float:
     return ceiling
 
 
-def level_and_encode(timeline: Timeline, profile: Profile, destination: Path) -> Levelled:
+def level_and_encode(timeline: Timeline, profile: Profile, destination: Path) -> Measured:
     """Level, encode to ``destination``, and check the encoded file as a player decodes it.
 
     A low-bitrate codec takes some loudness away and, here and there, puts
@@ -291,13 +305,13 @@ def level_and_encode(timeline: Timeline, profile: Profile, destination: Path) ->
     loudness of the rest is untouched; then it is encoded again. Should the
     peaks still not settle, the whole file is turned down until they fit: a
     little quieter is better than clipping a listener's player. The returned
-    loudness and gating blocks are the file's own.
+    measurement is the file's own.
     """
     leveller = Leveller(timeline, profile)
     if profile.codec != "mp3":
         levelled = leveller.render()
         encode(levelled.pcm, levelled.sample_rate, profile, destination)
-        return levelled
+        return levelled.measured
     gain_offset, cuts = CODEC_LOUDNESS_LOSS_LU, leveller.no_cuts()
     pcm = leveller.render_pcm(gain_offset, cuts)
     encode(pcm, leveller.rate, profile, destination)
@@ -348,23 +362,22 @@ def _turned_down(pcm: bytes, decibels: float) -> bytes:
     return dsp.to_pcm(dsp.to_float(pcm) * np.float32(10 ** (-decibels / 20)))
 
 
-def measure_decoded(path: Path, profile: Profile, sample_rate: int) -> tuple[Levelled, np.ndarray]:
-    """Decode an encoded file to PCM (as a player would) and measure it in-process;
-    also the 4× oversampled peak of every sample, to find where the codec overshot
-    (exact wherever it comes within reach of the profile's true-peak limit)."""
+def measure_decoded(path: Path, profile: Profile, sample_rate: int) -> tuple[Measured, np.ndarray]:
+    """Decode an encoded file (as a player would, to floats as the decoder makes them) and
+    measure it in-process; also the 4× oversampled peak of every sample, to find where the
+    codec overshot (exact wherever it comes within reach of the profile's true-peak limit)."""
     if _in_process(profile, sample_rate):
-        pcm = _decode_mp3(path)
+        samples = _decode_mp3(path)
     else:
         command = [tool_path("ffmpeg"), "-hide_banner", "-nostats", "-v", "error", "-i", str(path),
-                   "-f", "s16le", "-ac", "1", "-ar", str(sample_rate), "pipe:1"]  # fmt: skip
-        pcm = _run_bytes(command, f"decoding {path.name}")
-    samples = dsp.to_float(pcm)
+                   "-f", "f32le", "-ac", "1", "-ar", str(sample_rate), "pipe:1"]  # fmt: skip
+        samples = np.frombuffer(_run_bytes(command, f"decoding {path.name}"), dtype="<f4")
     blocks = dsp.loudness_blocks(samples, sample_rate)
     peaks = dsp.oversampled_peaks(samples, floor=10 ** ((profile.true_peak_dbtp - PEAK_SAFETY_DB) / 20))
     top = float(peaks.max()) if peaks.size else 0.0
     true_peak = 20 * math.log10(top) if top > 0 else -math.inf
     loudness = Loudness(round(dsp.integrated_loudness(blocks), 2), round(true_peak, 2))
-    return Levelled(pcm, sample_rate, loudness, blocks), peaks
+    return Measured(loudness, blocks, len(samples) / sample_rate), peaks
 
 
 def _in_process(profile: Profile, sample_rate: int) -> bool:
@@ -373,13 +386,14 @@ def _in_process(profile: Profile, sample_rate: int) -> bool:
     return profile.codec == "mp3" and profile.channels == 1 and profile.sample_rate == sample_rate
 
 
-def _decode_mp3(path: Path) -> bytes:
-    """An MP3 file decoded to 16-bit PCM by libsndfile's mpg123 (the same samples as ffmpeg's decoder)."""
+def _decode_mp3(path: Path) -> np.ndarray:
+    """An MP3 file decoded to float32 samples by libsndfile's mpg123 (ffmpeg's decoder gives
+    the same samples), unclipped: the decoder's own output, before any 16-bit conversion."""
     try:
-        samples, _ = soundfile.read(str(path), dtype="int16", always_2d=True)
+        samples, _ = soundfile.read(str(path), dtype="float32", always_2d=True)
     except (soundfile.LibsndfileError, RuntimeError) as exc:
         raise AudioError(f"cannot decode {path.name}: {exc}") from exc
-    return np.ascontiguousarray(samples[:, 0]).astype("<i2").tobytes()
+    return np.ascontiguousarray(samples[:, 0])
 
 
 def joined_loudness(parts: Sequence[np.ndarray]) -> float:
@@ -414,7 +428,7 @@ def check_in_process_codec() -> str:
         encoded = Path(scratch) / "check.mp3"
         encoded.write_bytes(_lame_encode(dsp.to_pcm(tone), profile))
         decoded = _decode_mp3(encoded)
-    if len(decoded) < SAMPLE_WIDTH * WORKING_RATE:
+    if len(decoded) < WORKING_RATE:
         raise AudioError("libsndfile decoded less audio than LAME encoded")
     return f"LAME (lameenc {_version('lameenc')}), libsndfile {soundfile.__libsndfile_version__}"
 

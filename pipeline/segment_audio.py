@@ -49,7 +49,7 @@ def make_segment(job: SegmentJob) -> SegmentMade:
     timeline = join_pieces(segment_pieces(job.segment, job.voices, job.pauses, speak))
     with tempfile.TemporaryDirectory(prefix="pipeline-") as scratch:
         encoded = Path(scratch) / f"segment.{job.profile.extension}"
-        levelled = level_and_encode(timeline, job.profile, encoded)
+        measured = level_and_encode(timeline, job.profile, encoded)
         data = encoded.read_bytes()
     offset = 0.0
     if job.profile.codec == "mp3":
@@ -58,12 +58,12 @@ def make_segment(job: SegmentJob) -> SegmentMade:
         offset = MP3_START_SAMPLES / job.profile.sample_rate
         duration = info.duration_seconds
     else:
-        duration = len(levelled.pcm) / (2 * levelled.sample_rate)
-    store_blocks(job.cache_root, job.input_hash, levelled.blocks)
+        duration = measured.duration
+    store_blocks(job.cache_root, job.input_hash, measured.blocks)
     atomic_write_bytes(job.destination, data)
     cues = tuple(Cue(round(c.start + offset, 3), round(c.end + offset, 3), c.text) for c in timeline.cues)
     return SegmentMade(
-        round(duration, 3), cues, levelled.loudness.integrated, levelled.loudness.true_peak,
+        round(duration, 3), cues, measured.loudness.integrated, measured.loudness.true_peak,
         counter.synthesised, counter.cached, round(time.monotonic() - started, 3),
     )  # fmt: skip
 

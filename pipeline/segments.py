@@ -20,7 +20,7 @@ from .output import Tags, input_hash
 from .render import RenderedSegment
 from .tts import Voice, get_backend
 
-OUTPUT_SCHEMA = 7  # bump whenever a change to the processing changes what the files hold
+OUTPUT_SCHEMA = 8  # bump whenever a change to the processing changes what the files hold
 
 
 @dataclass(frozen=True)

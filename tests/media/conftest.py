@@ -59,10 +59,11 @@ def encode_mp3(
     return target
 
 
-def decode_pcm(data: bytes) -> tuple[bytes, bytes]:
-    """Signed 16-bit PCM that ffmpeg decodes from MP3 bytes, and what ffmpeg said on stderr."""
+def decode_pcm(data: bytes, sample_format: str = "s16le") -> tuple[bytes, bytes]:
+    """PCM (signed 16-bit unless another ffmpeg ``sample_format`` is asked for) that ffmpeg
+    decodes from MP3 bytes, and what ffmpeg said on stderr."""
     result = subprocess.run(
-        ["ffmpeg", "-v", "error", "-f", "mp3", "-i", "-", "-f", "s16le", "-"],
+        ["ffmpeg", "-v", "error", "-f", "mp3", "-i", "-", "-f", sample_format, "-"],
         input=data,
         capture_output=True,
         check=True,

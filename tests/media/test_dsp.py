@@ -205,10 +205,19 @@ def test_lame_in_process_writes_the_frames_ffmpeg_writes(speech: np.ndarray, tmp
 def test_in_process_decoding_gives_ffmpegs_samples(speech: np.ndarray, tmp_path: Path) -> None:
     encoded = tmp_path / "s.mp3"
     encoded.write_bytes(audio._lame_encode(dsp.to_pcm(speech * np.float32(0.5)), PLAYER))
-    ours = np.frombuffer(audio._decode_mp3(encoded), "<i2").astype(int)
-    theirs = np.frombuffer(decode_pcm(encoded.read_bytes())[0], "<i2").astype(int)
+    ours = audio._decode_mp3(encoded)
+    theirs = np.frombuffer(decode_pcm(encoded.read_bytes(), "f32le")[0], "<f4")
+    assert ours.dtype == np.float32
     assert len(ours) == len(theirs)
-    assert np.abs(ours - theirs).max() <= 1
+    assert np.abs(ours - theirs).max() < 1e-5
+
+
+def test_in_process_decoding_keeps_peaks_over_full_scale(tmp_path: Path) -> None:
+    """A file whose peaks the codec pushed past full scale is measured as it is, not clipped."""
+    tone = np.sin(2 * np.pi * 1000 * np.arange(RATE) / RATE).astype(np.float32)
+    encoded = tmp_path / "loud.mp3"
+    encoded.write_bytes(audio._lame_encode(dsp.to_pcm(tone * np.float32(0.999)), PLAYER))
+    assert audio._decode_mp3(encoded).max() > 1.0
 
 
 def test_a_file_that_is_not_mp3_is_a_clear_error(tmp_path: Path) -> None:
