@@ -197,6 +197,15 @@ def audio_span(data: bytes | bytearray) -> tuple[int, int]:
 
 def iter_frames(data: bytes | bytearray) -> Iterator[Frame]:
     """Every frame between the tags, in order; raises AudioError on a gap or a cut frame."""
+    first = True
+    for offset, header in _frame_headers(data):
+        yield _read_frame(data, offset, header, first)
+        first = False
+
+
+def _frame_headers(data: bytes | bytearray) -> Iterator[tuple[int, FrameHeader]]:
+    """The offset and header of every frame between the tags, in order (the frames follow one
+    another without a gap); raises AudioError on a gap or a cut frame."""
     start, end = audio_span(data)
     offset = start
     while offset < end and data[offset] == 0:
@@ -211,7 +220,7 @@ def iter_frames(data: bytes | bytearray) -> Iterator[Frame]:
             raise AudioError(
                 f"truncated: the frame at byte {offset} needs {header.length} bytes, only {end - offset} are left"
             )
-        yield _read_frame(data, offset, header, first)
+        yield offset, header
         offset += header.length
         first = False
 
@@ -293,17 +302,28 @@ def concat(streams: Sequence[bytes | bytearray]) -> bytes:
     pieces: list[bytes] = []
     for number, stream in enumerate(streams, start=1):
         try:
-            audio = [frame for frame in iter_frames(stream) if not frame.is_header_frame]
+            headers, first = _audio_frame_headers(stream)
         except AudioError as error:
             raise AudioError(f"stream {number}: {error.message}") from error
-        if not audio:
-            raise AudioError(f"stream {number}: no MPEG audio frames found")
-        first = audio[0].header
         if reference is None:
-            reference = (number, first)
-        _check_joinable(number, audio, reference)
-        pieces.extend(bytes(stream[frame.offset : frame.end]) for frame in audio)
+            reference = (number, first.header)
+        _check_joinable(number, headers, first, reference)
+        last_offset, last_header = headers[-1]
+        pieces.append(bytes(stream[first.offset : last_offset + last_header.length]))
     return b"".join(pieces)
+
+
+def _audio_frame_headers(stream: bytes | bytearray) -> tuple[list[tuple[int, FrameHeader]], Frame]:
+    """The offsets and headers of a stream's audio frames (one run of bytes, without any
+    Xing/Info frame) and the first of them read in full."""
+    headers = list(_frame_headers(stream))
+    first = _read_frame(stream, *headers[0], first=True) if headers else None
+    if first is not None and first.is_header_frame:
+        headers = headers[1:]
+        first = _read_frame(stream, *headers[0], first=False) if headers else None
+    if first is None:
+        raise AudioError("no MPEG audio frames found")
+    return headers, first
 
 
 def describe(header: FrameHeader) -> str:
@@ -315,19 +335,21 @@ def describe(header: FrameHeader) -> str:
     )
 
 
-def _check_joinable(number: int, audio: list[Frame], reference: tuple[int, FrameHeader]) -> None:
+def _check_joinable(
+    number: int, headers: list[tuple[int, FrameHeader]], first: Frame, reference: tuple[int, FrameHeader]
+) -> None:
     ref_number, ref = reference
-    for frame in audio:
-        if frame.header.stream_key != ref.stream_key:
+    for offset, header in headers:
+        if header.stream_key != ref.stream_key:
             raise AudioError(
                 f"stream {number} cannot be joined to stream {ref_number}: "
-                f"frame at byte {frame.offset} is {describe(frame.header)}, "
+                f"frame at byte {offset} is {describe(header)}, "
                 f"stream {ref_number} is {describe(ref)}"
             )
-    if number != ref_number and audio[0].main_data_begin:
+    if number != ref_number and first.main_data_begin:
         raise AudioError(
             f"stream {number} does not start cleanly: its first frame uses "
-            f"{audio[0].main_data_begin} bytes of data from before the stream"
+            f"{first.main_data_begin} bytes of data from before the stream"
         )
 
 

@@ -125,6 +125,15 @@ def test_concat_leaves_out_tags_and_info_frames(tmp_path: Path, speech_wavs) -> 
     assert info.frame_count == probe(plain).frame_count + probe(tagged).frame_count
 
 
+def test_concat_refuses_a_stream_without_audio_frames(tmp_path: Path, speech_wavs) -> None:
+    plain = encode_mp3(speech_wavs["opening"], tmp_path / "a.mp3").read_bytes()
+    with_info = encode_mp3(speech_wavs["closing"], tmp_path / "b.mp3", info_frame=True).read_bytes()
+    info_only = with_info[: next(iter_frames(with_info)).end]
+    for empty in (b"", b"ID3\x03\x00\x00\x00\x00\x00\x00", info_only):
+        with pytest.raises(AudioError, match="stream 2: no MPEG audio frames found"):
+            concat([plain, empty])
+
+
 def test_concat_refuses_mismatched_streams(encodings: dict) -> None:
     player = encodings[(22050, 32, 1)].read_bytes()
     other = encodings[(16000, 16, 1)].read_bytes()
@@ -134,6 +143,15 @@ def test_concat_refuses_mismatched_streams(encodings: dict) -> None:
     assert "stream 2 cannot be joined to stream 1" in message
     assert "MPEG-2 Layer III, 16000 Hz, 16 kbps, mono" in message
     assert "22050 Hz, 32 kbps" in message
+
+
+def test_concat_names_a_mismatched_frame_inside_a_stream(encodings: dict) -> None:
+    player = encodings[(22050, 32, 1)].read_bytes()
+    other = encodings[(16000, 16, 1)].read_bytes()
+    stray = next(frame for frame in iter_frames(other) if not frame.is_header_frame)
+    mixed = player + other[stray.offset : stray.end]
+    with pytest.raises(AudioError, match=f"stream 2 cannot be joined to stream 1: frame at byte {len(player)} is"):
+        concat([player, mixed])
 
 
 def test_concat_refuses_a_stream_cut_from_the_middle(encodings: dict) -> None:
