@@ -318,9 +318,9 @@ def level_and_encode(timeline: Timeline, profile: Profile, destination: Path) ->
     peak_limit = profile.true_peak_dbtp - PEAK_SAFETY_DB
     delay = round(MP3_START_SAMPLES * leveller.rate / profile.sample_rate)
     for round_number in range(FILE_CHECK_ROUNDS + 1):
-        heard, peaks = measure_decoded(destination, profile, leveller.rate)
+        heard, peaks = measure_decoded(destination, profile, leveller.rate, delay)
         off_target = profile.loudness_lufs - heard.loudness.integrated
-        over = _overshoot(peaks, peak_limit, delay, len(cuts))
+        over = _overshoot(peaks, peak_limit, len(cuts))
         if abs(off_target) <= FILE_LOUDNESS_TOLERANCE and not over.any():
             return heard
         if round_number == FILE_CHECK_ROUNDS:
@@ -336,19 +336,17 @@ def level_and_encode(timeline: Timeline, profile: Profile, destination: Path) ->
             break
         pcm = _turned_down(pcm, over_peak + PEAK_SAFETY_DB)
         encode(pcm, leveller.rate, profile, destination)
-        heard, _ = measure_decoded(destination, profile, leveller.rate)
+        heard, _ = measure_decoded(destination, profile, leveller.rate, delay)
     return heard
 
 
-def _overshoot(peaks: np.ndarray, limit_db: float, delay: int, steps: int) -> np.ndarray:
+def _overshoot(step_peaks: np.ndarray, limit_db: float, steps: int) -> np.ndarray:
     """dB by which the decoded file's true peaks exceed ``limit_db``, per control step of the
-    levelled audio (the decoder's output starts ``delay`` samples late)."""
-    aligned = peaks[delay : delay + steps * dsp.CONTROL_STEP]
-    control = dsp.control_max(aligned)
+    levelled audio (``step_peaks``: see :func:`measure_decoded`)."""
     with np.errstate(divide="ignore"):
-        over = 20 * np.log10(np.maximum(control, 1e-9)) - limit_db
+        over = 20 * np.log10(np.maximum(step_peaks[:steps], 1e-9)) - limit_db
     result = np.zeros(steps, dtype=np.float32)
-    result[: len(over)] = np.maximum(over[:steps], 0.0)
+    result[: len(over)] = np.maximum(over, 0.0)
     return result
 
 
@@ -362,10 +360,11 @@ def _turned_down(pcm: bytes, decibels: float) -> bytes:
     return dsp.to_pcm(dsp.to_float(pcm) * np.float32(10 ** (-decibels / 20)))
 
 
-def measure_decoded(path: Path, profile: Profile, sample_rate: int) -> tuple[Measured, np.ndarray]:
+def measure_decoded(path: Path, profile: Profile, sample_rate: int, delay: int) -> tuple[Measured, np.ndarray]:
     """Decode an encoded file (as a player would, to floats as the decoder makes them) and
-    measure it in-process; also the 4× oversampled peak of every sample, to find where the
-    codec overshot (exact wherever it comes within reach of the profile's true-peak limit)."""
+    measure it in-process; also the true peak of every control step of the levelled audio, to
+    find where the codec overshot (the decoder's output starts ``delay`` samples late; exact
+    wherever it comes within reach of the profile's true-peak limit)."""
     if _in_process(profile, sample_rate):
         samples = _decode_mp3(path)
     else:
@@ -373,11 +372,15 @@ def measure_decoded(path: Path, profile: Profile, sample_rate: int) -> tuple[Mea
                    "-f", "f32le", "-ac", "1", "-ar", str(sample_rate), "pipe:1"]  # fmt: skip
         samples = np.frombuffer(_run_bytes(command, f"decoding {path.name}"), dtype="<f4")
     blocks = dsp.loudness_blocks(samples, sample_rate)
-    peaks = dsp.oversampled_peaks(samples, floor=10 ** ((profile.true_peak_dbtp - PEAK_SAFETY_DB) / 20))
+    lead = -delay % dsp.CONTROL_STEP  # silence in front, so that the steps fall where the levelled audio's do
+    peaks = dsp.true_peaks(
+        np.concatenate([np.zeros(lead, dtype=np.float32), samples]),
+        floor=10 ** ((profile.true_peak_dbtp - PEAK_SAFETY_DB) / 20),
+    )
     top = float(peaks.max()) if peaks.size else 0.0
     true_peak = 20 * math.log10(top) if top > 0 else -math.inf
     loudness = Loudness(round(dsp.integrated_loudness(blocks), 2), round(true_peak, 2))
-    return Measured(loudness, blocks, len(samples) / sample_rate), peaks
+    return Measured(loudness, blocks, len(samples) / sample_rate), peaks[(delay + lead) // dsp.CONTROL_STEP :]
 
 
 def _in_process(profile: Profile, sample_rate: int) -> bool:

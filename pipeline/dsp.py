@@ -3,7 +3,7 @@
 Entry points: :func:`loudness_blocks` and :func:`integrated_loudness` (EBU
 R128 integrated loudness, with the gating blocks kept so that the loudness of
 joined segments can be computed without decoding them again),
-:func:`oversampled_peaks` (4× oversampled true peak of every sample,
+:func:`true_peaks` (4× oversampled true peak of every control step,
 interpolated only where it can matter), :func:`apply_filters` (a profile's
 high-pass, low-pass and compressor), and :func:`peak_envelope` with
 :func:`limiter_gain` and :func:`gained_loudness` (a true-peak look-ahead
@@ -116,7 +116,7 @@ OVERSAMPLE = 4
 _INTERPOLATOR_TAPS = 48  # 12 per phase, as the true-peak meter of ITU-R BS.1770-4 Annex 2
 _INTERPOLATOR_DELAY = (_INTERPOLATOR_TAPS - 1) // 2
 _REACH = 6  # input samples on each side that one interpolated point depends on
-RUN_BATCH = 4096  # loud runs interpolated at a time (about 3 MB of work), so long audio stays small
+RUN_BATCH = 4096  # loud runs interpolated at a time (about 2 MB of work), so long audio stays small
 
 
 @functools.cache
@@ -149,33 +149,40 @@ def _overshoot_bound() -> float:
     return float(np.abs(_phase_matrix()).sum(axis=0).max())
 
 
-def oversampled_peaks(samples: np.ndarray, floor: float = 0.0) -> np.ndarray:
-    """For each sample, the highest absolute value around it when oversampled 4× (true peak).
+def true_peaks(samples: np.ndarray, floor: float = 0.0) -> np.ndarray:
+    """The true peak (highest absolute value when oversampled 4×) of each run of CONTROL_STEP
+    samples, the last run possibly shorter.
 
-    Points between samples are computed only in the runs of CONTROL_STEP
-    samples where they could reach ``floor`` or the loudest sample, whichever
-    is lower: a point is a weighted sum of the samples within reach, so it
-    cannot exceed their largest by more than :func:`_overshoot_bound`.
-    Elsewhere the sample's own value is kept, which is exact wherever the
-    result can matter to a limiter or meter set at ``floor`` or above. Speech
-    is quiet most of the time, so most of the signal needs no interpolation.
+    Points between samples are computed only in the runs where they could
+    reach ``floor`` or the loudest sample, whichever is lower: a point is a
+    weighted sum of the samples within reach, so it cannot exceed their
+    largest by more than :func:`_overshoot_bound`. Elsewhere the run's highest
+    sample is kept, which is exact wherever the result can matter to a limiter
+    or meter set at ``floor`` or above. Speech is quiet most of the time, so
+    most of the signal needs no interpolation.
     """
-    peaks = np.abs(samples.astype(np.float32, copy=False))
+    sample_peaks = control_max(np.abs(samples.astype(np.float32, copy=False)))
     if samples.size == 0:
-        return peaks
-    loud_runs = _runs_to_interpolate(control_max(peaks), _interpolation_level(peaks, floor), math.inf)
-    if loud_runs.size == 0:
-        return peaks
-    by_run = np.pad(peaks, (0, -len(peaks) % CONTROL_STEP)).reshape(-1, CONTROL_STEP)
-    for batch, between in _points_between_samples(samples, loud_runs):
-        by_run[batch] = np.maximum(by_run[batch], between)
-    return by_run.ravel()[: len(samples)]
+        return sample_peaks
+    runs = _runs_to_interpolate(sample_peaks, _interpolation_level(sample_peaks, floor), math.inf)
+    return _with_points_between(samples, sample_peaks, runs)
+
+
+def _with_points_between(samples: np.ndarray, run_peaks: np.ndarray, runs: np.ndarray) -> np.ndarray:
+    """``run_peaks`` (a peak per run of CONTROL_STEP samples) raised, in the given ``runs``, to
+    the highest point between their samples."""
+    if runs.size == 0:
+        return run_peaks
+    raised = run_peaks.copy()
+    for batch, between in _points_between_samples(samples, runs):
+        raised[batch] = np.maximum(raised[batch], between)
+    return raised
 
 
 def _interpolation_level(sample_peaks: np.ndarray, floor: float) -> float:
     """The level down to which runs are interpolated: ``floor``, or the loudest sample when that
     is lower (so the loudest true peak is always found); everything when there is no floor."""
-    return min(floor, float(sample_peaks.max())) if floor > 0 else 0.0
+    return min(floor, float(sample_peaks.max())) if floor > 0 and sample_peaks.size else 0.0
 
 
 def _runs_to_interpolate(run_peaks: np.ndarray, level: float, done_level: float) -> np.ndarray:
@@ -189,20 +196,31 @@ def _runs_to_interpolate(run_peaks: np.ndarray, level: float, done_level: float)
 
 
 def _points_between_samples(samples: np.ndarray, runs: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """For the given runs of CONTROL_STEP samples, batch by batch: the run indices and, for
-    each sample of those runs, the highest absolute value of the four points oversampling it
-    (points past the end of the signal, in a short last run, count as silence)."""
+    """For the given runs of CONTROL_STEP samples, batch by batch: the run indices and the
+    highest absolute value of the points oversampling each run's samples (points past the end
+    of the signal, in a short last run, count as silence). One matrix product per batch."""
+    window = CONTROL_STEP + 2 * _REACH
     padded = np.pad(samples.astype(np.float32), (_REACH, _REACH + CONTROL_STEP))
-    every_run = np.lib.stride_tricks.sliding_window_view(padded, CONTROL_STEP + 2 * _REACH)[::CONTROL_STEP]
+    every_run = np.lib.stride_tricks.sliding_window_view(padded, window)[::CONTROL_STEP]
     short_tail = len(samples) % CONTROL_STEP
     last_run = len(samples) // CONTROL_STEP
     for start in range(0, runs.size, RUN_BATCH):
         batch = runs[start : start + RUN_BATCH]
-        reach = np.lib.stride_tricks.sliding_window_view(every_run[batch], 2 * _REACH + 1, axis=1)
-        between = np.abs(np.einsum("rsq,qp->rsp", reach, _phase_matrix(), optimize=True)).max(axis=2)
+        points = np.abs(every_run[batch] @ _run_interpolator())
         if short_tail and batch[-1] == last_run:
-            between[-1, short_tail:] = 0.0
-        yield batch, between
+            points[-1].reshape(OVERSAMPLE, CONTROL_STEP)[:, short_tail:] = 0.0
+        yield batch, _row_max(points)
+
+
+@functools.cache
+def _run_interpolator() -> np.ndarray:
+    """:func:`_phase_matrix` for a whole run at once: row ``j`` weighs sample ``j`` of the run's
+    window (the run with _REACH samples either side); column ``p * CONTROL_STEP + i`` gives the
+    ``p``-th of the four points oversampling the run's sample ``i``."""
+    matrix = np.zeros((CONTROL_STEP + 2 * _REACH, OVERSAMPLE, CONTROL_STEP), dtype=np.float32)
+    for sample in range(CONTROL_STEP):
+        matrix[sample : sample + 2 * _REACH + 1, :, sample] = _phase_matrix()
+    return matrix.reshape(CONTROL_STEP + 2 * _REACH, OVERSAMPLE * CONTROL_STEP)
 
 
 def apply_filters(samples: np.ndarray, rate: int, filters: Sequence[AudioFilter]) -> np.ndarray:
@@ -250,19 +268,21 @@ def _control(values: np.ndarray, reduce: str) -> np.ndarray:
     (a short last run is counted as if its last value went on)."""
     whole = len(values) - len(values) % CONTROL_STEP
     runs = values[:whole].reshape(-1, CONTROL_STEP)
-    if reduce == "mean":
-        result = runs @ np.full(CONTROL_STEP, 1 / CONTROL_STEP, dtype=runs.dtype)
-    else:
-        # Halving the runs with element-wise maxima is several times faster than max(axis=1) on short rows.
-        while runs.shape[1] > 1:
-            half = runs.shape[1] // 2
-            runs = np.maximum(runs[:, :half], runs[:, half:])
-        result = runs[:, 0]
+    result = runs @ np.full(CONTROL_STEP, 1 / CONTROL_STEP, dtype=runs.dtype) if reduce == "mean" else _row_max(runs)
     if whole == len(values):
         return result
     tail = np.pad(values[whole:], (0, CONTROL_STEP - len(values) + whole), mode="edge")
     last = tail.mean(dtype=values.dtype) if reduce == "mean" else tail.max()
     return np.append(result, last).astype(result.dtype)
+
+
+def _row_max(rows: np.ndarray) -> np.ndarray:
+    """The highest value of each row, for rows a power of two long: halving the rows with
+    element-wise maxima is several times faster than ``max(axis=1)`` on short rows."""
+    while rows.shape[1] > 1:
+        half = rows.shape[1] // 2
+        rows = np.maximum(rows[:, :half], rows[:, half:])
+    return rows[:, 0]
 
 
 def control_max(values: np.ndarray) -> np.ndarray:
@@ -350,11 +370,7 @@ def peak_envelope(
     else:
         sample_peaks, peaks, done_level = extending.sample_peaks, extending.peaks, extending.level
     level = _interpolation_level(sample_peaks, floor)
-    runs = _runs_to_interpolate(sample_peaks, level, done_level)
-    if runs.size:
-        peaks = peaks.copy()
-        for batch, between in _points_between_samples(samples, runs):
-            peaks[batch] = np.maximum(peaks[batch], between.max(axis=1))
+    peaks = _with_points_between(samples, peaks, _runs_to_interpolate(sample_peaks, level, done_level))
     window = _window(rate, lookahead_ms) * 2 + 1
     return PeakEnvelope(peaks, widen(peaks, window), len(samples), window, floor, sample_peaks, min(level, done_level))
 

@@ -39,21 +39,40 @@ def reference_peaks(samples: np.ndarray) -> np.ndarray:
     return np.maximum(np.abs(samples), between)
 
 
-def test_oversampled_peaks_without_floor_match_full_oversampling(speech: np.ndarray) -> None:
-    assert np.allclose(dsp.oversampled_peaks(speech), reference_peaks(speech), atol=1e-6)
+def test_true_peaks_without_floor_match_full_oversampling(speech: np.ndarray) -> None:
+    short_last_step = speech[:-5]
+    expected = dsp.control_max(reference_peaks(short_last_step))
+    assert np.allclose(dsp.true_peaks(short_last_step), expected, atol=1e-6)
 
 
 @pytest.mark.parametrize("floor_db", [-12.0, -6.0, -3.0])
-def test_oversampled_peaks_are_exact_wherever_they_reach_the_floor(speech: np.ndarray, floor_db: float) -> None:
+def test_true_peaks_are_exact_wherever_they_reach_the_floor(speech: np.ndarray, floor_db: float) -> None:
     loud = speech / np.abs(speech).max() * np.float32(0.95)
     floor = 10 ** (floor_db / 20)
-    reference = reference_peaks(loud)
-    peaks = dsp.oversampled_peaks(loud, floor)
+    reference = dsp.control_max(reference_peaks(loud))
+    peaks = dsp.true_peaks(loud, floor)
     reaching = reference >= floor
     assert reaching.any()
+    assert not reaching.all()
     assert np.allclose(peaks[reaching], reference[reaching], atol=1e-6)
     assert np.all(peaks <= reference + 1e-6)  # elsewhere never more than the truth
     assert peaks.max() == pytest.approx(reference.max(), abs=1e-6)  # the loudest peak is always found
+
+
+def test_decoded_peaks_fall_on_the_levelled_audios_control_steps(tmp_path: Path) -> None:
+    """The decoder's output starts late by the codec's delay: the step peaks are realigned."""
+    first_step, steps = 700, 140
+    tone = np.zeros(RATE * 2, dtype=np.float32)
+    start = first_step * dsp.CONTROL_STEP
+    burst = np.arange(steps * dsp.CONTROL_STEP)
+    tone[start : start + burst.size] = 0.8 * np.sin(2 * np.pi * 1000 * burst / RATE)
+    encoded = tmp_path / "burst.mp3"
+    encoded.write_bytes(audio._lame_encode(dsp.to_pcm(tone), PLAYER))
+    delay = round(audio.MP3_START_SAMPLES * RATE / PLAYER.sample_rate)
+    _, peaks = audio.measure_decoded(encoded, PLAYER, RATE, delay)
+    loud = np.flatnonzero(peaks > 0.4)
+    assert first_step - 2 <= loud[0] and loud[-1] <= first_step + steps + 2
+    assert len(peaks) == pytest.approx(len(tone) // dsp.CONTROL_STEP, abs=40)
 
 
 def test_an_extended_envelope_is_the_envelope_computed_at_the_lower_floor(
