@@ -34,12 +34,13 @@ from .render import LocalisedEpisode, MissingTranslation, RenderedSegment, rende
 from .runlog import BuildObserver, NullObserver
 from .script import Episode, Project
 from .segments import SegmentJob, SegmentMade, segment_inputs
-from .speech import normaliser_for
+from .speech.store import stored_normaliser
 from .tts import Voice, close_backends, get_backend, resolve_voice
 from .workers import DEFAULT_TIMEOUT, WorkerPool
 
 CACHE_DIR = Path(".cache")
 FILE_HASHES = CACHE_DIR / "file-hashes.json"
+SPEECH_TEXT_DIR = CACHE_DIR / "speech-text"  # normalised sentences kept between builds (pipeline.speech.store)
 
 
 @dataclass(frozen=True)
@@ -199,12 +200,13 @@ def render_all(
     rendered = {}
     for lang in languages:
         translator = Translator(project.root, lang, project.station.source_language)
-        normalise = normaliser_for(project.root, project.station, lang)
+        normalise = stored_normaliser(project.root / SPEECH_TEXT_DIR, project.root, project.station, lang)
         for episode in episodes:
             try:
                 rendered[(episode.id, lang)] = render_episode(project, episode, lang, translator, normalise)
             except CatalogError as error:  # a broken catalog fails its episodes, not the build
                 rendered[(episode.id, lang)] = LocalisedEpisode(episode, lang, None, None, error=str(error))
+        normalise.save()
     return rendered
 
 

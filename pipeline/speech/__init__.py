@@ -20,7 +20,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..config import ENGLISH_VOICE, TRANSLITERATE, UNKNOWN_LATIN_POLICIES, Station
-from . import en, ko
 from .lexicon import Lexicon, LexiconEntry, builtin_lexicon, load_lexicon
 from .pieces import Piece, SpeechChunk, tidy_spaces, to_chunks
 
@@ -64,6 +63,8 @@ def normalise(
         lexicon = builtin_lexicon(lang)
     if not text.strip():
         return []
+    from . import en, ko  # the language rules, loaded when a text is first normalised
+
     if lang == ko.LANG:
         return to_chunks(ko.korean_pieces(text, lexicon, unknown_latin, english_lexicon))
     if lang == en.LANG:
@@ -76,6 +77,8 @@ def unknown_latin_words(text: str, lexicon: Lexicon) -> list[str]:
 
     Each word is listed once, in order of first appearance.
     """
+    from . import ko
+
     return ko.unknown_latin_words(text, lexicon)
 
 

@@ -1,0 +1,121 @@
+"""Normalised sentences kept between builds: a build whose text did not change normalises nothing.
+
+Entry point: :func:`stored_normaliser`. A language's results are kept in
+``<folder>/<lang>-<fingerprint>.json``. The fingerprint covers everything
+besides the text that shapes a result: the normaliser's own code and reading
+tables, the built-in and project lexicons, the station's policy for Latin
+words, and the Python and num2words installations. When any of them changes
+the store starts afresh, so a result is never reused under other rules. The
+lexicons and language rules are loaded only when some text is not in the
+store. A store file that cannot be read is ignored and written again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from ..config import Station
+from ..fsutil import atomic_write_text
+from .lexicon import lexicon_path
+from .pieces import SpeechChunk
+
+STORE_FORMAT = 1
+_PACKAGE = Path(__file__).parent
+# The normaliser's code, its reading tables, and the station settings it is given.
+_RULE_SOURCES = (
+    *sorted(_PACKAGE.glob("*.py")),
+    *sorted((_PACKAGE / "data").glob("*.yaml")),
+    _PACKAGE.parent / "config.py",
+)
+
+
+class StoredNormaliser:
+    """A normaliser that answers from the store and normalises (then keeps) only new text."""
+
+    def __init__(self, path: Path, lang: str, load: Callable[[], Callable[[str], list[SpeechChunk]]]) -> None:
+        self.path = path
+        self.lang = lang
+        self._load = load
+        self._normalise: Callable[[str], list[SpeechChunk]] | None = None
+        self._stored = _read(path)
+        self._used: dict[str, tuple[SpeechChunk, ...]] = {}
+
+    def __call__(self, text: str) -> list[SpeechChunk]:
+        """``text`` as the language's normaliser reads it; each call gets its own list."""
+        chunks = self._used.get(text)
+        if chunks is None:
+            chunks = self._stored.get(text)
+            if chunks is None:
+                chunks = tuple(self._normaliser()(text))
+            self._used[text] = chunks
+        return list(chunks)
+
+    def save(self) -> None:
+        """Keep the texts this build used (and only those) unless the file already holds exactly them;
+        remove the language's files made under other fingerprints."""
+        if self._used != self._stored:
+            texts = {text: [[chunk.text, chunk.lang] for chunk in chunks] for text, chunks in self._used.items()}
+            document = {"format": STORE_FORMAT, "texts": texts}
+            atomic_write_text(self.path, json.dumps(document, ensure_ascii=False, separators=(",", ":")))
+        for other in self.path.parent.glob(f"{self.lang}-*.json"):
+            if other != self.path:
+                other.unlink(missing_ok=True)
+
+    def _normaliser(self) -> Callable[[str], list[SpeechChunk]]:
+        if self._normalise is None:
+            self._normalise = self._load()
+        return self._normalise
+
+
+def stored_normaliser(folder: Path, root: Path, station: Station, lang: str) -> StoredNormaliser:
+    """The project's normaliser for ``lang`` (see :func:`pipeline.speech.normaliser_for`),
+    answering from the store in ``folder``."""
+    from . import normaliser_for
+
+    policy = station.speech_settings(lang).unknown_latin
+    path = folder / f"{lang}-{fingerprint(root, lang, policy)}.json"
+    return StoredNormaliser(path, lang, lambda: normaliser_for(root, station, lang))
+
+
+def fingerprint(root: Path, lang: str, policy: str) -> str:
+    """A digest of everything besides the text that shapes how ``lang`` is normalised."""
+    digest = hashlib.sha256(f"{STORE_FORMAT}\0{lang}\0{policy}\0{sys.version}\0".encode())
+    for path in (*_RULE_SOURCES, *_installed("num2words"), lexicon_path(root, lang), lexicon_path(root, "en")):
+        digest.update(f"{path.name}\0".encode())
+        digest.update(path.read_bytes() if path.is_file() else b"(none)")
+    return digest.hexdigest()[:20]
+
+
+def _installed(package: str) -> list[Path]:
+    """Files that identify an installed package's version without importing it: its
+    ``__init__.py`` and its distribution's METADATA."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or spec.origin is None:
+        return []
+    init = Path(spec.origin)
+    return [init, *sorted(init.parent.parent.glob(f"{package}-*.dist-info/METADATA"))]
+
+
+def _read(path: Path) -> dict[str, tuple[SpeechChunk, ...]]:
+    """The stored texts, or none when the file is missing, unreadable or not in this format."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(document, dict) or document.get("format") != STORE_FORMAT:
+        return {}
+    texts = document.get("texts")
+    if not isinstance(texts, dict) or not all(_is_chunk_list(chunks) for chunks in texts.values()):
+        return {}
+    return {text: tuple(SpeechChunk(chunk_text, lang) for chunk_text, lang in chunks) for text, chunks in texts.items()}
+
+
+def _is_chunk_list(chunks: object) -> bool:
+    return isinstance(chunks, list) and all(
+        isinstance(chunk, list) and len(chunk) == 2 and all(isinstance(item, str) for item in chunk) for chunk in chunks
+    )
