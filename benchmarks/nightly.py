@@ -378,6 +378,8 @@ def record_sample(root: psutil.Process, peak: MemoryPeak) -> None:
     sizes = []
     for process in tree:
         with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            if process.pid != root.pid and forked_not_yet_started(process):
+                continue
             memory = process.memory_full_info()
             sizes.append((memory.rss, memory.pss, role_of(process, root)))
     if not sizes:
@@ -389,6 +391,13 @@ def record_sample(root: psutil.Process, peak: MemoryPeak) -> None:
         peak.role_bytes[role] = max(peak.role_bytes.get(role, 0), rss)
         if rss > peak.process_bytes:
             peak.process_bytes, peak.process_role = rss, role
+
+
+def forked_not_yet_started(process: psutil.Process) -> bool:
+    """A child caught between fork and exec (a worker starting espeak-ng, say): it still runs
+    its parent's command and reports the parent's memory, which it shares, as its own."""
+    parent = process.parent()
+    return parent is not None and process.cmdline() == parent.cmdline()
 
 
 def role_of(process: psutil.Process, root: psutil.Process) -> str:

@@ -6,12 +6,15 @@ Nothing here synthesises or times anything; the benchmark itself is run by hand
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import psutil
 import pytest
 
 from pipeline.build import render_all
@@ -90,3 +93,33 @@ def test_a_folder_the_benchmark_did_not_make_is_never_replaced(nightly: ModuleTy
     assert (precious / "notes.txt").read_text() == "keep me"
     corpus = make_corpus(nightly, tmp_path / "corpus")
     make_corpus(nightly, corpus.root)  # its own corpus is made anew
+
+
+FORKING_PARENT = """
+import os, sys, time
+child = os.fork()
+if child == 0:
+    time.sleep(30)  # a fork that has not started its program yet
+    os._exit(0)
+print(child, flush=True)
+time.sleep(30)
+"""
+
+
+def test_memory_sampling_skips_a_fork_that_has_not_started_its_program(nightly: ModuleType) -> None:
+    parent = subprocess.Popen([sys.executable, "-c", FORKING_PARENT], stdout=subprocess.PIPE, text=True)
+    started = subprocess.Popen(["sleep", "30"])
+    processes = [psutil.Process(parent.pid), psutil.Process(started.pid)]
+    try:
+        assert parent.stdout is not None
+        fork = psutil.Process(int(parent.stdout.readline()))
+        processes.append(fork)
+        assert nightly.forked_not_yet_started(fork)
+        assert not nightly.forked_not_yet_started(processes[1])
+        assert not nightly.forked_not_yet_started(processes[0])
+    finally:
+        for process in processes:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                process.kill()
+        for popen in (parent, started):
+            popen.wait()
