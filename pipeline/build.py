@@ -206,7 +206,7 @@ def render_all(
                 rendered[(episode.id, lang)] = render_episode(project, episode, lang, translator, normalise)
             except CatalogError as error:  # a broken catalog fails its episodes, not the build
                 rendered[(episode.id, lang)] = LocalisedEpisode(episode, lang, None, None, error=str(error))
-        normalise.save()
+        normalise.save(prune=len(episodes) == len(project.episodes))  # a partial render keeps the rest
     return rendered
 
 

@@ -55,11 +55,14 @@ class StoredNormaliser:
             self._used[text] = chunks
         return list(chunks)
 
-    def save(self) -> None:
-        """Keep the texts this build used (and only those) unless the file already holds exactly them;
-        remove the language's files made under other fingerprints."""
-        if self._used != self._stored:
-            texts = {text: [[chunk.text, chunk.lang] for chunk in chunks] for text, chunks in self._used.items()}
+    def save(self, prune: bool = True) -> None:
+        """Keep the texts used since loading (with ``prune``, only those: a build of every
+        episode drops the sentences no script says any more; without it, the stored ones too),
+        unless the file already holds exactly that; remove the language's files made under
+        other fingerprints."""
+        kept = self._used if prune else {**self._stored, **self._used}
+        if kept != self._stored:
+            texts = {text: [[chunk.text, chunk.lang] for chunk in chunks] for text, chunks in kept.items()}
             document = {"format": STORE_FORMAT, "texts": texts}
             atomic_write_text(self.path, json.dumps(document, ensure_ascii=False, separators=(",", ":")))
         for other in self.path.parent.glob(f"{self.lang}-*.json"):

@@ -111,6 +111,18 @@ def test_a_store_keeps_only_the_texts_last_used(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["en-abc.json", "ko-abc.json"]
 
 
+def test_a_partial_render_keeps_the_other_stored_texts(tmp_path: Path) -> None:
+    path = tmp_path / "ko-abc.json"
+    first = StoredNormaliser(path, "ko", lambda: lambda text: [SpeechChunk(text.upper(), "ko")])
+    first("other episode")
+    first.save()
+    second = StoredNormaliser(path, "ko", lambda: lambda text: [SpeechChunk(text.upper(), "ko")])
+    second("this episode")
+    second.save(prune=False)
+    stored = json.loads(path.read_text(encoding="utf-8"))["texts"]
+    assert stored == {"other episode": [["OTHER EPISODE", "ko"]], "this episode": [["THIS EPISODE", "ko"]]}
+
+
 def test_the_fingerprint_covers_rules_policy_and_lexicons(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     rules = tmp_path / "rules.py"
     rules.write_text("A = 1\n", encoding="utf-8")
