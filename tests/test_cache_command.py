@@ -14,6 +14,7 @@ def test_stats_and_prune_by_last_use(mini_project: Path, cli) -> None:
     assert stats.code == 0
     count = int(re.search(r"tts\s+(\d+) entries", stats.out).group(1))
     assert count >= 10
+    assert re.search(r"speech-text\s+1 entries", stats.out)  # the English sentences of the one build
     old = time.time() - 40 * 86400
     wavs = sorted((mini_project / ".cache" / "tts").rglob("*.wav"))[:3]
     for wav in wavs:

@@ -16,7 +16,12 @@ from . import project_root
 _AGE = re.compile(r"^(\d+)([dhm])$")
 _UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60}
 # Each cache entry is a data file and a small record beside it; the record's time is the last use.
-_KINDS = {"tts": (".wav", ".json"), "levels": (".npy", None), "mo": (".mo", ".mo.src")}
+_KINDS = {
+    "tts": (".wav", ".json"),
+    "levels": (".npy", None),
+    "mo": (".mo", ".mo.src"),
+    "speech-text": (".json", None),
+}
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -65,14 +70,14 @@ def run_stats(args: argparse.Namespace) -> int:
     for kind in _KINDS:
         mine = [entry for entry in found if entry.kind == kind]
         if not mine:
-            print(f"{kind:7s} empty")
+            print(f"{kind:11s} empty")
             continue
         oldest, newest = min(e.last_used for e in mine), max(e.last_used for e in mine)
         print(
-            f"{kind:7s} {len(mine):6d} entries  {_megabytes(sum(e.size for e in mine)):>9s}  "
+            f"{kind:11s} {len(mine):6d} entries  {_megabytes(sum(e.size for e in mine)):>9s}  "
             f"last used {_ago(newest)} (oldest {_ago(oldest)})"
         )
-    print(f"total   {len(found):6d} entries  {_megabytes(sum(e.size for e in found)):>9s}")
+    print(f"{'total':11s} {len(found):6d} entries  {_megabytes(sum(e.size for e in found)):>9s}")
     return 0
 
 

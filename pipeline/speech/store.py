@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -65,6 +66,8 @@ class StoredNormaliser:
             texts = {text: [[chunk.text, chunk.lang] for chunk in chunks] for text, chunks in kept.items()}
             document = {"format": STORE_FORMAT, "texts": texts}
             atomic_write_text(self.path, json.dumps(document, ensure_ascii=False, separators=(",", ":")))
+        elif self.path.exists():
+            os.utime(self.path)  # last use, for `pipeline cache prune`
         for other in self.path.parent.glob(f"{self.lang}-*.json"):
             if other != self.path:
                 other.unlink(missing_ok=True)

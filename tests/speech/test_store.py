@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -109,6 +110,11 @@ def test_a_store_keeps_only_the_texts_last_used(tmp_path: Path) -> None:
     second.save()
     assert json.loads(path.read_text(encoding="utf-8"))["texts"] == {"kept": [["KEPT", "ko"]]}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["en-abc.json", "ko-abc.json"]
+    os.utime(path, (1_000_000, 1_000_000))
+    third = StoredNormaliser(path, "ko", lambda: pytest.fail("normalised again"))
+    third("kept")
+    third.save()
+    assert path.stat().st_mtime > 1_000_000  # unchanged, but its time says when it was last used
 
 
 def test_a_partial_render_keeps_the_other_stored_texts(tmp_path: Path) -> None:
