@@ -1,7 +1,7 @@
 """Normalised sentences kept between builds: a build whose text did not change normalises nothing.
 
 Entry point: :func:`stored_normaliser`. A language's results are kept in
-``<folder>/<lang>-<fingerprint>.json``. The fingerprint covers everything
+``<folder>/<lang>.<fingerprint>.json``. The fingerprint covers everything
 besides the text that shapes a result: the normaliser's own code and reading
 tables, the built-in and project lexicons, the station's policy for Latin
 words, and the Python and num2words installations. When any of them changes
@@ -68,7 +68,7 @@ class StoredNormaliser:
             atomic_write_text(self.path, json.dumps(document, ensure_ascii=False, separators=(",", ":")))
         elif self.path.exists():
             os.utime(self.path)  # last use, for `pipeline cache prune`
-        for other in self.path.parent.glob(f"{self.lang}-*.json"):
+        for other in self.path.parent.glob(f"{self.lang}.*.json"):
             if other != self.path:
                 other.unlink(missing_ok=True)
 
@@ -84,7 +84,7 @@ def stored_normaliser(folder: Path, root: Path, station: Station, lang: str) -> 
     from . import normaliser_for
 
     policy = station.speech_settings(lang).unknown_latin
-    path = folder / f"{lang}-{fingerprint(root, lang, policy)}.json"
+    path = folder / f"{lang}.{fingerprint(root, lang, policy)}.json"  # no language code holds a dot
     return StoredNormaliser(path, lang, lambda: normaliser_for(root, station, lang))
 
 

@@ -43,7 +43,7 @@ def store_files(project: Path) -> list[str]:
 
 def test_a_second_render_normalises_nothing(mini_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     first = spoken(mini_project)
-    assert [name.split("-")[0] for name in store_files(mini_project)] == ["ko"]
+    assert [name.split(".")[0] for name in store_files(mini_project)] == ["ko"]
     refuse_to_normalise(monkeypatch)
     assert spoken(mini_project) == first
 
@@ -88,7 +88,7 @@ def test_a_broken_lexicon_is_still_reported(mini_project: Path, cli) -> None:
 )
 def test_an_unreadable_store_is_ignored_and_written_again(tmp_path: Path, mini_project: Path, content: str) -> None:
     station = load_project(mini_project).station
-    path = tmp_path / f"ko-{fingerprint(mini_project, 'ko', station.speech_settings('ko').unknown_latin)}.json"
+    path = tmp_path / f"ko.{fingerprint(mini_project, 'ko', station.speech_settings('ko').unknown_latin)}.json"
     path.write_text(content, encoding="utf-8")
     normalise = stored_normaliser(tmp_path, mini_project, station, "ko")
     assert normalise(TEXTS[1]) == normaliser_for(mini_project, station, "ko")(TEXTS[1])
@@ -98,18 +98,19 @@ def test_an_unreadable_store_is_ignored_and_written_again(tmp_path: Path, mini_p
 
 
 def test_a_store_keeps_only_the_texts_last_used(tmp_path: Path) -> None:
-    path = tmp_path / "ko-abc.json"
+    path = tmp_path / "ko.abc.json"
     first = StoredNormaliser(path, "ko", lambda: lambda text: [SpeechChunk(text.upper(), "ko")])
     first("old")
     first("kept")
     first.save()
-    (tmp_path / "ko-older.json").write_text("{}", encoding="utf-8")
-    (tmp_path / "en-abc.json").write_text("{}", encoding="utf-8")
+    (tmp_path / "ko.older.json").write_text("{}", encoding="utf-8")
+    (tmp_path / "en.abc.json").write_text("{}", encoding="utf-8")
+    (tmp_path / "ko-KP.abc.json").write_text("{}", encoding="utf-8")  # another language's, left alone
     second = StoredNormaliser(path, "ko", lambda: pytest.fail("normalised again"))
     assert second("kept") == [SpeechChunk("KEPT", "ko")]
     second.save()
     assert json.loads(path.read_text(encoding="utf-8"))["texts"] == {"kept": [["KEPT", "ko"]]}
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["en-abc.json", "ko-abc.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["en.abc.json", "ko-KP.abc.json", "ko.abc.json"]
     os.utime(path, (1_000_000, 1_000_000))
     third = StoredNormaliser(path, "ko", lambda: pytest.fail("normalised again"))
     third("kept")
@@ -118,7 +119,7 @@ def test_a_store_keeps_only_the_texts_last_used(tmp_path: Path) -> None:
 
 
 def test_a_partial_render_keeps_the_other_stored_texts(tmp_path: Path) -> None:
-    path = tmp_path / "ko-abc.json"
+    path = tmp_path / "ko.abc.json"
     first = StoredNormaliser(path, "ko", lambda: lambda text: [SpeechChunk(text.upper(), "ko")])
     first("other episode")
     first.save()
