@@ -162,8 +162,6 @@ def true_peaks(samples: np.ndarray, floor: float = 0.0) -> np.ndarray:
     most of the signal needs no interpolation.
     """
     sample_peaks = control_max(np.abs(samples.astype(np.float32, copy=False)))
-    if samples.size == 0:
-        return sample_peaks
     runs = _runs_to_interpolate(sample_peaks, _interpolation_level(sample_peaks, floor), math.inf)
     return _with_points_between(samples, sample_peaks, runs)
 

@@ -59,6 +59,12 @@ def test_true_peaks_are_exact_wherever_they_reach_the_floor(speech: np.ndarray, 
     assert peaks.max() == pytest.approx(reference.max(), abs=1e-6)  # the loudest peak is always found
 
 
+def test_true_peaks_of_nothing_are_no_steps() -> None:
+    empty = np.zeros(0, dtype=np.float32)
+    assert dsp.true_peaks(empty).size == 0
+    assert dsp.true_peaks(empty, floor=0.5).size == 0
+
+
 def test_decoded_peaks_fall_on_the_levelled_audios_control_steps(tmp_path: Path) -> None:
     """The decoder's output starts late by the codec's delay: the step peaks are realigned."""
     first_step, steps = 700, 140
