@@ -91,23 +91,9 @@ Normaliser = Callable[[str], list[SpeechChunk]]
 
 
 def normaliser_for(root: Path | None, station: Station, lang: str, unknown_latin: str | None = None) -> Normaliser:
-    """``normalise`` for ``lang`` with the project's lexicons and the station's speech settings."""
+    """``normalise`` for ``lang`` with the project's lexicons and the station's speech settings
+    (builds read it through :mod:`pipeline.speech.store`, which works out each distinct text once)."""
     lexicon = load_lexicon(root, lang)
     english = load_lexicon(root, "en")
     policy = unknown_latin or station.speech_settings(lang).unknown_latin
-    read = functools.partial(normalise, lang=lang, lexicon=lexicon, unknown_latin=policy, english_lexicon=english)
-    return _once_per_text(read)
-
-
-def _once_per_text(read: Normaliser) -> Normaliser:
-    """``read``, working out each distinct text once: a station's ident, sign-off and template
-    lines come back in every episode. Chunks are immutable; each call gets its own list."""
-    seen: dict[str, tuple[SpeechChunk, ...]] = {}
-
-    def read_once(text: str) -> list[SpeechChunk]:
-        chunks = seen.get(text)
-        if chunks is None:
-            chunks = seen[text] = tuple(read(text))
-        return list(chunks)
-
-    return read_once
+    return functools.partial(normalise, lang=lang, lexicon=lexicon, unknown_latin=policy, english_lexicon=english)

@@ -111,15 +111,16 @@ def test_any_unicode_text_is_normalised_without_error(text: str, lang: str) -> N
             assert not re.search("[0-9A-Za-z]", chunk.text), chunk
 
 
-def test_a_projects_normaliser_works_out_each_distinct_text_once(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_builds_normaliser_works_out_each_distinct_text_once(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     import pipeline.speech
     from pipeline.script import load_project
+    from pipeline.speech.store import stored_normaliser
 
     station = load_project(Path(__file__).resolve().parents[2]).station
     texts: list[str] = []
     real = pipeline.speech.normalise
     monkeypatch.setattr(pipeline.speech, "normalise", lambda text, **kwargs: texts.append(text) or real(text, **kwargs))
-    read = pipeline.speech.normaliser_for(None, station, "ko")
+    read = stored_normaliser(tmp_path / "store", tmp_path, station, "ko")
     first = read("라디오 3대가 국경을 넘었습니다.")
     first.append(SpeechChunk("changed by the caller", "ko"))
     again = read("라디오 3대가 국경을 넘었습니다.")
