@@ -53,15 +53,15 @@ from typing import Any
 import psutil
 import yaml
 
-from pipeline.build import render_all
-from pipeline.durations import estimate_seconds
+from pipeline.build.orchestrator import render_all
 from pipeline.i18n.catalogs import po_path
 from pipeline.i18n.messages import EPISODE_TITLE_CONTEXT, segment_messages
 from pipeline.i18n.pofile import PoEntry, PoFile, read_po_file, write_po_file
+from pipeline.project.script import EPISODES_DIR, TEMPLATES_DIR, load_project
 from pipeline.render import spoken_text
-from pipeline.script import EPISODES_DIR, TEMPLATES_DIR, load_project
-from pipeline.sentences import split_sentences
 from pipeline.speech import normaliser_for
+from pipeline.text.durations import estimate_seconds
+from pipeline.text.sentences import split_sentences
 
 REPO = Path(__file__).resolve().parents[1]
 MARKER = "benchmark-corpus.json"  # written into every generated corpus; only such folders are ever replaced

@@ -15,8 +15,8 @@ import sys
 import time
 from pathlib import Path
 
+from pipeline.project.yamlsource import load_located
 from pipeline.speech import load_lexicon, normalise
-from pipeline.yamlsource import load_located
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -17,8 +17,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from . import __version__
-from .errors import PipelineError
+from pipeline import __version__
+from pipeline.errors import PipelineError
 
 COMMANDS: tuple[str, ...] = (
     "build",

@@ -20,13 +20,13 @@ from dataclasses import dataclass, field
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
-from .errors import SourceLocation
-from .i18n.catalogs import Lookup, Translator
-from .i18n.josa import resolve_particles
-from .i18n.messages import EPISODE_TITLE_CONTEXT, STATION_NAME_CONTEXT, field_context
-from .script import SHARED_DOMAIN, Episode, Project, Segment, Template, TemplatePart
-from .sentences import split_sentences
-from .speech import Normaliser, SpeechChunk
+from pipeline.errors import SourceLocation
+from pipeline.i18n.catalogs import Lookup, Translator
+from pipeline.i18n.josa import resolve_particles
+from pipeline.i18n.messages import EPISODE_TITLE_CONTEXT, STATION_NAME_CONTEXT, field_context
+from pipeline.project.script import SHARED_DOMAIN, Episode, Project, Segment, Template, TemplatePart
+from pipeline.speech import Normaliser, SpeechChunk
+from pipeline.text.sentences import split_sentences
 
 
 @dataclass(frozen=True)

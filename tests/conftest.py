@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.cli import main
+from tests.audio_fixtures import good_output, speech_wavs  # noqa: F401  (session fixtures for the media tests)
 
 DATA = Path(__file__).parent / "data"
 REPO = Path(__file__).parent.parent

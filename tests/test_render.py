@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.build import render_all
+from pipeline.build.orchestrator import render_all
 from pipeline.i18n.josa import resolve_particles
-from pipeline.script import load_project
+from pipeline.project.script import load_project
 
 QUOTE_MSGSTR = 'msgstr "외국 방송을 찾은 뒤로 저는 매일 밤 들었습니다."'
 

@@ -6,8 +6,8 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..errors import UsageError, display_path
-from ..script import EPISODES_DIR, Project, load_project
+from pipeline.errors import UsageError, display_path
+from pipeline.project.script import EPISODES_DIR, Project, load_project
 
 
 def project_root(args: argparse.Namespace) -> Path:

@@ -6,12 +6,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..build import BuildRequest, build
-from ..errors import UsageError
-from ..report import print_summary, write_html_report
-from ..runlog import observers_for
-from ..workers import DEFAULT_TIMEOUT
-from . import load_selection, project_root
+from pipeline.build.orchestrator import BuildRequest, build
+from pipeline.build.report import print_summary, write_html_report
+from pipeline.build.runlog import observers_for
+from pipeline.build.workers import DEFAULT_TIMEOUT
+from pipeline.commands import load_selection, project_root
+from pipeline.errors import UsageError
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..bundle import CardDoesNotFit, CardFailedVerification, make_bundle
-from ..config import load_station
-from . import project_root
+from pipeline.commands import project_root
+from pipeline.delivery.bundle import CardDoesNotFit, CardFailedVerification, make_bundle
+from pipeline.project.station import load_station
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

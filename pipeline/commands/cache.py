@@ -8,10 +8,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..build import CACHE_DIR
-from ..errors import UsageError
-from ..lock import build_lock
-from . import project_root
+from pipeline.build.lock import build_lock
+from pipeline.build.orchestrator import CACHE_DIR
+from pipeline.commands import project_root
+from pipeline.errors import UsageError
 
 _AGE = re.compile(r"^(\d+)([dhm])$")
 _UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60}

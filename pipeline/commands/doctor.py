@@ -7,11 +7,11 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-from ..audio import check_in_process_codec
-from ..config import load_station
-from ..errors import PipelineError
-from ..mediatools import tool_path
-from ..tts import close_backends, get_backend, resolve_voice
+from pipeline.audio.ffmpeg import tool_path
+from pipeline.audio.level import check_in_process_codec
+from pipeline.errors import PipelineError
+from pipeline.project.station import load_station
+from pipeline.tts import close_backends, get_backend, resolve_voice
 
 Check = tuple[str, Callable[[], str]]
 

@@ -22,12 +22,12 @@ from babel import Locale, UnknownLocaleError
 from babel.messages.catalog import Catalog
 from rich.console import Console
 
-from ..config import STATION_FILE, Station, load_station
-from ..errors import CatalogInvalid, UsageError, display_path
-from ..fsutil import atomic_write_text
-from ..i18n.budget import localise_notes
-from ..i18n.catalogs import LOCALES_DIR, POT_DIR, compile_into_cache, compile_problems, po_path
-from ..i18n.checks import (
+from pipeline.commands import load, project_root
+from pipeline.errors import CatalogInvalid, UsageError, display_path
+from pipeline.fsutil import atomic_write_text
+from pipeline.i18n.budget import localise_notes
+from pipeline.i18n.catalogs import LOCALES_DIR, POT_DIR, compile_into_cache, compile_problems, po_path
+from pipeline.i18n.checks import (
     GLOSSARY_FILE,
     CheckConfig,
     CheckContext,
@@ -36,13 +36,13 @@ from ..i18n.checks import (
     load_check_config,
     load_glossary,
 )
-from ..i18n.extract import write_templates
-from ..i18n.merge import MergeReport, NotesFilter, merge_catalog, new_catalog
-from ..i18n.pofile import PoFile, read_po_file, write_po_file
-from ..i18n.station_edit import add_language
-from ..i18n.stats import project_stats, stats_document, stats_table
-from ..speech import load_lexicon
-from . import load, project_root
+from pipeline.i18n.extract import write_templates
+from pipeline.i18n.merge import MergeReport, NotesFilter, merge_catalog, new_catalog
+from pipeline.i18n.pofile import PoFile, read_po_file, write_po_file
+from pipeline.i18n.station_edit import add_language
+from pipeline.i18n.stats import project_stats, stats_document, stats_table
+from pipeline.project.station import STATION_FILE, Station, load_station
+from pipeline.speech import load_lexicon
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

@@ -14,9 +14,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..errors import UsageError, display_path
-from ..fsutil import atomic_write_text
-from ..ingest import (
+from pipeline.commands import project_root
+from pipeline.errors import UsageError, display_path
+from pipeline.fsutil import atomic_write_text
+from pipeline.ingest import (
     DEFAULT_MAX_SECONDS,
     DRAFTS_DIR,
     FileResult,
@@ -24,8 +25,7 @@ from ..ingest import (
     load_context,
     write_drafts,
 )
-from ..ingest.read import SUFFIXES
-from . import project_root
+from pipeline.ingest.read import SUFFIXES
 
 MIN_MAX_SECONDS = 15.0
 MAX_MAX_SECONDS = 1800.0

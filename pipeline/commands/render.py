@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..build import render_all, select_episodes, select_languages
-from ..render import LocalisedEpisode
-from ..speech import SpeechChunk
-from . import load_selection, project_root
+from pipeline.build.orchestrator import render_all, select_episodes, select_languages
+from pipeline.commands import load_selection, project_root
+from pipeline.render import LocalisedEpisode
+from pipeline.speech import SpeechChunk
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

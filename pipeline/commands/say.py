@@ -21,17 +21,17 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from ..build import CACHE_DIR
-from ..config import UNKNOWN_LATIN_POLICIES, Station, load_station
-from ..errors import SourceLocation, UsageError
-from ..output import Tags
-from ..render import RenderedSegment, SpokenPart, SpokenSentence
-from ..segment_audio import make_segment
-from ..segments import SegmentJob
-from ..sentences import split_sentences
-from ..speech import Normaliser, SpeechChunk, normaliser_for
-from ..tts import close_backends, get_backend, resolve_voice
-from . import project_root
+from pipeline.build.orchestrator import CACHE_DIR
+from pipeline.build.segment_audio import make_segment
+from pipeline.build.segments import SegmentJob
+from pipeline.commands import project_root
+from pipeline.errors import SourceLocation, UsageError
+from pipeline.formats.output import Tags
+from pipeline.project.station import UNKNOWN_LATIN_POLICIES, Station, load_station
+from pipeline.render import RenderedSegment, SpokenPart, SpokenSentence
+from pipeline.speech import Normaliser, SpeechChunk, normaliser_for
+from pipeline.text.sentences import split_sentences
+from pipeline.tts import close_backends, get_backend, resolve_voice
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

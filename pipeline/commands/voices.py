@@ -7,9 +7,9 @@ import argparse
 from rich.console import Console
 from rich.table import Table
 
-from ..config import BACKENDS
-from ..errors import PipelineError
-from ..tts import close_backends, get_backend
+from pipeline.errors import PipelineError
+from pipeline.project.station import BACKENDS
+from pipeline.tts import close_backends, get_backend
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

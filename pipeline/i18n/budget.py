@@ -7,7 +7,7 @@ The *budget* of a translation is the English estimate × :data:`BUDGET_RATIO`
 (1.3): a Korean line that takes longer to say than that makes the segment
 overrun its slot. ``check`` warns above the budget and reports an error above
 :data:`LIMIT_RATIO` (1.6 × English). Estimates use the station's speaking
-rates (:func:`pipeline.durations.estimate_seconds`); extraction writes the
+rates (:func:`pipeline.text.durations.estimate_seconds`); extraction writes the
 English estimate and the budget into each message's ``#.`` comments, and
 ``update`` restates the budget in the target language's own units (syllables
 for Korean) so the translator can count.
@@ -19,9 +19,9 @@ import re
 
 from babel import Locale
 
-from ..config import SpeakingRate, Station, default_speaking_rate
-from ..durations import estimate_seconds
-from .messages import SourceMessage
+from pipeline.i18n.messages import SourceMessage
+from pipeline.project.station import SpeakingRate, Station, default_speaking_rate
+from pipeline.text.durations import estimate_seconds
 
 BUDGET_RATIO = 1.3
 LIMIT_RATIO = 1.6

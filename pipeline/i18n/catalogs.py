@@ -23,11 +23,11 @@ from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import write_mo
 from babel.support import Translations
 
-from ..errors import CatalogInvalid, Problem, SourceLocation, display_path
-from ..fsutil import atomic_write_bytes, atomic_write_text
-from .formats import placeholder_mismatch
-from .merge import plural_count
-from .pofile import PoEntry, PoFile, read_po_file
+from pipeline.errors import CatalogInvalid, Problem, SourceLocation, display_path
+from pipeline.fsutil import atomic_write_bytes, atomic_write_text
+from pipeline.i18n.formats import placeholder_mismatch
+from pipeline.i18n.merge import plural_count
+from pipeline.i18n.pofile import PoEntry, PoFile, read_po_file
 
 LOCALES_DIR = Path("locales")
 POT_DIR = LOCALES_DIR / "templates"

@@ -48,16 +48,16 @@ from typing import Any
 from babel.core import get_global
 from num2words import num2words
 
-from ..config import Station
-from ..errors import SourceLocation, ValidationFailed, display_path
-from ..schema import Checker
-from ..sentences import split_sentences
-from ..speech import Lexicon, unknown_latin_words
-from ..yamlsource import load_located
-from .budget import BUDGET_RATIO, LIMIT_RATIO, budget_seconds, spoken_seconds
-from .formats import PERCENT, brace_placeholders, placeholder_mismatch
-from .merge import plural_count
-from .pofile import PoEntry, PoFile
+from pipeline.errors import SourceLocation, ValidationFailed, display_path
+from pipeline.i18n.budget import BUDGET_RATIO, LIMIT_RATIO, budget_seconds, spoken_seconds
+from pipeline.i18n.formats import PERCENT, brace_placeholders, placeholder_mismatch
+from pipeline.i18n.merge import plural_count
+from pipeline.i18n.pofile import PoEntry, PoFile
+from pipeline.project.schema import Checker
+from pipeline.project.station import Station
+from pipeline.project.yamlsource import load_located
+from pipeline.speech import Lexicon, unknown_latin_words
+from pipeline.text.sentences import split_sentences
 
 CHECKS_FILE = Path("locales/checks.yaml")
 GLOSSARY_FILE = Path("locales/glossary.yaml")

@@ -24,12 +24,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from ..errors import PipelineError, display_path
-from ..script import EPISODES_DIR, SHARED_DOMAIN, Project, load_project, placeholders_of
-from .budget import translator_notes
-from .catalogs import POT_DIR, pot_path
-from .messages import STATION_NAME_CONTEXT, SourceMessage, episode_messages, shared_messages
-from .pofile import FUZZY, PoEntry, PoFile, po_bytes, read_po_file, write_po_file
+from pipeline.errors import PipelineError, display_path
+from pipeline.i18n.budget import translator_notes
+from pipeline.i18n.catalogs import POT_DIR, pot_path
+from pipeline.i18n.messages import STATION_NAME_CONTEXT, SourceMessage, episode_messages, shared_messages
+from pipeline.i18n.pofile import FUZZY, PoEntry, PoFile, po_bytes, read_po_file, write_po_file
+from pipeline.project.script import EPISODES_DIR, SHARED_DOMAIN, Project, load_project, placeholders_of
 
 BRACE_FORMAT = "python-brace-format"
 _DATE_PLACEHOLDER = "YEAR-MO-DA HO:MI+ZONE"

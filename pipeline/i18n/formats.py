@@ -12,7 +12,7 @@ import re
 import string
 from collections import Counter
 
-from .pofile import PoEntry
+from pipeline.i18n.pofile import PoEntry
 
 BRACE = "python-brace-format"
 PERCENT = "python-format"

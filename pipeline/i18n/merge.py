@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 
 from babel.messages.catalog import get_close_matches
 
-from .pofile import FUZZY, PoEntry, PoFile
+from pipeline.i18n.pofile import FUZZY, PoEntry, PoFile
 
 NotesFilter = Callable[[list[str]], list[str]]
 

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import SourceLocation
-from ..script import SHARED_DOMAIN, Episode, Project, Segment, Template
+from pipeline.errors import SourceLocation
+from pipeline.project.script import SHARED_DOMAIN, Episode, Project, Segment, Template
 
 EPISODE_TITLE_CONTEXT = "episode.title"
 STATION_NAME_CONTEXT = "station.name"

@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import CatalogError, SourceLocation, display_path
-from ..fsutil import atomic_write_bytes
+from pipeline.errors import CatalogError, SourceLocation, display_path
+from pipeline.fsutil import atomic_write_bytes
 
 WRAP_WIDTH = 76
 FUZZY = "fuzzy"

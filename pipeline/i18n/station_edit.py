@@ -11,7 +11,7 @@ composed into nodes (which carry exact positions) and the new lines are
 spliced into the text, copying the layout of the entries already there: a
 new voice block is the text of an existing language's block with the
 language code and voice ids replaced. The result is validated with
-:class:`pipeline.config.StationReader` before anyone writes it.
+:class:`pipeline.project.station.StationReader` before anyone writes it.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from dataclasses import dataclass
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from ..config import StationReader, default_speaking_rate
-from ..errors import ConfigError, SourceLocation
-from ..yamlsource import parse_located
+from pipeline.errors import ConfigError, SourceLocation
+from pipeline.project.station import StationReader, default_speaking_rate
+from pipeline.project.yamlsource import parse_located
 
 
 @dataclass(frozen=True)

@@ -20,12 +20,12 @@ from typing import Any
 
 from rich.table import Table
 
-from ..errors import display_path
-from ..script import Project
-from .budget import spoken_seconds
-from .catalogs import po_path
-from .extract import domain_messages
-from .pofile import PoFile, read_po_file
+from pipeline.errors import display_path
+from pipeline.i18n.budget import spoken_seconds
+from pipeline.i18n.catalogs import po_path
+from pipeline.i18n.extract import domain_messages
+from pipeline.i18n.pofile import PoFile, read_po_file
+from pipeline.project.script import Project
 
 
 @dataclass

@@ -25,17 +25,23 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..config import Station, load_station
-from ..errors import (
+from pipeline.errors import (
     ConfigError,
     IngestError,
     SourceLocation,
     ValidationFailed,
     display_path,
 )
-from ..fsutil import atomic_write_text
-from ..schema import SLUG_MAX
-from ..script import (
+from pipeline.fsutil import atomic_write_text
+from pipeline.ingest.clean import HEADER, Label, LabelledDocument, label_document, script_of
+from pipeline.ingest.draft import DraftEpisode, render_draft
+from pipeline.ingest.lines import parse_date_value
+from pipeline.ingest.read import SourceDocument, read_document
+from pipeline.ingest.segment import FIRST_TEMPLATE, PART_TEMPLATE, Segment, Timing, segment_article, slug_words
+from pipeline.ingest.settings import IngestSettings, load_ingest_settings
+from pipeline.ingest.structure import Article, build_article
+from pipeline.project.schema import SLUG_MAX
+from pipeline.project.script import (
     SHARED_DOMAIN,
     TEMPLATES_DIR,
     EpisodeReader,
@@ -43,14 +49,8 @@ from ..script import (
     Template,
     load_templates,
 )
-from ..yamlsource import parse_located
-from .clean import HEADER, Label, LabelledDocument, label_document, script_of
-from .draft import DraftEpisode, render_draft
-from .lines import parse_date_value
-from .read import SourceDocument, read_document
-from .segment import FIRST_TEMPLATE, PART_TEMPLATE, Segment, Timing, segment_article, slug_words
-from .settings import IngestSettings, load_ingest_settings
-from .structure import Article, build_article
+from pipeline.project.station import Station, load_station
+from pipeline.project.yamlsource import parse_located
 
 DRAFTS_DIR = Path("scripts_src/drafts")
 DEFAULT_MAX_SECONDS = 90.0

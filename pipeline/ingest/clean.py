@@ -25,9 +25,9 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
-from .lines import CLOSERS, DASHES, OPENERS, Shape, list_marker, parse_date_line, shape_of
-from .read import SourceDocument, SourceLine
-from .settings import IngestSettings, comparable
+from pipeline.ingest.lines import CLOSERS, DASHES, OPENERS, Shape, list_marker, parse_date_line, shape_of
+from pipeline.ingest.read import SourceDocument, SourceLine
+from pipeline.ingest.settings import IngestSettings, comparable
 
 # What a labelled line is; only BODY, ITEM and ATTRIBUTION lines are spoken.
 BLANK, TITLE, DATE, DECK, HEADING, BODY, ITEM, ATTRIBUTION, DROP = [

@@ -12,8 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from ..script import Template
-from .segment import Segment
+from pipeline.ingest.segment import Segment
+from pipeline.project.script import Template
 
 # Characters PyYAML does not accept raw in a stream, or that YAML reads as line breaks.
 _ESCAPES = {

@@ -16,7 +16,7 @@ import lxml.etree
 import lxml.html
 import trafilatura
 
-from .read import SourceDocument, SourceLine, clean_text
+from pipeline.ingest.read import SourceDocument, SourceLine, clean_text
 
 _BLOCK_HINTS = {"head": "heading", "p": "", "item": "item", "quote": "quote"}
 

@@ -24,7 +24,7 @@ import charset_normalizer
 import ftfy
 from markdown_it import MarkdownIt
 
-from ..errors import IngestError, SourceLocation
+from pipeline.errors import IngestError, SourceLocation
 
 SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 MAX_FILE_BYTES = 5_000_000
@@ -232,7 +232,7 @@ def _inline_text(token) -> tuple[str, list[str]]:  # type: ignore[no-untyped-def
 
 
 def _html_document(path: Path, shown: str, html: str) -> SourceDocument:
-    from .html import extract_html
+    from pipeline.ingest.html import extract_html
 
     return extract_html(path, shown, html)
 

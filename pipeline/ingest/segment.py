@@ -1,7 +1,7 @@
 """Segmenting: cut an article into broadcast segments of at most ``max_seconds`` of speech.
 
 Entry point: :func:`segment_article`. The article's paragraphs are split into
-sentences (:func:`pipeline.sentences.split_sentences`) and quotes into their
+sentences (:func:`pipeline.text.sentences.split_sentences`) and quotes into their
 sentences; a dynamic programme then chooses the cuts. It only cuts between
 sentences, and a cut costs least at a section heading, more between
 paragraphs, much more inside a paragraph or a quote, and most right after a
@@ -25,13 +25,13 @@ from dataclasses import dataclass
 
 from babel.dates import format_date
 
-from ..config import Station
-from ..durations import estimate_seconds
-from ..errors import IngestError, SourceLocation
-from ..schema import SLUG_MAX
-from ..script import Template
-from ..sentences import split_sentences
-from .structure import Article, Paragraph, Quote
+from pipeline.errors import IngestError, SourceLocation
+from pipeline.ingest.structure import Article, Paragraph, Quote
+from pipeline.project.schema import SLUG_MAX
+from pipeline.project.script import Template
+from pipeline.project.station import Station
+from pipeline.text.durations import estimate_seconds
+from pipeline.text.sentences import split_sentences
 
 FIRST_TEMPLATE = "news_story"
 PART_TEMPLATE = "story_part"

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import ValidationFailed, display_path
-from ..schema import Checker
-from ..yamlsource import load_located
+from pipeline.errors import ValidationFailed, display_path
+from pipeline.project.schema import Checker
+from pipeline.project.yamlsource import load_located
 
 INGEST_FILE = Path("scripts_src/ingest.yaml")
 PHRASE_LISTS = ("call_to_action", "caption_words", "end_of_article", "stop_lines")

@@ -14,8 +14,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from .clean import ATTRIBUTION, BODY, DECK, HEADING, ITEM, ArticleLabels, Label
-from .lines import CLOSERS, DASHES, OPENERS, list_marker, parse_date_line, shape_of
+from pipeline.ingest.clean import ATTRIBUTION, BODY, DECK, HEADING, ITEM, ArticleLabels, Label
+from pipeline.ingest.lines import CLOSERS, DASHES, OPENERS, list_marker, parse_date_line, shape_of
 
 _PAIRS = {"“": "”", '"': '"', "«": "»", "「": "」", "『": "』", "„": "“”"}
 # "… to medicine.”– Human Rights Watch": a quotation with its source on the same line.

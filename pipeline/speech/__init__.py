@@ -19,9 +19,9 @@ import functools
 from collections.abc import Callable
 from pathlib import Path
 
-from ..config import ENGLISH_VOICE, TRANSLITERATE, UNKNOWN_LATIN_POLICIES, Station
-from .lexicon import Lexicon, LexiconEntry, builtin_lexicon, load_lexicon
-from .pieces import Piece, SpeechChunk, tidy_spaces, to_chunks
+from pipeline.project.station import ENGLISH_VOICE, TRANSLITERATE, UNKNOWN_LATIN_POLICIES, Station
+from pipeline.speech.lexicon import Lexicon, LexiconEntry, builtin_lexicon, load_lexicon
+from pipeline.speech.pieces import Piece, SpeechChunk, tidy_spaces, to_chunks
 
 __all__ = [
     "ENGLISH_VOICE",
@@ -63,7 +63,7 @@ def normalise(
         lexicon = builtin_lexicon(lang)
     if not text.strip():
         return []
-    from . import en, ko  # the language rules, loaded when a text is first normalised
+    from pipeline.speech import en, ko  # the language rules, loaded when a text is first normalised
 
     if lang == ko.LANG:
         return to_chunks(ko.korean_pieces(text, lexicon, unknown_latin, english_lexicon))
@@ -77,7 +77,7 @@ def unknown_latin_words(text: str, lexicon: Lexicon) -> list[str]:
 
     Each word is listed once, in order of first appearance.
     """
-    from . import ko
+    from pipeline.speech import ko
 
     return ko.unknown_latin_words(text, lexicon)
 

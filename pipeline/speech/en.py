@@ -29,10 +29,10 @@ from decimal import Decimal
 
 from num2words import num2words
 
-from .charsets import fold_width
-from .lexicon import Lexicon
-from .pieces import Piece, finish, rewrite
-from .rules import alternation, load_rules
+from pipeline.speech.charsets import fold_width
+from pipeline.speech.lexicon import Lexicon
+from pipeline.speech.pieces import Piece, finish, rewrite
+from pipeline.speech.rules import alternation, load_rules
 
 LANG = "en"
 RULES = load_rules("en_rules")

@@ -14,8 +14,8 @@ from __future__ import annotations
 import functools
 import re
 
-from .charsets import HANJA
-from .rules import load_rules
+from pipeline.speech.charsets import HANJA
+from pipeline.speech.rules import load_rules
 
 HANJA_RUN = re.compile(f"[{HANJA}]+")
 

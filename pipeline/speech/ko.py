@@ -23,15 +23,15 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from ..config import ENGLISH_VOICE, TRANSLITERATE
-from . import ko_numbers as num
-from .charsets import ASCII_ALNUM, HANGUL, fold_width
-from .en import english_pieces
-from .hanja import HANJA_RUN, hanja_to_hangul
-from .lexicon import Lexicon, builtin_lexicon
-from .loanwords import letters_in_hangul, transliterate
-from .pieces import Piece, finish, rewrite
-from .rules import alternation, load_rules
+from pipeline.project.station import ENGLISH_VOICE, TRANSLITERATE
+from pipeline.speech import ko_numbers as num
+from pipeline.speech.charsets import ASCII_ALNUM, HANGUL, fold_width
+from pipeline.speech.en import english_pieces
+from pipeline.speech.hanja import HANJA_RUN, hanja_to_hangul
+from pipeline.speech.lexicon import Lexicon, builtin_lexicon
+from pipeline.speech.loanwords import letters_in_hangul, transliterate
+from pipeline.speech.pieces import Piece, finish, rewrite
+from pipeline.speech.rules import alternation, load_rules
 
 LANG = "ko"
 RULES = load_rules("ko_rules")

@@ -24,7 +24,7 @@ from decimal import Decimal
 
 from num2words import num2words
 
-from .rules import load_rules
+from pipeline.speech.rules import load_rules
 
 _MAN_AFTER_BIGGER_UNIT = re.compile(r"(?<=[억조경해]) 만(?= |$)")
 

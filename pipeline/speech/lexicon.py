@@ -25,11 +25,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import SourceLocation, ValidationFailed, display_path
-from ..schema import Checker, type_name
-from ..yamlsource import LocatedDocument, load_located
-from .charsets import ASCII_ALNUM, HANGUL, HANJA
-from .rules import alternation, data_path, load_rules
+from pipeline.errors import SourceLocation, ValidationFailed, display_path
+from pipeline.project.schema import Checker, type_name
+from pipeline.project.yamlsource import LocatedDocument, load_located
+from pipeline.speech.charsets import ASCII_ALNUM, HANGUL, HANJA
+from pipeline.speech.rules import alternation, data_path, load_rules
 
 LEXICON_FILE = "lexicon.yaml"
 SPEAKING_LANGUAGES = ("ko", "en")  # languages with a normaliser and a voice to route words to

@@ -14,8 +14,8 @@ import functools
 import re
 from dataclasses import dataclass
 
-from . import ko_numbers
-from .rules import load_rules
+from pipeline.speech import ko_numbers
+from pipeline.speech.rules import load_rules
 
 _VOWEL_LETTERS = "[aeiouy]"
 _CONSONANT_LETTERS = "[bcdfghjklmnpqrstvwxz]"

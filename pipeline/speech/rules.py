@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from ..yamlsource import FAST_LOADER
+from pipeline.project.yamlsource import FAST_LOADER
 
 DATA_DIR = Path(__file__).parent / "data"
 

@@ -20,10 +20,11 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from ..config import Station
-from ..fsutil import atomic_write_text
-from .lexicon import lexicon_path
-from .pieces import SpeechChunk
+import pipeline.project.station as station_module
+from pipeline.fsutil import atomic_write_text
+from pipeline.project.station import Station
+from pipeline.speech.lexicon import lexicon_path
+from pipeline.speech.pieces import SpeechChunk
 
 STORE_FORMAT = 1
 _PACKAGE = Path(__file__).parent
@@ -31,7 +32,7 @@ _PACKAGE = Path(__file__).parent
 _RULE_SOURCES = (
     *sorted(_PACKAGE.glob("*.py")),
     *sorted((_PACKAGE / "data").glob("*.yaml")),
-    _PACKAGE.parent / "config.py",
+    Path(station_module.__file__),
 )
 
 
@@ -81,7 +82,7 @@ class StoredNormaliser:
 def stored_normaliser(folder: Path, root: Path, station: Station, lang: str) -> StoredNormaliser:
     """The project's normaliser for ``lang`` (see :func:`pipeline.speech.normaliser_for`),
     answering from the store in ``folder``."""
-    from . import normaliser_for
+    from pipeline.speech import normaliser_for
 
     policy = station.speech_settings(lang).unknown_latin
     path = folder / f"{lang}.{fingerprint(root, lang, policy)}.json"  # no language code holds a dot

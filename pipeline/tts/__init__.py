@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from ..config import VoiceSpec
-from ..errors import VoiceError
+from pipeline.errors import VoiceError
+from pipeline.project.station import VoiceSpec
 
 
 @dataclass(frozen=True)
@@ -86,11 +86,11 @@ def get_backend(name: str) -> Backend:
     """The process-wide backend instance called ``name``."""
     if name not in _BACKENDS:
         if name == "espeak-ng":
-            from .espeak import EspeakNgBackend
+            from pipeline.tts.espeak import EspeakNgBackend
 
             _BACKENDS[name] = EspeakNgBackend()
         elif name == "pyttsx3":
-            from .pyttsx3_backend import Pyttsx3Backend
+            from pipeline.tts.pyttsx3_backend import Pyttsx3Backend
 
             _BACKENDS[name] = Pyttsx3Backend()
         else:

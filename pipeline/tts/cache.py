@@ -19,8 +19,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..fsutil import PARTIAL_SUFFIX, atomic_write_text
-from . import Voice, get_backend
+from pipeline.fsutil import PARTIAL_SUFFIX, atomic_write_text
+from pipeline.tts import Voice, get_backend
 
 DEFAULT_TIMEOUT = 60.0
 KEY_SCHEMA = 1

@@ -16,10 +16,10 @@ import subprocess
 from functools import cache
 from pathlib import Path
 
-from ..errors import SynthesisError
-from ..mediatools import tool_path
-from . import Voice, VoiceInfo, normalise_tag, primary_subtag
-from .wavcheck import check_wav
+from pipeline.audio.ffmpeg import tool_path
+from pipeline.errors import SynthesisError
+from pipeline.tts import Voice, VoiceInfo, normalise_tag, primary_subtag
+from pipeline.tts.wavcheck import check_wav
 
 PROGRAM = "espeak-ng"
 _DATA_FILES = ("phondata", "phonindex", "phontab", "intonations")

@@ -24,9 +24,9 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from ..errors import SynthesisError, VoiceError
-from . import Voice, VoiceInfo, normalise_tag
-from .wavcheck import check_wav
+from pipeline.errors import SynthesisError, VoiceError
+from pipeline.tts import Voice, VoiceInfo, normalise_tag
+from pipeline.tts.wavcheck import check_wav
 
 START_TIMEOUT = 60.0
 FILE_SETTLE_TIMEOUT = 10.0
@@ -53,7 +53,7 @@ class Pyttsx3Backend:
         info = self._engine_info()
         text = f"pyttsx3 {info['version']} driver {info['driver']}"
         if info["driver"] == "espeak":
-            from .espeak import EspeakNgBackend
+            from pipeline.tts.espeak import EspeakNgBackend
 
             text += f" ({EspeakNgBackend().version(lang)})"
         return text

@@ -12,8 +12,8 @@ import wave
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..durations import estimate_seconds
-from ..errors import SynthesisError
+from pipeline.errors import SynthesisError
+from pipeline.text.durations import estimate_seconds
 
 MIN_RATIO = 0.2  # spoken at most five times faster than our estimate
 MAX_RATIO = 5.0

@@ -17,8 +17,8 @@ from typing import Any
 import psutil
 import pytest
 
-from pipeline.build import render_all
-from pipeline.script import load_project
+from pipeline.build.orchestrator import render_all
+from pipeline.project.script import load_project
 from tests.conftest import REPO
 
 

@@ -12,7 +12,7 @@ from pipeline.i18n.catalogs import pot_path
 from pipeline.i18n.extract import template_catalogs, write_templates
 from pipeline.i18n.messages import episode_messages, shared_messages
 from pipeline.i18n.pofile import PoFile, read_po_file
-from pipeline.script import load_project
+from pipeline.project.script import load_project
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 NOON = dt.datetime(2024, 3, 4, 12, 0, tzinfo=dt.UTC)

@@ -17,7 +17,7 @@ from babel.messages.pofile import read_po, write_po
 
 from pipeline.i18n.catalogs import Translator, po_path
 from pipeline.i18n.messages import SourceMessage, episode_messages, shared_messages
-from pipeline.script import Project, load_project, placeholders_of
+from pipeline.project.script import Project, load_project, placeholders_of
 
 ROOT = Path(__file__).resolve().parents[2]
 LANG = "ko"

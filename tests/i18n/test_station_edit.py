@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import STATION_FILE, load_station
 from pipeline.errors import ConfigError
 from pipeline.i18n.station_edit import add_language
+from pipeline.project.station import STATION_FILE, load_station
 
 SHOWN = "scripts_src/station.yaml"
 

@@ -10,8 +10,8 @@ import pytest
 from pipeline.ingest import ingest_file, load_context, write_drafts
 from pipeline.ingest.draft import yaml_string
 from pipeline.ingest.segment import Timing, spoken_seconds
-from pipeline.script import load_project
-from pipeline.yamlsource import parse_located
+from pipeline.project.script import load_project
+from pipeline.project.yamlsource import parse_located
 from tests.ingest.helpers import INGEST_DATA
 
 DOCUMENTS = sorted(p.name for p in INGEST_DATA.glob("0*_*.txt") if "sentences" not in p.name)

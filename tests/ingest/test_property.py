@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from pipeline.errors import IngestError
 from pipeline.ingest import ingest_file, load_context, write_drafts
-from pipeline.script import load_project
+from pipeline.project.script import load_project
 from tests.conftest import PROJECT_ROOT
 
 CONTEXT = load_context(PROJECT_ROOT)

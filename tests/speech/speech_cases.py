@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.project.yamlsource import load_located
 from pipeline.speech import SpeechChunk
-from pipeline.yamlsource import load_located
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "speech"
 

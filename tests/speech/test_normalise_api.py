@@ -113,7 +113,7 @@ def test_any_unicode_text_is_normalised_without_error(text: str, lang: str) -> N
 
 def test_a_builds_normaliser_works_out_each_distinct_text_once(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     import pipeline.speech
-    from pipeline.script import load_project
+    from pipeline.project.script import load_project
     from pipeline.speech.store import stored_normaliser
 
     station = load_project(Path(__file__).resolve().parents[2]).station

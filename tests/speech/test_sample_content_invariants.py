@@ -23,7 +23,7 @@ from babel.messages.pofile import read_po
 from speech_cases import DATA, load_cases
 
 from pipeline.i18n.messages import episode_messages, shared_messages
-from pipeline.script import literal_text, load_project
+from pipeline.project.script import literal_text, load_project
 from pipeline.speech import load_lexicon, normalise
 
 REPO = Path(__file__).resolve().parents[2]

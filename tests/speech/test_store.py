@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 import pipeline.speech
-from pipeline.build import SPEECH_TEXT_DIR, render_all
-from pipeline.script import load_project
+from pipeline.build.orchestrator import SPEECH_TEXT_DIR, render_all
+from pipeline.project.script import load_project
 from pipeline.speech import SpeechChunk, normaliser_for
 from pipeline.speech import store as speech_store
 from pipeline.speech.store import StoredNormaliser, fingerprint, stored_normaliser
@@ -149,5 +149,6 @@ def test_the_fingerprint_covers_rules_policy_and_lexicons(tmp_path: Path, monkey
 
 def test_the_real_fingerprint_covers_the_normalisers_code_and_num2words() -> None:
     names = {path.name for path in speech_store._RULE_SOURCES}
-    assert {"ko.py", "en.py", "pieces.py", "ko_numbers.py", "ko_rules.yaml", "config.py"} <= names
+    assert {"ko.py", "en.py", "pieces.py", "ko_numbers.py", "ko_rules.yaml", "station.py"} <= names
+    assert all(path.is_file() for path in speech_store._RULE_SOURCES)  # a moved module must not drop out silently
     assert [path.name for path in speech_store._installed("num2words")] == ["__init__.py", "METADATA"]

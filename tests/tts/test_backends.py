@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import VoiceSpec
 from pipeline.errors import SourceLocation, SynthesisError, VoiceError
+from pipeline.project.station import VoiceSpec
 from pipeline.tts import Voice, resolve_voice
 from pipeline.tts.espeak import EspeakNgBackend
 from pipeline.tts.pyttsx3_backend import Pyttsx3Backend

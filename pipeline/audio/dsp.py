@@ -1,0 +1,468 @@
+"""In-process signal processing: loudness (ITU-R BS.1770-4), true peak, filters and dynamics.
+
+Entry points: :func:`loudness_blocks` and :func:`integrated_loudness` (EBU
+R128 integrated loudness, with the gating blocks kept so that the loudness of
+joined segments can be computed without decoding them again),
+:func:`true_peaks` (4× oversampled true peak of every control step,
+interpolated only where it can matter), :func:`apply_filters` (a profile's
+high-pass, low-pass and compressor), and :func:`peak_envelope` with
+:func:`limiter_gain` and :func:`gained_loudness` (a true-peak look-ahead
+limiter whose gain can be tried at several levels without touching the audio
+again). Dynamics run on a control signal one point per CONTROL_STEP samples,
+which keeps them cheap.
+
+Everything works on mono float32 arrays in [-1, 1], is vectorised with
+numpy/scipy, and is deterministic: levelling a minute of speech takes a few
+tens of milliseconds, a fraction of what encoding it takes.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from pipeline.project.station import AudioFilter
+
+
+def _signal() -> Any:
+    """scipy.signal, imported on first use: importing it takes about half a second, which a
+    build with nothing to make (and the main process of any build) never needs to spend."""
+    import scipy.signal
+
+    return scipy.signal
+
+
+def _ndimage() -> Any:
+    """scipy.ndimage, imported on first use (see :func:`_signal`)."""
+    import scipy.ndimage
+
+    return scipy.ndimage
+
+
+def import_scipy() -> None:
+    """Import the scipy modules used here now (workers do it in the background, see
+    :func:`pipeline.build.segment_audio.warm_up`)."""
+    _signal()
+    _ndimage()
+
+
+def widen(values: np.ndarray, size: int) -> np.ndarray:
+    """Each value replaced by the largest within ``size`` points centred on it."""
+    return _ndimage().maximum_filter1d(values, size=size, mode="nearest")
+
+
+BLOCK_SECONDS = 0.4
+HOP_SECONDS = 0.1
+ABSOLUTE_GATE_LUFS = -70.0
+RELATIVE_GATE_LU = -10.0
+SILENT_LUFS = -70.0
+_OFFSET = -0.691
+
+
+def k_weighting(rate: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The two BS.1770 pre-filters (high shelf, then high pass) designed for ``rate``.
+
+    The analogue prototypes and their bilinear transform are those of
+    libebur128 (and so of ffmpeg's ``ebur128`` meter): at 48 kHz they give
+    the coefficients printed in BS.1770, and at any other rate the same
+    response.
+    """
+    # Shelf: +4 dB above ~1.7 kHz (the head's acoustic effect).
+    k = math.tan(math.pi * _SHELF_HZ / rate)
+    high = 10 ** (_SHELF_GAIN_DB / 20)
+    band = high**_SHELF_BAND_EXPONENT
+    a0 = 1 + k / _SHELF_Q + k * k
+    band_term = band * k / _SHELF_Q
+    shelf_b = np.array([high + band_term + k * k, 2 * (k * k - high), high - band_term + k * k]) / a0
+    shelf_a = np.array([a0, 2 * (k * k - 1), 1 - k / _SHELF_Q + k * k]) / a0
+    # High pass at ~38 Hz (the RLB weighting).
+    k = math.tan(math.pi * _HIGHPASS_HZ / rate)
+    a0 = 1 + k / _HIGHPASS_Q + k * k
+    highpass_b = np.array([1.0, -2.0, 1.0])
+    highpass_a = np.array([a0, 2 * (k * k - 1), 1 - k / _HIGHPASS_Q + k * k]) / a0
+    return [(shelf_b, shelf_a), (highpass_b, highpass_a)]
+
+
+_SHELF_HZ, _SHELF_GAIN_DB, _SHELF_Q = 1681.974450955533, 3.999843853973347, 0.7071752369554196
+_SHELF_BAND_EXPONENT = 0.4996667741545416
+_HIGHPASS_HZ, _HIGHPASS_Q = 38.13547087602444, 0.5003270373238773
+
+
+def loudness_blocks(samples: np.ndarray, rate: int) -> np.ndarray:
+    """Mean square of the K-weighted signal in each 400 ms block (100 ms apart)."""
+    return mean_square_blocks(k_weighted(samples, rate), rate)
+
+
+def integrated_loudness(blocks: np.ndarray) -> float:
+    """Gated integrated loudness in LUFS of the given blocks (silence: -70)."""
+    if blocks.size == 0:
+        return SILENT_LUFS
+    with np.errstate(divide="ignore"):
+        levels = _OFFSET + 10 * np.log10(blocks)
+    loud = blocks[levels > ABSOLUTE_GATE_LUFS]
+    if loud.size == 0:
+        return SILENT_LUFS
+    relative_gate = _OFFSET + 10 * math.log10(loud.mean()) + RELATIVE_GATE_LU
+    gated = blocks[levels > max(relative_gate, ABSOLUTE_GATE_LUFS)]
+    return _OFFSET + 10 * math.log10(gated.mean())
+
+
+OVERSAMPLE = 4
+_INTERPOLATOR_TAPS = 48  # 12 per phase, as the true-peak meter of ITU-R BS.1770-4 Annex 2
+_INTERPOLATOR_DELAY = (_INTERPOLATOR_TAPS - 1) // 2
+_REACH = 6  # input samples on each side that one interpolated point depends on
+RUN_BATCH = 4096  # loud runs interpolated at a time (about 2 MB of work), so long audio stays small
+
+
+@functools.cache
+def _interpolator() -> np.ndarray:
+    """The 4× interpolation filter (designed once)."""
+    taps = _signal().firwin(_INTERPOLATOR_TAPS, 1 / OVERSAMPLE, window=("kaiser", 6.0)) * OVERSAMPLE
+    return taps.astype(np.float32)
+
+
+@functools.cache
+def _phase_matrix() -> np.ndarray:
+    """The interpolator as a matrix: row ``q`` weighs input sample ``i - _REACH + q``, column ``p``
+    gives the ``p``-th of the four points oversampling sample ``i`` (the same points as
+    filtering the zero-stuffed signal, delay compensated)."""
+    taps = _interpolator()
+    matrix = np.zeros((2 * _REACH + 1, OVERSAMPLE), dtype=np.float32)
+    for q in range(2 * _REACH + 1):
+        offset = _REACH - q  # i - j for input sample j
+        for phase in range(OVERSAMPLE):
+            index = OVERSAMPLE * offset + phase + _INTERPOLATOR_DELAY
+            if 0 <= index < _INTERPOLATOR_TAPS:
+                matrix[q, phase] = taps[index]
+    return matrix
+
+
+@functools.cache
+def _overshoot_bound() -> float:
+    """How far an interpolated point can exceed the largest sample within reach: the largest
+    sum of absolute weights of any phase (a strict bound, about 5 dB)."""
+    return float(np.abs(_phase_matrix()).sum(axis=0).max())
+
+
+def true_peaks(samples: np.ndarray, floor: float = 0.0) -> np.ndarray:
+    """The true peak (highest absolute value when oversampled 4×) of each run of CONTROL_STEP
+    samples, the last run possibly shorter.
+
+    Points between samples are computed only in the runs where they could
+    reach ``floor`` or the loudest sample, whichever is lower: a point is a
+    weighted sum of the samples within reach, so it cannot exceed their
+    largest by more than :func:`_overshoot_bound`. Elsewhere the run's highest
+    sample is kept, which is exact wherever the result can matter to a limiter
+    or meter set at ``floor`` or above. Speech is quiet most of the time, so
+    most of the signal needs no interpolation.
+    """
+    sample_peaks = control_max(np.abs(samples.astype(np.float32, copy=False)))
+    runs = _runs_to_interpolate(sample_peaks, _interpolation_level(sample_peaks, floor), math.inf)
+    return _with_points_between(samples, sample_peaks, runs)
+
+
+def _with_points_between(samples: np.ndarray, run_peaks: np.ndarray, runs: np.ndarray) -> np.ndarray:
+    """``run_peaks`` (a peak per run of CONTROL_STEP samples) raised, in the given ``runs``, to
+    the highest point between their samples."""
+    if runs.size == 0:
+        return run_peaks
+    raised = run_peaks.copy()
+    for batch, between in _points_between_samples(samples, runs):
+        raised[batch] = np.maximum(raised[batch], between)
+    return raised
+
+
+def _interpolation_level(sample_peaks: np.ndarray, floor: float) -> float:
+    """The level down to which runs are interpolated: ``floor``, or the loudest sample when that
+    is lower (so the loudest true peak is always found); everything when there is no floor."""
+    return min(floor, float(sample_peaks.max())) if floor > 0 and sample_peaks.size else 0.0
+
+
+def _runs_to_interpolate(run_peaks: np.ndarray, level: float, done_level: float) -> np.ndarray:
+    """Indices of the runs of CONTROL_STEP samples whose interpolated points could reach
+    ``level`` but could not reach ``done_level`` (those were interpolated already): the runs
+    with a sample within reach (in the run or its neighbours: the reach is shorter than a run)
+    in that range once scaled by :func:`_overshoot_bound`."""
+    neighbourhood = np.maximum(run_peaks, np.maximum(np.roll(run_peaks, 1), np.roll(run_peaks, -1)))
+    bound = _overshoot_bound()
+    return np.flatnonzero((neighbourhood >= level / bound) & (neighbourhood < done_level / bound))
+
+
+def _points_between_samples(samples: np.ndarray, runs: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """For the given runs of CONTROL_STEP samples, batch by batch: the run indices and the
+    highest absolute value of the points oversampling each run's samples (points past the end
+    of the signal, in a short last run, count as silence). One matrix product per batch."""
+    window = CONTROL_STEP + 2 * _REACH
+    padded = np.pad(samples.astype(np.float32), (_REACH, _REACH + CONTROL_STEP))
+    every_run = np.lib.stride_tricks.sliding_window_view(padded, window)[::CONTROL_STEP]
+    short_tail = len(samples) % CONTROL_STEP
+    last_run = len(samples) // CONTROL_STEP
+    for start in range(0, runs.size, RUN_BATCH):
+        batch = runs[start : start + RUN_BATCH]
+        points = np.abs(every_run[batch] @ _run_interpolator())
+        if short_tail and batch[-1] == last_run:
+            points[-1].reshape(OVERSAMPLE, CONTROL_STEP)[:, short_tail:] = 0.0
+        yield batch, _row_max(points)
+
+
+@functools.cache
+def _run_interpolator() -> np.ndarray:
+    """:func:`_phase_matrix` for a whole run at once: row ``j`` weighs sample ``j`` of the run's
+    window (the run with _REACH samples either side); column ``p * CONTROL_STEP + i`` gives the
+    ``p``-th of the four points oversampling the run's sample ``i``."""
+    matrix = np.zeros((CONTROL_STEP + 2 * _REACH, OVERSAMPLE, CONTROL_STEP), dtype=np.float32)
+    for sample in range(CONTROL_STEP):
+        matrix[sample : sample + 2 * _REACH + 1, :, sample] = _phase_matrix()
+    return matrix.reshape(CONTROL_STEP + 2 * _REACH, OVERSAMPLE * CONTROL_STEP)
+
+
+def apply_filters(samples: np.ndarray, rate: int, filters: Sequence[AudioFilter]) -> np.ndarray:
+    """The profile's filters in order; a ``limiter`` entry is applied by :func:`limiter_gain` later.
+    Consecutive high- and low-pass filters run as one cascade of second-order sections."""
+    out = samples
+    sections: list[np.ndarray] = []
+    for item in filters:
+        if item.kind in ("highpass", "lowpass"):
+            sections.append(_design(item, rate))
+            continue
+        if sections:
+            out, sections = filter_sos(np.vstack(sections), out), []
+        if item.kind == "compressor":
+            out = compress(
+                out,
+                rate,
+                threshold_db=item.get("threshold_db", -24),
+                ratio=item.get("ratio", 3),
+                attack_ms=item.get("attack_ms", 5),
+                release_ms=item.get("release_ms", 100),
+                makeup_db=item.get("makeup_db", 0),
+            )
+    return filter_sos(np.vstack(sections), out) if sections else out
+
+
+def _design(item: AudioFilter, rate: int) -> np.ndarray:
+    """Second-order sections of a profile's high-pass (2nd order) or low-pass (4th order) filter."""
+    if item.kind == "highpass":
+        return _signal().butter(2, item.get("frequency", 80), "highpass", fs=rate, output="sos")
+    cutoff = min(item.get("frequency", 8000), 0.45 * rate)
+    return _signal().butter(4, cutoff, "lowpass", fs=rate, output="sos")
+
+
+CONTROL_STEP = 16  # audio samples per control point for dynamics (0.7 ms at 22.05 kHz); a power of two
+LOOKAHEAD_MS = 5.0
+# Weights of the previous and next control points across a run (see audio_rate_gain).
+_HALF_STEP = CONTROL_STEP // 2
+_RAMP_FROM_BEFORE = np.maximum(_HALF_STEP - np.arange(CONTROL_STEP), 0).astype(np.float32) / CONTROL_STEP
+_RAMP_TO_AFTER = np.maximum(np.arange(CONTROL_STEP) - _HALF_STEP, 0).astype(np.float32) / CONTROL_STEP
+
+
+def _control(values: np.ndarray, reduce: str) -> np.ndarray:
+    """``values`` reduced (``max`` or ``mean``) over consecutive runs of CONTROL_STEP samples
+    (a short last run is counted as if its last value went on)."""
+    whole = len(values) - len(values) % CONTROL_STEP
+    runs = values[:whole].reshape(-1, CONTROL_STEP)
+    result = runs @ np.full(CONTROL_STEP, 1 / CONTROL_STEP, dtype=runs.dtype) if reduce == "mean" else _row_max(runs)
+    if whole == len(values):
+        return result
+    tail = np.pad(values[whole:], (0, CONTROL_STEP - len(values) + whole), mode="edge")
+    last = tail.mean(dtype=values.dtype) if reduce == "mean" else tail.max()
+    return np.append(result, last).astype(result.dtype)
+
+
+def _row_max(rows: np.ndarray) -> np.ndarray:
+    """The highest value of each row, for rows a power of two long: halving the rows with
+    element-wise maxima is several times faster than ``max(axis=1)`` on short rows."""
+    while rows.shape[1] > 1:
+        half = rows.shape[1] // 2
+        rows = np.maximum(rows[:, :half], rows[:, half:])
+    return rows[:, 0]
+
+
+def control_max(values: np.ndarray) -> np.ndarray:
+    """The highest of each run of CONTROL_STEP samples."""
+    return _control(values, "max")
+
+
+def audio_rate_gain(control: np.ndarray, length: int) -> np.ndarray:
+    """A control signal at audio rate, ramping linearly between the control points, which sit
+    in the middle of their runs (steps in a gain would add clicks and peaks between samples).
+    The same as holding each point for its run and taking a moving average one run wide."""
+    points = control.astype(np.float32)
+    before = np.concatenate([points[:1], points[:-1]]) - points
+    after = np.concatenate([points[1:], points[-1:]]) - points
+    ramps = points[:, None] + before[:, None] * _RAMP_FROM_BEFORE + after[:, None] * _RAMP_TO_AFTER
+    return ramps.ravel()[:length]
+
+
+def _window(rate: int, milliseconds: float) -> int:
+    return max(1, round(rate / CONTROL_STEP * milliseconds / 1000))
+
+
+def compress(
+    samples: np.ndarray,
+    rate: int,
+    threshold_db: float,
+    ratio: float,
+    attack_ms: float,
+    release_ms: float,
+    makeup_db: float = 0.0,
+) -> np.ndarray:
+    """Downward compression above ``threshold_db`` by ``ratio``, with look-ahead.
+
+    The level is the RMS over the attack time; gain reductions are held for
+    the release time and smoothed over it, so they begin before a loud
+    syllable and recover gently after it.
+    """
+    ndimage = _ndimage()
+    power = ndimage.uniform_filter1d(_control(samples * samples, "mean"), size=_window(rate, attack_ms), mode="nearest")
+    level_db = 10 * np.log10(power + 1e-12)
+    reduction_db = np.maximum(level_db - threshold_db, 0.0) * (1.0 - 1.0 / ratio)
+    release = _window(rate, release_ms)
+    held = widen(reduction_db, release)
+    smoothed = ndimage.uniform_filter1d(held, size=release, mode="nearest")
+    return samples * audio_rate_gain(10 ** ((makeup_db - smoothed) / 20), len(samples))
+
+
+@dataclass(frozen=True)
+class PeakEnvelope:
+    """Where a signal peaks, between samples too, at control rate.
+
+    Computed once per signal; a limiter at any gain and ceiling then reuses
+    it, because a constant gain scales every peak alike, as long as the
+    ceiling divided by the gain stays at or above ``floor`` (peaks under it
+    were not oversampled). Below that, :func:`peak_envelope` extends it,
+    oversampling only the runs it had not reached.
+    """
+
+    peaks: np.ndarray  # highest true peak in each control step
+    held: np.ndarray  # the same, held over the look-ahead window
+    length: int
+    window: int
+    floor: float
+    sample_peaks: np.ndarray  # highest sample in each control step
+    level: float  # runs that could reach this level (see _interpolation_level) are oversampled
+
+    def covers(self, gain_db: float, lowest_ceiling_db: float) -> bool:
+        """Whether a limiter at ``gain_db`` whose ceiling goes down to ``lowest_ceiling_db`` can use it."""
+        return 10 ** ((lowest_ceiling_db - gain_db) / 20) >= self.floor
+
+
+def peak_envelope(
+    samples: np.ndarray,
+    rate: int,
+    floor: float = 0.0,
+    lookahead_ms: float = LOOKAHEAD_MS,
+    extending: PeakEnvelope | None = None,
+) -> PeakEnvelope:
+    """The true-peak envelope of ``samples`` (4× oversampled wherever a peak could reach ``floor``).
+    Given the envelope of the same samples at a higher floor (``extending``), only the runs
+    that one left out are oversampled: the result is the same, for the cost of the difference."""
+    if extending is None:
+        sample_peaks = control_max(np.abs(samples.astype(np.float32, copy=False)))
+        peaks, done_level = sample_peaks, math.inf
+    else:
+        sample_peaks, peaks, done_level = extending.sample_peaks, extending.peaks, extending.level
+    level = _interpolation_level(sample_peaks, floor)
+    peaks = _with_points_between(samples, peaks, _runs_to_interpolate(sample_peaks, level, done_level))
+    window = _window(rate, lookahead_ms) * 2 + 1
+    return PeakEnvelope(peaks, widen(peaks, window), len(samples), window, floor, sample_peaks, min(level, done_level))
+
+
+def limiter_gain(envelope: PeakEnvelope, gain_db: float, ceiling_db: float | np.ndarray) -> tuple[np.ndarray, float]:
+    """The limiter's gain curve (one point per control step, including ``gain_db``) and the
+    resulting true peak; :func:`audio_rate_gain` turns the curve into one gain per sample.
+
+    The curve falls ahead of each peak and recovers after it; where its
+    smoothing would not be enough, the gain needed at that step wins, so no
+    peak exceeds the ceiling.
+    """
+    scale = 10 ** (gain_db / 20)
+    ceiling = 10 ** (np.asarray(ceiling_db) / 20)
+    needed = np.minimum(1.0, ceiling / np.maximum(envelope.held * scale, 1e-12))
+    window = envelope.window
+    ndimage = _ndimage()
+    lowest = ndimage.minimum_filter1d(needed, size=window, mode="nearest")
+    smooth = ndimage.uniform_filter1d(lowest, size=window, mode="nearest")
+    curve = scale * np.minimum(smooth, needed)
+    peak = float(np.max(envelope.peaks * curve)) if curve.size else 0.0
+    return curve, 20 * math.log10(peak) if peak > 0 else -math.inf
+
+
+def step_energies(weighted: np.ndarray) -> np.ndarray:
+    """Sum of squares of a K-weighted signal in each control step."""
+    padded = np.pad(weighted, (0, -len(weighted) % CONTROL_STEP))
+    return np.einsum("ij,ij->i", *(2 * [padded.reshape(-1, CONTROL_STEP)]), dtype=np.float64)
+
+
+def gained_loudness(energies: np.ndarray, curve: np.ndarray, rate: int) -> float:
+    """Integrated loudness of a K-weighted signal times a control-rate gain curve, from
+    :func:`step_energies` (each step counted in the 100 ms hop where it starts): close to
+    measuring the gained signal, at a sixteenth of the work."""
+    hop = round(HOP_SECONDS * rate)
+    count = len(energies) * CONTROL_STEP // hop
+    hop_of_step = np.arange(len(energies)) * CONTROL_STEP // hop
+    inside = hop_of_step < count
+    hop_sums = np.bincount(hop_of_step[inside], weights=(energies * curve * curve)[inside], minlength=count)
+    return integrated_loudness(_block_mean_squares(hop_sums, hop))
+
+
+def k_weighted(samples: np.ndarray, rate: int) -> np.ndarray:
+    """``samples`` through the BS.1770 K-weighting filters (in the samples' precision)."""
+    return filter_sos(_k_weighting_sos(rate), samples)
+
+
+@functools.cache
+def _k_weighting_sos(rate: int) -> np.ndarray:
+    return np.vstack([np.concatenate([b, a]) for b, a in k_weighting(rate)])
+
+
+# Far below anything audible or any 16-bit step, yet far above the subnormal range.
+_KEEP_NORMAL = 1e-18
+
+
+def filter_sos(sos: np.ndarray, samples: np.ndarray) -> np.ndarray:
+    """``samples`` through second-order sections, in the samples' precision.
+
+    A filter fed silence decays into subnormal numbers, which the processor
+    handles dozens of times more slowly; a constant and an alternating signal
+    of 1e-18 (one passes a high-pass, the other a low-pass) keep every state
+    normal without changing any output sample that matters.
+    """
+    nudged = samples.copy()
+    nudged[::2] += samples.dtype.type(2 * _KEEP_NORMAL)
+    return _signal().sosfilt(sos.astype(samples.dtype), nudged)
+
+
+def mean_square_blocks(weighted: np.ndarray, rate: int) -> np.ndarray:
+    """Mean square of an already K-weighted signal in each 400 ms block (100 ms apart)."""
+    hop = round(HOP_SECONDS * rate)
+    count = len(weighted) // hop
+    # Sums of squares per 100 ms hop (rates divisible by 10 Hz).
+    hop_sums = np.einsum("ij,ij->i", *(2 * [weighted[: count * hop].reshape(count, hop)]), dtype=np.float64)
+    return _block_mean_squares(hop_sums, hop)
+
+
+def _block_mean_squares(hop_sums: np.ndarray, hop: int) -> np.ndarray:
+    """Mean square in each 400 ms block (four 100 ms hops of ``hop`` samples) from the
+    sums of squares per hop; none when there is less than one block."""
+    hops_per_block = round(BLOCK_SECONDS / HOP_SECONDS)
+    if len(hop_sums) < hops_per_block:
+        return np.zeros(0)
+    block_sums = np.convolve(hop_sums, np.ones(hops_per_block), mode="valid")
+    return block_sums / (hop * hops_per_block)
+
+
+def to_float(pcm: bytes) -> np.ndarray:
+    """16-bit little-endian PCM → float32 in [-1, 1] (half the memory of float64, ample precision)."""
+    return np.frombuffer(pcm, dtype="<i2").astype(np.float32) / np.float32(32768.0)
+
+
+def to_pcm(samples: np.ndarray) -> bytes:
+    """Floats in [-1, 1] → 16-bit little-endian PCM (rounded, clipped)."""
+    scaled = np.clip(np.rint(samples * 32768.0), -32768, 32767)
+    return scaled.astype("<i2").tobytes()

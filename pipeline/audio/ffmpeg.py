@@ -1,0 +1,99 @@
+"""ffmpeg and ffprobe run on finished files: full decodes and stream facts.
+
+Entry points: :func:`decode_errors` (decode a whole file, return what
+ffmpeg complained about) and :func:`probe_stream` (codec, rate, channels,
+bitrate and duration of the first audio stream). Programs run from
+argument lists with timeouts; a missing program raises
+:class:`~pipeline.errors.ToolMissing`.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.errors import AudioError, ToolMissing
+
+TOOL_TIMEOUT_SECONDS = 600
+# "[mp3float @ 0x55d1c0a3e800] " — the component and a memory address that changes every run.
+_DECODER_PREFIX = re.compile(r"^\[[\w:. -]+ @ 0x[0-9a-f]+\]\s*")
+
+
+@dataclass(frozen=True)
+class StreamFacts:
+    """What ffprobe says about a file's first audio stream."""
+
+    codec: str
+    sample_rate: int
+    channels: int
+    bit_rate: int | None
+    duration: float | None
+
+
+# The Debian/Ubuntu package that provides each program the pipeline runs.
+PACKAGES = {"ffmpeg": "ffmpeg", "ffprobe": "ffmpeg", "espeak-ng": "espeak-ng", "msgfmt": "gettext"}
+
+
+@functools.cache
+def tool_path(name: str) -> str:
+    """Absolute path of an installed program; ToolMissing saying what to install otherwise."""
+    found = shutil.which(name)
+    if found is None:
+        package = PACKAGES.get(name, name)
+        raise ToolMissing(f"{name} is not installed (Debian/Ubuntu: sudo apt-get install {package})")
+    return found
+
+
+def decode_errors(path: Path) -> list[str]:
+    """Decode every frame of ``path``; the lines ffmpeg printed at level ``error``."""
+    args = [tool_path("ffmpeg"), "-nostdin", "-v", "error", "-i", str(path), "-f", "null", "-"]
+    result = _run(args, path)
+    lines = [_DECODER_PREFIX.sub("", line).strip() for line in result.stderr.splitlines()]
+    lines = [line for line in lines if line]
+    if result.returncode != 0 and not lines:
+        lines.append(f"ffmpeg exited with status {result.returncode}")
+    return lines
+
+
+def probe_stream(path: Path) -> StreamFacts:
+    """Facts of the first audio stream of ``path``; raises AudioError when there is none."""
+    args = [
+        tool_path("ffprobe"), "-v", "error", "-select_streams", "a:0",
+        "-show_entries", "stream=codec_name,sample_rate,channels,bit_rate:format=duration",
+        "-of", "json", str(path),
+    ]  # fmt: skip
+    result = _run(args, path)
+    try:
+        data = json.loads(result.stdout or "{}")
+        stream = data["streams"][0]
+        duration = data.get("format", {}).get("duration")
+        bit_rate = stream.get("bit_rate")
+        return StreamFacts(
+            codec=stream["codec_name"],
+            sample_rate=int(stream["sample_rate"]),
+            channels=int(stream["channels"]),
+            bit_rate=int(bit_rate) if bit_rate else None,
+            duration=float(duration) if duration else None,
+        )
+    except (KeyError, IndexError, ValueError) as exc:
+        message = result.stderr.strip().splitlines()[-1:] or ["no audio stream"]
+        raise AudioError(f"ffprobe cannot read it: {message[0]}") from exc
+
+
+def _run(args: list[str], path: Path) -> subprocess.CompletedProcess[str]:
+    try:
+        return subprocess.run(
+            args,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=TOOL_TIMEOUT_SECONDS,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise AudioError(f"{Path(args[0]).name} took too long on {path}") from exc

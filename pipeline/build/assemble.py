@@ -1,0 +1,172 @@
+"""Finishing one output folder once its segment files exist.
+
+Entry point: :func:`assemble_target`. It writes the whole-episode file
+(joined frame by frame from the segment MP3s, so nothing is encoded twice),
+the synchronised lyrics (LRC and SRT, one line per sentence as written, timed
+from the real audio), the playlists (UTF-8 ``.m3u8`` and an ASCII ``.m3u``),
+the transcript and the manifest. Files whose content would not change are
+not rewritten.
+"""
+
+from __future__ import annotations
+
+import io
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipeline.audio import mp3frames
+from pipeline.formats.lyrics import Cue, to_lrc, to_srt
+from pipeline.formats.manifests import ManifestWriter
+from pipeline.formats.output import (
+    PLAYLIST_NAME,
+    TRANSCRIPT_NAME,
+    Tags,
+    episode_file_name,
+    input_hash,
+    tag_mp3,
+    write_transcript,
+)
+from pipeline.formats.playlists import PlaylistEntry, to_ascii_m3u, to_m3u8
+from pipeline.fsutil import write_if_changed
+from pipeline.project.station import Profile
+from pipeline.render import LocalisedEpisode, RenderedSegment
+
+ASCII_PLAYLIST_NAME = "playlist.m3u"
+
+
+@dataclass(frozen=True)
+class FolderPlan:
+    """What one output folder must hold: the localised episode and its segment files."""
+
+    localised: LocalisedEpisode
+    profile: Profile
+    folder: Path
+    segments: tuple[tuple[str, RenderedSegment], ...]  # (file name, segment), in play order
+    artist: str
+    album: str
+
+
+def assemble_target(plan: FolderPlan, manifest: ManifestWriter, cache_root: Path) -> int:
+    """Write the episode file and companions, then the manifest; return how many files changed."""
+    written = _episode_file(plan, manifest, cache_root)
+    written += _lyrics(plan, manifest)
+    written += _playlists(plan, manifest)
+    written += _transcript(plan, manifest)
+    manifest.keep_only(expected_files(plan))
+    manifest.save()
+    return written
+
+
+def expected_files(plan: FolderPlan) -> set[str]:
+    """Every file the folder holds after a build: audio, lyrics, playlists, transcript."""
+    audio = [file for file, _ in plan.segments]
+    audio.append(episode_file_name(plan.localised.episode.id, plan.profile))
+    names = set(audio) | {PLAYLIST_NAME, ASCII_PLAYLIST_NAME, TRANSCRIPT_NAME}
+    if plan.profile.codec == "mp3":
+        names |= {f"{Path(file).stem}{suffix}" for file in audio for suffix in (".lrc", ".srt")}
+    return names
+
+
+def _episode_file(plan: FolderPlan, manifest: ManifestWriter, cache_root: Path) -> int:
+    """The whole episode as one file, joined from the segment files without re-encoding."""
+    name = episode_file_name(plan.localised.episode.id, plan.profile)
+    tags = Tags(plan.album, plan.artist, plan.album, 1, 1, plan.localised.lang)
+    records = [manifest.files[file] for file, _ in plan.segments]
+    wanted = input_hash({"segments": [record["sha256"] for record in records], "tags": tags.__dict__})
+    if manifest.is_current(name, wanted):
+        return 0
+    paths = [plan.folder / file for file, _ in plan.segments]
+    if plan.profile.codec == "mp3":
+        data = tag_mp3(mp3frames.concat([path.read_bytes() for path in paths]), tags)
+    else:
+        data = _join_wavs(paths)
+    write_if_changed(plan.folder / name, data)
+    manifest.record(
+        name,
+        kind="episode",
+        title=plan.album,
+        duration=round(sum(record["duration"] for record in records), 3),
+        loudness_lufs=_episode_loudness(plan, records, cache_root, name),
+        true_peak_dbtp=max(record["true_peak_dbtp"] for record in records),
+        voices=sorted({voice for record in records for voice in record["voices"]}),
+        input_hash=wanted,
+    )
+    return 1
+
+
+def _episode_loudness(plan: FolderPlan, records: list[dict[str, Any]], cache_root: Path, name: str) -> float:
+    """From the segments' stored gating blocks; measured from the file when any are missing."""
+    from pipeline.audio.level import joined_loudness, measure_file  # the audio stack: loaded only when a file is made
+    from pipeline.build.segment_audio import load_blocks
+
+    blocks = [load_blocks(cache_root, record["input_hash"]) for record in records]
+    if all(block is not None for block in blocks):
+        return joined_loudness([block for block in blocks if block is not None])
+    return measure_file(plan.folder / name).integrated
+
+
+def _join_wavs(paths: list[Path]) -> bytes:
+    frames = []
+    params = None
+    for path in paths:
+        with wave.open(str(path), "rb") as reader:
+            params = params or reader.getparams()
+            frames.append(reader.readframes(reader.getnframes()))
+    assert params is not None
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as writer:
+        writer.setnchannels(params.nchannels)
+        writer.setsampwidth(params.sampwidth)
+        writer.setframerate(params.framerate)
+        writer.writeframes(b"".join(frames))
+    return buffer.getvalue()
+
+
+def _cues(record: dict[str, Any], offset: float = 0.0) -> list[Cue]:
+    return [Cue(round(start + offset, 3), round(end + offset, 3), text) for start, end, text in record["cues"]]
+
+
+def _lyrics(plan: FolderPlan, manifest: ManifestWriter) -> int:
+    """An LRC and an SRT beside every MP3: per segment, and for the whole episode."""
+    if plan.profile.codec != "mp3":
+        return 0
+    written = 0
+    episode_cues: list[Cue] = []
+    offset = 0.0
+    for file, segment in plan.segments:
+        record = manifest.files[file]
+        cues = _cues(record)
+        written += _write_lyrics(plan, manifest, file, cues, segment.title)
+        episode_cues += _cues(record, offset)
+        offset += record["duration"]
+    episode = episode_file_name(plan.localised.episode.id, plan.profile)
+    written += _write_lyrics(plan, manifest, episode, episode_cues, plan.album)
+    return written
+
+
+def _write_lyrics(plan: FolderPlan, manifest: ManifestWriter, audio: str, cues: list[Cue], title: str) -> int:
+    written = 0
+    stem = Path(audio).stem
+    lrc = to_lrc(cues, title=title, artist=plan.artist, album=plan.album)
+    for name, text in ((f"{stem}.lrc", lrc), (f"{stem}.srt", to_srt(cues))):
+        written += write_if_changed(plan.folder / name, text.encode("utf-8"))
+        manifest.record(name, kind="lyrics", **{"for": audio})
+    return written
+
+
+def _playlists(plan: FolderPlan, manifest: ManifestWriter) -> int:
+    entries = [PlaylistEntry(file, segment.title, manifest.files[file]["duration"]) for file, segment in plan.segments]
+    written = write_if_changed(plan.folder / PLAYLIST_NAME, to_m3u8(entries).encode("utf-8"))
+    written += write_if_changed(plan.folder / ASCII_PLAYLIST_NAME, to_ascii_m3u(entries).encode("ascii"))
+    manifest.record(PLAYLIST_NAME, kind="playlist")
+    manifest.record(ASCII_PLAYLIST_NAME, kind="playlist")
+    return written
+
+
+def _transcript(plan: FolderPlan, manifest: ManifestWriter) -> int:
+    segments = [(segment.number, segment.title, segment.written_text) for _, segment in plan.segments]
+    written = int(write_transcript(plan.folder, plan.album, plan.artist, segments))
+    manifest.record(TRANSCRIPT_NAME, kind="transcript")
+    return written

@@ -1,0 +1,69 @@
+"""The sha256 of built files, remembered with each file's size and modification time.
+
+Entry point: :class:`FileHashes`. A build checks every output it keeps
+against the hash its manifest recorded; reading every file again is most of
+the time a build with nothing to make would take. Like git's index, a file
+whose size and modification time (in nanoseconds) are what they were when it
+was hashed is taken to hold the same bytes. That holds as long as nothing but
+the build writes into its output folders while it runs (the build lock keeps
+other builds out): any later change gets a later modification time. A file
+modified less than :data:`SETTLE_SECONDS` ago is always read, so a change
+within the same clock tick as the last check cannot pass for no change. The
+memo is kept in the project's ``.cache``; a missing or unreadable one only
+costs reading the files again.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from pipeline.fsutil import atomic_write_text, sha256_file
+
+SETTLE_SECONDS = 2.0
+
+
+class FileHashes:
+    """sha256 by path, trusted while a file's size and modification time are unchanged."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path  # where the memo is saved; None keeps it in memory only
+        self._entries: dict[str, tuple[int, int, str]] = {}  # absolute path → (size, mtime_ns, sha256)
+        self._changed = False
+
+    @classmethod
+    def load(cls, path: Path) -> FileHashes:
+        """The memo saved at ``path``; empty when missing or unreadable."""
+        memo = cls(path)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            memo._entries = {name: (int(size), int(mtime), str(digest)) for name, (size, mtime, digest) in data.items()}
+        except (OSError, ValueError, TypeError, AttributeError):
+            memo._entries = {}
+        return memo
+
+    def sha256(self, file: Path) -> str:
+        """The file's sha256: remembered when its size and modification time match, read otherwise."""
+        key = str(file.absolute())
+        stat = file.stat()
+        known = self._entries.get(key)
+        if known and known[:2] == (stat.st_size, stat.st_mtime_ns) and _settled(stat.st_mtime_ns):
+            return known[2]
+        digest = sha256_file(file)
+        self._entries[key] = (stat.st_size, stat.st_mtime_ns, digest)
+        self._changed = True
+        return digest
+
+    def save(self) -> None:
+        """Write the memo (atomically), forgetting files that no longer exist."""
+        if self.path is None or not self._changed:
+            return
+        kept = {name: entry for name, entry in self._entries.items() if Path(name).exists()}
+        text = json.dumps(kept, sort_keys=True, separators=(",", ":"))
+        atomic_write_text(self.path, text + "\n")
+        self._changed = False
+
+
+def _settled(mtime_ns: int) -> bool:
+    return time.time_ns() - mtime_ns >= SETTLE_SECONDS * 1e9

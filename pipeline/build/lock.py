@@ -1,0 +1,73 @@
+"""One build at a time per project: an advisory lock file that names its holder.
+
+Entry point: :func:`build_lock`. The lock is ``fcntl.flock`` on
+``.cache/build.lock``: the kernel releases it when its process ends, however
+it ends, so a lock left by a killed build is simply taken over. The file
+holds the holder's process id, host and start time so that a second build
+can say who is building.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from pipeline.errors import UsageError
+
+LOCK_FILE = Path(".cache/build.lock")
+
+
+class BuildLocked(UsageError):
+    """Another build of the same project is running."""
+
+
+@contextlib.contextmanager
+def build_lock(root: Path, command: str = "build") -> Iterator[dict[str, object] | None]:
+    """Hold the project's build lock; yields what a dead previous holder left, if anything."""
+    path = root / LOCK_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = path.open("a+", encoding="utf-8")
+    try:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildLocked(f"another build is running: {_describe(_read(handle))} (lock: {path})") from None
+        previous = _read(handle)
+        handle.seek(0)
+        handle.truncate()
+        me = {
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "since": int(time.time()),
+            "command": command,
+        }
+        handle.write(json.dumps(me) + "\n")
+        handle.flush()
+        yield previous or None
+        handle.seek(0)
+        handle.truncate()
+    finally:
+        handle.close()
+
+
+def _read(handle: object) -> dict[str, object]:
+    handle.seek(0)  # type: ignore[attr-defined]
+    try:
+        data = json.loads(handle.read() or "{}")  # type: ignore[attr-defined]
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _describe(holder: dict[str, object]) -> str:
+    if not holder:
+        return "holder unknown"
+    since = holder.get("since")
+    started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(since)) if isinstance(since, int) else "?"
+    return f"pid {holder.get('pid')} on {holder.get('host')}, started {started}"

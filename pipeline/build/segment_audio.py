@@ -1,0 +1,111 @@
+"""Making one segment file: what a build's worker processes run.
+
+Entry point: :func:`make_segment` (synthesise through the speech cache, join,
+level, encode once, scrub, tag, write atomically), with :func:`load_blocks`
+for the loudness blocks it keeps for the whole-episode file. Nothing here
+touches shared state except the content-addressed caches, which are safe to
+fill concurrently. This module brings in the audio stack (numpy, scipy, the
+codecs); a build with nothing to make never imports it.
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.audio import dsp, mp3frames
+from pipeline.audio.level import MP3_START_SAMPLES, Silence, Speech, join_pieces, level_and_encode
+from pipeline.build.segments import SegmentJob, SegmentMade, blocks_path
+from pipeline.formats.lyrics import Cue
+from pipeline.formats.output import tag_mp3
+from pipeline.fsutil import atomic_write_bytes
+from pipeline.project.station import Pauses
+from pipeline.render import RenderedSegment
+from pipeline.tts import Voice
+from pipeline.tts.cache import SpeechCache, SynthesisCounter, synthesise_cached
+
+
+def warm_up() -> None:
+    """Start importing scipy's filters (about half a second) in the background: in a fresh
+    worker this overlaps the first job's speech synthesis instead of delaying its levelling."""
+    threading.Thread(target=dsp.import_scipy, name="import-scipy", daemon=True).start()
+
+
+def make_segment(job: SegmentJob) -> SegmentMade:
+    """Synthesise (through the cache), join, level, encode, scrub, tag and write one segment."""
+    started = time.monotonic()
+    counter = SynthesisCounter()
+    cache = SpeechCache(job.cache_root / "tts")
+
+    def speak(text: str, voice: Voice) -> Path:
+        return synthesise_cached(text, voice, cache, counter)
+
+    timeline = join_pieces(segment_pieces(job.segment, job.voices, job.pauses, speak))
+    with tempfile.TemporaryDirectory(prefix="pipeline-") as scratch:
+        encoded = Path(scratch) / f"segment.{job.profile.extension}"
+        measured = level_and_encode(timeline, job.profile, encoded)
+        data = encoded.read_bytes()
+    offset = 0.0
+    if job.profile.codec == "mp3":
+        scrubbed, info = mp3frames.scrub_and_probe(data)
+        data = tag_mp3(scrubbed, job.tags)
+        offset = MP3_START_SAMPLES / job.profile.sample_rate
+        duration = info.duration_seconds
+    else:
+        duration = measured.duration
+    store_blocks(job.cache_root, job.input_hash, measured.blocks)
+    atomic_write_bytes(job.destination, data)
+    cues = tuple(Cue(round(c.start + offset, 3), round(c.end + offset, 3), c.text) for c in timeline.cues)
+    return SegmentMade(
+        round(duration, 3), cues, measured.loudness.integrated, measured.loudness.true_peak,
+        counter.synthesised, counter.cached, round(time.monotonic() - started, 3),
+    )  # fmt: skip
+
+
+def segment_pieces(
+    segment: RenderedSegment,
+    voices: dict[tuple[str, str], Voice],
+    pauses: Pauses,
+    speak: Callable[[str, Voice], Path],
+) -> list[Speech | Silence]:
+    """The segment as a sequence of engine WAVs and pauses, with a cue per sentence."""
+    pieces: list[Speech | Silence] = []
+    for part in segment.parts:
+        if part.pause_before:
+            pieces.append(Silence(part.pause_before))
+        spoken = [sentence for sentence in part.sentences if sentence.chunks]
+        for index, sentence in enumerate(spoken):
+            if index:
+                pieces.append(Silence(pauses.sentence))
+            last = len(sentence.chunks) - 1
+            for position, chunk in enumerate(sentence.chunks):
+                wav = speak(chunk.text, voices[(chunk.lang, part.role)])
+                cue = sentence.written if position == 0 else None
+                pieces.append(Speech(wav, cue=cue, cue_end=position == last))
+        if part.pause_after:
+            pieces.append(Silence(part.pause_after))
+    pieces.append(Silence(pauses.segment_end))
+    return pieces
+
+
+def store_blocks(cache_root: Path, key: str, blocks: np.ndarray) -> None:
+    """Keep a segment's loudness blocks so the whole episode's loudness needs no decoding."""
+    if not key:
+        return
+    buffer = io.BytesIO()
+    np.save(buffer, blocks.astype(np.float64), allow_pickle=False)
+    atomic_write_bytes(blocks_path(cache_root, key), buffer.getvalue())
+
+
+def load_blocks(cache_root: Path, key: str) -> np.ndarray | None:
+    """A segment's stored loudness blocks, or None."""
+    try:
+        return np.load(blocks_path(cache_root, key), allow_pickle=False)
+    except (OSError, ValueError):
+        return None

@@ -1,0 +1,84 @@
+"""One segment file: the unit of work a build hands to its worker processes.
+
+Entry points: :class:`SegmentJob` (everything needed, picklable),
+:class:`SegmentMade` (what making it produced) and :func:`segment_inputs`
+(what determines the file's bytes, hashed part by part so a dry run can say
+*what* changed). The audio work itself is in :mod:`pipeline.build.segment_audio`,
+which only a build with something to make imports.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline import __version__
+from pipeline.formats.lyrics import Cue
+from pipeline.formats.output import Tags, input_hash
+from pipeline.project.station import Pauses, Profile
+from pipeline.render import RenderedSegment
+from pipeline.tts import Voice, get_backend
+
+OUTPUT_SCHEMA = 8  # bump whenever a change to the processing changes what the files hold
+
+
+@dataclass(frozen=True)
+class SegmentJob:
+    """Everything needed to make one segment file, in a form a worker process can receive."""
+
+    segment: RenderedSegment
+    voices: dict[tuple[str, str], Voice]
+    profile: Profile
+    pauses: Pauses
+    destination: Path
+    tags: Tags
+    cache_root: Path
+    inputs: dict[str, str] = field(default_factory=dict)  # see segment_inputs()
+
+    @property
+    def input_hash(self) -> str:
+        """One hash of all the inputs: the file is current when its manifest records it."""
+        return input_hash(self.inputs)
+
+    @property
+    def label(self) -> str:
+        """``radio-reach/ko/03-story.mp3`` for logs."""
+        parts = self.destination.parts
+        return "/".join(parts[-3:])
+
+
+@dataclass(frozen=True)
+class SegmentMade:
+    """What making one segment file produced."""
+
+    duration: float
+    cues: tuple[Cue, ...]
+    loudness_lufs: float
+    true_peak_dbtp: float
+    synthesised: int
+    cached: int
+    seconds: float = 0.0  # time the worker spent making it
+
+
+def segment_inputs(job: SegmentJob) -> dict[str, str]:
+    """Hashes of each kind of input that determines the segment file's bytes."""
+    engines = {voice.describe(): get_backend(voice.backend).version(voice.lang) for voice in job.voices.values()}
+    parts = [
+        [part.role, part.pause_before, part.pause_after,
+         [[sentence.written, [[c.text, c.lang] for c in sentence.chunks]] for sentence in part.sentences]]
+        for part in job.segment.parts
+    ]  # fmt: skip
+    return {
+        "text": input_hash(parts),
+        "voices": input_hash({f"{lang}/{role}": dataclasses.asdict(v) for (lang, role), v in job.voices.items()}),
+        "engines": input_hash(engines),
+        "profile": input_hash([dataclasses.asdict(job.profile), dataclasses.asdict(job.pauses)]),
+        "tags": input_hash(dataclasses.asdict(job.tags)),
+        "pipeline": input_hash([OUTPUT_SCHEMA, __version__]),
+    }
+
+
+def blocks_path(cache_root: Path, key: str) -> Path:
+    """Where a segment's loudness blocks are kept, by the segment's input hash."""
+    return cache_root / "levels" / key[:2] / f"{key}.npy"

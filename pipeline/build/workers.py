@@ -1,0 +1,325 @@
+"""A process pool for build jobs, behind the standard ``concurrent.futures.Executor`` interface.
+
+Entry point: :class:`WorkerPool`. Workers are started with ``spawn`` (never
+forked, so no speech engine is ever copied into a child), run one job at a
+time, and are replaced after ``recycle_after`` jobs so that every engine they
+own starts fresh regularly. A job that runs past its timeout, or whose worker
+dies (a crash in an engine or a codec), is retried once on a fresh worker;
+the second failure is the job's result, and no other job is affected.
+
+Because the stages only see an ``Executor``, the same build can be handed to
+another executor (a thread pool in tests, a cluster scheduler's executor)
+without touching them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import threading
+import time
+import traceback
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from multiprocessing.reduction import ForkingPickler
+from typing import Any
+
+from pipeline.errors import PipelineError
+
+DEFAULT_TIMEOUT = 300.0
+DEFAULT_RECYCLE_AFTER = 100
+MAX_FAILED_STARTS = 3
+
+
+class JobFailed(PipelineError):
+    """A job raised an error in its worker (the worker's message is kept)."""
+
+
+class JobTimedOut(PipelineError):
+    """A job ran past its timeout twice."""
+
+
+class WorkerDied(PipelineError):
+    """A job's worker process died twice while running it."""
+
+
+@dataclass
+class _Job:
+    future: Future[Any]
+    fn: Callable[..., Any]
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+    attempts: int = 0
+
+
+@dataclass
+class _Worker:
+    process: multiprocessing.process.BaseProcess
+    conn: Connection
+    jobs_done: int = 0
+    job: _Job | None = None
+    started: float = field(default_factory=time.monotonic)
+    ready: bool = False  # set when the process has imported everything and run the initializer
+
+
+# The environment a worker starts with (unless the operator set these). Numerical libraries
+# start a thread per core in every process; with one worker per core those threads only compete
+# with the other workers. glibc gives every large array its own mapping and returns it on free,
+# so each new array costs page faults; keeping freed memory in the heap saves that system time
+# (the worker's peak memory is the same).
+WORKER_ENVIRONMENT = {
+    "OPENBLAS_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "MALLOC_MMAP_THRESHOLD_": str(256 << 20),
+    "MALLOC_TRIM_THRESHOLD_": str(512 << 20),
+    "MALLOC_TOP_PAD_": str(64 << 20),
+}
+
+
+@contextlib.contextmanager
+def _worker_environment() -> Iterator[None]:
+    """Start a worker with :data:`WORKER_ENVIRONMENT` added to the operator's environment."""
+    added = {name: value for name, value in WORKER_ENVIRONMENT.items() if name not in os.environ}
+    os.environ.update(added)
+    try:
+        yield
+    finally:
+        for name in added:
+            os.environ.pop(name, None)
+
+
+class WorkerPool(Executor):
+    """``workers`` processes running submitted callables, with timeouts and one retry."""
+
+    def __init__(
+        self,
+        workers: int,
+        timeout: float = DEFAULT_TIMEOUT,
+        retries: int = 1,
+        recycle_after: int = DEFAULT_RECYCLE_AFTER,
+        initializer: Callable[[], None] | None = None,
+    ) -> None:
+        self.size = max(1, workers)
+        self.timeout = timeout
+        self.retries = retries
+        self.recycle_after = recycle_after
+        self.initializer = initializer
+        self.context = multiprocessing.get_context("spawn")
+        self._pending: deque[_Job] = deque()
+        self._workers: list[_Worker] = []
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._closing = False
+        self.retried = 0
+        self.workers_started = 0
+        self._failed_starts = 0
+        self._dispatcher = threading.Thread(target=self._dispatch, name="worker-pool", daemon=True)
+        self._dispatcher.start()
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        """Queue ``fn(*args, **kwargs)`` for a worker; the future holds its result or error."""
+        future: Future[Any] = Future()
+        with self._lock:
+            if self._closing:
+                raise RuntimeError("cannot submit to a pool that is shutting down")
+            self._pending.append(_Job(future, fn, args, kwargs))
+        self._wake.set()
+        return future
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Stop accepting jobs; finish (or cancel) queued ones; stop the workers."""
+        with self._lock:
+            self._closing = True
+            if cancel_futures:
+                while self._pending:
+                    self._pending.popleft().future.cancel()
+        self._wake.set()
+        if wait:
+            self._dispatcher.join()
+
+    # The dispatcher thread: hands out jobs, collects results, enforces timeouts.
+
+    def _dispatch(self) -> None:
+        try:
+            while True:
+                with self._lock:
+                    finished = self._closing and not self._pending and not any(w.job for w in self._workers)
+                if finished:
+                    break
+                self._assign()
+                self._collect()
+                self._enforce_timeouts()
+        finally:
+            for worker in list(self._workers):
+                self._stop(worker)
+
+    def _assign(self) -> None:
+        with self._lock:
+            while self._pending:
+                worker = self._idle_worker()
+                if worker is None:
+                    return
+                job = self._pending.popleft()
+                if job.attempts == 0 and not job.future.set_running_or_notify_cancel():
+                    continue  # cancelled while queued
+                job.attempts += 1
+                try:
+                    payload = ForkingPickler.dumps((job.fn, job.args, job.kwargs))
+                except Exception as exc:  # pickling raises several unrelated types for an unsendable job
+                    job.future.set_exception(JobFailed(f"cannot send the job to a worker: {exc}"))
+                    continue
+                try:
+                    worker.conn.send_bytes(payload)
+                except (OSError, ValueError) as exc:
+                    job.future.set_exception(JobFailed(f"cannot send the job to a worker: {exc}"))
+                    self._replace(worker)
+                    continue
+                worker.job = job
+                worker.started = time.monotonic()
+
+    def _idle_worker(self) -> _Worker | None:
+        for worker in self._workers:
+            if worker.ready and worker.job is None:
+                return worker
+        if len(self._workers) < self.size:
+            self._start()
+        return None
+
+    def _collect(self) -> None:
+        busy = {worker.conn: worker for worker in self._workers if worker.job is not None or not worker.ready}
+        if not busy:
+            self._wake.wait(0.05)
+            self._wake.clear()
+            return
+        for conn in wait(list(busy), timeout=0.05):
+            worker = busy[conn]
+            try:
+                status, payload = conn.recv()
+            except (EOFError, OSError):
+                self._lost(worker, WorkerDied, "its worker process died")
+                continue
+            if status == "ready":
+                worker.ready = True
+                continue
+            job, worker.job = worker.job, None
+            assert job is not None
+            worker.jobs_done += 1
+            if status == "ok":
+                job.future.set_result(payload)
+            else:
+                job.future.set_exception(_rebuild_error(payload))
+            if worker.jobs_done >= self.recycle_after:
+                with self._lock:
+                    self._replace(worker)
+
+    def _enforce_timeouts(self) -> None:
+        now = time.monotonic()
+        for worker in list(self._workers):
+            if worker.job is None:
+                continue
+            if not worker.process.is_alive():
+                self._lost(worker, WorkerDied, "its worker process died")
+                continue
+            if now - worker.started > self.timeout:
+                self._lost(worker, JobTimedOut, f"it ran longer than {self.timeout:g} s")
+
+    def _lost(self, worker: _Worker, error: type[PipelineError], why: str) -> None:
+        """The worker is gone or stuck: replace it and retry its job once, or fail the job."""
+        job, worker.job = worker.job, None
+        with self._lock:
+            self._replace(worker)
+            if job is None:
+                self._failed_starts += 0 if worker.ready else 1
+                if self._failed_starts >= MAX_FAILED_STARTS:
+                    self._fail_pending(JobFailed("worker processes die before they are ready (see stderr)"))
+                return
+            if job.attempts <= self.retries:
+                self.retried += 1
+                self._pending.appendleft(job)
+            else:
+                job.future.set_exception(error(f"failed {job.attempts} times: {why}"))
+
+    def _fail_pending(self, error: PipelineError) -> None:
+        while self._pending:
+            job = self._pending.popleft()
+            if job.attempts or job.future.set_running_or_notify_cancel():
+                job.future.set_exception(error)
+
+    def _start(self) -> _Worker:
+        parent, child = self.context.Pipe()
+        process = self.context.Process(target=worker_main, args=(child, self.initializer), daemon=False)
+        with _worker_environment():
+            process.start()
+        child.close()
+        worker = _Worker(process, parent)
+        self._workers.append(worker)
+        self.workers_started += 1
+        return worker
+
+    def _replace(self, worker: _Worker) -> None:
+        self._stop(worker)
+        if worker in self._workers:
+            self._workers.remove(worker)
+
+    @staticmethod
+    def _stop(worker: _Worker) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            worker.conn.send(None)
+        worker.process.join(timeout=2 if worker.job is None else 0)
+        if worker.process.is_alive():
+            worker.process.kill()
+            worker.process.join(timeout=5)
+        worker.conn.close()
+
+
+def _rebuild_error(payload: tuple[str, str, int, str]) -> Exception:
+    kind, message, exit_code, trace = payload
+    if kind == "PipelineError":
+        error = JobFailed(message)
+        error.exit_code = exit_code
+        return error
+    return RuntimeError(f"{message}\n{trace}")
+
+
+def worker_main(conn: Connection, initializer: Callable[[], None] | None) -> None:
+    """A worker process: run jobs until told to stop or the pool goes away."""
+    import pipeline.build.segment_audio  # import the heavy modules before saying ready
+
+    if initializer is not None:
+        initializer()
+    conn.send(("ready", None))
+    pipeline.build.segment_audio.warm_up()
+    try:
+        while True:
+            try:
+                request = conn.recv()
+            except (EOFError, OSError):
+                return
+            if request is None:
+                return
+            fn, args, kwargs = request
+            try:
+                conn.send(("ok", fn(*args, **kwargs)))
+            except PipelineError as error:
+                conn.send(("error", ("PipelineError", str(error), error.exit_code, "")))
+            except Exception as error:  # a bug: keep its traceback for the report
+                conn.send(
+                    (
+                        "error",
+                        (
+                            type(error).__name__,
+                            f"{type(error).__name__}: {error}",
+                            1,
+                            traceback.format_exc(),
+                        ),
+                    )
+                )
+    finally:
+        from pipeline.tts import close_backends
+
+        close_backends()

@@ -1,0 +1,1 @@
+"""Getting built audio to listeners: card bundles and the checks before anything travels."""

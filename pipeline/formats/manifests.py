@@ -1,0 +1,194 @@
+"""Reading the ``manifest.json`` a build writes beside each folder of output files.
+
+Entry points: :class:`ManifestWriter` (what a build keeps and saves),
+:func:`read_manifest` and :func:`find_manifests` (what verify and bundle
+read). A manifest
+names the episode, language, localised title and the profile the files were
+made with, and lists every file with its kind, size and sha256 (audio files
+also with duration, title and segment). Problems raise
+:class:`~pipeline.errors.OutputError` naming the manifest.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline.build.filehashes import FileHashes
+from pipeline.errors import OutputError, SourceLocation
+from pipeline.fsutil import write_if_changed
+from pipeline.project.station import Profile
+
+MANIFEST_NAME = "manifest.json"
+AUDIO_KINDS = ("segment", "episode")
+
+
+@dataclass(frozen=True)
+class ManifestFile:
+    """One file a manifest lists."""
+
+    name: str
+    kind: str
+    bytes: int | None
+    sha256: str | None
+    duration: float | None = None
+    title: str | None = None
+    segment: str | None = None
+    lyrics_for: str | None = None
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """A folder of built files: what they are and what they were made with."""
+
+    path: Path
+    episode: str
+    language: str
+    title: str
+    profile: Profile
+    files: dict[str, ManifestFile] = field(default_factory=dict)
+
+    @property
+    def folder(self) -> Path:
+        """The folder the listed files are in."""
+        return self.path.parent
+
+    def segments(self) -> list[ManifestFile]:
+        """The per-segment audio files, in name (= play) order."""
+        return sorted(
+            (entry for entry in self.files.values() if entry.kind == "segment"),
+            key=lambda entry: entry.name,
+        )
+
+
+def read_manifest(path: Path, shown: str | None = None) -> Manifest:
+    """The manifest at ``path``; raises OutputError when it is missing or malformed."""
+    where = SourceLocation(shown or path.as_posix())
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise OutputError(f"cannot read manifest: {exc.strerror}", where) from exc
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise OutputError(f"not a valid JSON manifest ({exc})", where) from exc
+    try:
+        return Manifest(
+            path=path,
+            episode=_text(data, "episode"),
+            language=_text(data, "language"),
+            title=_text(data, "title"),
+            profile=_profile(data["profile"]),
+            files={name: _file(name, entry) for name, entry in data["files"].items()},
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise OutputError(f"manifest is missing or has a bad field: {exc}", where) from exc
+
+
+def find_manifests(root: Path) -> list[Path]:
+    """Every manifest under ``root``, sorted."""
+    return sorted(root.rglob(MANIFEST_NAME))
+
+
+def _text(data: dict[str, Any], key: str) -> str:
+    value = data[key]
+    if not isinstance(value, str):
+        raise ValueError(f"'{key}' must be text")
+    return value
+
+
+def _profile(data: dict[str, Any]) -> Profile:
+    bitrate = data.get("bitrate_kbps")
+    return Profile(
+        name=str(data["name"]),
+        codec=str(data["codec"]),
+        bitrate_kbps=int(bitrate) if bitrate is not None else None,
+        sample_rate=int(data["sample_rate"]),
+        channels=int(data["channels"]),
+        loudness_lufs=float(data.get("loudness_lufs", 0.0)),
+        true_peak_dbtp=float(data.get("true_peak_dbtp", 0.0)),
+    )
+
+
+def _file(name: str, entry: dict[str, Any]) -> ManifestFile:
+    duration = entry.get("duration")
+    size = entry.get("bytes")
+    return ManifestFile(
+        name=name,
+        kind=str(entry["kind"]),
+        bytes=int(size) if size is not None else None,
+        sha256=entry.get("sha256"),
+        duration=float(duration) if duration is not None else None,
+        title=entry.get("title"),
+        segment=entry.get("segment"),
+        lyrics_for=entry.get("for"),
+    )
+
+
+class ManifestWriter:
+    """``manifest.json`` of one output folder as a build keeps it: loaded, updated file by file,
+    saved. What it writes is what :func:`read_manifest` reads."""
+
+    def __init__(self, folder: Path, hashes: FileHashes | None = None) -> None:
+        self.folder = folder
+        self.hashes = hashes or FileHashes()
+        self.path = folder / MANIFEST_NAME
+        self.header: dict[str, Any] = {}
+        self.files: dict[str, dict[str, Any]] = {}
+        self._saved: dict[str, Any] | None = None  # what the file holds (when loaded or saved)
+
+    @classmethod
+    def load(cls, folder: Path, hashes: FileHashes | None = None) -> ManifestWriter:
+        """The folder's manifest, or an empty one when missing or unreadable; ``hashes`` may
+        remember the files' sha256 from an earlier build."""
+        manifest = cls(folder, hashes)
+        try:
+            text = manifest.path.read_text(encoding="utf-8")
+            data = json.loads(text)
+        except (OSError, ValueError):
+            return manifest
+        if isinstance(data, dict) and isinstance(data.get("files"), dict):
+            manifest._saved = json.loads(text)  # a copy, to tell whether anything changed
+            manifest.files = data["files"]
+            manifest.header = {k: v for k, v in data.items() if k != "files"}
+        return manifest
+
+    def describe(self, episode: str, language: str, title: str, profile: dict[str, Any]) -> None:
+        """Say what the folder holds: the episode, its language and title, and the profile."""
+        self.header = {"episode": episode, "language": language, "title": title, "profile": profile}
+
+    def entry(self, name: str) -> dict[str, Any] | None:
+        """The record of file ``name``."""
+        return self.files.get(name)
+
+    def is_current(self, name: str, wanted_input_hash: str) -> bool:
+        """True when ``name`` exists intact and was made from the same inputs."""
+        record = self.files.get(name)
+        path = self.folder / name
+        if not record or record.get("input_hash") != wanted_input_hash or not path.exists():
+            return False
+        return path.stat().st_size == record.get("bytes") and self.hashes.sha256(path) == record.get("sha256")
+
+    def record(self, name: str, **fields: Any) -> None:
+        """Record file ``name`` with its size and sha256 and the given fields."""
+        path = self.folder / name
+        self.files[name] = {**fields, "bytes": path.stat().st_size, "sha256": self.hashes.sha256(path)}
+
+    def keep_only(self, names: set[str]) -> list[str]:
+        """Forget and delete files this build no longer produces; return their names."""
+        removed = []
+        for name in sorted(set(self.files) - names):
+            (self.folder / name).unlink(missing_ok=True)
+            del self.files[name]
+            removed.append(name)
+        return removed
+
+    def save(self) -> None:
+        """Write the manifest atomically (sorted keys, stable formatting), unless it holds
+        what the file already does (then it is not even formatted again)."""
+        data = {**self.header, "files": self.files}
+        if data == self._saved and self.path.exists():
+            return
+        text = json.dumps(data, sort_keys=True, ensure_ascii=False, indent=2) + "\n"
+        write_if_changed(self.path, text.encode("utf-8"))
+        self._saved = json.loads(text)

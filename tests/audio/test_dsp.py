@@ -1,0 +1,269 @@
+"""The in-process signal processing and codec: checked against plain references and ffmpeg."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.signal import butter, sosfilt, upfirdn
+
+from pipeline.audio import dsp
+from pipeline.audio import level as audio
+from pipeline.audio.mp3frames import scrub_ancillary
+from pipeline.errors import AudioError
+from pipeline.project.station import AudioFilter, Profile
+from tests.audio_fixtures import decode_pcm, run, speak
+
+RATE = 22050
+PLAYER = Profile("player", "mp3", 32, RATE, 1, -16.0, -1.5, (AudioFilter("highpass", (("frequency", 70.0),)),))
+
+
+@pytest.fixture(scope="module")
+def speech(tmp_path_factory: pytest.TempPathFactory) -> np.ndarray:
+    """A few seconds of real espeak-ng speech, resampled to the working rate, as floats."""
+    folder = tmp_path_factory.mktemp("dsp")
+    wav = speak("Radio waves cross the border at night. Memory cards travel in pockets.", folder / "s.wav")
+    pcm = run("ffmpeg", "-v", "error", "-i", str(wav), "-f", "s16le", "-ac", "1", "-ar", str(RATE), "-")
+    return dsp.to_float(pcm)
+
+
+def reference_peaks(samples: np.ndarray) -> np.ndarray:
+    """Every sample's 4× oversampled peak, by filtering the whole zero-stuffed signal."""
+    upsampled = np.abs(upfirdn(dsp._interpolator(), samples.astype(np.float32), dsp.OVERSAMPLE))
+    delay = dsp._INTERPOLATOR_DELAY
+    between = upsampled[delay : delay + len(samples) * dsp.OVERSAMPLE].reshape(-1, dsp.OVERSAMPLE).max(axis=1)
+    return np.maximum(np.abs(samples), between)
+
+
+def test_true_peaks_without_floor_match_full_oversampling(speech: np.ndarray) -> None:
+    short_last_step = speech[:-5]
+    expected = dsp.control_max(reference_peaks(short_last_step))
+    assert np.allclose(dsp.true_peaks(short_last_step), expected, atol=1e-6)
+
+
+@pytest.mark.parametrize("floor_db", [-12.0, -6.0, -3.0])
+def test_true_peaks_are_exact_wherever_they_reach_the_floor(speech: np.ndarray, floor_db: float) -> None:
+    loud = speech / np.abs(speech).max() * np.float32(0.95)
+    floor = 10 ** (floor_db / 20)
+    reference = dsp.control_max(reference_peaks(loud))
+    peaks = dsp.true_peaks(loud, floor)
+    reaching = reference >= floor
+    assert reaching.any()
+    assert not reaching.all()
+    assert np.allclose(peaks[reaching], reference[reaching], atol=1e-6)
+    assert np.all(peaks <= reference + 1e-6)  # elsewhere never more than the truth
+    assert peaks.max() == pytest.approx(reference.max(), abs=1e-6)  # the loudest peak is always found
+
+
+def test_true_peaks_of_nothing_are_no_steps() -> None:
+    empty = np.zeros(0, dtype=np.float32)
+    assert dsp.true_peaks(empty).size == 0
+    assert dsp.true_peaks(empty, floor=0.5).size == 0
+
+
+def test_decoded_peaks_fall_on_the_levelled_audios_control_steps(tmp_path: Path) -> None:
+    """The decoder's output starts late by the codec's delay: the step peaks are realigned."""
+    first_step, steps = 700, 140
+    tone = np.zeros(RATE * 2, dtype=np.float32)
+    start = first_step * dsp.CONTROL_STEP
+    burst = np.arange(steps * dsp.CONTROL_STEP)
+    tone[start : start + burst.size] = 0.8 * np.sin(2 * np.pi * 1000 * burst / RATE)
+    encoded = tmp_path / "burst.mp3"
+    encoded.write_bytes(audio._lame_encode(dsp.to_pcm(tone), PLAYER))
+    delay = round(audio.MP3_START_SAMPLES * RATE / PLAYER.sample_rate)
+    _, peaks = audio.measure_decoded(encoded, PLAYER, RATE, delay)
+    loud = np.flatnonzero(peaks > 0.4)
+    assert first_step - 2 <= loud[0] and loud[-1] <= first_step + steps + 2
+    assert len(peaks) == pytest.approx(len(tone) // dsp.CONTROL_STEP, abs=40)
+
+
+def test_an_extended_envelope_is_the_envelope_computed_at_the_lower_floor(
+    speech: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loud = speech / np.abs(speech).max() * np.float32(0.95)
+    high, low = 10 ** (-3.0 / 20), 10 ** (-15.0 / 20)
+    interpolated: list[int] = []
+    points_between = dsp._points_between_samples
+    monkeypatch.setattr(
+        dsp, "_points_between_samples", lambda s, runs: interpolated.append(runs.size) or points_between(s, runs)
+    )
+    first = dsp.peak_envelope(loud, RATE, floor=high)
+    extended = dsp.peak_envelope(loud, RATE, floor=low, extending=first)
+    fresh = dsp.peak_envelope(loud, RATE, floor=low)
+    assert np.array_equal(extended.peaks, fresh.peaks)
+    assert np.array_equal(extended.held, fresh.held)
+    assert extended.floor == low and extended.level == fresh.level
+    assert 0 < interpolated[0] < interpolated[2]
+    assert interpolated[0] + interpolated[1] == interpolated[2]  # the extension oversampled only the runs left out
+
+
+def test_envelope_peaks_are_the_oversampled_peaks_of_each_control_step(speech: np.ndarray) -> None:
+    loud = (speech / np.abs(speech).max() * np.float32(0.95))[:-5]  # a short last step too
+    envelope = dsp.peak_envelope(loud, RATE)
+    assert np.allclose(envelope.peaks, dsp.control_max(reference_peaks(loud)), atol=1e-6)
+
+
+def test_overshoot_bound_holds_for_a_worst_case_pattern() -> None:
+    matrix = dsp._phase_matrix()
+    phase = int(np.abs(matrix).sum(axis=0).argmax())
+    worst = np.sign(matrix[::-1, phase]).astype(np.float32)  # every sample pushing the same way
+    samples = np.concatenate([np.zeros(20, np.float32), worst, np.zeros(20, np.float32)])
+    assert reference_peaks(samples).max() == pytest.approx(dsp._overshoot_bound(), rel=1e-5)
+
+
+def test_filters_keep_their_response_through_silence() -> None:
+    samples = np.zeros(RATE * 2, dtype=np.float32)
+    samples[:2000] = np.sin(np.arange(2000) / 3.0).astype(np.float32) * 0.5
+    sos = butter(4, 7500, "lowpass", fs=RATE, output="sos")
+    expected = sosfilt(sos, samples.astype(np.float64))
+    assert np.abs(dsp.filter_sos(sos, samples) - expected).max() < 1e-6
+
+
+def test_k_weighted_loudness_of_a_1khz_tone_is_its_level() -> None:
+    # BS.1770: a 1 kHz sine at -20 dBFS peak reads -23.0 LKFS (the K-filter gain at 1 kHz is ~0.69 dB).
+    tone = (0.1 * np.sin(2 * np.pi * 1000 * np.arange(RATE * 5) / RATE)).astype(np.float32)
+    loudness = dsp.integrated_loudness(dsp.loudness_blocks(tone, RATE))
+    assert loudness == pytest.approx(-23.0, abs=0.05)
+
+
+def test_k_weighting_at_48_khz_has_the_coefficients_of_bs1770() -> None:
+    (shelf_b, shelf_a), (highpass_b, highpass_a) = dsp.k_weighting(48000)
+    assert np.allclose(shelf_b, [1.53512485958697, -2.69169618940638, 1.19839281085285])
+    assert np.allclose(shelf_a, [1.0, -1.69065929318241, 0.73248077421585])
+    assert np.allclose(highpass_b, [1.0, -2.0, 1.0])
+    assert np.allclose(highpass_a, [1.0, -1.99004745483398, 0.99007225036621])
+
+
+def test_meter_agrees_with_ffmpegs_ebur128_on_speech(speech: np.ndarray, tmp_path: Path) -> None:
+    wav = tmp_path / "speech.wav"
+    pcm = dsp.to_pcm(speech * np.float32(0.4))
+    run("ffmpeg", "-v", "error", "-f", "s16le", "-ar", str(RATE), "-ac", "1", "-i", "-", str(wav), data=pcm)
+    ours = dsp.integrated_loudness(dsp.loudness_blocks(dsp.to_float(pcm), RATE))
+    assert ours == pytest.approx(audio.measure_file(wav).integrated, abs=0.06)  # ffmpeg prints one decimal
+
+
+def test_gained_loudness_matches_measuring_the_gained_signal(speech: np.ndarray) -> None:
+    weighted = dsp.k_weighted(speech, RATE)
+    envelope = dsp.peak_envelope(speech, RATE)
+    curve, _ = dsp.limiter_gain(envelope, 12.0, -3.0)
+    gained = weighted * dsp.audio_rate_gain(curve, len(speech))
+    exact = dsp.integrated_loudness(dsp.mean_square_blocks(gained, RATE))
+    assert dsp.gained_loudness(dsp.step_energies(weighted), curve, RATE) == pytest.approx(exact, abs=0.02)
+
+
+def test_levelling_reaches_the_target_even_when_the_limiter_works_hard(speech: np.ndarray) -> None:
+    quiet = audio.Timeline(dsp.to_pcm(speech * np.float32(0.05)), RATE, ())
+    leveller = audio.Leveller(quiet, PLAYER)
+    levelled = leveller.render()
+    measured = dsp.integrated_loudness(dsp.loudness_blocks(dsp.to_float(levelled.pcm), RATE))
+    assert measured == pytest.approx(PLAYER.loudness_lufs, abs=audio.LOUDNESS_TOLERANCE + 0.02)
+    assert levelled.loudness.true_peak <= leveller.ceiling + 0.01
+
+
+def test_the_usual_limiter_ceiling_is_kept_when_the_target_is_within_reach(speech: np.ndarray) -> None:
+    leveller = audio.Leveller(audio.Timeline(dsp.to_pcm(speech * np.float32(0.05)), RATE, ()), PLAYER)
+    leveller.render()
+    assert leveller.ceiling == PLAYER.true_peak_dbtp - audio.LIMITER_MARGINS_DB[0]
+
+
+def test_audio_too_dense_for_the_usual_ceiling_gets_the_highest_allowed_one(speech: np.ndarray) -> None:
+    usual = PLAYER.true_peak_dbtp - audio.LIMITER_MARGINS_DB[0]
+    highest = PLAYER.true_peak_dbtp - audio.LIMITER_MARGINS_DB[-1]
+    loud = replace(PLAYER, loudness_lufs=-14.0)  # out of reach of this speech under either ceiling
+    timeline = audio.Timeline(dsp.to_pcm(speech * np.float32(0.05)), RATE, ())
+    leveller = audio.Leveller(timeline, loud)
+    under_usual = audio.Leveller(timeline, replace(loud, true_peak_dbtp=usual + audio.LIMITER_MARGINS_DB[-1]))
+    levelled = leveller.render()
+    assert leveller.ceiling == highest
+    assert levelled.loudness.true_peak <= highest + 0.01
+    assert levelled.loudness.integrated > under_usual.render().loudness.integrated + 0.5
+
+
+def test_audio_out_of_reach_under_one_ceiling_takes_the_next_not_the_highest(
+    speech: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    timeline = audio.Timeline(dsp.to_pcm(speech * np.float32(0.05)), RATE, ())
+    usual, middle, highest = audio.LIMITER_MARGINS_DB
+
+    def loudest_under(margin: float) -> float:
+        monkeypatch.setattr(audio, "LIMITER_MARGINS_DB", (margin,))
+        return audio.Leveller(timeline, replace(PLAYER, loudness_lufs=0.0)).render().loudness.integrated
+
+    between = (loudest_under(usual) + loudest_under(middle)) / 2
+    monkeypatch.setattr(audio, "LIMITER_MARGINS_DB", (usual, middle, highest))
+    leveller = audio.Leveller(timeline, replace(PLAYER, loudness_lufs=round(between, 2)))
+    levelled = leveller.render()
+    assert leveller.ceiling == PLAYER.true_peak_dbtp - middle
+    assert levelled.loudness.integrated == pytest.approx(between, abs=audio.LOUDNESS_TOLERANCE + 0.02)
+
+
+@pytest.mark.parametrize(
+    ("tried", "out_of_reach"),
+    [
+        ([(10.0, -20.0)], False),  # one try tells nothing yet
+        ([(10.0, -20.0), (14.0, -19.0)], False),  # the line reaches -16 at 26 dB, under 30
+        ([(10.0, -20.0), (14.0, -19.5)], True),  # the line reaches -16 only at 42 dB
+        ([(10.0, -20.0), (14.0, -20.5)], True),  # more gain made it quieter
+        ([(10.0, -20.0), (14.0, -15.0)], False),  # already past the target
+    ],
+)
+def test_a_search_gives_up_when_the_line_through_its_tries_stays_short(
+    tried: list[tuple[float, float]], out_of_reach: bool
+) -> None:
+    assert audio._out_of_reach(tried, -16.0, highest_gain=30.0) is out_of_reach
+
+
+def test_lame_in_process_writes_the_frames_ffmpeg_writes(speech: np.ndarray, tmp_path: Path) -> None:
+    pcm = dsp.to_pcm(speech * np.float32(0.5))
+    ours = audio._lame_encode(pcm, PLAYER)
+    ffmpeg = run(
+        "ffmpeg", "-v", "error", "-f", "s16le", "-ar", str(RATE), "-ac", "1", "-i", "-",
+        *audio.encoder_arguments(PLAYER), "-", data=pcm,
+    )  # fmt: skip
+    assert scrub_ancillary(ours) == scrub_ancillary(ffmpeg)
+
+
+def test_in_process_decoding_gives_ffmpegs_samples(speech: np.ndarray, tmp_path: Path) -> None:
+    encoded = tmp_path / "s.mp3"
+    encoded.write_bytes(audio._lame_encode(dsp.to_pcm(speech * np.float32(0.5)), PLAYER))
+    ours = audio._decode_mp3(encoded)
+    theirs = np.frombuffer(decode_pcm(encoded.read_bytes(), "f32le")[0], "<f4")
+    assert ours.dtype == np.float32
+    assert len(ours) == len(theirs)
+    assert np.abs(ours - theirs).max() < 1e-5
+
+
+def test_in_process_decoding_keeps_peaks_over_full_scale(tmp_path: Path) -> None:
+    """A file whose peaks the codec pushed past full scale is measured as it is, not clipped."""
+    tone = np.sin(2 * np.pi * 1000 * np.arange(RATE) / RATE).astype(np.float32)
+    encoded = tmp_path / "loud.mp3"
+    encoded.write_bytes(audio._lame_encode(dsp.to_pcm(tone * np.float32(0.999)), PLAYER))
+    assert audio._decode_mp3(encoded).max() > 1.0
+
+
+def test_a_file_that_is_not_mp3_is_a_clear_error(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.mp3"
+    broken.write_bytes(b"not audio at all" * 10)
+    with pytest.raises(AudioError, match=r"cannot decode broken\.mp3"):
+        audio._decode_mp3(broken)
+
+
+WARM_UP_PROBE = """
+import sys, threading
+import pipeline.build.segment_audio
+before = "scipy.signal" in sys.modules
+pipeline.build.segment_audio.warm_up()
+for thread in threading.enumerate():
+    if thread.name == "import-scipy":
+        thread.join()
+print(before, "scipy.signal" in sys.modules and "scipy.ndimage" in sys.modules)
+"""
+
+
+def test_a_worker_warms_up_by_importing_scipys_filters_in_the_background() -> None:
+    result = subprocess.run([sys.executable, "-c", WARM_UP_PROBE], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["False", "True"]

@@ -1,0 +1,208 @@
+"""MP3 frame parsing, scrubbing and joining, proven against ffmpeg's decoder."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from pipeline.audio.mp3frames import audio_span, concat, iter_frames, parse_header, probe, scrub_ancillary
+from pipeline.errors import AudioError
+from tests.audio_fixtures import decode_pcm, encode_mp3, run
+
+SIGNATURES = re.compile(rb"LAME|Lavf|Lavc")
+# (sample rate, kbps, channels): MPEG-2 and MPEG-1, mono and stereo.
+SETTINGS = [
+    (22050, 32, 1),
+    (16000, 16, 1),
+    (24000, 48, 2),
+    (44100, 128, 2),
+    (48000, 64, 1),
+    (32000, 56, 2),
+]
+
+
+@pytest.fixture(scope="module")
+def encodings(tmp_path_factory: pytest.TempPathFactory, speech_wavs: dict[str, Path]) -> dict:
+    """Each setting of SETTINGS encoded from the same speech, without an Info frame."""
+    folder = tmp_path_factory.mktemp("mp3")
+    return {s: encode_mp3(speech_wavs["story"], folder / "{}-{}-{}.mp3".format(*s), *s) for s in SETTINGS}
+
+
+@pytest.mark.parametrize("setting", SETTINGS, ids=lambda s: f"{s[0]}Hz-{s[1]}k-{s[2]}ch")
+def test_scrub_keeps_the_audio_and_removes_the_encoder_name(encodings: dict, setting) -> None:
+    original = encodings[setting].read_bytes()
+    assert b"LAME3." in original  # LAME signs the unused bits of CBR frames
+
+    scrubbed = scrub_ancillary(original)
+
+    assert SIGNATURES.search(scrubbed) is None
+    assert len(scrubbed) == len(original)
+    before, _ = decode_pcm(original)
+    after, errors = decode_pcm(scrubbed)
+    assert errors == b""
+    assert len(after) > 0
+    assert after == before
+
+
+def test_scrub_is_idempotent(encodings: dict) -> None:
+    once = scrub_ancillary(encodings[(22050, 32, 1)].read_bytes())
+    assert scrub_ancillary(once) == once
+
+
+def test_scrub_drops_the_info_frame(tmp_path: Path, speech_wavs: dict[str, Path]) -> None:
+    with_info = encode_mp3(speech_wavs["story"], tmp_path / "info.mp3", info_frame=True)
+    without = encode_mp3(speech_wavs["story"], tmp_path / "plain.mp3")
+    data = with_info.read_bytes()
+    assert probe(data).header_frame
+    assert b"Info" in data[:200]
+
+    scrubbed = scrub_ancillary(data)
+
+    assert not probe(scrubbed).header_frame
+    assert SIGNATURES.search(scrubbed) is None
+    assert scrubbed == scrub_ancillary(without.read_bytes())
+
+
+def test_scrub_keeps_tags_around_the_frames(encodings: dict) -> None:
+    frames = encodings[(22050, 32, 1)].read_bytes()
+    head = b"ID3\x03\x00\x00\x00\x00\x00\x05" + b"\x00" * 5
+    tail = b"TAG" + b"x" * 125
+    scrubbed = scrub_ancillary(head + frames + tail)
+    assert scrubbed.startswith(head)
+    assert scrubbed.endswith(tail)
+    assert scrubbed[len(head) : -len(tail)] == scrub_ancillary(frames)
+
+
+@pytest.mark.parametrize("setting", SETTINGS[:4], ids=lambda s: f"{s[0]}Hz-{s[1]}k-{s[2]}ch")
+def test_probe_agrees_with_ffprobe(encodings: dict, setting) -> None:
+    path = encodings[setting]
+    info = probe(path.read_bytes())
+    fields = run(
+        "ffprobe", "-v", "error", "-select_streams", "a:0", "-show_entries",
+        "stream=sample_rate,channels,bit_rate,duration", "-of", "default=nw=1", str(path),
+    ).decode()  # fmt: skip
+    found = dict(line.split("=", 1) for line in fields.split())
+    assert info.sample_rate == int(found["sample_rate"]) == setting[0]
+    assert info.channels == int(found["channels"]) == setting[2]
+    assert info.bitrate_kbps * 1000 == int(found["bit_rate"])
+    assert info.constant_bitrate
+    assert info.layer == 3
+    assert info.version == ("1" if setting[0] >= 32000 else "2")
+    assert info.duration_seconds == pytest.approx(float(found["duration"]), abs=0.03)
+
+
+def test_concat_joins_streams_frame_exactly(tmp_path: Path, speech_wavs: dict[str, Path]) -> None:
+    parts = [
+        scrub_ancillary(encode_mp3(speech_wavs[name], tmp_path / f"{name}.mp3").read_bytes())
+        for name in ("opening", "story", "closing")
+    ]
+    joined = concat(parts)
+
+    assert joined == b"".join(parts)  # tag-less, Info-less inputs: the frames as they were
+    assert probe(joined).frame_count == sum(probe(part).frame_count for part in parts)
+    pcm, errors = decode_pcm(joined)
+    assert errors == b""
+    pieces = [decode_pcm(part)[0] for part in parts]
+    assert len(pcm) == sum(len(piece) for piece in pieces)
+    assert pcm.startswith(pieces[0])
+    # Past the decoder's overlap with the previous stream, every sample is the segment's own.
+    settle = 2 * 576 * 2
+    second = pcm[len(pieces[0]) : len(pieces[0]) + len(pieces[1])]
+    assert second[settle:] == pieces[1][settle:]
+
+
+def test_concat_leaves_out_tags_and_info_frames(tmp_path: Path, speech_wavs) -> None:
+    plain = encode_mp3(speech_wavs["opening"], tmp_path / "a.mp3").read_bytes()
+    tagged = encode_mp3(speech_wavs["closing"], tmp_path / "b.mp3", info_frame=True).read_bytes()
+    tagged = b"ID3\x03\x00\x00\x00\x00\x00\x00" + tagged
+    joined = concat([plain, tagged])
+    assert not joined.startswith(b"ID3")
+    info = probe(joined)
+    assert not info.header_frame
+    assert info.frame_count == probe(plain).frame_count + probe(tagged).frame_count
+
+
+def test_concat_refuses_a_stream_without_audio_frames(tmp_path: Path, speech_wavs) -> None:
+    plain = encode_mp3(speech_wavs["opening"], tmp_path / "a.mp3").read_bytes()
+    with_info = encode_mp3(speech_wavs["closing"], tmp_path / "b.mp3", info_frame=True).read_bytes()
+    info_only = with_info[: next(iter_frames(with_info)).end]
+    for empty in (b"", b"ID3\x03\x00\x00\x00\x00\x00\x00", info_only):
+        with pytest.raises(AudioError, match="stream 2: no MPEG audio frames found"):
+            concat([plain, empty])
+
+
+def test_concat_refuses_mismatched_streams(encodings: dict) -> None:
+    player = encodings[(22050, 32, 1)].read_bytes()
+    other = encodings[(16000, 16, 1)].read_bytes()
+    with pytest.raises(AudioError) as caught:
+        concat([player, other])
+    message = str(caught.value)
+    assert "stream 2 cannot be joined to stream 1" in message
+    assert "MPEG-2 Layer III, 16000 Hz, 16 kbps, mono" in message
+    assert "22050 Hz, 32 kbps" in message
+
+
+def test_concat_names_a_mismatched_frame_inside_a_stream(encodings: dict) -> None:
+    player = encodings[(22050, 32, 1)].read_bytes()
+    other = encodings[(16000, 16, 1)].read_bytes()
+    stray = next(frame for frame in iter_frames(other) if not frame.is_header_frame)
+    mixed = player + other[stray.offset : stray.end]
+    with pytest.raises(AudioError, match=f"stream 2 cannot be joined to stream 1: frame at byte {len(player)} is"):
+        concat([player, mixed])
+
+
+def test_concat_refuses_a_stream_cut_from_the_middle(encodings: dict) -> None:
+    data = encodings[(22050, 32, 1)].read_bytes()
+    frames = list(iter_frames(data))
+    borrowing = next(f for f in frames if f.main_data_begin > 0)
+    with pytest.raises(AudioError, match="stream 2 does not start cleanly"):
+        concat([data, data[borrowing.offset :]])
+
+
+def test_truncated_stream_is_reported(encodings: dict) -> None:
+    data = encodings[(22050, 32, 1)].read_bytes()
+    with pytest.raises(AudioError, match=r"truncated: the frame at byte \d+ needs 10[45] bytes"):
+        probe(data[:-50])
+
+
+def test_garbage_is_not_mistaken_for_frames() -> None:
+    with pytest.raises(AudioError, match="no MPEG audio frame header at byte 0"):
+        probe(b"RIFF" + b"\x01" * 400)
+    with pytest.raises(AudioError, match="no MPEG audio frames found"):
+        probe(b"")
+
+
+def test_header_fields_and_frame_length() -> None:
+    header = parse_header(bytes.fromhex("fff340c4"))
+    assert header is not None
+    assert (header.version, header.layer, header.bitrate_kbps, header.sample_rate) == (
+        "2",
+        3,
+        32,
+        22050,
+    )
+    assert (header.channel_mode, header.protected, header.padding) == ("mono", False, False)
+    assert header.length == 104  # 72 * 32000 / 22050, rounded down
+    assert header.samples == 576
+    assert header.side_info_length == 9
+    stereo = parse_header(bytes.fromhex("fffb9264"))  # MPEG-1, 128 kbps, 44.1 kHz, padded
+    assert stereo is not None
+    assert (stereo.version, stereo.bitrate_kbps, stereo.sample_rate) == ("1", 128, 44100)
+    assert stereo.padding and stereo.channel_mode == "joint_stereo"
+    assert stereo.length == 418
+    assert stereo.side_info_length == 32
+    assert parse_header(bytes.fromhex("ffe80000")) is None  # reserved version
+    assert parse_header(bytes.fromhex("fff3f0c4")) is None  # bad bitrate index
+
+
+def test_audio_span_skips_id3v2_id3v1_and_ape() -> None:
+    frames = b"\xff\xf3\x40\xc4" + b"\x00" * 100
+    id3v2 = b"ID3\x03\x00\x00\x00\x00\x00\x0a" + b"\x00" * 10
+    ape_items = b"i" * 20
+    ape_footer = b"APETAGEX" + (2000).to_bytes(4, "little") + (20 + 32).to_bytes(4, "little")
+    ape_footer += b"\x00" * 16
+    id3v1 = b"TAG" + b" " * 125
+    data = id3v2 + frames + ape_items + ape_footer + id3v1
+    assert audio_span(data) == (len(id3v2), len(id3v2) + len(frames))

@@ -1,0 +1,83 @@
+"""``manifest.json``: what a build's writer saves is what verify and bundle read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.errors import OutputError
+from pipeline.formats.manifests import MANIFEST_NAME, ManifestWriter, read_manifest
+from pipeline.fsutil import sha256_file
+
+PROFILE = {"name": "player", "codec": "mp3", "bitrate_kbps": 32, "sample_rate": 22050, "channels": 1,
+           "loudness_lufs": -16.0, "true_peak_dbtp": -1.5, "filters": ["highpass"]}  # fmt: skip
+
+
+def test_what_the_writer_saves_the_reader_reads(tmp_path: Path) -> None:
+    (tmp_path / "01-opening.mp3").write_bytes(b"audio bytes")
+    (tmp_path / "01-opening.lrc").write_bytes(b"[00:00.00]Hello")
+    writer = ManifestWriter.load(tmp_path)
+    writer.describe("radio-reach", "ko", "라디오가 닿는 곳", PROFILE)
+    writer.record("01-opening.mp3", kind="segment", duration=12.5, title="여는 말", segment="opening", input_hash="x")
+    writer.record("01-opening.lrc", kind="lyrics", **{"for": "01-opening.mp3"})
+    writer.save()
+
+    manifest = read_manifest(tmp_path / MANIFEST_NAME)
+    assert (manifest.episode, manifest.language, manifest.title) == ("radio-reach", "ko", "라디오가 닿는 곳")
+    assert (manifest.profile.name, manifest.profile.bitrate_kbps, manifest.profile.sample_rate) == ("player", 32, 22050)
+    segment = manifest.files["01-opening.mp3"]
+    assert (segment.kind, segment.duration, segment.title, segment.segment) == ("segment", 12.5, "여는 말", "opening")
+    assert (segment.bytes, segment.sha256) == (11, sha256_file(tmp_path / "01-opening.mp3"))
+    assert manifest.files["01-opening.lrc"].lyrics_for == "01-opening.mp3"
+
+
+def test_a_file_changed_on_disk_is_not_current(tmp_path: Path) -> None:
+    audio = tmp_path / "01-opening.mp3"
+    audio.write_bytes(b"audio bytes")
+    writer = ManifestWriter.load(tmp_path)
+    writer.record("01-opening.mp3", kind="segment", input_hash="inputs")
+    assert writer.is_current("01-opening.mp3", "inputs")
+    assert not writer.is_current("01-opening.mp3", "other inputs")
+    audio.write_bytes(b"audio bytez")  # same size, other content
+    assert not writer.is_current("01-opening.mp3", "inputs")
+
+
+def test_files_no_longer_produced_are_forgotten_and_deleted(tmp_path: Path) -> None:
+    for name in ("a.mp3", "b.mp3"):
+        (tmp_path / name).write_bytes(b"x")
+    writer = ManifestWriter.load(tmp_path)
+    writer.record("a.mp3", kind="segment")
+    writer.record("b.mp3", kind="segment")
+    assert writer.keep_only({"a.mp3"}) == ["b.mp3"]
+    assert not (tmp_path / "b.mp3").exists() and set(writer.files) == {"a.mp3"}
+
+
+def test_an_unreadable_manifest_starts_empty_for_the_writer_and_is_an_error_for_the_reader(tmp_path: Path) -> None:
+    (tmp_path / MANIFEST_NAME).write_text("{ not json", encoding="utf-8")
+    assert ManifestWriter.load(tmp_path).files == {}
+    with pytest.raises(OutputError, match="not a valid JSON manifest"):
+        read_manifest(tmp_path / MANIFEST_NAME)
+
+
+def test_a_manifest_holding_what_its_file_holds_is_not_formatted_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "01-opening.mp3").write_bytes(b"audio bytes")
+    first = ManifestWriter.load(tmp_path)
+    first.describe("radio-reach", "ko", "Radio", PROFILE)
+    first.record("01-opening.mp3", kind="segment", duration=12.5, input_hash="x")
+    first.save()
+    saved = (tmp_path / MANIFEST_NAME).read_bytes()
+
+    again = ManifestWriter.load(tmp_path)
+    again.describe("radio-reach", "ko", "Radio", PROFILE)
+    again.record("01-opening.mp3", kind="segment", duration=12.5, input_hash="x")
+    with monkeypatch.context() as patched:
+        patched.setattr("pipeline.formats.manifests.json.dumps", lambda *a, **k: pytest.fail("formatted again"))
+        again.save()
+
+    again.record("01-opening.mp3", kind="segment", duration=13.0, input_hash="y")
+    again.save()
+    assert read_manifest(tmp_path / MANIFEST_NAME).files["01-opening.mp3"].duration == 13.0
+    assert (tmp_path / MANIFEST_NAME).read_bytes() != saved
