@@ -20,6 +20,7 @@ test: system-deps venv lint
 lint: venv
 	$(BIN)/ruff check pipeline tests benchmarks
 	$(BIN)/ruff format --check pipeline tests benchmarks
+	$(BIN)/mypy
 
 # Debian/Ubuntu packages: installed only when a command is missing.
 system-deps:

@@ -54,10 +54,10 @@ import psutil
 import yaml
 
 from pipeline.build.orchestrator import render_all
-from pipeline.i18n.catalogs import po_path
 from pipeline.i18n.messages import EPISODE_TITLE_CONTEXT, segment_messages
 from pipeline.i18n.pofile import PoEntry, PoFile, read_po_file, write_po_file
-from pipeline.project.script import EPISODES_DIR, TEMPLATES_DIR, load_project
+from pipeline.project.layout import EPISODES_DIR, TEMPLATES_DIR, po_path
+from pipeline.project.script import load_project
 from pipeline.render import spoken_text
 from pipeline.speech import normaliser_for
 from pipeline.text.durations import estimate_seconds

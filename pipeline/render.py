@@ -12,7 +12,6 @@ English.
 
 from __future__ import annotations
 
-import datetime as dt
 import string
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -186,25 +185,27 @@ class _EpisodeRenderer:
 
     def _segment(self, segment: Segment, globals_: dict[str, str]) -> RenderedSegment:
         template = self.project.templates[segment.template]
-        values = self._field_values(segment)
+        values, paragraphs = self._field_values(segment)
         parts: list[SpokenPart] = []
         for part in template.parts:
             if not self._is_spoken(part, segment, template):
                 continue
             list_field = template.list_field_of(part)
             if list_field:
-                for paragraph in values[list_field]:
+                for paragraph in paragraphs[list_field]:
                     parts.append(self._spoken(part, paragraph))
                 continue
             text = self._template_text(part, segment)
             parts.append(self._spoken(part, self._fill(part, text, {**globals_, **values})))
-        title = values.get("title") if isinstance(values.get("title"), str) else None
+        title = values.get("title")
         if not title:
             title = parts[0].sentences[0].written if parts and parts[0].sentences else segment.id
         return RenderedSegment(segment.id, segment.number, title, tuple(parts), segment.location)
 
-    def _field_values(self, segment: Segment) -> dict[str, object]:
-        values: dict[str, object] = {}
+    def _field_values(self, segment: Segment) -> tuple[dict[str, str], dict[str, list[str]]]:
+        """The segment's fields as this language speaks them: single values, and paragraph lists."""
+        values: dict[str, str] = {}
+        paragraphs: dict[str, list[str]] = {}
         domain = self.episode.id
         for name, value in segment.fields.items():
             if value.type == "text":
@@ -212,16 +213,15 @@ class _EpisodeRenderer:
                     domain, field_context(segment.id, name), value.value, value.location, segment.id
                 )
             elif value.type == "paragraphs":
-                values[name] = [
+                paragraphs[name] = [
                     self._translate(domain, field_context(segment.id, name, n), text, where, segment.id)
                     for n, (text, where) in enumerate(zip(value.value, value.item_locations, strict=True), 1)
                 ]
             elif value.type == "date":
-                assert isinstance(value.value, dt.date)
                 values[name] = format_date(value.value, format="long", locale=self.lang)
             else:
                 values[name] = format_decimal(value.value, locale=self.lang)
-        return values
+        return values, paragraphs
 
     @staticmethod
     def _is_spoken(part: TemplatePart, segment: Segment, template: Template) -> bool:
@@ -234,7 +234,7 @@ class _EpisodeRenderer:
             return part.text
         return self._translate(SHARED_DOMAIN, part.context, part.text, part.location, segment.id)
 
-    def _fill(self, part: TemplatePart, text: str, values: dict[str, object]) -> str:
+    def _fill(self, part: TemplatePart, text: str, values: dict[str, str]) -> str:
         try:
             parsed = list(string.Formatter().parse(text))
         except ValueError as exc:
@@ -251,7 +251,7 @@ class _EpisodeRenderer:
         return resolve_particles(filled) if self.lang.split("-")[0] == "ko" else filled
 
     def _bad_translation(self, part: TemplatePart, reason: str) -> _Untranslated:
-        lookup = Lookup(None, reason, "")
+        lookup = Lookup(None, "refused", "", detail=reason)
         return _Untranslated(MissingTranslation(self.lang, part.location, part.text, lookup))
 
     def _spoken(self, part: TemplatePart, text: str) -> SpokenPart:

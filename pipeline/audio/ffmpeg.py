@@ -49,11 +49,32 @@ def tool_path(name: str) -> str:
     return found
 
 
+def run_tool(args: list[str], what: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    """Run ffmpeg or ffprobe from an argument list; AudioError (saying ``what`` it was doing)
+    when it cannot start or runs past the timeout. Its exit status is the caller's to judge."""
+    program = Path(args[0]).name
+    try:
+        return subprocess.run(args, input=stdin, capture_output=True, timeout=TOOL_TIMEOUT_SECONDS, check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise AudioError(f"{program} timed out after {TOOL_TIMEOUT_SECONDS} s {what}") from exc
+    except OSError as exc:
+        raise AudioError(f"{program} could not run {what}: {exc.strerror}") from exc
+
+
+def checked_run(args: list[str], what: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    """:func:`run_tool`, with a non-zero exit turned into AudioError quoting ffmpeg's last words."""
+    result = run_tool(args, what, stdin)
+    if result.returncode != 0:
+        last = [line for line in _text(result.stderr).splitlines() if line.strip()][-3:]
+        raise AudioError(f"{Path(args[0]).name} failed {what}: {' / '.join(last) or result.returncode}")
+    return result
+
+
 def decode_errors(path: Path) -> list[str]:
     """Decode every frame of ``path``; the lines ffmpeg printed at level ``error``."""
     args = [tool_path("ffmpeg"), "-nostdin", "-v", "error", "-i", str(path), "-f", "null", "-"]
-    result = _run(args, path)
-    lines = [_DECODER_PREFIX.sub("", line).strip() for line in result.stderr.splitlines()]
+    result = run_tool(args, f"on {path}")
+    lines = [_DECODER_PREFIX.sub("", line).strip() for line in _text(result.stderr).splitlines()]
     lines = [line for line in lines if line]
     if result.returncode != 0 and not lines:
         lines.append(f"ffmpeg exited with status {result.returncode}")
@@ -67,9 +88,9 @@ def probe_stream(path: Path) -> StreamFacts:
         "-show_entries", "stream=codec_name,sample_rate,channels,bit_rate:format=duration",
         "-of", "json", str(path),
     ]  # fmt: skip
-    result = _run(args, path)
+    result = run_tool(args, f"on {path}")
     try:
-        data = json.loads(result.stdout or "{}")
+        data = json.loads(_text(result.stdout) or "{}")
         stream = data["streams"][0]
         duration = data.get("format", {}).get("duration")
         bit_rate = stream.get("bit_rate")
@@ -81,19 +102,9 @@ def probe_stream(path: Path) -> StreamFacts:
             duration=float(duration) if duration else None,
         )
     except (KeyError, IndexError, ValueError) as exc:
-        message = result.stderr.strip().splitlines()[-1:] or ["no audio stream"]
+        message = _text(result.stderr).strip().splitlines()[-1:] or ["no audio stream"]
         raise AudioError(f"ffprobe cannot read it: {message[0]}") from exc
 
 
-def _run(args: list[str], path: Path) -> subprocess.CompletedProcess[str]:
-    try:
-        return subprocess.run(
-            args,
-            capture_output=True,
-            text=True,
-            errors="replace",
-            timeout=TOOL_TIMEOUT_SECONDS,
-            check=False,
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise AudioError(f"{Path(args[0]).name} took too long on {path}") from exc
+def _text(output: bytes) -> str:
+    return output.decode("utf-8", "replace")

@@ -21,7 +21,6 @@ from __future__ import annotations
 import importlib.metadata
 import math
 import re
-import subprocess
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,14 +32,13 @@ import soundfile
 from pydub import AudioSegment
 
 from pipeline.audio import dsp
-from pipeline.audio.ffmpeg import tool_path
+from pipeline.audio.ffmpeg import checked_run, tool_path
 from pipeline.errors import AudioError
 from pipeline.formats.lyrics import Cue
 from pipeline.project.station import Profile
 
 WORKING_RATE = 22050
 SAMPLE_WIDTH = 2
-FFMPEG_TIMEOUT = 600
 LAME_QUALITY = 3  # LAME's own default, which ffmpeg's libmp3lame keeps
 LOUDNESS_TOLERANCE = 0.1  # LU: correct the gain when further off target
 LEVELLING_ROUNDS = 8
@@ -370,7 +368,7 @@ def measure_decoded(path: Path, profile: Profile, sample_rate: int, delay: int) 
     else:
         command = [tool_path("ffmpeg"), "-hide_banner", "-nostats", "-v", "error", "-i", str(path),
                    "-f", "f32le", "-ac", "1", "-ar", str(sample_rate), "pipe:1"]  # fmt: skip
-        samples = np.frombuffer(_run_bytes(command, f"decoding {path.name}"), dtype="<f4")
+        samples = np.frombuffer(_decoded(command, f"decoding {path.name}"), dtype="<f4")
     blocks = dsp.loudness_blocks(samples, sample_rate)
     lead = -delay % dsp.CONTROL_STEP  # silence in front, so that the steps fall where the levelled audio's do
     peaks = dsp.true_peaks(
@@ -419,7 +417,7 @@ def encode(pcm: bytes, sample_rate: int, profile: Profile, destination: Path) ->
     command = [tool_path("ffmpeg"), "-hide_banner", "-nostats", "-v", "error", "-y",
                "-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0",
                *resample, *encoder_arguments(profile), str(destination)]  # fmt: skip
-    _run(command, pcm, f"encoding {destination.name}")
+    checked_run(command, f"encoding {destination.name}", pcm)
 
 
 def check_in_process_codec() -> str:
@@ -462,7 +460,8 @@ def measure_file(path: Path) -> Loudness:
     """Loudness and true peak of an encoded file, as a listener's player decodes it."""
     command = [tool_path("ffmpeg"), "-hide_banner", "-nostats", "-v", "info", "-i", str(path),
                "-af", "ebur128=peak=true:framelog=verbose", "-f", "null", "-"]  # fmt: skip
-    return _parse_ebur128(_run(command, None, f"measuring {path.name}"))
+    log = checked_run(command, f"measuring {path.name}").stderr.decode("utf-8", "replace")
+    return _parse_ebur128(log)
 
 
 def encoder_arguments(profile: Profile) -> list[str]:
@@ -484,27 +483,13 @@ def encoder_arguments(profile: Profile) -> list[str]:
     return ["-c:a", "pcm_s16le", *common, "-f", "wav"]
 
 
-def _run_bytes(command: list[str], what: str) -> bytes:
-    try:
-        result = subprocess.run(command, capture_output=True, timeout=FFMPEG_TIMEOUT, check=False)
-    except subprocess.TimeoutExpired as exc:
-        raise AudioError(f"ffmpeg timed out after {FFMPEG_TIMEOUT} s {what}") from exc
-    if result.returncode != 0 or result.stderr.strip():
-        detail = result.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [str(result.returncode)]
+def _decoded(command: list[str], what: str) -> bytes:
+    """ffmpeg's decoded samples; any complaint at level ``error`` fails the decode too."""
+    result = checked_run(command, what)
+    if result.stderr.strip():
+        detail = result.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
         raise AudioError(f"ffmpeg failed {what}: {detail[0]}")
     return result.stdout
-
-
-def _run(command: list[str], stdin: bytes | None, what: str) -> str:
-    try:
-        result = subprocess.run(command, input=stdin, capture_output=True, timeout=FFMPEG_TIMEOUT, check=False)
-    except subprocess.TimeoutExpired as exc:
-        raise AudioError(f"ffmpeg timed out after {FFMPEG_TIMEOUT} s {what}") from exc
-    log = result.stderr.decode("utf-8", "replace")
-    if result.returncode != 0:
-        last = [line for line in log.splitlines() if line.strip()][-3:]
-        raise AudioError(f"ffmpeg failed {what}: {' / '.join(last) or result.returncode}")
-    return log
 
 
 _SUMMARY_I = re.compile(r"I:\s+(-?[\d.]+|-inf) LUFS")

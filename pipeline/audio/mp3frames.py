@@ -35,7 +35,8 @@ from pipeline.errors import AudioError
 
 _VERSIONS = {0b00: "2.5", 0b10: "2", 0b11: "1"}
 _LAYERS = {0b01: 3, 0b10: 2, 0b11: 1}
-_SAMPLE_RATES = {
+# Sample rates by MPEG version, in header index order; the station's profile checks read them too.
+SAMPLE_RATES = {
     "1": (44100, 48000, 32000),
     "2": (22050, 24000, 16000),
     "2.5": (11025, 12000, 8000),
@@ -48,6 +49,7 @@ _BITRATES = {
     ("2", 2): (8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
     ("2", 3): (8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
 }
+LAYER3_BITRATES = {"1": _BITRATES[("1", 3)], "2": _BITRATES[("2", 3)]}  # MPEG-2.5 shares MPEG-2's
 _CHANNEL_MODES = ("stereo", "joint_stereo", "dual_channel", "mono")
 _HEADER_FRAME_TAGS = (b"Xing", b"Info")
 _ID3V1_SIZE = 128
@@ -168,7 +170,7 @@ def _parse_header_bytes(four: bytes) -> FrameHeader | None:
         layer=layer,
         protected=not (b1 & 1),
         bitrate_kbps=_BITRATES[table][bitrate_index - 1],
-        sample_rate=_SAMPLE_RATES[version][rate_index],
+        sample_rate=SAMPLE_RATES[version][rate_index],
         padding=bool((b2 >> 1) & 1),
         channel_mode=_CHANNEL_MODES[b3 >> 6],
     )
@@ -186,9 +188,9 @@ def audio_span(data: bytes | bytearray) -> tuple[int, int]:
         if end - _ID3V1_SIZE >= start and data[end - _ID3V1_SIZE : end - _ID3V1_SIZE + 3] == b"TAG":
             end -= _ID3V1_SIZE
         elif data[end - _APE_FOOTER_SIZE : end - _APE_FOOTER_SIZE + 8] == b"APETAGEX":
-            footer = data[end - _APE_FOOTER_SIZE : end]
-            size = int.from_bytes(footer[12:16], "little")
-            has_header = bool(int.from_bytes(footer[20:24], "little") & 0x8000_0000)
+            ape_footer = data[end - _APE_FOOTER_SIZE : end]
+            size = int.from_bytes(ape_footer[12:16], "little")
+            has_header = bool(int.from_bytes(ape_footer[20:24], "little") & 0x8000_0000)
             end -= size + (_APE_FOOTER_SIZE if has_header else 0)
         else:
             break

@@ -158,7 +158,7 @@ def _write_lyrics(plan: FolderPlan, manifest: ManifestWriter, audio: str, cues: 
 
 def _playlists(plan: FolderPlan, manifest: ManifestWriter) -> int:
     entries = [PlaylistEntry(file, segment.title, manifest.files[file]["duration"]) for file, segment in plan.segments]
-    written = write_if_changed(plan.folder / PLAYLIST_NAME, to_m3u8(entries).encode("utf-8"))
+    written = int(write_if_changed(plan.folder / PLAYLIST_NAME, to_m3u8(entries).encode("utf-8")))
     written += write_if_changed(plan.folder / ASCII_PLAYLIST_NAME, to_ascii_m3u(entries).encode("ascii"))
     manifest.record(PLAYLIST_NAME, kind="playlist")
     manifest.record(ASCII_PLAYLIST_NAME, kind="playlist")

@@ -19,8 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from pipeline.errors import UsageError
-
-LOCK_FILE = Path(".cache/build.lock")
+from pipeline.project.layout import LOCK_FILE
 
 
 class BuildLocked(UsageError):

@@ -14,33 +14,34 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, as_completed
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from pipeline.audio.ffmpeg import tool_path
 from pipeline.build.assemble import FolderPlan, assemble_target
 from pipeline.build.filehashes import FileHashes
 from pipeline.build.lock import build_lock
 from pipeline.build.runlog import BuildObserver, NullObserver
-from pipeline.build.segments import SegmentJob, SegmentMade, segment_inputs
+from pipeline.build.segments import SegmentJob, SegmentMade, prepare_worker, segment_job, voice_keys, warm_up_worker
 from pipeline.build.workers import DEFAULT_TIMEOUT, WorkerPool
-from pipeline.errors import CatalogError, PipelineError, UsageError
+from pipeline.errors import CatalogError, ConfigError, PipelineError, SourceLocation, UsageError
 from pipeline.formats.manifests import ManifestWriter
 from pipeline.formats.output import Tags, segment_file_name, target_folder
 from pipeline.fsutil import remove_partials
 from pipeline.i18n.catalogs import Translator
+from pipeline.project.layout import CACHE_DIR, FILE_HASHES, OUTPUT_DIR, SPEECH_TEXT_DIR
 from pipeline.project.script import Episode, Project
 from pipeline.project.station import Profile, Station
 from pipeline.render import LocalisedEpisode, MissingTranslation, RenderedSegment, render_episode
 from pipeline.speech.store import stored_normaliser
 from pipeline.text.durations import estimate_seconds
-from pipeline.tts import Voice, close_backends, get_backend, resolve_voice
+from pipeline.tts import Voice, close_backends, closing_backends, get_backend, resolve_voice
 
-CACHE_DIR = Path(".cache")
-FILE_HASHES = CACHE_DIR / "file-hashes.json"
-SPEECH_TEXT_DIR = CACHE_DIR / "speech-text"  # normalised sentences kept between builds (pipeline.speech.store)
+# Built, unchanged, incomplete or failed; in a dry run, "to build" or "up to date".
+TargetStatus = Literal["built", "unchanged", "incomplete", "failed", "to build", "up to date"]
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class BuildRequest:
     episodes: tuple[str, ...] = ()  # ids; empty means every episode of the project
     languages: tuple[str, ...] = ()  # empty means every station language
     profiles: tuple[str, ...] = ()  # empty means the station's default profile
-    out: Path = Path("output")
+    out: Path = OUTPUT_DIR
     allow_incomplete: bool = False
     jobs: int = 0  # worker processes; 0 means one per CPU
     fail_fast: bool = False
@@ -65,7 +66,7 @@ class TargetOutcome:
     episode: str
     lang: str
     profile: str
-    status: str  # "built", "unchanged", "incomplete", "failed"; dry run: "to build", "up to date"
+    status: TargetStatus
     folder: Path | None = None
     audio_seconds: float = 0.0
     segments: int = 0
@@ -135,8 +136,8 @@ def build(
     for tool in ("ffmpeg", "ffprobe"):
         tool_path(tool)  # fail before any work when one is missing
     localised = render_all(project, episodes, languages)
-    try:
-        voices, voice_errors = resolve_voices(project.station, localised.values())
+    with closing_backends():
+        voices, voice_errors = resolve_voices(project.station, all_segments(localised.values()))
         hashes = FileHashes.load(project.root / FILE_HASHES)
         targets = plan_targets(project, localised, profiles, voices, voice_errors, request, hashes)
         report = BuildReport(coverage=coverage(project, localised), dry_run=request.dry_run)
@@ -149,8 +150,6 @@ def build(
                     run_targets(project, targets, request, observer, executor)
                 finally:
                     hashes.save()
-    finally:
-        close_backends()
     report.outcomes = [target.outcome for target in targets]
     report.seconds = time.monotonic() - started
     if not request.dry_run:
@@ -210,30 +209,43 @@ def render_all(
     return rendered
 
 
+def all_segments(localised: Iterable[LocalisedEpisode]) -> Iterator[RenderedSegment]:
+    """Every rendered segment of every episode and language."""
+    for item in localised:
+        yield from item.segments
+
+
 def resolve_voices(
-    station: Station, localised: Iterable[LocalisedEpisode]
-) -> tuple[dict[tuple[str, str], Voice], dict[str, str]]:
+    station: Station, segments: Iterable[RenderedSegment]
+) -> tuple[dict[tuple[str, str], Voice], dict[str, PipelineError]]:
     """Installed voices for every (language, role) the rendered text needs; errors per language."""
     needed: set[tuple[str, str]] = set()
-    for item in localised:
-        for segment in item.segments:
-            needed |= _voice_keys(segment)
+    for segment in segments:
+        needed |= voice_keys(segment)
     voices: dict[tuple[str, str], Voice] = {}
-    errors: dict[str, str] = {}
+    errors: dict[str, PipelineError] = {}
     for lang, role in sorted(needed):
         if lang not in station.voices or role not in station.voices[lang]:
-            errors.setdefault(lang, f"{station.path}: voices.{lang}.{role}: no voice configured")
+            where = SourceLocation(station.path)
+            errors.setdefault(lang, ConfigError(f"voices.{lang}.{role}: no voice configured", where))
             continue
         spec = station.voice(lang, role)
         try:
             voices[(lang, role)] = resolve_voice(spec, lang, role, get_backend(spec.backend))
         except PipelineError as error:
-            errors.setdefault(lang, str(error))
+            errors.setdefault(lang, error)
     return voices, errors
 
 
-def _voice_keys(segment: RenderedSegment) -> set[tuple[str, str]]:
-    return {(c.lang, part.role) for part in segment.parts for s in part.sentences for c in s.chunks}
+def make_single_segment(
+    project_root: Path, station: Station, segment: RenderedSegment, profile: Profile, destination: Path, tags: Tags
+) -> SegmentMade:
+    """One segment file made outside a build (``pipeline say --out``), exactly as a build makes it."""
+    with closing_backends():
+        voices, errors = resolve_voices(station, [segment])
+        if errors:
+            raise next(iter(errors.values()))
+        return _segment_maker()(segment_job(segment, voices, station.pauses, profile, destination, tags, project_root))
 
 
 def plan_targets(
@@ -241,7 +253,7 @@ def plan_targets(
     localised: dict[tuple[str, str], LocalisedEpisode],
     profiles: list[Profile],
     voices: dict[tuple[str, str], Voice],
-    voice_errors: dict[str, str],
+    voice_errors: dict[str, PipelineError],
     request: BuildRequest,
     hashes: FileHashes | None = None,
 ) -> list[_Target]:
@@ -258,7 +270,7 @@ def plan_target(
     item: LocalisedEpisode,
     profile: Profile,
     voices: dict[tuple[str, str], Voice],
-    voice_errors: dict[str, str],
+    voice_errors: dict[str, PipelineError],
     request: BuildRequest,
     hashes: FileHashes | None = None,
 ) -> _Target:
@@ -276,8 +288,8 @@ def plan_target(
     if not item.can_build or (outcome.missing and not request.allow_incomplete):
         outcome.status = "incomplete"
         return target
-    needed_langs = {lang for segment in item.segments for lang, _ in _voice_keys(segment)}
-    blocked = [voice_errors[code] for code in sorted(needed_langs) if code in voice_errors]
+    needed_langs = {lang for segment in item.segments for lang, _ in voice_keys(segment)}
+    blocked = [str(voice_errors[code]) for code in sorted(needed_langs) if code in voice_errors]
     if blocked:
         outcome.status, outcome.errors = "failed", blocked[:1]
         return target
@@ -289,16 +301,8 @@ def plan_target(
     segments = []
     for track, segment in enumerate(item.segments, 1):
         name = segment_file_name(segment.number, segment.id, profile)
-        job = SegmentJob(
-            segment,
-            {key: voices[key] for key in sorted(_voice_keys(segment))},
-            profile,
-            project.station.pauses,
-            folder / name,
-            Tags(segment.title, artist, album, track, len(item.segments), item.lang),
-            project.root / CACHE_DIR,
-        )
-        job = replace(job, inputs=segment_inputs(job))
+        tags = Tags(segment.title, artist, album, track, len(item.segments), item.lang)
+        job = segment_job(segment, voices, project.station.pauses, profile, folder / name, tags, project.root)
         reason = _why_make(manifest, name, job.input_hash, job.inputs)
         if reason:
             outcome.reasons[name] = reason
@@ -348,7 +352,13 @@ def run_targets(
     for target in targets:
         if target.outcome.folder is not None:
             remove_partials(target.outcome.folder)
-    pool = executor or WorkerPool(request.jobs or os.cpu_count() or 1, timeout=request.job_timeout)
+    pool = executor or WorkerPool(
+        request.jobs or os.cpu_count() or 1,
+        timeout=request.job_timeout,
+        initializer=prepare_worker,
+        warm_up=warm_up_worker,
+        finalizer=close_backends,
+    )
     owned = executor is None
     futures: dict[Future[SegmentMade], tuple[_Target, SegmentJob, float]] = {}
     try:

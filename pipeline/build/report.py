@@ -19,8 +19,8 @@ from rich.table import Table
 
 from pipeline.build.orchestrator import BuildReport, TargetOutcome
 from pipeline.fsutil import atomic_write_text
+from pipeline.project.layout import REPORT_FOLDER
 
-REPORT_DIR = "_report"
 COLUMNS = (
     "episode",
     "lang",
@@ -82,7 +82,7 @@ def problem_lines(outcome: TargetOutcome) -> list[str]:
 
 def write_html_report(report: BuildReport, out: Path) -> Path:
     """Write ``<out>/_report/index.html`` and return its path."""
-    path = out / REPORT_DIR / "index.html"
+    path = out / REPORT_FOLDER / "index.html"
     atomic_write_text(path, render_html(report))
     return path
 

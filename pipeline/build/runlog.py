@@ -25,11 +25,11 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from pipeline.project.layout import LOGS_FOLDER
+
 if TYPE_CHECKING:
     from pipeline.build.orchestrator import BuildReport, TargetOutcome
     from pipeline.build.segments import SegmentJob, SegmentMade
-
-LOG_DIR = "_logs"
 
 
 class BuildObserver(Protocol):
@@ -168,7 +168,7 @@ class JsonLog(NullObserver):
 
     def __init__(self, out: Path) -> None:
         stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-        self.path = out / LOG_DIR / f"build-{stamp}-{os.getpid()}.jsonl"
+        self.path = out / LOGS_FOLDER / f"build-{stamp}-{os.getpid()}.jsonl"
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.stream = self.path.open("a", encoding="utf-8")
 

@@ -25,6 +25,7 @@ from pipeline.build.segments import SegmentJob, SegmentMade, blocks_path
 from pipeline.formats.lyrics import Cue
 from pipeline.formats.output import tag_mp3
 from pipeline.fsutil import atomic_write_bytes
+from pipeline.project.layout import TTS_CACHE
 from pipeline.project.station import Pauses
 from pipeline.render import RenderedSegment
 from pipeline.tts import Voice
@@ -41,7 +42,7 @@ def make_segment(job: SegmentJob) -> SegmentMade:
     """Synthesise (through the cache), join, level, encode, scrub, tag and write one segment."""
     started = time.monotonic()
     counter = SynthesisCounter()
-    cache = SpeechCache(job.cache_root / "tts")
+    cache = SpeechCache(job.cache_root / TTS_CACHE)
 
     def speak(text: str, voice: Voice) -> Path:
         return synthesise_cached(text, voice, cache, counter)

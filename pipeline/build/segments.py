@@ -16,6 +16,7 @@ from pathlib import Path
 from pipeline import __version__
 from pipeline.formats.lyrics import Cue
 from pipeline.formats.output import Tags, input_hash
+from pipeline.project.layout import CACHE_DIR, LEVELS_CACHE
 from pipeline.project.station import Pauses, Profile
 from pipeline.render import RenderedSegment
 from pipeline.tts import Voice, get_backend
@@ -46,6 +47,38 @@ class SegmentJob:
         """``radio-reach/ko/03-story.mp3`` for logs."""
         parts = self.destination.parts
         return "/".join(parts[-3:])
+
+
+def voice_keys(segment: RenderedSegment) -> set[tuple[str, str]]:
+    """The (language, role) pairs whose voices speak ``segment``."""
+    return {(c.lang, part.role) for part in segment.parts for s in part.sentences for c in s.chunks}
+
+
+def segment_job(
+    segment: RenderedSegment,
+    voices: dict[tuple[str, str], Voice],
+    pauses: Pauses,
+    profile: Profile,
+    destination: Path,
+    tags: Tags,
+    project_root: Path,
+) -> SegmentJob:
+    """The job that makes ``segment`` into ``destination``: the voices it needs, and what decides its bytes."""
+    needed = {key: voices[key] for key in sorted(voice_keys(segment))}
+    job = SegmentJob(segment, needed, profile, pauses, destination, tags, project_root / CACHE_DIR)
+    return dataclasses.replace(job, inputs=segment_inputs(job))
+
+
+def prepare_worker() -> None:
+    """A build worker's start: import the audio stack before the worker says it is ready."""
+    import pipeline.build.segment_audio  # noqa: F401
+
+
+def warm_up_worker() -> None:
+    """A build worker's first moments: background imports that overlap its first job."""
+    from pipeline.build import segment_audio
+
+    segment_audio.warm_up()
 
 
 @dataclass(frozen=True)
@@ -81,4 +114,4 @@ def segment_inputs(job: SegmentJob) -> dict[str, str]:
 
 def blocks_path(cache_root: Path, key: str) -> Path:
     """Where a segment's loudness blocks are kept, by the segment's input hash."""
-    return cache_root / "levels" / key[:2] / f"{key}.npy"
+    return cache_root / LEVELS_CACHE / key[:2] / f"{key}.npy"

@@ -7,6 +7,11 @@ own starts fresh regularly. A job that runs past its timeout, or whose worker
 dies (a crash in an engine or a codec), is retried once on a fresh worker;
 the second failure is the job's result, and no other job is affected.
 
+The pool knows nothing of what its jobs do: the caller names, as picklable
+module-level functions, what a fresh worker runs before it says it is ready
+(``initializer``: imports, engines), right after (``warm_up``: work that may
+overlap the first job) and when it stops (``finalizer``: closing engines).
+
 Because the stages only see an ``Executor``, the same build can be handed to
 another executor (a thread pool in tests, a cluster scheduler's executor)
 without touching them.
@@ -26,7 +31,7 @@ from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from multiprocessing.reduction import ForkingPickler
-from typing import Any
+from typing import Any, cast
 
 from pipeline.errors import PipelineError
 
@@ -93,6 +98,15 @@ def _worker_environment() -> Iterator[None]:
             os.environ.pop(name, None)
 
 
+@dataclass(frozen=True)
+class WorkerHooks:
+    """What every worker process runs around its jobs (module-level functions, sent by reference)."""
+
+    initializer: Callable[[], None] | None = None  # before the worker says it is ready
+    warm_up: Callable[[], None] | None = None  # after it is ready, as its first job may arrive
+    finalizer: Callable[[], None] | None = None  # when it stops
+
+
 class WorkerPool(Executor):
     """``workers`` processes running submitted callables, with timeouts and one retry."""
 
@@ -103,12 +117,14 @@ class WorkerPool(Executor):
         retries: int = 1,
         recycle_after: int = DEFAULT_RECYCLE_AFTER,
         initializer: Callable[[], None] | None = None,
+        warm_up: Callable[[], None] | None = None,
+        finalizer: Callable[[], None] | None = None,
     ) -> None:
         self.size = max(1, workers)
         self.timeout = timeout
         self.retries = retries
         self.recycle_after = recycle_after
-        self.initializer = initializer
+        self.hooks = WorkerHooks(initializer, warm_up, finalizer)
         self.context = multiprocessing.get_context("spawn")
         self._pending: deque[_Job] = deque()
         self._workers: list[_Worker] = []
@@ -196,10 +212,10 @@ class WorkerPool(Executor):
             self._wake.wait(0.05)
             self._wake.clear()
             return
-        for conn in wait(list(busy), timeout=0.05):
-            worker = busy[conn]
+        for ready in wait(list(busy), timeout=0.05):
+            worker = busy[cast(Connection, ready)]
             try:
-                status, payload = conn.recv()
+                status, payload = worker.conn.recv()
             except (EOFError, OSError):
                 self._lost(worker, WorkerDied, "its worker process died")
                 continue
@@ -252,7 +268,7 @@ class WorkerPool(Executor):
 
     def _start(self) -> _Worker:
         parent, child = self.context.Pipe()
-        process = self.context.Process(target=worker_main, args=(child, self.initializer), daemon=False)
+        process = self.context.Process(target=worker_main, args=(child, self.hooks), daemon=False)
         with _worker_environment():
             process.start()
         child.close()
@@ -286,14 +302,13 @@ def _rebuild_error(payload: tuple[str, str, int, str]) -> Exception:
     return RuntimeError(f"{message}\n{trace}")
 
 
-def worker_main(conn: Connection, initializer: Callable[[], None] | None) -> None:
+def worker_main(conn: Connection, hooks: WorkerHooks) -> None:
     """A worker process: run jobs until told to stop or the pool goes away."""
-    import pipeline.build.segment_audio  # import the heavy modules before saying ready
-
-    if initializer is not None:
-        initializer()
+    if hooks.initializer is not None:
+        hooks.initializer()
     conn.send(("ready", None))
-    pipeline.build.segment_audio.warm_up()
+    if hooks.warm_up is not None:
+        hooks.warm_up()
     try:
         while True:
             try:
@@ -320,6 +335,5 @@ def worker_main(conn: Connection, initializer: Callable[[], None] | None) -> Non
                     )
                 )
     finally:
-        from pipeline.tts import close_backends
-
-        close_backends()
+        if hooks.finalizer is not None:
+            hooks.finalizer()

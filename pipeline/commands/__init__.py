@@ -7,13 +7,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pipeline.errors import UsageError, display_path
-from pipeline.project.script import EPISODES_DIR, Project, load_project
+from pipeline.project.layout import EPISODES_DIR, is_project
+from pipeline.project.script import Project, load_project
 
 
 def project_root(args: argparse.Namespace) -> Path:
     """The content folder named by ``--project``, checked to exist."""
     root = Path(args.project)
-    if not (root / "scripts_src").is_dir():
+    if not is_project(root):
         raise UsageError(f"{root}: not a content folder (no scripts_src/ inside); use --project DIR")
     return root
 

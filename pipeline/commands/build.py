@@ -12,6 +12,7 @@ from pipeline.build.runlog import observers_for
 from pipeline.build.workers import DEFAULT_TIMEOUT
 from pipeline.commands import load_selection, project_root
 from pipeline.errors import UsageError
+from pipeline.project.layout import OUTPUT_DIR
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -72,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--job-timeout must be more than 0 seconds")
     root = project_root(args)
     project, episodes = load_selection(root, args.episodes)
-    out = Path(args.out) if args.out else root / "output"
+    out = Path(args.out) if args.out else root / OUTPUT_DIR
     request = BuildRequest(
         episodes,
         tuple(args.lang),

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pipeline.commands import project_root
 from pipeline.delivery.bundle import CardDoesNotFit, CardFailedVerification, make_bundle
+from pipeline.project.layout import OUTPUT_DIR
 from pipeline.project.station import load_station
 
 
@@ -73,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     if args.zip and out.suffix.lower() != ".zip":
         out = out.with_name(f"{out.name}.zip")
     try:
-        plan, report = make_bundle(root / "output", profile, args.card, out, args.lang, args.episode, args.zip)
+        plan, report = make_bundle(root / OUTPUT_DIR, profile, args.card, out, args.lang, args.episode, args.zip)
     except CardDoesNotFit as refusal:
         print("\n".join(refusal.plan.lines()))
         raise

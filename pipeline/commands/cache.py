@@ -5,23 +5,13 @@ from __future__ import annotations
 import argparse
 import re
 import time
-from dataclasses import dataclass
-from pathlib import Path
 
-from pipeline.build.lock import build_lock
-from pipeline.build.orchestrator import CACHE_DIR
+from pipeline.build.caches import CACHE_KINDS, entries, prune
 from pipeline.commands import project_root
 from pipeline.errors import UsageError
 
 _AGE = re.compile(r"^(\d+)([dhm])$")
 _UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60}
-# Each cache entry is a data file and a small record beside it; the record's time is the last use.
-_KINDS = {
-    "tts": (".wav", ".json"),
-    "levels": (".npy", None),
-    "mo": (".mo", ".mo.src"),
-    "speech-text": (".json", None),
-}
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -38,36 +28,10 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     prune.set_defaults(run=run_prune)
 
 
-@dataclass
-class Entry:
-    """One cache entry: its files and when it was last used."""
-
-    kind: str
-    files: list[Path]
-    last_used: float
-
-    @property
-    def size(self) -> int:
-        """Bytes on disk."""
-        return sum(path.stat().st_size for path in self.files if path.exists())
-
-
-def entries(root: Path) -> list[Entry]:
-    """Every entry of every cache under the project's ``.cache``."""
-    found = []
-    for kind, (data_suffix, record_suffix) in _KINDS.items():
-        folder = root / CACHE_DIR / kind
-        for data in sorted(folder.rglob(f"*{data_suffix}")) if folder.exists() else []:
-            record = data.with_name(data.name.removesuffix(data_suffix) + record_suffix) if record_suffix else None
-            files = [data, record] if record and record.exists() else [data]
-            found.append(Entry(kind, files, max(path.stat().st_mtime for path in files)))
-    return found
-
-
 def run_stats(args: argparse.Namespace) -> int:
     """One line per cache: entries, size, oldest and newest use."""
     found = entries(project_root(args))
-    for kind in _KINDS:
+    for kind in CACHE_KINDS:
         mine = [entry for entry in found if entry.kind == kind]
         if not mine:
             print(f"{kind:11s} empty")
@@ -86,15 +50,9 @@ def run_prune(args: argparse.Namespace) -> int:
     limit = parse_age(args.older_than)
     cutoff = time.time() - limit
     root = project_root(args)
-    stale = [entry for entry in entries(root) if entry.last_used < cutoff]
-    freed = sum(entry.size for entry in stale)
-    if not args.dry_run:
-        with build_lock(root, "cache prune"):
-            for entry in stale:
-                for path in entry.files:
-                    path.unlink(missing_ok=True)
+    count, freed = prune(root, cutoff, args.dry_run)
     verb = "would delete" if args.dry_run else "deleted"
-    print(f"{verb} {len(stale)} entries unused for more than {args.older_than} ({_megabytes(freed)})")
+    print(f"{verb} {count} entries unused for more than {args.older_than} ({_megabytes(freed)})")
     return 0
 
 

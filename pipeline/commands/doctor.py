@@ -10,8 +10,9 @@ from pathlib import Path
 from pipeline.audio.ffmpeg import tool_path
 from pipeline.audio.level import check_in_process_codec
 from pipeline.errors import PipelineError
+from pipeline.project.layout import STATION_FILE
 from pipeline.project.station import load_station
-from pipeline.tts import close_backends, get_backend, resolve_voice
+from pipeline.tts import closing_backends, get_backend, resolve_voice
 
 Check = tuple[str, Callable[[], str]]
 
@@ -30,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 def run(args: argparse.Namespace) -> int:
     """Print one line per check; exit 1 when any failed."""
     failures = 0
-    try:
+    with closing_backends():
         for label, check in [*tool_checks(), *voice_checks(Path(args.project))]:
             try:
                 detail = check()
@@ -38,8 +39,6 @@ def run(args: argparse.Namespace) -> int:
             except PipelineError as error:
                 failures += 1
                 print(f"FAIL  {label}: {error}")
-    finally:
-        close_backends()
     print("all checks passed" if not failures else f"{failures} check(s) failed")
     return 1 if failures else 0
 
@@ -86,7 +85,7 @@ def tool_checks() -> list[Check]:
 
 def voice_checks(root: Path) -> list[Check]:
     """A resolvable voice for every station language and role (when run in a project)."""
-    if not (root / "scripts_src" / "station.yaml").exists():
+    if not (root / STATION_FILE).exists():
         return []
     try:
         station = load_station(root)

@@ -26,9 +26,8 @@ from pipeline.commands import load, project_root
 from pipeline.errors import CatalogInvalid, UsageError, display_path
 from pipeline.fsutil import atomic_write_text
 from pipeline.i18n.budget import localise_notes
-from pipeline.i18n.catalogs import LOCALES_DIR, POT_DIR, compile_into_cache, compile_problems, po_path
+from pipeline.i18n.catalogs import compile_into_cache, compile_problems
 from pipeline.i18n.checks import (
-    GLOSSARY_FILE,
     CheckConfig,
     CheckContext,
     Finding,
@@ -41,7 +40,16 @@ from pipeline.i18n.merge import MergeReport, NotesFilter, merge_catalog, new_cat
 from pipeline.i18n.pofile import PoFile, read_po_file, write_po_file
 from pipeline.i18n.station_edit import add_language
 from pipeline.i18n.stats import project_stats, stats_document, stats_table
-from pipeline.project.station import STATION_FILE, Station, load_station
+from pipeline.project.layout import (
+    GLOSSARY_FILE,
+    POT_DIR,
+    STATION_FILE,
+    catalog_folder,
+    is_project,
+    language_of_catalog,
+    po_path,
+)
+from pipeline.project.station import Station, load_station
 from pipeline.speech import load_lexicon
 
 
@@ -189,7 +197,7 @@ def _describe_merge(report: MergeReport) -> str:
 
 
 def _warn_orphans(root: Path, lang: str, templates: dict[str, PoFile]) -> None:
-    folder = root / LOCALES_DIR / lang / "LC_MESSAGES"
+    folder = catalog_folder(root, lang)
     for path in sorted(folder.glob("*.po")) if folder.is_dir() else []:
         if path.stem not in templates:
             print(
@@ -267,7 +275,7 @@ def run_compile(args: argparse.Namespace) -> int:
     catalogs = [
         (lang, path)
         for lang in _target_languages(station, args.lang)
-        for path in sorted((root / LOCALES_DIR / lang / "LC_MESSAGES").glob("*.po"))
+        for path in sorted(catalog_folder(root, lang).glob("*.po"))
     ]
     problems = []
     for _, path in catalogs:
@@ -307,7 +315,7 @@ def run_stats(args: argparse.Namespace) -> int:
 def run_check(args: argparse.Namespace) -> int:
     """Check catalogs; exit 1 on errors (and on warnings with ``--strict``)."""
     root = Path(args.project)
-    in_project = (root / "scripts_src").is_dir()
+    in_project = is_project(root)
     station = load_station(root) if in_project else None
     if args.catalogs:
         only = args.lang[0] if args.lang and len(args.lang) == 1 else None
@@ -319,7 +327,7 @@ def run_check(args: argparse.Namespace) -> int:
         targets = [
             (path, lang)
             for lang in _target_languages(station, args.lang)
-            for path in sorted((root / LOCALES_DIR / lang / "LC_MESSAGES").glob("*.po"))
+            for path in sorted(catalog_folder(root, lang).glob("*.po"))
         ]
     config = load_check_config(root) if in_project else CheckConfig()
     glossary = load_glossary(root / GLOSSARY_FILE, root) if in_project else []
@@ -353,7 +361,7 @@ def _language_of(catalog: PoFile, path: Path) -> str:
     declared = catalog.header_field("Language")
     if declared:
         return declared.replace("-", "_").split("_")[0]
-    parts = path.resolve().parts
-    if "LC_MESSAGES" in parts:
-        return parts[parts.index("LC_MESSAGES") - 1]
+    lang = language_of_catalog(path.resolve())
+    if lang:
+        return lang
     raise UsageError(f"{path}: cannot tell its language; add a 'Language:' header or use --lang")

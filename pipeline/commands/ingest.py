@@ -19,13 +19,13 @@ from pipeline.errors import UsageError, display_path
 from pipeline.fsutil import atomic_write_text
 from pipeline.ingest import (
     DEFAULT_MAX_SECONDS,
-    DRAFTS_DIR,
     FileResult,
     ingest_file,
     load_context,
     write_drafts,
 )
 from pipeline.ingest.read import SUFFIXES
+from pipeline.project.layout import DRAFTS_DIR
 
 MIN_MAX_SECONDS = 15.0
 MAX_MAX_SECONDS = 1800.0

@@ -21,9 +21,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from pipeline.build.orchestrator import CACHE_DIR
-from pipeline.build.segment_audio import make_segment
-from pipeline.build.segments import SegmentJob
+from pipeline.build.orchestrator import make_single_segment
 from pipeline.commands import project_root
 from pipeline.errors import SourceLocation, UsageError
 from pipeline.formats.output import Tags
@@ -31,7 +29,6 @@ from pipeline.project.station import UNKNOWN_LATIN_POLICIES, Station, load_stati
 from pipeline.render import RenderedSegment, SpokenPart, SpokenSentence
 from pipeline.speech import Normaliser, SpeechChunk, normaliser_for
 from pipeline.text.sentences import split_sentences
-from pipeline.tts import close_backends, get_backend, resolve_voice
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -97,28 +94,10 @@ def speak_to_file(
     if role not in station.roles:
         raise UsageError(f"--role {role}: no such voice role (known: {', '.join(station.roles)})")
     sentences = tuple(SpokenSentence(s, tuple(normalise(s))) for s in split_sentences(text, lang))
-    segment = RenderedSegment(
-        "say", 1, text[:60], (SpokenPart(role, sentences, 0.2, 0.0, SourceLocation("<say>")),), SourceLocation("<say>")
-    )
-    voices = {}
-    try:
-        for chunk_lang in sorted({c.lang for s in sentences for c in s.chunks}):
-            spec = station.voice(chunk_lang, role) if chunk_lang in station.voices else None
-            if spec is None:
-                raise UsageError(f"no {chunk_lang} voice configured for role '{role}' in {station.path}")
-            voices[(chunk_lang, role)] = resolve_voice(spec, chunk_lang, role, get_backend(spec.backend))
-        job = SegmentJob(
-            segment,
-            voices,
-            profile,
-            station.pauses,
-            out.resolve(),
-            Tags(text[:60], station.name, "", 1, 1, lang),
-            root / CACHE_DIR,
-        )
-        return make_segment(job).duration
-    finally:
-        close_backends()
+    where = SourceLocation("<say>")
+    segment = RenderedSegment("say", 1, text[:60], (SpokenPart(role, sentences, 0.2, 0.0, where),), where)
+    tags = Tags(text[:60], station.name, "", 1, 1, lang)
+    return make_single_segment(root, station, segment, profile, out.resolve(), tags).duration
 
 
 def _lines(words: list[str]) -> Iterable[str]:

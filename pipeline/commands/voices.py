@@ -9,7 +9,7 @@ from rich.table import Table
 
 from pipeline.errors import PipelineError
 from pipeline.project.station import BACKENDS
-from pipeline.tts import close_backends, get_backend
+from pipeline.tts import closing_backends, get_backend
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     for column in ("backend", "voice id", "name", "languages"):
         table.add_column(column)
     found = 0
-    try:
+    with closing_backends():
         for name in [args.backend] if args.backend else BACKENDS:
             try:
                 voices = get_backend(name).voices()
@@ -43,7 +43,5 @@ def run(args: argparse.Namespace) -> int:
                     continue
                 found += 1
                 table.add_row(name, voice.id, voice.name, ", ".join(voice.languages))
-    finally:
-        close_backends()
     Console(soft_wrap=True).print(table)
     return 0 if found or not args.lang else 1

@@ -42,6 +42,7 @@ from pipeline.formats.naming import slugify, unique_names
 from pipeline.formats.playlists import PlaylistEntry, to_ascii_m3u, to_m3u8
 from pipeline.fsutil import PARTIAL_SUFFIX
 
+ZipTime = tuple[int, int, int, int, int, int]  # year, month, day, hour, minute, second
 CLUSTER_BYTES = 32 * 1024  # what SD cards up to 32 GB are formatted with (FAT32)
 SPARE_FRACTION = 0.01  # cards hold a little less than their label says
 PARTITION_OFFSET = 4 * 1024 * 1024  # SD cards align their first partition to 4 MiB
@@ -299,7 +300,7 @@ def write_tree(staging: Path, out: Path) -> None:
 def write_zip(staging: Path, out: Path, epoch: int) -> None:
     """Zip the staging folder into ``out``: sorted entries, fixed times, stored, reproducible."""
     stamp = datetime.fromtimestamp(epoch, UTC)
-    date_time = (stamp.year, stamp.month, stamp.day, stamp.hour, stamp.minute, stamp.second)
+    date_time: ZipTime = (stamp.year, stamp.month, stamp.day, stamp.hour, stamp.minute, stamp.second)
     temporary = out.with_name(f".{out.name}.{secrets.token_hex(4)}{PARTIAL_SUFFIX}")
     try:
         with zipfile.ZipFile(temporary, "w", zipfile.ZIP_STORED) as archive:
@@ -466,7 +467,7 @@ def _zip_name(staging: Path, path: Path) -> str:
     return f"{name}/" if path.is_dir() else name
 
 
-def _add_to_zip(archive: zipfile.ZipFile, staging: Path, path: Path, date_time: tuple[int, ...]) -> None:
+def _add_to_zip(archive: zipfile.ZipFile, staging: Path, path: Path, date_time: ZipTime) -> None:
     name = _zip_name(staging, path)
     if path.is_dir():
         info = zipfile.ZipInfo(name, date_time)

@@ -28,6 +28,7 @@ from pipeline.formats import lyrics
 from pipeline.formats.manifests import AUDIO_KINDS, MANIFEST_NAME, Manifest, find_manifests, read_manifest
 from pipeline.formats.naming import name_problems
 from pipeline.formats.playlists import read_playlist_paths
+from pipeline.project.layout import OPERATOR_FOLDERS
 from pipeline.project.station import Profile
 
 AUDIO_SUFFIXES = (".mp3", ".wav")
@@ -82,9 +83,6 @@ class Report:
         if self.without_profile:
             line += f" ({self.without_profile} audio files have no manifest: profile and checksums not checked)"
         return line
-
-
-OPERATOR_FOLDERS = ("_logs", "_report")  # a build's logs and report: never copied to a card
 
 
 def tree(root: Path) -> list[Path]:

@@ -79,13 +79,13 @@ def parse_lrc(text: str, path: str = "<lrc>") -> list[Cue]:
         times, rest = _leading_lrc_times(line)
         if not times:
             raise OutputError("not an LRC line (expected [mm:ss.xx]text)", SourceLocation(path, number))
-        starts.extend((time, rest.strip(), number) for time in times)
+        starts.extend((stamp, rest.strip(), number) for stamp in times)
     stamps = sorted({start for start, _words, _line in starts})
     cues = []
-    for index, (start, words, line) in enumerate(starts):
+    for index, (start, words, line_number) in enumerate(starts):
         if not words:
             continue  # a line without words only closes the cue before it
-        following = next((s for s, _w, other in starts[index + 1 :] if other != line), None)
+        following = next((s for s, _w, other in starts[index + 1 :] if other != line_number), None)
         if following is None or following < start:
             later = bisect.bisect_right(stamps, start)
             following = stamps[later] if later < len(stamps) else start
@@ -152,11 +152,11 @@ def _lrc_tags(title: str | None, artist: str | None, album: str | None) -> list[
 
 def _leading_lrc_times(line: str) -> tuple[list[float], str]:
     """The ``[mm:ss.xx]`` stamps at the start of a line (several allowed) and the text after."""
-    times = []
+    times: list[float] = []
     position = 0
     while match := _LRC_TIME.match(line, position):
         minutes, seconds, fraction = match.groups()
-        value = int(minutes) * 60 + int(seconds)
+        value = float(int(minutes) * 60 + int(seconds))
         if fraction:
             value += int(fraction) / 10 ** len(fraction)
         times.append(value)

@@ -19,7 +19,7 @@ from typing import Any
 from pipeline.build.filehashes import FileHashes
 from pipeline.errors import OutputError, SourceLocation
 from pipeline.fsutil import write_if_changed
-from pipeline.project.station import Profile
+from pipeline.project.station import Profile, as_codec
 
 MANIFEST_NAME = "manifest.json"
 AUDIO_KINDS = ("segment", "episode")
@@ -101,7 +101,7 @@ def _profile(data: dict[str, Any]) -> Profile:
     bitrate = data.get("bitrate_kbps")
     return Profile(
         name=str(data["name"]),
-        codec=str(data["codec"]),
+        codec=as_codec(data["codec"]),
         bitrate_kbps=int(bitrate) if bitrate is not None else None,
         sample_rate=int(data["sample_rate"]),
         channels=int(data["channels"]),

@@ -94,8 +94,8 @@ def input_hash(value: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def write_transcript(folder: Path, title: str, station_name: str, segments: list[tuple[int, str, str]]) -> Path:
-    """``transcript.txt``: the episode as written, segment by segment (number, title, text)."""
+def write_transcript(folder: Path, title: str, station_name: str, segments: list[tuple[int, str, str]]) -> bool:
+    """``transcript.txt``: the episode as written, segment by segment (number, title, text); True when written."""
     lines = [title, station_name, ""]
     for number, segment_title, text in segments:
         lines += [f"{number:02d}. {segment_title}", "", text, ""]

@@ -18,6 +18,7 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import write_mo
@@ -28,20 +29,10 @@ from pipeline.fsutil import atomic_write_bytes, atomic_write_text
 from pipeline.i18n.formats import placeholder_mismatch
 from pipeline.i18n.merge import plural_count
 from pipeline.i18n.pofile import PoEntry, PoFile, read_po_file
+from pipeline.project.layout import MO_CACHE_DIR, po_path
 
-LOCALES_DIR = Path("locales")
-POT_DIR = LOCALES_DIR / "templates"
-MO_CACHE_DIR = Path(".cache/mo")
-
-
-def po_path(root: Path, lang: str, domain: str) -> Path:
-    """The translators' catalog for ``lang`` and ``domain``."""
-    return root / LOCALES_DIR / lang / "LC_MESSAGES" / f"{domain}.po"
-
-
-def pot_path(root: Path, domain: str) -> Path:
-    """The extracted template catalog for ``domain``."""
-    return root / POT_DIR / f"{domain}.pot"
+# "refused": the translation exists but the template cannot take it (``detail`` says why).
+LookupStatus = Literal["source", "translated", "fuzzy", "untranslated", "missing", "invalid", "refused"]
 
 
 def mo_path(root: Path, lang: str, domain: str) -> Path:
@@ -181,7 +172,7 @@ class Lookup:
     """The outcome of looking one message up in a language."""
 
     text: str | None
-    status: str  # "source", "translated", "fuzzy", "untranslated" or "missing"
+    status: LookupStatus
     catalog: str  # catalog file shown to people
     po_line: int | None = None
     detail: str = ""
@@ -199,7 +190,7 @@ class Lookup:
             "untranslated": f"not translated in {where}",
             "missing": f"not in {where} (run 'pipeline i18n update')",
             "invalid": f"translation in {where} cannot be used: {self.detail}",
-        }.get(self.status, self.status)
+        }.get(self.status, self.detail or self.status)
 
 
 class Translator:
@@ -229,7 +220,7 @@ class Translator:
             mismatches = [placeholder_mismatch(entry, text) for text in entry.translations]
             detail = next((f"placeholders: {m}" for m in mismatches if m), "see 'pipeline i18n check'")
             return Lookup(None, "invalid", shown, entry.msgstr_line, detail)
-        status = "fuzzy" if entry.fuzzy and entry.translated else "untranslated"
+        status: LookupStatus = "fuzzy" if entry.fuzzy and entry.translated else "untranslated"
         return Lookup(None, status, shown, entry.msgstr_line)
 
     def _shown_path(self, domain: str) -> str:
@@ -243,7 +234,8 @@ class Translator:
             table: dict[str, str] = {}
             if path is not None:
                 with path.open("rb") as handle:
-                    table = dict(Translations(fp=handle, domain=domain)._catalog)  # type: ignore[attr-defined]
+                    compiled = Translations(fp=handle, domain=domain)._catalog.items()
+                    table = {key: text for key, text in compiled if isinstance(key, str)}  # plurals are keyed by tuples
             self._translations[domain] = table
         return self._translations[domain]
 

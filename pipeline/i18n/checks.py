@@ -43,25 +43,24 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from babel.core import get_global
 from num2words import num2words
 
-from pipeline.errors import SourceLocation, ValidationFailed, display_path
+from pipeline.errors import Severity, SourceLocation, ValidationFailed, display_path
 from pipeline.i18n.budget import BUDGET_RATIO, LIMIT_RATIO, budget_seconds, spoken_seconds
 from pipeline.i18n.formats import PERCENT, brace_placeholders, placeholder_mismatch
 from pipeline.i18n.merge import plural_count
 from pipeline.i18n.pofile import PoEntry, PoFile
+from pipeline.project.layout import CHECKS_FILE, lexicon_path
 from pipeline.project.schema import Checker
 from pipeline.project.station import Station
 from pipeline.project.yamlsource import load_located
 from pipeline.speech import Lexicon, unknown_latin_words
 from pipeline.text.sentences import split_sentences
 
-CHECKS_FILE = Path("locales/checks.yaml")
-GLOSSARY_FILE = Path("locales/glossary.yaml")
-SEVERITIES = ("error", "warning", "off")
+SEVERITIES: tuple[Severity | Literal["off"], ...] = ("error", "warning", "off")
 FLAG_PREFIX = "no-check-"
 
 
@@ -71,7 +70,7 @@ class Finding:
 
     path: str
     line: int
-    severity: str  # "error" or "warning"
+    severity: Severity
     check: str
     message: str
 
@@ -92,7 +91,7 @@ class LengthLimits:
 class CheckConfig:
     """Project-wide check settings: severity per check and the length thresholds."""
 
-    severities: dict[str, str] = field(default_factory=dict)
+    severities: dict[str, Severity | Literal["off"]] = field(default_factory=dict)
     length: LengthLimits = LengthLimits()
 
 
@@ -119,7 +118,7 @@ class CheckContext:
     nplurals: int = 2
 
 
-Report = Callable[[str, str], None]  # (message, severity) -> None
+Report = Callable[[str, Severity], None]  # (message, severity) -> None
 CheckFunction = Callable[[PoEntry, CheckContext, Report], None]
 
 
@@ -171,7 +170,7 @@ def check_latin(entry: PoEntry, ctx: CheckContext, report: Report) -> None:
         shown = ", ".join(f"'{w}'" for w in words)
         report(
             f"Latin letters the {ctx.lang} voice would read in another language: {shown} "
-            f"(write them in the target script, or add them to locales/{ctx.lang}/lexicon.yaml)",
+            f"(write them in the target script, or add them to {lexicon_path(Path(), ctx.lang).as_posix()})",
             "error",
         )
 
@@ -279,7 +278,7 @@ def switched_off(entry: PoEntry) -> set[str]:
 def _check_entry(path: str, entry: PoEntry, ctx: CheckContext) -> Iterator[Finding]:
     line = entry.msgstr_line or entry.line
     disabled = switched_off(entry)
-    found: list[tuple[str, str, str]] = []
+    found: list[tuple[str, Severity, str]] = []
 
     def run(name: str, function: CheckFunction) -> None:
         function(entry, ctx, lambda message, severity: found.append((name, severity, message)))
@@ -300,10 +299,10 @@ def _check_entry(path: str, entry: PoEntry, ctx: CheckContext) -> Iterator[Findi
             if function is not None:
                 run(name, function)
     for name, severity, message in found:
-        configured = ctx.config.severities.get(name)
+        configured = ctx.config.severities.get(name, severity)
         if name in disabled or configured == "off":
             continue
-        yield Finding(path, line, configured or severity, name, message)
+        yield Finding(path, line, configured, name, message)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -448,7 +447,7 @@ def load_check_config(root: Path) -> CheckConfig:
     document = load_located(path, display_path(path, root))
     check = Checker(document)
     data = check.mapping((), document.data or {}, optional=("checks", "length")) or {}
-    severities: dict[str, str] = {}
+    severities: dict[str, Severity | Literal["off"]] = {}
     table = check.mapping(("checks",), data.get("checks", {}), optional=CHECKS, what="check")
     for name, value in (table or {}).items():
         if name in CHECKS:

@@ -26,10 +26,10 @@ from typing import IO, Any
 
 from pipeline.errors import PipelineError, display_path
 from pipeline.i18n.budget import translator_notes
-from pipeline.i18n.catalogs import POT_DIR, pot_path
 from pipeline.i18n.messages import STATION_NAME_CONTEXT, SourceMessage, episode_messages, shared_messages
 from pipeline.i18n.pofile import FUZZY, PoEntry, PoFile, po_bytes, read_po_file, write_po_file
-from pipeline.project.script import EPISODES_DIR, SHARED_DOMAIN, Project, load_project, placeholders_of
+from pipeline.project.layout import EPISODES_DIR, POT_DIR, pot_path, project_of
+from pipeline.project.script import SHARED_DOMAIN, Project, load_project, placeholders_of
 
 BRACE_FORMAT = "python-brace-format"
 _DATE_PLACEHOLDER = "YEAR-MO-DA HO:MI+ZONE"
@@ -177,10 +177,7 @@ def babel_extract(
 def _project_root(path: Path, options: dict[str, Any]) -> Path:
     if options.get("project"):
         return Path(options["project"]).resolve()
-    for folder in path.parents:
-        if folder.name == "scripts_src":
-            return folder.parent
-    return path.parent
+    return project_of(path) or path.parent
 
 
 def _messages_of_file(root: Path, path: Path) -> tuple[Project, list[SourceMessage]]:

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import CatalogError, SourceLocation, display_path
-from pipeline.fsutil import atomic_write_bytes
+from pipeline.fsutil import write_if_changed
 
 WRAP_WIDTH = 76
 FUZZY = "fuzzy"
@@ -319,9 +319,10 @@ class _Parser:
                 index += 1
                 continue
             start = index
-            index = self._entry(start)
-            if index is None:  # comments with no message after them
+            after = self._entry(start)
+            if after is None:  # comments with no message after them
                 break
+            index = after
             leading = self._join(leading_start, start)
             self.entries[-1].leading = leading
             leading_start = index
@@ -593,11 +594,7 @@ def po_bytes(catalog: PoFile) -> bytes:
 
 def write_po_file(path: Path, catalog: PoFile) -> bool:
     """Write the catalog atomically when its bytes differ; return True when written."""
-    data = po_bytes(catalog)
-    if path.exists() and path.read_bytes() == data:
-        return False
-    atomic_write_bytes(path, data)
-    return True
+    return write_if_changed(path, po_bytes(catalog))
 
 
 def render_entry(entry: PoEntry, width: int = WRAP_WIDTH) -> str:

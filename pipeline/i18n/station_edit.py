@@ -59,7 +59,7 @@ def add_language(text: str, shown: str, lang: str, voice: str | None = None) -> 
     return result
 
 
-def _compose(text: str, shown: str) -> Node:
+def _compose(text: str, shown: str) -> MappingNode:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:

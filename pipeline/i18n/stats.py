@@ -22,9 +22,9 @@ from rich.table import Table
 
 from pipeline.errors import display_path
 from pipeline.i18n.budget import spoken_seconds
-from pipeline.i18n.catalogs import po_path
 from pipeline.i18n.extract import domain_messages
 from pipeline.i18n.pofile import PoFile, read_po_file
+from pipeline.project.layout import po_path
 from pipeline.project.script import Project
 
 

@@ -32,7 +32,7 @@ from pipeline.errors import (
     ValidationFailed,
     display_path,
 )
-from pipeline.fsutil import atomic_write_text
+from pipeline.fsutil import write_if_changed
 from pipeline.ingest.clean import HEADER, Label, LabelledDocument, label_document, script_of
 from pipeline.ingest.draft import DraftEpisode, render_draft
 from pipeline.ingest.lines import parse_date_value
@@ -52,7 +52,6 @@ from pipeline.project.script import (
 from pipeline.project.station import Station, load_station
 from pipeline.project.yamlsource import parse_located
 
-DRAFTS_DIR = Path("scripts_src/drafts")
 DEFAULT_MAX_SECONDS = 90.0
 # The writing system each source language is expected in (others: Latin).
 SCRIPTS = {"ko": "HANGUL", "ja": "CJK", "zh": "CJK", "ru": "CYRILLIC", "uk": "CYRILLIC"}
@@ -156,8 +155,7 @@ def write_drafts(drafts: list[Draft], out_dir: Path) -> list[Path]:
     paths = []
     for draft in drafts:
         target = out_dir / f"{draft.episode.id}.yaml"
-        if not target.exists() or target.read_text(encoding="utf-8") != draft.text:
-            atomic_write_text(target, draft.text)
+        write_if_changed(target, draft.text.encode("utf-8"))
         paths.append(target)
     return paths
 

@@ -243,7 +243,9 @@ def _article_starts(document: SourceDocument, classifier: _LineClassifier) -> li
         if parse_date_line(line.text) is None or line.hint:
             continue
         j = _previous_text(lines, i)
-        near = j is not None and i - j <= 3 and classifier.is_title_shaped(lines[j])
+        if j is None:
+            continue
+        near = i - j <= 3 and classifier.is_title_shaped(lines[j])
         if near and (not starts or starts[-1][0] < j):
             starts.append((j, i))
     if starts:

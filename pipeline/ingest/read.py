@@ -23,6 +23,7 @@ from pathlib import Path
 import charset_normalizer
 import ftfy
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 from pipeline.errors import IngestError, SourceLocation
 
@@ -218,7 +219,7 @@ def _markdown_hint(opener: str, tag: str, context: list[str]) -> str:
     return ""
 
 
-def _inline_text(token) -> tuple[str, list[str]]:  # type: ignore[no-untyped-def]
+def _inline_text(token: Token) -> tuple[str, list[str]]:
     parts: list[str] = []
     images: list[str] = []
     for child in token.children or []:

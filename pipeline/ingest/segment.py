@@ -268,14 +268,16 @@ def spoken_seconds(timing: Timing, template: Template, values: dict[str, object]
     return total
 
 
-def _spoken_value(value: object, lang: str) -> object:
+def _spoken_value(value: object, lang: str) -> str | list[str]:
     if isinstance(value, dt.date):
         return format_date(value, format="long", locale=lang)
-    return value
+    if isinstance(value, list | tuple):
+        return [str(item) for item in value]
+    return str(value)
 
 
-def _flat(values: dict[str, object]) -> dict[str, object]:
-    return {name: " ".join(value) if isinstance(value, list) else value for name, value in values.items()} | {
+def _flat(values: dict[str, str | list[str]]) -> dict[str, str]:
+    return {name: value if isinstance(value, str) else " ".join(value) for name, value in values.items()} | {
         "station": "",
         "episode_title": "",
         "episode_date": "",

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import ValidationFailed, display_path
+from pipeline.project.layout import INGEST_FILE
 from pipeline.project.schema import Checker
 from pipeline.project.yamlsource import load_located
 
-INGEST_FILE = Path("scripts_src/ingest.yaml")
 PHRASE_LISTS = ("call_to_action", "caption_words", "end_of_article", "stop_lines")
 DEFAULT_UNKNOWN_PUBLICATION = "an online publication"
 
@@ -31,7 +31,7 @@ class IngestSettings:
     end_of_article: tuple[str, ...] = ()
     stop_lines: tuple[str, ...] = ()
     unknown_publication: str = DEFAULT_UNKNOWN_PUBLICATION
-    _patterns: dict[str, re.Pattern[str]] = field(default_factory=dict, compare=False, repr=False)
+    _patterns: dict[str, re.Pattern[str]] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def phrase_in(self, list_name: str, text: str) -> str | None:
         """The first phrase of ``list_name`` found in ``text`` as whole words, if any."""

@@ -11,10 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from pipeline.errors import Problem
 from pipeline.project.yamlsource import KeyPath, LocatedDocument
+
+Word = TypeVar("Word", bound=str)  # one of a fixed set of words, as its caller types them
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 SLUG_MAX = 48
@@ -115,7 +117,7 @@ class Checker:
             return None
         return value
 
-    def choice(self, path: KeyPath, value: Any, choices: Iterable[str]) -> str | None:
+    def choice(self, path: KeyPath, value: Any, choices: Iterable[Word]) -> Word | None:
         """One of a fixed set of words."""
         options = list(choices)
         if value not in options:

@@ -17,19 +17,19 @@ from __future__ import annotations
 
 import datetime as dt
 import string
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pipeline.errors import Problem, SourceLocation, ValidationFailed, display_path
+from pipeline.project.layout import EPISODES_DIR, TEMPLATES_DIR
 from pipeline.project.schema import Checker
 from pipeline.project.station import Station, load_station
 from pipeline.project.yamlsource import KeyPath, LocatedDocument, load_located
 
-TEMPLATES_DIR = Path("scripts_src/templates")
-EPISODES_DIR = Path("scripts_src/episodes")
-FIELD_TYPES = ("text", "paragraphs", "date", "number")
+FieldType = Literal["text", "paragraphs", "date", "number"]
+FIELD_TYPES: tuple[FieldType, ...] = ("text", "paragraphs", "date", "number")
 GLOBAL_PLACEHOLDERS = ("station", "episode_title", "episode_date")
 SHARED_DOMAIN = "station"
 RESERVED_FIELD_NAMES = ("id", "template", *GLOBAL_PLACEHOLDERS)
@@ -40,7 +40,7 @@ class FieldSpec:
     """A field a template expects from its segments."""
 
     name: str
-    type: str
+    type: FieldType
     optional: bool = False
     description: str = ""
 
@@ -91,14 +91,48 @@ class Template:
 
 
 @dataclass(frozen=True)
-class FieldValue:
-    """A segment's value for one field, with where each piece is written."""
+class TextValue:
+    """A ``text`` field's value: one translatable line."""
 
     name: str
-    type: str
-    value: str | list[str] | dt.date | float
+    value: str
     location: SourceLocation
-    item_locations: tuple[SourceLocation, ...] = ()
+    type: Literal["text"] = "text"
+
+
+@dataclass(frozen=True)
+class ParagraphsValue:
+    """A ``paragraphs`` field's value: translatable paragraphs, each with where it is written."""
+
+    name: str
+    value: tuple[str, ...]
+    location: SourceLocation
+    item_locations: tuple[SourceLocation, ...]
+    type: Literal["paragraphs"] = "paragraphs"
+
+
+@dataclass(frozen=True)
+class DateValue:
+    """A ``date`` field's value, spoken in each language's long form."""
+
+    name: str
+    value: dt.date
+    location: SourceLocation
+    type: Literal["date"] = "date"
+
+
+@dataclass(frozen=True)
+class NumberValue:
+    """A ``number`` field's value, spoken in each language's digits and separators."""
+
+    name: str
+    value: float
+    location: SourceLocation
+    type: Literal["number"] = "number"
+
+
+# A segment's value for one field, tagged by ``type``.
+FieldValue = TextValue | ParagraphsValue | DateValue | NumberValue
 
 
 @dataclass(frozen=True)
@@ -206,7 +240,7 @@ def load_templates(root: Path, station: Station | None) -> dict[str, Template]:
     templates, problems = read_templates(root, station)
     if problems:
         raise ValidationFailed(problems)
-    return templates
+    return {name: template for name, template in templates.items() if template is not None}
 
 
 TemplateTable = dict[str, "Template | None"]
@@ -371,7 +405,7 @@ class EpisodeReader:
     TOP_OPTIONAL = ("description", "sources")
     SOURCE_KEYS = ("publication", "title", "date", "file", "url")
 
-    def __init__(self, document: LocatedDocument, templates: dict[str, Template | None]) -> None:
+    def __init__(self, document: LocatedDocument, templates: Mapping[str, Template | None]) -> None:
         self.doc = document
         self.templates = templates
         self.check = Checker(document)
@@ -497,7 +531,7 @@ class EpisodeReader:
         at = self.doc.at(path)
         if spec.type == "text":
             text = check.string(path, value)
-            return FieldValue(spec.name, spec.type, " ".join(text.split()), at) if text else None
+            return TextValue(spec.name, " ".join(text.split()), at) if text else None
         if spec.type == "paragraphs":
             items = check.sequence(path, value)
             if items is None:
@@ -505,10 +539,10 @@ class EpisodeReader:
             texts = [check.string((*path, i), item) for i, item in enumerate(items)]
             if any(t is None for t in texts):
                 return None
-            locations = tuple(self.doc.at((*path, i)) for i in range(len(items)))
-            return FieldValue(spec.name, spec.type, [" ".join(t.split()) for t in texts if t], at, locations)
+            kept = [(" ".join(t.split()), self.doc.at((*path, i))) for i, t in enumerate(texts) if t]
+            return ParagraphsValue(spec.name, tuple(t for t, _ in kept), at, tuple(where for _, where in kept))
         if spec.type == "date":
             date = check.date(path, value)
-            return FieldValue(spec.name, spec.type, date, at) if date else None
+            return DateValue(spec.name, date, at) if date else None
         number = check.number(path, value, -1e15, 1e15)
-        return FieldValue(spec.name, spec.type, number, at) if number is not None else None
+        return NumberValue(spec.name, number, at) if number is not None else None

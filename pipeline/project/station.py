@@ -11,15 +11,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from babel import Locale, UnknownLocaleError
 
+from pipeline.audio.mp3frames import LAYER3_BITRATES, SAMPLE_RATES
 from pipeline.errors import SourceLocation, ValidationFailed, display_path
+from pipeline.project.layout import STATION_FILE
 from pipeline.project.schema import Checker
 from pipeline.project.yamlsource import KeyPath, LocatedDocument, load_located
 
-STATION_FILE = Path("scripts_src/station.yaml")
+Codec = Literal["mp3", "wav"]
+CODECS: tuple[Codec, ...] = ("mp3", "wav")
+
+
+def as_codec(value: object) -> Codec:
+    """``value`` as a codec name; ValueError when it names none."""
+    for codec in CODECS:
+        if value == codec:
+            return codec
+    raise ValueError(f"unknown codec {value!r}")
+
+
 BACKENDS = ("pyttsx3", "espeak-ng")
 DEFAULT_BACKEND = "pyttsx3"
 RATE_UNITS = {"words_per_minute": "words", "syllables_per_minute": "syllables"}
@@ -30,11 +43,11 @@ UNKNOWN_LATIN_POLICIES = (ENGLISH_VOICE, TRANSLITERATE)
 LATIN_ROUTING_LANGUAGES = ("ko",)  # languages whose normaliser routes Latin words elsewhere
 
 # MPEG audio Layer III: legal sample rates and bitrates per MPEG version.
-MP3_MPEG1_RATES = (32000, 44100, 48000)
-MP3_MPEG2_RATES = (16000, 22050, 24000)
-MP3_MPEG25_RATES = (8000, 11025, 12000)
-MP3_MPEG1_BITRATES = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
-MP3_MPEG2_BITRATES = (8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160)
+MP3_MPEG1_RATES = tuple(sorted(SAMPLE_RATES["1"]))
+MP3_MPEG2_RATES = tuple(sorted(SAMPLE_RATES["2"]))
+MP3_MPEG25_RATES = tuple(sorted(SAMPLE_RATES["2.5"]))
+MP3_MPEG1_BITRATES = LAYER3_BITRATES["1"]
+MP3_MPEG2_BITRATES = LAYER3_BITRATES["2"]
 WAV_RATES = (8000, 11025, 16000, 22050, 24000, 32000, 44100, 48000)
 FILTER_PARAMS: dict[str, dict[str, tuple[float, float]]] = {
     "highpass": {"frequency": (20, 2000)},
@@ -94,7 +107,7 @@ class Profile:
     """How audio is encoded for one kind of target (players, radio playout)."""
 
     name: str
-    codec: str  # "mp3" or "wav"
+    codec: Codec
     bitrate_kbps: int | None
     sample_rate: int
     channels: int
@@ -327,8 +340,8 @@ class ProfileReader:
         if spec is None:
             return None
         before = len(self.check.problems)
-        codec = self.check.choice((*self.path, "codec"), spec.get("codec"), ("mp3", "wav"))
-        rate = spec.get("sample_rate")
+        codec = self.check.choice((*self.path, "codec"), spec.get("codec"), CODECS)
+        rate: Any = spec["sample_rate"]  # required: present once spec is not None
         bitrate = spec.get("bitrate")
         if codec == "mp3":
             self._mp3_settings(rate, bitrate)

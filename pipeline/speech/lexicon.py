@@ -26,12 +26,12 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import SourceLocation, ValidationFailed, display_path
+from pipeline.project.layout import lexicon_path
 from pipeline.project.schema import Checker, type_name
 from pipeline.project.yamlsource import LocatedDocument, load_located
 from pipeline.speech.charsets import ASCII_ALNUM, HANGUL, HANJA
 from pipeline.speech.rules import alternation, data_path, load_rules
 
-LEXICON_FILE = "lexicon.yaml"
 SPEAKING_LANGUAGES = ("ko", "en")  # languages with a normaliser and a voice to route words to
 CASE_RULES = ("exact", "any")
 ENTRY_KEYS = ("say", "case", "lang")
@@ -151,11 +151,6 @@ def _right_boundary(last: str) -> str:
     if re.match(f"[{HANJA}]", last):
         return f"(?![{HANJA}])"
     return ""
-
-
-def lexicon_path(project_root: Path, lang: str) -> Path:
-    """The project's lexicon file for ``lang``."""
-    return project_root / "locales" / lang / LEXICON_FILE
 
 
 def load_lexicon(project_root: Path | None, lang: str) -> Lexicon:

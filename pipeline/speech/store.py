@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pipeline.project.station as station_module
 from pipeline.fsutil import atomic_write_text
+from pipeline.project.layout import lexicon_path
 from pipeline.project.station import Station
-from pipeline.speech.lexicon import lexicon_path
 from pipeline.speech.pieces import SpeechChunk
 
 STORE_FORMAT = 1

@@ -9,6 +9,8 @@ handing it back.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -111,13 +113,22 @@ def close_backends() -> None:
     _BACKENDS.clear()
 
 
+@contextmanager
+def closing_backends() -> Iterator[None]:
+    """Stop every engine the block started when it ends, however it ends."""
+    try:
+        yield
+    finally:
+        close_backends()
+
+
 def resolve_voice(spec: VoiceSpec, lang: str, role: str, backend: Backend) -> Voice:
     """The installed voice for ``spec``; a clear VoiceError when none speaks ``lang``."""
     installed = backend.voices()
     if spec.voice is None:
-        for info in installed:
-            if info.speaks(lang):
-                return Voice(backend.name, info.id, spec.rate, spec.volume, lang)
+        for candidate in installed:
+            if candidate.speaks(lang):
+                return Voice(backend.name, candidate.id, spec.rate, spec.volume, lang)
         raise VoiceError(_no_voice_message(lang, role, backend, installed), spec.location)
     base, _, variant = spec.voice.partition("+")
     info = _find_installed(base, installed)

@@ -17,6 +17,7 @@ from pipeline.build.lock import build_lock
 from pipeline.build.orchestrator import BuildRequest, build
 from pipeline.build.workers import JobFailed, WorkerPool
 from pipeline.project.script import load_project
+from pipeline.tts import close_backends
 
 from . import fake_engine
 
@@ -71,7 +72,7 @@ def test_failures_are_isolated_timed_out_and_retried(mini_project: Path, tmp_pat
     (mini_project / "scripts_src" / "episodes" / "trouble.yaml").write_text(TROUBLE, encoding="utf-8")
     fake_engine.install()  # the main process asks the engine for its voices and version
     project = load_project(mini_project)
-    pool = WorkerPool(2, timeout=10, initializer=fake_engine.install)
+    pool = WorkerPool(2, timeout=10, initializer=fake_engine.install, finalizer=close_backends)
     request = BuildRequest(languages=("en",), out=mini_project / "output")
     started = time.monotonic()
     report = build(project, request, executor=pool)
@@ -96,7 +97,7 @@ def test_fail_fast_stops_at_the_first_failure(mini_project: Path, tmp_path: Path
     (mini_project / "scripts_src" / "episodes" / "trouble.yaml").write_text(TROUBLE, encoding="utf-8")
     fake_engine.install()
     project = load_project(mini_project)
-    pool = WorkerPool(1, timeout=30, retries=0, initializer=fake_engine.install)
+    pool = WorkerPool(1, timeout=30, retries=0, initializer=fake_engine.install, finalizer=close_backends)
     request = BuildRequest(("trouble", "mini"), ("en",), out=mini_project / "output", fail_fast=True)
     report = build(project, request, executor=pool)
     pool.shutdown(cancel_futures=True)

@@ -11,8 +11,9 @@ import pytest
 import yaml
 
 from pipeline.cli import main
-from pipeline.i18n.catalogs import mo_path, po_path
+from pipeline.i18n.catalogs import mo_path
 from pipeline.i18n.pofile import read_po_file, write_po_file
+from pipeline.project.layout import po_path
 from pipeline.project.station import load_station
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "i18n"

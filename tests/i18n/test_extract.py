@@ -8,10 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pipeline.i18n.catalogs import pot_path
 from pipeline.i18n.extract import template_catalogs, write_templates
 from pipeline.i18n.messages import episode_messages, shared_messages
 from pipeline.i18n.pofile import PoFile, read_po_file
+from pipeline.project.layout import pot_path
 from pipeline.project.script import load_project
 
 REPOSITORY = Path(__file__).resolve().parents[2]

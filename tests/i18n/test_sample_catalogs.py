@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po, write_po
 
-from pipeline.i18n.catalogs import Translator, po_path
+from pipeline.i18n.catalogs import Translator
 from pipeline.i18n.messages import SourceMessage, episode_messages, shared_messages
+from pipeline.project.layout import po_path
 from pipeline.project.script import Project, load_project, placeholders_of
 
 ROOT = Path(__file__).resolve().parents[2]

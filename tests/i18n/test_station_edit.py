@@ -9,7 +9,8 @@ import pytest
 
 from pipeline.errors import ConfigError
 from pipeline.i18n.station_edit import add_language
-from pipeline.project.station import STATION_FILE, load_station
+from pipeline.project.layout import STATION_FILE
+from pipeline.project.station import load_station
 
 SHOWN = "scripts_src/station.yaml"
 

@@ -57,7 +57,7 @@ def test_awkward_article_text_survives_the_round_trip(tmp_path: Path, project_ro
     project = load_project(project_root, episode_files=[path])
     (episode,) = project.episodes.values()
     assert episode.title == "Awkward: a {title} # test"
-    assert episode.segments[0].fields["paragraphs"].value == [body]
+    assert episode.segments[0].fields["paragraphs"].value == (body,)
 
 
 @pytest.mark.parametrize("name", DOCUMENTS)

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 import pipeline.speech
-from pipeline.build.orchestrator import SPEECH_TEXT_DIR, render_all
+from pipeline.build.orchestrator import render_all
+from pipeline.project.layout import SPEECH_TEXT_DIR
 from pipeline.project.script import load_project
 from pipeline.speech import SpeechChunk, normaliser_for
 from pipeline.speech import store as speech_store
