@@ -221,6 +221,9 @@ def _run_interpolator() -> np.ndarray:
     return matrix.reshape(CONTROL_STEP + 2 * _REACH, OVERSAMPLE * CONTROL_STEP)
 
 
+PASSBAND_RIPPLE_DB = 0.5  # an elliptic low-pass's ripple up to its pass band's edge
+
+
 def apply_filters(samples: np.ndarray, rate: int, filters: Sequence[AudioFilter]) -> np.ndarray:
     """The profile's filters in order; a ``limiter`` entry is applied by :func:`limiter_gain` later.
     Consecutive high- and low-pass filters run as one cascade of second-order sections."""
@@ -246,10 +249,20 @@ def apply_filters(samples: np.ndarray, rate: int, filters: Sequence[AudioFilter]
 
 
 def _design(item: AudioFilter, rate: int) -> np.ndarray:
-    """Second-order sections of a profile's high-pass (2nd order) or low-pass (4th order) filter."""
+    """Second-order sections of a profile's high-pass (2nd-order Butterworth) or low-pass filter.
+
+    A low-pass with ``stop_frequency`` is elliptic, of the lowest order that keeps the pass band
+    within PASSBAND_RIPPLE_DB up to ``frequency`` and is ``stop_db`` down from ``stop_frequency``
+    on (a radio band limit: 4.5 kHz passed, 65 dB down from 5.5 kHz is 7th order; a Butterworth
+    as steep would need 16th order). Without it, a 4th-order Butterworth."""
     if item.kind == "highpass":
         return _signal().butter(2, item.get("frequency", 80), "highpass", fs=rate, output="sos")
     cutoff = min(item.get("frequency", 8000), 0.45 * rate)
+    stop = min(item.get("stop_frequency", 0.0), 0.49 * rate)
+    if stop > cutoff:
+        stop_db = item.get("stop_db", 60.0)
+        order, edge = _signal().ellipord(cutoff, stop, PASSBAND_RIPPLE_DB, stop_db, fs=rate)
+        return _signal().ellip(order, PASSBAND_RIPPLE_DB, stop_db, edge, "lowpass", fs=rate, output="sos")
     return _signal().butter(4, cutoff, "lowpass", fs=rate, output="sos")
 
 

@@ -243,6 +243,15 @@ class Leveller:
             gain = min(max(_next_gain(tried, target), plain), highest_gain)
         return curve, true_peak, reached
 
+    def raise_ceiling(self, headroom_db: float) -> None:
+        """Let the limiter work ``headroom_db`` closer to the profile's true-peak limit (never
+        above it, less the safety margin, nor above a profile limiter's own ceiling): for a file
+        whose codec took peaks away along with loudness, so that the decoded file can still
+        reach the target."""
+        highest = _limiter_ceiling(self.profile, PEAK_SAFETY_DB)
+        self.ceiling = max(self.ceiling, min(self.ceiling + headroom_db, highest))
+        self.ceilings = sorted({*self.ceilings, self.ceiling})
+
     def no_cuts(self) -> np.ndarray:
         """A ceiling-cut map that cuts nothing."""
         return np.zeros(len(self.envelope.peaks), dtype=np.float32)
@@ -300,7 +309,11 @@ def level_and_encode(timeline: Timeline, profile: Profile, destination: Path) ->
     when it is off target by more than half a unit the gain is corrected, and
     where its true peak is over the profile's (less a small safety margin)
     the limiter's ceiling is lowered around those places only, so the
-    loudness of the rest is untouched; then it is encoded again. Should the
+    loudness of the rest is untouched; then it is encoded again. A file still
+    too quiet whose decoded peaks stay under the limit (a low-rate codec's
+    band limit takes peaks away with the loudness: short, sibilant openings
+    at 16 kbps lost 1 LU under a limiter set 2.8 dB below the limit) gets the
+    limiter's ceiling raised by that headroom. Should the
     peaks still not settle, the whole file is turned down until they fit: a
     little quieter is better than clipping a listener's player. The returned
     measurement is the file's own.
@@ -325,6 +338,8 @@ def level_and_encode(timeline: Timeline, profile: Profile, destination: Path) ->
             break
         if abs(off_target) > FILE_LOUDNESS_TOLERANCE:
             gain_offset += off_target
+        if off_target > FILE_LOUDNESS_TOLERANCE and heard.loudness.true_peak < peak_limit:
+            leveller.raise_ceiling(peak_limit - heard.loudness.true_peak)
         cuts = cuts - _spread(np.where(over > 0, over + PEAK_SAFETY_DB, 0.0), leveller.rate)
         pcm = leveller.render_pcm(gain_offset, cuts)
         encode(pcm, leveller.rate, profile, destination)

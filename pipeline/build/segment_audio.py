@@ -47,7 +47,9 @@ def make_segment(job: SegmentJob) -> SegmentMade:
     def speak(text: str, voice: Voice) -> Path:
         return synthesise_cached(text, voice, cache, counter)
 
-    timeline = join_pieces(segment_pieces(job.segment, job.voices, job.pauses, speak))
+    pieces = segment_pieces(job.segment, job.voices, job.pauses, speak)
+    # The profile's lead-in and lead-out (playout wants silence around every file); cues shift with it.
+    timeline = join_pieces([Silence(job.profile.lead_in), *pieces, Silence(job.profile.lead_out)])
     with tempfile.TemporaryDirectory(prefix="pipeline-") as scratch:
         encoded = Path(scratch) / f"segment.{job.profile.extension}"
         measured = level_and_encode(timeline, job.profile, encoded)

@@ -21,7 +21,7 @@ from pipeline.project.station import Pauses, Profile
 from pipeline.render import RenderedSegment
 from pipeline.tts import Voice, get_backend
 
-OUTPUT_SCHEMA = 8  # bump whenever a change to the processing changes what the files hold
+OUTPUT_SCHEMA = 9  # bump whenever a change to the processing changes what the files hold
 
 
 @dataclass(frozen=True)

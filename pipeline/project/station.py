@@ -51,7 +51,8 @@ MP3_MPEG2_BITRATES = LAYER3_BITRATES["2"]
 WAV_RATES = (8000, 11025, 16000, 22050, 24000, 32000, 44100, 48000)
 FILTER_PARAMS: dict[str, dict[str, tuple[float, float]]] = {
     "highpass": {"frequency": (20, 2000)},
-    "lowpass": {"frequency": (1000, 20000)},
+    # With stop_frequency, an elliptic filter at least stop_db down from there on; without, 4th-order Butterworth.
+    "lowpass": {"frequency": (1000, 20000), "stop_frequency": (1000, 20000), "stop_db": (20, 100)},
     "compressor": {
         "threshold_db": (-60, 0),
         "ratio": (1, 20),
@@ -114,6 +115,8 @@ class Profile:
     loudness_lufs: float
     true_peak_dbtp: float
     filters: tuple[AudioFilter, ...] = ()
+    lead_in: float = 0.0  # seconds of silence before the first sound of every file
+    lead_out: float = 0.0  # ... and after the last
 
     @property
     def extension(self) -> str:
@@ -328,7 +331,8 @@ class StationReader:
 class ProfileReader:
     """Validates one output profile, refusing codec settings players cannot play."""
 
-    KEYS = ("codec", "bitrate", "sample_rate", "channels", "loudness", "true_peak", "filters")
+    KEYS = ("codec", "bitrate", "sample_rate", "channels", "loudness", "true_peak", "filters", "lead_in", "lead_out")
+    PLAYOUT_LEAD_SECONDS = 0.5  # default lead-in and lead-out of WAV (playout) profiles; MP3 profiles have none
 
     def __init__(self, check: Checker, path: KeyPath) -> None:
         self.check = check
@@ -355,6 +359,9 @@ class ProfileReader:
         loudness = self.check.number((*self.path, "loudness"), spec.get("loudness", -16), -40, -5)
         peak = self.check.number((*self.path, "true_peak"), spec.get("true_peak", -1.5), -12, 0)
         filters = self._filters(spec.get("filters", []))
+        lead = self.PLAYOUT_LEAD_SECONDS if codec == "wav" else 0.0
+        lead_in = self.check.number((*self.path, "lead_in"), spec.get("lead_in", lead), 0, 10)
+        lead_out = self.check.number((*self.path, "lead_out"), spec.get("lead_out", lead), 0, 10)
         if len(self.check.problems) == before:
             self._filter_frequencies(filters, int(rate))
         if len(self.check.problems) != before:
@@ -368,6 +375,8 @@ class ProfileReader:
             loudness_lufs=float(loudness or -16),
             true_peak_dbtp=float(peak if peak is not None else -1.5),
             filters=filters,
+            lead_in=float(lead_in or 0.0),
+            lead_out=float(lead_out or 0.0),
         )
 
     def _filter_frequencies(self, filters: tuple[AudioFilter, ...], rate: int) -> None:
@@ -386,6 +395,12 @@ class ProfileReader:
                 )
             elif frequency <= highpass:
                 self.check.fail(where, f"{frequency:g} Hz must be above the high-pass ({highpass:g} Hz)")
+            stop = audio_filter.get("stop_frequency", 0)
+            if stop and stop <= frequency:
+                self.check.fail(
+                    (*path, i, "lowpass", "stop_frequency"),
+                    f"{stop:g} Hz must be above the pass band's edge ({frequency:g} Hz)",
+                )
 
     def _mp3_settings(self, rate: Any, bitrate: Any) -> None:
         rate_path, bitrate_path = (*self.path, "sample_rate"), (*self.path, "bitrate")

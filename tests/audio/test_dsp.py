@@ -267,3 +267,40 @@ print(before, "scipy.signal" in sys.modules and "scipy.ndimage" in sys.modules)
 def test_a_worker_warms_up_by_importing_scipys_filters_in_the_background() -> None:
     result = subprocess.run([sys.executable, "-c", WARM_UP_PROBE], capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["False", "True"]
+
+
+def test_the_radio_band_limit_is_steep_enough_for_am() -> None:
+    from pipeline.project.station import load_station
+    from tests.conftest import REPO
+
+    radio = load_station(REPO).profiles["radio"]
+    band = [f for f in radio.filters if f.kind in ("highpass", "lowpass")]
+    rate = audio.WORKING_RATE
+    seconds = np.arange(rate * 2) / rate
+
+    def response_db(frequency: float) -> float:
+        tone = np.sin(2 * np.pi * frequency * seconds).astype(np.float32)
+        out = dsp.apply_filters(tone, rate, band)[rate:]  # past the filter's settling
+        return float(20 * np.log10(np.sqrt(np.mean(out.astype(np.float64) ** 2)) / np.sqrt(0.5)))
+
+    assert response_db(1000) > -0.6
+    assert response_db(4500) > -1.0
+    assert response_db(6000) < -40
+    assert response_db(8000) < -60
+    assert response_db(10000) < -60
+
+
+def test_headroom_left_by_the_codec_raises_the_ceiling_up_to_the_limit_only(speech: np.ndarray) -> None:
+    loud = replace(PLAYER, loudness_lufs=-12.0)  # out of reach under the usual ceilings
+    timeline = audio.Timeline(dsp.to_pcm(speech * np.float32(0.05)), RATE, ())
+    leveller = audio.Leveller(timeline, loud)
+    before = leveller.render().loudness.integrated
+    leveller.raise_ceiling(1.0)
+    assert leveller.ceiling == pytest.approx(loud.true_peak_dbtp - audio.LIMITER_MARGINS_DB[-1] + 1.0)
+    assert leveller.render().loudness.integrated > before + 0.5
+    leveller.raise_ceiling(5.0)
+    assert leveller.ceiling == pytest.approx(loud.true_peak_dbtp - audio.PEAK_SAFETY_DB)
+    limited = replace(loud, filters=(AudioFilter("limiter", (("ceiling_db", -3.0),)),))
+    capped = audio.Leveller(timeline, limited)
+    capped.raise_ceiling(5.0)
+    assert capped.ceiling == -3.0  # a profile limiter's own ceiling still holds

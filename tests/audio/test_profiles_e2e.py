@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import json
 import os
 import shutil
 import subprocess
@@ -63,10 +64,28 @@ def test_each_profile_has_its_codec_rate_and_channels(built: Path, leaf: str) ->
 
 @pytest.mark.parametrize(("leaf", "target"), [("ko", -16.0), ("ko-player-long", -16.0), ("ko-radio", -23.0)])
 def test_each_profile_meets_its_loudness(built: Path, leaf: str, target: float) -> None:
+    recorded = json.loads((built / leaf / "manifest.json").read_text(encoding="utf-8"))["files"]
     for path in audio_files(built / leaf):
         integrated, peak = ebur128(path)
-        assert abs(integrated - target) <= 1.0, (path, integrated)
+        assert abs(integrated - target) <= 0.5, (path, integrated)  # short files included
+        assert abs(recorded[path.name]["loudness_lufs"] - target) <= 0.5, path
         assert peak <= -1.0, (path, peak)
+
+
+def test_radio_files_have_silence_before_and_after(built: Path) -> None:
+    folder = built / "ko-radio"
+    recorded = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["files"]
+    for path in audio_files(folder):
+        decoded = subprocess.run(
+            ["ffmpeg", "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1", "-"], capture_output=True, check=True
+        ).stdout
+        samples = np.abs(np.frombuffer(decoded, "<i2").astype(float)) / 32768
+        sounding = np.flatnonzero(samples > 10 ** (-60 / 20))  # anything above -60 dBFS
+        first, last = sounding[0] / 48000, (len(samples) - 1 - sounding[-1]) / 48000
+        assert first >= 0.5, (path, first)  # 0.5 s lead-in (and the engine's own silence)
+        assert last >= 0.5, (path, last)
+        if recorded[path.name]["kind"] == "segment":
+            assert recorded[path.name]["cues"][0][0] >= 0.5  # cue times moved with the audio
 
 
 def test_radio_is_band_limited_for_am(built: Path) -> None:
@@ -78,6 +97,7 @@ def test_radio_is_band_limited_for_am(built: Path) -> None:
     samples = np.frombuffer(decoded, "<i2").astype(float)
     frequencies, power = welch(samples, 48000, nperseg=8192)
     above = power[frequencies > 6000].sum() / power.sum()
+    assert 10 * np.log10(power[frequencies > 8000].sum() / power.sum()) < -60
     below = power[frequencies < 60].sum() / power.sum()
     assert 10 * np.log10(above) < -35
     assert 10 * np.log10(below) < -25
