@@ -4,8 +4,8 @@ Entry point: :func:`assemble_target`. It writes the whole-episode file
 (joined frame by frame from the segment MP3s, so nothing is encoded twice),
 the synchronised lyrics (LRC and SRT, one line per sentence as written, timed
 from the real audio), the playlists (UTF-8 ``.m3u8`` and an ASCII ``.m3u``),
-the transcript and the manifest. Files whose content would not change are
-not rewritten.
+the transcript and the manifest, which it marks complete (a card takes only
+complete folders). Files whose content would not change are not rewritten.
 """
 
 from __future__ import annotations
@@ -55,6 +55,7 @@ def assemble_target(plan: FolderPlan, manifest: ManifestWriter, cache_root: Path
     written += _playlists(plan, manifest)
     written += _transcript(plan, manifest)
     manifest.keep_only(expected_files(plan))
+    manifest.mark_complete()
     manifest.save()
     return written
 

@@ -28,10 +28,11 @@ from pipeline.build.runlog import BuildObserver, NullObserver
 from pipeline.build.segments import SegmentJob, SegmentMade, prepare_worker, segment_job, voice_keys, warm_up_worker
 from pipeline.build.workers import DEFAULT_TIMEOUT, WorkerPool
 from pipeline.errors import CatalogError, ConfigError, PipelineError, SourceLocation, UsageError
-from pipeline.formats.manifests import ManifestWriter
+from pipeline.formats.manifests import DATE_KEY, LEFT_OUT_KEY, SCRIPT_KEY, SOURCES_KEY, ManifestWriter
 from pipeline.formats.output import Tags, segment_file_name, target_folder
 from pipeline.fsutil import remove_partials
 from pipeline.i18n.catalogs import Translator
+from pipeline.project.fingerprints import Fingerprints, source_files
 from pipeline.project.layout import CACHE_DIR, FILE_HASHES, OUTPUT_DIR, SPEECH_TEXT_DIR
 from pipeline.project.script import Episode, Project
 from pipeline.project.station import Profile, Station
@@ -259,9 +260,10 @@ def plan_targets(
 ) -> list[_Target]:
     """One target per episode × language × profile, with the segment jobs it needs."""
     targets = []
+    fingerprints = Fingerprints(project.root)
     for item in localised.values():
         for profile in profiles:
-            targets.append(plan_target(project, item, profile, voices, voice_errors, request, hashes))
+            targets.append(plan_target(project, item, profile, voices, voice_errors, request, hashes, fingerprints))
     return targets
 
 
@@ -273,9 +275,10 @@ def plan_target(
     voice_errors: dict[str, PipelineError],
     request: BuildRequest,
     hashes: FileHashes | None = None,
+    fingerprints: Fingerprints | None = None,
 ) -> _Target:
     """Which segment files of one output folder must be made, and why (``hashes`` may remember
-    the sha256 of files an earlier build made)."""
+    the sha256 of files an earlier build made; ``fingerprints`` those of the project's files)."""
     outcome = TargetOutcome(item.episode.id, item.lang, profile.name, "to build")
     outcome.missing = item.missing()
     outcome.untranslated_seconds = round(
@@ -296,7 +299,8 @@ def plan_target(
     folder = target_folder(request.out, item.episode.id, item.lang, profile.name, project.station)
     outcome.folder = folder
     manifest = ManifestWriter.load(folder, hashes)
-    _describe(manifest, item, profile)
+    sources = source_files(project.root, project.station, item.episode, item.lang, needed_langs)
+    _describe(manifest, item, profile, (fingerprints or Fingerprints(project.root)).record(sources))
     album, artist = item.title or "", item.station_name or ""
     segments = []
     for track, segment in enumerate(item.segments, 1):
@@ -317,9 +321,18 @@ def plan_target(
     return target
 
 
-def _describe(manifest: ManifestWriter, item: LocalisedEpisode, profile: Profile) -> None:
+def _describe(
+    manifest: ManifestWriter, item: LocalisedEpisode, profile: Profile, sources: dict[str, str | None]
+) -> None:
     filters = [f.kind for f in profile.filters]
-    manifest.describe(item.episode.id, item.lang, item.title or "", {**asdict(profile), "filters": filters})
+    build: dict[str, object] = {
+        SCRIPT_KEY: item.episode.path,
+        SOURCES_KEY: sources,
+        DATE_KEY: item.episode.date.isoformat(),
+    }
+    if item.incomplete:
+        build[LEFT_OUT_KEY] = sorted(item.incomplete)
+    manifest.describe(item.episode.id, item.lang, item.title or "", {**asdict(profile), "filters": filters}, build)
 
 
 def _why_make(manifest: ManifestWriter, name: str, wanted: str, inputs: dict[str, str]) -> str:
@@ -352,6 +365,8 @@ def run_targets(
     for target in targets:
         if target.outcome.folder is not None:
             remove_partials(target.outcome.folder)
+        if target.jobs and target.manifest is not None:
+            target.manifest.save()  # unfinished (not 'complete') until its folder is assembled
     pool = executor or WorkerPool(
         request.jobs or os.cpu_count() or 1,
         timeout=request.job_timeout,

@@ -23,6 +23,12 @@ from pipeline.project.station import Profile, as_codec
 
 MANIFEST_NAME = "manifest.json"
 AUDIO_KINDS = ("segment", "episode")
+# Header fields a build records so that a card can tell a finished, current folder:
+COMPLETE_KEY = "complete"  # true only once the build that described the folder finished it
+SCRIPT_KEY = "script"  # the episode's script, project-relative (gone: the episode was retracted)
+SOURCES_KEY = "sources"  # project file -> sha256 (null: absent) of everything the folder was made from
+DATE_KEY = "date"  # the episode's date (cards play the newest first)
+LEFT_OUT_KEY = "left_out"  # segments left out (built with --allow-incomplete)
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,11 @@ class Manifest:
     title: str
     profile: Profile
     files: dict[str, ManifestFile] = field(default_factory=dict)
+    complete: bool = False
+    sources: dict[str, str | None] | None = None  # None: a build that did not record them
+    script: str = ""
+    date: str = ""
+    left_out: tuple[str, ...] = ()
 
     @property
     def folder(self) -> Path:
@@ -80,6 +91,11 @@ def read_manifest(path: Path, shown: str | None = None) -> Manifest:
             title=_text(data, "title"),
             profile=_profile(data["profile"]),
             files={name: _file(name, entry) for name, entry in data["files"].items()},
+            complete=data.get(COMPLETE_KEY) is True,
+            sources=_sources(data.get(SOURCES_KEY)),
+            script=str(data.get(SCRIPT_KEY) or ""),
+            date=str(data.get(DATE_KEY) or ""),
+            left_out=tuple(str(segment) for segment in data.get(LEFT_OUT_KEY) or ()),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise OutputError(f"manifest is missing or has a bad field: {exc}", where) from exc
@@ -95,6 +111,14 @@ def _text(data: dict[str, Any], key: str) -> str:
     if not isinstance(value, str):
         raise ValueError(f"'{key}' must be text")
     return value
+
+
+def _sources(data: Any) -> dict[str, str | None] | None:
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        raise ValueError(f"'{SOURCES_KEY}' must be a mapping")
+    return {str(path): None if digest is None else str(digest) for path, digest in data.items()}
 
 
 def _profile(data: dict[str, Any]) -> Profile:
@@ -153,9 +177,24 @@ class ManifestWriter:
             manifest.header = {k: v for k, v in data.items() if k != "files"}
         return manifest
 
-    def describe(self, episode: str, language: str, title: str, profile: dict[str, Any]) -> None:
-        """Say what the folder holds: the episode, its language and title, and the profile."""
+    def describe(
+        self,
+        episode: str,
+        language: str,
+        title: str,
+        profile: dict[str, Any],
+        build: dict[str, Any] | None = None,
+    ) -> None:
+        """Say what the folder holds: the episode, its language and title, and the profile;
+        ``build`` adds what it is made from (``script``, ``sources``, ``date``, ``left_out``). The folder
+        counts as unfinished until :meth:`mark_complete`."""
         self.header = {"episode": episode, "language": language, "title": title, "profile": profile}
+        self.header.update(build or {})
+        self.header[COMPLETE_KEY] = False
+
+    def mark_complete(self) -> None:
+        """Record that every file of the folder was made by the build that described it."""
+        self.header[COMPLETE_KEY] = True
 
     def entry(self, name: str) -> dict[str, Any] | None:
         """The record of file ``name``."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -81,3 +82,28 @@ def test_a_manifest_holding_what_its_file_holds_is_not_formatted_again(
     again.save()
     assert read_manifest(tmp_path / MANIFEST_NAME).files["01-opening.mp3"].duration == 13.0
     assert (tmp_path / MANIFEST_NAME).read_bytes() != saved
+
+
+def test_a_folder_is_unfinished_until_marked_complete_and_keeps_its_sources(tmp_path: Path) -> None:
+    writer = ManifestWriter.load(tmp_path)
+    build = {"script": "scripts_src/episodes/radio-reach.yaml", "date": "2025-07-07", "left_out": ["story"],
+             "sources": {"scripts_src/episodes/radio-reach.yaml": "ab12", "locales/ko/lexicon.yaml": None}}  # fmt: skip
+    writer.describe("radio-reach", "ko", "라디오가 닿는 곳", PROFILE, build)
+    writer.save()
+    unfinished = read_manifest(tmp_path / MANIFEST_NAME)
+    assert not unfinished.complete
+    assert unfinished.sources == build["sources"] and unfinished.script == build["script"]
+    assert (unfinished.date, unfinished.left_out) == ("2025-07-07", ("story",))
+    writer.mark_complete()
+    writer.save()
+    assert read_manifest(tmp_path / MANIFEST_NAME).complete
+    writer.describe("radio-reach", "ko", "라디오가 닿는 곳", PROFILE, build)  # a new build starts on it
+    writer.save()
+    assert not read_manifest(tmp_path / MANIFEST_NAME).complete
+
+
+def test_a_manifest_from_before_sources_were_recorded_reads_as_unfinished(tmp_path: Path) -> None:
+    (tmp_path / MANIFEST_NAME).write_text('{"episode": "e", "language": "ko", "title": "t", "profile": '
+                                          + json.dumps(PROFILE) + ', "files": {}}', encoding="utf-8")  # fmt: skip
+    old = read_manifest(tmp_path / MANIFEST_NAME)
+    assert (old.complete, old.sources, old.script) == (False, None, "")
