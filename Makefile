@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-APT_PACKAGES := espeak-ng ffmpeg gettext
+APT_PACKAGES := espeak-ng ffmpeg gettext dosfstools mtools
 STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint system-deps venv clean
@@ -22,13 +22,15 @@ lint: venv
 	$(BIN)/ruff format --check pipeline tests benchmarks
 	$(BIN)/mypy
 
-# Debian/Ubuntu packages: installed only when a command is missing.
+# Debian/Ubuntu packages: installed only when a command is missing (dosfstools and mtools: card images).
 system-deps:
 	@missing=""; \
 	command -v espeak-ng >/dev/null || missing="$$missing espeak-ng"; \
 	command -v ffmpeg >/dev/null || missing="$$missing ffmpeg"; \
 	command -v ffprobe >/dev/null || missing="$$missing ffmpeg"; \
 	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
+	command -v mkfs.fat >/dev/null || missing="$$missing dosfstools"; \
+	command -v mcopy >/dev/null || missing="$$missing mtools"; \
 	$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || missing="$$missing python3-venv"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing system packages:$$missing"; \

@@ -36,13 +36,21 @@ class StreamFacts:
 
 
 # The Debian/Ubuntu package that provides each program the pipeline runs.
-PACKAGES = {"ffmpeg": "ffmpeg", "ffprobe": "ffmpeg", "espeak-ng": "espeak-ng", "msgfmt": "gettext"}
+PACKAGES = {
+    "ffmpeg": "ffmpeg",
+    "ffprobe": "ffmpeg",
+    "espeak-ng": "espeak-ng",
+    "msgfmt": "gettext",
+    **dict.fromkeys(("mkfs.fat", "fsck.fat"), "dosfstools"),
+    **dict.fromkeys(("mmd", "mcopy", "mdir"), "mtools"),
+}
+SYSTEM_PROGRAM_FOLDERS = "/usr/sbin:/sbin"  # mkfs.fat and fsck.fat live here, off many users' PATH
 
 
 @functools.cache
 def tool_path(name: str) -> str:
     """Absolute path of an installed program; ToolMissing saying what to install otherwise."""
-    found = shutil.which(name)
+    found = shutil.which(name) or shutil.which(name, path=SYSTEM_PROGRAM_FOLDERS)
     if found is None:
         package = PACKAGES.get(name, name)
         raise ToolMissing(f"{name} is not installed (Debian/Ubuntu: sudo apt-get install {package})")

@@ -1,18 +1,28 @@
-"""SD-card bundles: lay out built episodes for a card, plan the space, write a tree or a zip.
+"""SD-card bundles: only finished, current episodes, laid out and written in playback order.
 
 Entry points, in the order :func:`make_bundle` calls them:
 
-* :func:`select_items` — the built folders (``output/<episode>/<lang>[-<profile>]``)
+* :func:`select_items` — the built folders (``<built>/<episode>/<lang>[-<profile>]``)
   of one profile, by language and episode, read through their manifests;
+  :func:`~pipeline.delivery.readiness.split_ready` then keeps back any that is
+  unfinished, incomplete, older than its sources or retracted;
+* :func:`card_order` — the order players will play: language folders as the
+  station's ``card:`` says (Korean first in the sample station), episodes
+  newest first, unless ``--lang``/``--episode`` give an order;
 * :func:`lay_out` — the card's files: ``<lang>/<episode>/`` folders of
   segment MP3s, their LRC files, the transcript and playlists, top-level
-  playlists per language and ``LISTEN.txt`` (Korean and English);
-* :func:`plan_card` — what fits on a card of a given size, counting FAT32
-  cluster rounding and directory entries;
-* :func:`write_tree` / :func:`write_zip` — write the card (or a zip of it)
-  with fixed timestamps, after :func:`~pipeline.delivery.verify.verify_tree` passes
-  on the staged files. Nothing is written when anything does not fit or
-  does not verify.
+  playlists per language and ``LISTEN.txt`` (Korean and English), in that
+  order;
+* :func:`target_geometry` and :func:`plan_card` — what fits, counting whole
+  clusters, directory entries and every companion file; the cluster size and
+  free space are read from the target (a mounted card's ``statvfs``, an
+  image's own file system) or assumed from the card size, and the plan says
+  which;
+* :func:`write_tree` (straight into a mounted card or an empty folder, file
+  by file in playback order, each fsynced, then verified), :func:`write_zip`
+  or :func:`write_image` (a FAT32 image through
+  :mod:`pipeline.delivery.fatimage`). Whatever fails, nothing half-written is
+  left behind looking finished.
 
 Card sizes are parsed by :func:`parse_card_size` (``8GB`` decimal,
 ``8GiB`` binary).
@@ -20,13 +30,16 @@ Card sizes are parsed by :func:`parse_card_size` (``8GB`` decimal,
 
 from __future__ import annotations
 
+import errno
 import math
 import os
 import re
 import secrets
 import shutil
+import tempfile
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
@@ -35,21 +48,26 @@ from pathlib import Path, PurePosixPath
 import yaml
 from babel import Locale
 
-from pipeline.delivery.verify import Expected, Report, verify_tree
-from pipeline.errors import OutputError, UsageError
+from pipeline.delivery import fatimage
+from pipeline.delivery.readiness import FoldersNotReady, Unready, split_ready
+from pipeline.delivery.verify import Expected, Finding, Report, verify_tree
+from pipeline.errors import OutputError, UsageError, display_path
 from pipeline.formats.manifests import Manifest, ManifestFile, find_manifests, read_manifest
 from pipeline.formats.naming import slugify, unique_names
 from pipeline.formats.playlists import PlaylistEntry, to_ascii_m3u, to_m3u8
 from pipeline.fsutil import PARTIAL_SUFFIX
+from pipeline.project.fingerprints import Fingerprints
+from pipeline.project.station import CardOrder
 
 ZipTime = tuple[int, int, int, int, int, int]  # year, month, day, hour, minute, second
-CLUSTER_BYTES = 32 * 1024  # what SD cards up to 32 GB are formatted with (FAT32)
 SPARE_FRACTION = 0.01  # cards hold a little less than their label says
 PARTITION_OFFSET = 4 * 1024 * 1024  # SD cards align their first partition to 4 MiB
 RESERVED_SECTORS_BYTES = 32 * 512
 DIRECTORY_ENTRY_BYTES = 32
 LFN_CHARS_PER_ENTRY = 13
-DEFAULT_EPOCH = 315_532_800  # 1980-01-01 00:00:00 UTC, the earliest date FAT and zip store
+COPY_CHUNK = 1024 * 1024
+SMALL_CARD_BYTES = 512 * 10**6  # below this, SD cards come with 16 KiB clusters
+DEFAULT_EPOCH = fatimage.DEFAULT_EPOCH  # 1980-01-01 00:00:00 UTC, the earliest date FAT and zip store
 LISTEN_FILE = "LISTEN.txt"  # listed in naming.WELL_KNOWN_NAMES
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]i?B)\s*$", re.IGNORECASE)
 _UNITS = {
@@ -81,12 +99,14 @@ class CardFile:
         assert self.source is not None
         return self.source.stat().st_size
 
-    def read(self) -> bytes:
-        """The file's bytes."""
+    def chunks(self) -> Iterator[bytes]:
+        """The file's bytes, a chunk at a time."""
         if self.content is not None:
-            return self.content
+            yield self.content
+            return
         assert self.source is not None
-        return self.source.read_bytes()
+        with self.source.open("rb") as handle:
+            yield from iter(lambda: handle.read(COPY_CHUNK), b"")
 
 
 @dataclass(frozen=True)
@@ -102,61 +122,92 @@ class CardItem:
         """Playing time of the item's segments."""
         return sum(entry.duration or 0.0 for entry in self.manifest.segments())
 
-    @property
-    def audio_bytes(self) -> int:
-        """Bytes of audio in the item."""
-        return sum(f.size for f in self.files if f.target.endswith((".mp3", ".wav")))
-
 
 @dataclass(frozen=True)
 class Card:
-    """The whole card: its items and the files at the top."""
+    """The whole card: its items in playback order, the files at the top, and the built
+    folders left out as not ready (named in LISTEN.txt's operator notes)."""
 
     items: tuple[CardItem, ...]
     top_files: tuple[CardFile, ...]
+    left_out: tuple[Unready, ...] = ()
 
     def files(self) -> list[CardFile]:
-        """Every file, in path order."""
-        every = [*self.top_files, *(f for item in self.items for f in item.files)]
-        return sorted(every, key=lambda f: f.target)
+        """Every file in the order it is written: each episode folder's files in playback order,
+        folder after folder, then the top-level playlists and LISTEN.txt (written last: a
+        card that has it was written to the end)."""
+        return [*(f for item in self.items for f in item.files), *self.top_files]
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """The target's file system as the plan counts it."""
+
+    cluster_bytes: int
+    usable_bytes: int
+    source: str  # where the figures come from, for the plan
 
 
 @dataclass
 class CapacityPlan:
-    """What a card of ``card_bytes`` holds of the selection."""
+    """What a card holds of the selection."""
 
     card_label: str
     card_bytes: int
-    usable_bytes: int
+    geometry: Geometry
     profile: str
     fitted: list[CardItem] = field(default_factory=list)
     left_out: list[tuple[CardItem, int]] = field(default_factory=list)
+    not_ready: list[Unready] = field(default_factory=list)
     used_bytes: int = 0
     needed_bytes: int = 0
-    bytes_per_hour: float = 0.0
+    bytes_per_hour: float = 0.0  # on the card: audio, companions, directory entries, cluster slack
+    fixed_bytes: int = 0  # top-level files and folders, whatever the content
 
     @property
     def fits(self) -> bool:
         """True when every selected item fits."""
         return not self.left_out
 
+    @property
+    def usable_bytes(self) -> int:
+        """Bytes the target offers for files."""
+        return self.geometry.usable_bytes
+
+    @property
+    def capacity_hours(self) -> float:
+        """Hours of this content that fit on the card."""
+        if not self.bytes_per_hour:
+            return 0.0
+        return max(0, self.usable_bytes - self.fixed_bytes) / self.bytes_per_hour
+
     def lines(self) -> list[str]:
         """The plan as people read it."""
         hours = sum(item.seconds for item in self.fitted) / 3600
-        capacity = self.usable_bytes / self.bytes_per_hour if self.bytes_per_hour else 0.0
-        languages = sorted({item.manifest.language for item in [*self.fitted]})
+        languages = sorted({item.manifest.language for item in self.fitted})
+        kib = self.geometry.cluster_bytes / 1024
         lines = [
-            f"Card plan: {self.card_label} card = {self.card_bytes:,} bytes, "
-            f"FAT32 with {CLUSTER_BYTES // 1024} KiB clusters",
-            f"  usable:       {self.usable_bytes:,} bytes "
-            f"(after {SPARE_FRACTION:.0%} spare area, partition offset, reserved sectors, FATs)",
-            f"  fits:         {len(self.fitted)} of {len(self.fitted) + len(self.left_out)} "
-            f"episode folders ({', '.join(languages) or 'none'}), "
-            f"{hours:.2f} hours of '{self.profile}' audio",
-            f"  on the card:  {self.used_bytes:,} bytes with cluster rounding "
-            f"({self.used_bytes / self.usable_bytes:.1%} of usable)",
-            f"  capacity:     about {capacity:,.0f} hours of '{self.profile}' audio fit this card",
+            f"Card plan: {self.card_label} = {self.card_bytes:,} bytes, {kib:g} KiB clusters ({self.geometry.source})",
+            f"  usable:       {self.usable_bytes:,} bytes",
+            "  order:        as players play it (folders and files are written in this order)",
         ]
+        for number, item in enumerate([*self.fitted, *(item for item, _ in self.left_out)], 1):
+            date = item.manifest.date or "no date"
+            lines.append(f"    {number:2d}. {item.folder}/  {date}  {item.seconds / 60:.1f} min")
+        lines.append(
+            f"  fits:         {len(self.fitted)} of {len(self.fitted) + len(self.left_out)} "
+            f"episode folders ({', '.join(languages) or 'none'}), {hours:.2f} hours of '{self.profile}' audio"
+        )
+        share = self.used_bytes / self.usable_bytes if self.usable_bytes else 0.0
+        lines.append(
+            f"  on the card:  {self.used_bytes:,} bytes in whole clusters, with lyrics, playlists and "
+            f"transcripts ({share:.1%} of usable)"
+        )
+        lines.append(
+            f"  capacity:     about {self.capacity_hours:,.1f} hours of '{self.profile}' audio fit this card "
+            f"({self.bytes_per_hour / 1e6:,.2f} MB per hour of this content on the card)"
+        )
+        lines += [f"  not ready, left out: {unready}" for unready in self.not_ready]
         if self.left_out:
             missing = ", ".join(f"{item.folder} ({size:,} bytes)" for item, size in self.left_out)
             lines.append(f"  did not fit:  {missing}")
@@ -167,6 +218,23 @@ class CapacityPlan:
         else:
             lines.append("  did not fit:  nothing")
         return lines
+
+
+@dataclass(frozen=True)
+class BundleRequest:
+    """What to put on a card, from where, and where to write it."""
+
+    built: Path  # a build's output folder (``output/`` or ``build --out DIR``)
+    project_root: Path  # whose sources the built folders must still match
+    profile: str
+    card_label: str | None  # --card; None only for a mounted card (its size is read)
+    out: Path | None = None  # a folder (or a mounted card), or the zip with as_zip
+    image: Path | None = None
+    languages: tuple[str, ...] = ()
+    episodes: tuple[str, ...] = ()
+    as_zip: bool = False
+    skip_unready: bool = False
+    order: CardOrder = field(default_factory=CardOrder)
 
 
 def parse_card_size(text: str) -> int:
@@ -197,7 +265,7 @@ def select_items(
     languages: Sequence[str] = (),
     episodes: Sequence[str] = (),
 ) -> list[Manifest]:
-    """Manifests of the built folders of ``profile``, in language then episode order."""
+    """Manifests of the built folders of ``profile`` of the languages and episodes asked for."""
     if not output_root.is_dir():
         raise OutputError(f"{output_root}: no built files (run 'pipeline build' first)")
     found = [read_manifest(path) for path in find_manifests(output_root)]
@@ -212,16 +280,33 @@ def select_items(
             f"{output_root}: nothing built with profile '{profile}' "
             f"(profiles found: {', '.join(sorted({m.profile.name for m in found})) or 'none'})"
         )
-    language_order = list(languages) or sorted({m.language for m in chosen})
-    episode_order = list(episodes) or sorted({m.episode for m in chosen})
-    return sorted(
-        chosen,
-        key=lambda m: (language_order.index(m.language), episode_order.index(m.episode)),
-    )
+    return chosen
 
 
-def lay_out(manifests: Sequence[Manifest]) -> Card:
-    """The card's folders and files for the selected built folders."""
+def card_order(
+    manifests: Sequence[Manifest],
+    order: CardOrder,
+    languages: Sequence[str] = (),
+    episodes: Sequence[str] = (),
+) -> list[Manifest]:
+    """The folders in playback order: by language (``languages`` as given, else the station's
+    card order, then any other alphabetically), then by episode (``episodes`` as given, else
+    newest or oldest first by date as the station says, then by id)."""
+    language_order = list(dict.fromkeys([*(languages or order.languages), *sorted(m.language for m in manifests)]))
+
+    def episode_key(manifest: Manifest) -> tuple[int, str, str]:
+        if episodes:
+            return (list(episodes).index(manifest.episode), "", "")
+        day = manifest.date or "0000-00-00"
+        if order.episodes == "newest-first":
+            day = "".join(chr(0x10FFFF - ord(c)) for c in day)  # descending dates, ascending ids
+        return (0, day, manifest.episode)
+
+    return sorted(manifests, key=lambda m: (language_order.index(m.language), episode_key(m)))
+
+
+def lay_out(manifests: Sequence[Manifest], left_out: Sequence[Unready] = ()) -> Card:
+    """The card's folders and files for the selected built folders, in the order given."""
     items = []
     for language in dict.fromkeys(m.language for m in manifests):
         of_language = [m for m in manifests if m.language == language]
@@ -230,118 +315,244 @@ def lay_out(manifests: Sequence[Manifest]) -> Card:
         items += [
             _card_item(manifest, f"{lang_folder}/{name}") for manifest, name in zip(of_language, names, strict=True)
         ]
-    top = [CardFile(LISTEN_FILE, content=listen_text(items))]
+    top: list[CardFile] = []
     for language in dict.fromkeys(item.manifest.language for item in items):
         entries = [e for item in items if item.manifest.language == language for e in _entries(item)]
         top += _playlist_files(slugify(language), entries)
-    return Card(tuple(items), tuple(top))
+    top.append(CardFile(LISTEN_FILE, content=listen_text(items, left_out)))
+    return Card(tuple(items), tuple(top), tuple(left_out))
 
 
-def plan_card(card: Card, card_bytes: int, card_label: str, profile: str) -> CapacityPlan:
+def target_geometry(request: BundleRequest, card_bytes: int | None) -> Geometry:
+    """Cluster size and usable bytes: read from a mounted card, else assumed from the card size."""
+    if request.out is not None and not request.as_zip and request.out.is_dir() and os.path.ismount(request.out):
+        stat = os.statvfs(request.out)
+        return Geometry(stat.f_frsize, stat.f_bavail * stat.f_frsize, f"read from the mounted card {request.out}")
+    assert card_bytes is not None
+    cluster = assumed_cluster_bytes(card_bytes)
+    return Geometry(
+        cluster,
+        usable_bytes(card_bytes, cluster),
+        "assumed: how SD cards of this size come formatted; usable space after 1 % spare area, "
+        "partition offset, reserved sectors and FATs",
+    )
+
+
+def assumed_cluster_bytes(card_bytes: int) -> int:
+    """The cluster size an SD card of ``card_bytes`` comes formatted with: 32 KiB from 512 MB
+    (FAT16 up to 2 GB, FAT32 above), 16 KiB below. Larger clusters mean more slack, so the
+    assumption errs towards fewer hours, never more."""
+    return fatimage.SD_CLUSTER_BYTES if card_bytes >= SMALL_CARD_BYTES else fatimage.SD_CLUSTER_BYTES // 2
+
+
+def plan_card(card: Card, geometry: Geometry, card_label: str, card_bytes: int, profile: str) -> CapacityPlan:
     """Fit the card's items in order into the usable space; list what does not fit."""
-    usable = usable_bytes(card_bytes)
-    plan = CapacityPlan(card_label, card_bytes, usable, profile)
+    plan = CapacityPlan(card_label, card_bytes, geometry, profile, not_ready=list(card.left_out))
+    cluster = geometry.cluster_bytes
     top_level_names = [f.target for f in card.top_files] + sorted({item.folder.split("/")[0] for item in card.items})
-    used = sum(_on_card(f.size) for f in card.top_files) + _directory_bytes(top_level_names)
+    fixed = sum(_on_card(f.size, cluster) for f in card.top_files) + _directory_bytes(top_level_names, cluster)
     episode_folders: dict[str, list[str]] = {}
     for item in card.items:
         language_folder, episode_folder = item.folder.split("/")
         episode_folders.setdefault(language_folder, []).append(episode_folder)
-    used += sum(_directory_bytes(names) for names in episode_folders.values())
-    needed = used
+    fixed += sum(_directory_bytes(names, cluster) for names in episode_folders.values())
+    used = needed = fixed
     for item in card.items:
-        size = _item_bytes(item)
+        size = _item_bytes(item, cluster)
         needed += size
-        if used + size <= usable:
+        if used + size <= geometry.usable_bytes:
             plan.fitted.append(item)
             used += size
         else:
             plan.left_out.append((item, size))
-    plan.used_bytes, plan.needed_bytes = used, needed
+    plan.used_bytes, plan.needed_bytes, plan.fixed_bytes = used, needed, fixed
     seconds = sum(item.seconds for item in card.items)
-    audio = sum(item.audio_bytes for item in card.items)
-    plan.bytes_per_hour = audio / seconds * 3600 if seconds else 0.0
+    content = sum(_item_bytes(item, cluster) for item in card.items)
+    plan.bytes_per_hour = content / seconds * 3600 if seconds else 0.0
     return plan
 
 
-def usable_bytes(card_bytes: int) -> int:
+def usable_bytes(card_bytes: int, cluster_bytes: int = fatimage.SD_CLUSTER_BYTES) -> int:
     """What a FAT32 card of ``card_bytes`` holds for files, rounded down to whole clusters."""
-    clusters = card_bytes // CLUSTER_BYTES
+    clusters = card_bytes // cluster_bytes
     fats = 2 * 4 * clusters
     usable = card_bytes * (1 - SPARE_FRACTION) - PARTITION_OFFSET - RESERVED_SECTORS_BYTES - fats
-    return max(0, int(usable) // CLUSTER_BYTES * CLUSTER_BYTES)
+    return max(0, int(usable) // cluster_bytes * cluster_bytes)
 
 
 def stage(card: Card, staging: Path, epoch: int) -> dict[Path, Expected]:
     """Write the card's files under ``staging`` with fixed times; the expectations to verify."""
-    expected = {}
-    for card_file in card.files():
-        target = staging / PurePosixPath(card_file.target)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if card_file.source is not None:
-            shutil.copyfile(card_file.source, target)
-        else:
-            target.write_bytes(card_file.read())
-        if card_file.expected is not None:
-            expected[target] = card_file.expected
-    for path in sorted(staging.rglob("*"), reverse=True):
-        os.utime(path, (epoch, epoch))
-    os.utime(staging, (epoch, epoch))
+    return write_files(card, staging, epoch, sync=False)
+
+
+def write_files(card: Card, root: Path, epoch: int, sync: bool = True) -> dict[Path, Expected]:
+    """Write the card's files under the existing folder ``root`` in playback order: each folder
+    made just before its first file, each file created new (never over another) and, with
+    ``sync``, flushed to the device with its folder. Times are ``epoch``. On any failure what
+    this call wrote is removed again. Returns the expectations to verify."""
+    expected: dict[Path, Expected] = {}
+    written: list[Path] = []
+    try:
+        for card_file in card.files():
+            target = root / PurePosixPath(card_file.target)
+            for folder in reversed(target.relative_to(root).parents[:-1]):
+                if not (root / folder).is_dir():
+                    (root / folder).mkdir()
+                    written.append(root / folder)
+                    _sync_folder((root / folder).parent, sync)
+            _write_new(target, card_file, sync)
+            written.append(target)
+            _sync_folder(target.parent, sync)
+            if card_file.expected is not None:
+                expected[target] = card_file.expected
+        for path in reversed(written):
+            os.utime(path, (epoch, epoch))
+    except OSError as exc:
+        _remove(written)
+        raise _write_failed(root, exc, len(written)) from exc
+    except BaseException:
+        _remove(written)
+        raise
     return expected
 
 
-def write_tree(staging: Path, out: Path) -> None:
-    """Move a verified staging folder to ``out`` (which must be missing or empty)."""
-    if out.exists():
-        out.rmdir()
-    staging.replace(out)
+def write_tree(card: Card, out: Path, epoch: int) -> Report:
+    """Write the card straight into ``out`` (a mounted card or an empty folder, made when
+    missing) in playback order, then verify what is there; on a finding, remove it all."""
+    made = not out.exists()
+    out.mkdir(exist_ok=True)
+    try:
+        expected = write_files(card, out, epoch)
+    except BaseException:
+        if made:
+            _remove([out])
+        raise
+    report = verify_tree(out, expected, shown_root=out.as_posix())
+    if not report.clean:
+        _remove([*(out / PurePosixPath(f.target) for f in card.files()), *_folders(card, out)])
+        if made:
+            _remove([out])
+    return report
 
 
-def write_zip(staging: Path, out: Path, epoch: int) -> None:
-    """Zip the staging folder into ``out``: sorted entries, fixed times, stored, reproducible."""
+def write_zip(card: Card, staging: Path, out: Path, epoch: int) -> None:
+    """Zip the staged card into ``out`` in playback order (folders before their files), stored,
+    fixed times: reproducible, and extracted in the order players play."""
     stamp = datetime.fromtimestamp(epoch, UTC)
     date_time: ZipTime = (stamp.year, stamp.month, stamp.day, stamp.hour, stamp.minute, stamp.second)
     temporary = out.with_name(f".{out.name}.{secrets.token_hex(4)}{PARTIAL_SUFFIX}")
     try:
         with zipfile.ZipFile(temporary, "w", zipfile.ZIP_STORED) as archive:
-            for path in sorted(staging.rglob("*"), key=lambda p: _zip_name(staging, p)):
-                _add_to_zip(archive, staging, path, date_time)
+            for name in _zip_names(card):
+                _add_to_zip(archive, staging, name, date_time)
         temporary.replace(out)
     finally:
         temporary.unlink(missing_ok=True)
 
 
-def make_bundle(
-    output_root: Path,
-    profile: str,
-    card_label: str,
-    out: Path,
-    languages: Sequence[str] = (),
-    episodes: Sequence[str] = (),
-    as_zip: bool = False,
-) -> tuple[CapacityPlan, Report]:
-    """Select, lay out, plan, stage, verify and write a card; raise before writing on failure."""
-    card_bytes = parse_card_size(card_label)
+def write_image(card: Card, staging: Path, image: Path, out: Path, epoch: int) -> Report:
+    """Copy the staged card into the formatted ``image`` in playback order (entries dated
+    ``epoch``), check it, and move it to ``out`` when clean."""
+    fatimage.copy_in_order(image, staging, [f.target for f in card.files()], epoch)
+    expected = {f.target: f.expected for f in card.files() if f.expected is not None}
+    report = verify_image(image, expected, shown_root=out.as_posix())
+    if report.clean:
+        image.replace(out)
+    return report
+
+
+def verify_image(image: Path, expected: Mapping[str, Expected] | None = None, shown_root: str | None = None) -> Report:
+    """Check a FAT32 card image: ``fsck.fat -n``, every folder's numbered files in the order of
+    their directory entries, and every file (extracted) as ``verify`` checks a folder, against
+    ``expected`` (by path on the card) where given."""
+    shown = shown_root or image.as_posix()
+    with tempfile.TemporaryDirectory(prefix="pipeline-image-") as scratch:
+        root = Path(scratch)
+        fatimage.extract(image, root)
+        wanted = {root / PurePosixPath(target): want for target, want in (expected or {}).items()}
+        report = verify_tree(root, wanted, shown_root=shown)
+        for line in fatimage.fsck_problems(image):
+            report.findings.append(Finding(shown, f"fsck.fat: {line}"))
+        for folder in sorted({p.parent for p in root.rglob("*") if p.is_file()}):
+            relative = "" if folder == root else folder.relative_to(root).as_posix()
+            for problem in order_problems(fatimage.directory_order(image, relative)):
+                report.findings.append(Finding(f"{shown}/{relative}".rstrip("/"), problem))
+    report.findings.sort()
+    return report
+
+
+def order_problems(names: Sequence[str]) -> list[str]:
+    """Numbered files (``01-…``) whose directory entries are not in number order: players
+    play the written order."""
+    numbered = [name for name in names if re.match(r"^\d+-.*\.(mp3|wav)$", name)]
+    if numbered == sorted(numbered):
+        return []
+    return [f"files are written in the order {', '.join(numbered)}: players would play them so"]
+
+
+def make_bundle(request: BundleRequest) -> tuple[CapacityPlan, Report]:
+    """Select, check readiness, order, lay out, plan, write and verify a card; raise before
+    writing (or after removing what was written) on failure."""
+    card_bytes = parse_card_size(request.card_label) if request.card_label else None
     epoch = source_date_epoch()
-    _check_destination(out, as_zip)
-    card = lay_out(select_items(output_root, profile, languages, episodes))
-    plan = plan_card(card, card_bytes, card_label, profile)
+    _check_destination(request)
+    manifests = select_items(request.built, request.profile, request.languages, request.episodes)
+    shown = {str(m.folder): display_path(m.folder, Path.cwd()) for m in manifests}
+    ready, unready = split_ready(manifests, Fingerprints(request.project_root), shown)
+    if unready and (not request.skip_unready or not ready):
+        raise FoldersNotReady(unready)
+    card = lay_out(card_order(ready, request.order, request.languages, request.episodes), unready)
+    if request.image is not None:
+        return _bundle_image(request, card, card_bytes or 0, epoch)
+    geometry = target_geometry(request, card_bytes)
+    label = request.card_label or "the mounted card"
+    plan = plan_card(card, geometry, label, card_bytes or geometry.usable_bytes, request.profile)
     if not plan.fits:
         raise CardDoesNotFit(plan)
-    staging = out.with_name(f".{out.name}.{secrets.token_hex(4)}{PARTIAL_SUFFIX}")
-    try:
+    assert request.out is not None
+    if not request.as_zip:
+        report = write_tree(card, request.out, epoch)
+        if not report.clean:
+            raise CardFailedVerification(plan, report, "what was written was removed")
+        return plan, report
+    with _staging(request.out) as staging:
         expected = stage(card, staging, epoch)
-        report = verify_tree(staging, expected, shown_root=out.as_posix())
+        report = verify_tree(staging, expected, shown_root=request.out.as_posix())
         if not report.clean:
             raise CardFailedVerification(plan, report)
-        if as_zip:
-            write_zip(staging, out, epoch)
-        else:
-            write_tree(staging, out)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging)
+        write_zip(card, staging, request.out, epoch)
     return plan, report
+
+
+def _bundle_image(request: BundleRequest, card: Card, card_bytes: int, epoch: int) -> tuple[CapacityPlan, Report]:
+    assert request.image is not None and request.card_label is not None
+    out = request.image
+    image = out.with_name(f".{out.name}.{secrets.token_hex(4)}{PARTIAL_SUFFIX}")
+    try:
+        fatimage.make_image(image, card_bytes, fatimage.cluster_bytes_for(card_bytes))
+        found = fatimage.geometry(image)
+        geometry = Geometry(found.cluster_bytes, found.free_bytes, "the image's own file system")
+        plan = plan_card(card, geometry, request.card_label, card_bytes, request.profile)
+        if not plan.fits:
+            raise CardDoesNotFit(plan)
+        with _staging(out) as staging:
+            stage(card, staging, epoch)
+            report = write_image(card, staging, image, out, epoch)
+        if not report.clean:
+            raise CardFailedVerification(plan, report)
+        return plan, report
+    finally:
+        image.unlink(missing_ok=True)
+
+
+@contextmanager
+def _staging(beside: Path) -> Iterator[Path]:
+    staging = beside.with_name(f".{beside.name}.{secrets.token_hex(4)}{PARTIAL_SUFFIX}.d")
+    staging.mkdir()
+    try:
+        yield staging
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 class CardDoesNotFit(OutputError):
@@ -357,17 +568,18 @@ class CardDoesNotFit(OutputError):
 
 
 class CardFailedVerification(OutputError):
-    """The staged card did not pass ``verify``; nothing was written."""
+    """The card did not pass ``verify``; nothing was left written."""
 
-    def __init__(self, plan: CapacityPlan, report: Report) -> None:
+    def __init__(self, plan: CapacityPlan, report: Report, what: str = "nothing written") -> None:
         count = len(report.findings)
-        super().__init__(f"the card failed verification ({count} findings): nothing written")
+        super().__init__(f"the card failed verification ({count} findings): {what}")
         self.plan = plan
         self.report = report
 
 
-def listen_text(items: Iterable[CardItem]) -> bytes:
-    """LISTEN.txt: how to play the card, in Korean then English, and what is on it."""
+def listen_text(items: Iterable[CardItem], left_out: Sequence[Unready] = ()) -> bytes:
+    """LISTEN.txt: how to play the card, in Korean then English, and what is on it; then, when
+    built folders were left out as not ready, a note for the operator."""
     words = yaml.safe_load(resources.files("pipeline.delivery").joinpath("listen.yaml").read_text())
     items = list(items)
     lines: list[str] = []
@@ -380,8 +592,27 @@ def listen_text(items: Iterable[CardItem]) -> bytes:
             language = Locale.parse(item.manifest.language).get_display_name(lang) or ""
             lines.append(f"  {item.folder}/  {language}: {item.manifest.title}")
         lines += ["", ""]
+    if left_out:
+        lines += [words["operator"]["heading"], ""]
+        for unready in left_out:
+            folder = f"{slugify(unready.manifest.language)}/{unready.manifest.episode}"
+            lines.append(f"  {folder}: {'; '.join(unready.reasons)}")
     body = "\r\n".join(lines).rstrip() + "\r\n"
     return "\ufeff".encode() + body.encode("utf-8")
+
+
+def is_previous_bundle(path: Path) -> bool:
+    """True when ``path`` is a card zip or image that ``bundle`` wrote (it may be replaced)."""
+    if fatimage.is_fat_image(path):
+        try:
+            return LISTEN_FILE in fatimage.directory_order(path)
+        except OutputError:
+            return False
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return LISTEN_FILE in archive.namelist()
+    except (OSError, zipfile.BadZipFile):
+        return False
 
 
 def _check_requested(what: str, wanted: Sequence[str], built: set[str], profile: str) -> None:
@@ -391,12 +622,21 @@ def _check_requested(what: str, wanted: Sequence[str], built: set[str], profile:
         raise UsageError(f"no {what} {', '.join(map(repr, missing))} built with profile '{profile}' (built: {known})")
 
 
-def _check_destination(out: Path, as_zip: bool) -> None:
-    if as_zip:
+def _check_destination(request: BundleRequest) -> None:
+    out = request.image if request.image is not None else request.out
+    assert out is not None
+    if request.image is not None or request.as_zip:
+        what = "image" if request.image is not None else "zip"
         if out.is_dir():
-            raise UsageError(f"{out}: is a folder; with --zip, --out names the zip file to write")
+            raise UsageError(f"{out}: is a folder; name the {what} file to write")
+        if out.exists() and not is_previous_bundle(out):
+            raise UsageError(f"{out}: exists and is not a card {what} written by 'pipeline bundle': not overwritten")
+        if request.card_label is None:
+            raise UsageError(f"--card SIZE is needed for a {what}")
     elif out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise UsageError(f"{out}: not an empty folder; choose a new or empty one")
+        raise UsageError(f"{out}: not an empty folder; choose a new or empty one (or an empty, mounted card)")
+    elif request.card_label is None and not (out.is_dir() and os.path.ismount(out)):
+        raise UsageError(f"--card SIZE is needed: {out} is not a mounted card whose size can be read")
     if not out.parent.is_dir():
         raise UsageError(f"{out.parent}: no such folder")
 
@@ -445,41 +685,89 @@ def _playlist_files(stem: str, entries: list[PlaylistEntry], relative_to: str = 
     ]
 
 
-def _on_card(size: int) -> int:
-    return math.ceil(size / CLUSTER_BYTES) * CLUSTER_BYTES
+def _on_card(size: int, cluster: int) -> int:
+    return math.ceil(size / cluster) * cluster
 
 
-def _directory_bytes(names: Iterable[str]) -> int:
+def _directory_bytes(names: Iterable[str], cluster: int) -> int:
     """Clusters a FAT32 directory with these long names takes ('.' and '..' included)."""
     entries = 2
     for name in names:
         entries += 1 + math.ceil(len(name) / LFN_CHARS_PER_ENTRY)
-    return max(1, math.ceil(entries * DIRECTORY_ENTRY_BYTES / CLUSTER_BYTES)) * CLUSTER_BYTES
+    return max(1, math.ceil(entries * DIRECTORY_ENTRY_BYTES / cluster)) * cluster
 
 
-def _item_bytes(item: CardItem) -> int:
+def _item_bytes(item: CardItem, cluster: int) -> int:
     names = [PurePosixPath(f.target).name for f in item.files]
-    return sum(_on_card(f.size) for f in item.files) + _directory_bytes(names)
+    return sum(_on_card(f.size, cluster) for f in item.files) + _directory_bytes(names, cluster)
 
 
-def _zip_name(staging: Path, path: Path) -> str:
-    name = path.relative_to(staging).as_posix()
-    return f"{name}/" if path.is_dir() else name
+def _write_new(target: Path, card_file: CardFile, sync: bool) -> None:
+    with target.open("xb") as handle:
+        for chunk in card_file.chunks():
+            handle.write(chunk)
+        handle.flush()
+        if sync:
+            os.fsync(handle.fileno())
 
 
-def _add_to_zip(archive: zipfile.ZipFile, staging: Path, path: Path, date_time: ZipTime) -> None:
-    name = _zip_name(staging, path)
-    if path.is_dir():
-        info = zipfile.ZipInfo(name, date_time)
-        info.external_attr = (0o40755 << 16) | 0x10
+def _sync_folder(folder: Path, sync: bool) -> None:
+    if not sync:
+        return
+    descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(descriptor)
+    except OSError as exc:  # some file systems cannot sync a folder; the files themselves were synced
+        if exc.errno not in (errno.EINVAL, errno.ENOTSUP):
+            raise
+    finally:
+        os.close(descriptor)
+
+
+def _remove(paths: Iterable[Path]) -> None:
+    """Remove written files and folders, last written first; what cannot go is left."""
+    for path in sorted(set(paths), key=lambda p: len(p.parts), reverse=True):
+        with suppress(OSError):
+            if path.is_dir() and not path.is_symlink():
+                path.rmdir()
+            else:
+                path.unlink(missing_ok=True)
+
+
+def _folders(card: Card, root: Path) -> set[Path]:
+    return {root / parent for f in card.files() for parent in PurePosixPath(f.target).parents if str(parent) != "."}
+
+
+def _write_failed(root: Path, exc: OSError, written: int) -> OutputError:
+    if exc.errno == errno.ENOSPC:
+        reason = "no space left on the card"
+    elif exc.errno == errno.EEXIST:
+        reason = f"{exc.filename} appeared while writing"
     else:
-        info = zipfile.ZipInfo(name, date_time)
-        info.external_attr = 0o100644 << 16
-        info.file_size = path.stat().st_size
+        reason = exc.strerror or str(exc)
+    return OutputError(f"{root}: {reason}; the {written} files and folders written so far were removed")
+
+
+def _zip_names(card: Card) -> list[str]:
+    """Entry names in playback order, each folder just before its first file."""
+    names: dict[str, None] = {}
+    for card_file in card.files():
+        for parent in reversed(PurePosixPath(card_file.target).parents[:-1]):
+            names.setdefault(f"{parent}/")
+        names[card_file.target] = None
+    return list(names)
+
+
+def _add_to_zip(archive: zipfile.ZipFile, staging: Path, name: str, date_time: ZipTime) -> None:
+    path = staging / name.rstrip("/")
+    info = zipfile.ZipInfo(name, date_time)
     info.create_system = 3
     info.compress_type = zipfile.ZIP_STORED
-    if path.is_dir():
+    if name.endswith("/"):
+        info.external_attr = (0o40755 << 16) | 0x10
         archive.writestr(info, b"")
         return
+    info.external_attr = 0o100644 << 16
+    info.file_size = path.stat().st_size
     with path.open("rb") as source, archive.open(info, "w") as target:
-        shutil.copyfileobj(source, target, 1024 * 1024)
+        shutil.copyfileobj(source, target, COPY_CHUNK)

@@ -131,6 +131,18 @@ class SpeechSettings:
     unknown_latin: str = ENGLISH_VOICE
 
 
+EPISODE_ORDERS = ("newest-first", "oldest-first")
+
+
+@dataclass(frozen=True)
+class CardOrder:
+    """The order of a card's folders (``card:`` in station.yaml): players play them in the
+    order they were written."""
+
+    languages: tuple[str, ...] = ()  # language folders first to last (empty: the station's order)
+    episodes: str = "newest-first"  # by the episode's date, then its id
+
+
 @dataclass(frozen=True)
 class Station:
     """Everything ``station.yaml`` declares."""
@@ -147,6 +159,7 @@ class Station:
     name_line: int = 1
     extra: dict[str, Any] = field(default_factory=dict)
     speech: dict[str, SpeechSettings] = field(default_factory=dict)
+    card: CardOrder = field(default_factory=CardOrder)
 
     @property
     def roles(self) -> tuple[str, ...]:
@@ -176,7 +189,7 @@ class StationReader:
     """Validates one station document; collects every problem before failing."""
 
     TOP_REQUIRED = ("name", "source_language", "languages", "voices", "profiles")
-    TOP_OPTIONAL = ("default_profile", "speaking_rate", "pauses", "speech")
+    TOP_OPTIONAL = ("default_profile", "speaking_rate", "pauses", "speech", "card")
 
     def __init__(self, document: LocatedDocument) -> None:
         self.doc = document
@@ -193,6 +206,7 @@ class StationReader:
         pauses = self._pauses(data.get("pauses", {}))
         profiles = self._profiles(data.get("profiles"))
         speech = self._speech(data.get("speech", {}), languages)
+        card = self._card(data.get("card", {}), languages)
         default_profile = data.get("default_profile", "player")
         if profiles and default_profile not in profiles:
             self.check.choice(("default_profile",), default_profile, profiles)
@@ -211,6 +225,7 @@ class StationReader:
             name_line=self.doc.line_of(("name",)),
             extra={"speech": data.get("speech", {})},
             speech=speech,
+            card=card,
         )
 
     def _language(self, path: KeyPath, value: Any) -> str | None:
@@ -294,6 +309,20 @@ class StationReader:
         sentence = self.check.number(("pauses", "sentence"), table.get("sentence", defaults.sentence), 0, 10)
         end = self.check.number(("pauses", "segment_end"), table.get("segment_end", defaults.segment_end), 0, 30)
         return Pauses(sentence or 0.0, end or 0.0)
+
+    def _card(self, value: Any, languages: list[str]) -> CardOrder:
+        table = self.check.mapping(("card",), value, optional=("languages", "episodes")) or {}
+        order = self._codes(("card", "languages"), table.get("languages", []))
+        for i, code in enumerate(order):
+            if code not in languages:
+                self.check.fail(("card", "languages", i), f"'{code}' is not a station language")
+        rest = [code for code in languages if code not in order]
+        episodes = self.check.choice(("card", "episodes"), table.get("episodes", "newest-first"), EPISODE_ORDERS)
+        return CardOrder(tuple(dict.fromkeys([*order, *rest])), episodes or "newest-first")
+
+    def _codes(self, path: KeyPath, value: Any) -> list[str]:
+        items = self.check.sequence(path, value, allow_empty=True) or []
+        return [code for i, item in enumerate(items) if (code := self.check.string((*path, i), item))]
 
     def _speech(self, value: Any, languages: list[str]) -> dict[str, SpeechSettings]:
         table = self.check.mapping(("speech",), value, optional=languages, what="language") or {}

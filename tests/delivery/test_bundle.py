@@ -15,8 +15,10 @@ import pytest
 
 from pipeline.audio.mp3frames import concat, probe
 from pipeline.cli import main
-from pipeline.delivery.bundle import CLUSTER_BYTES, parse_card_size, usable_bytes
+from pipeline.delivery.bundle import parse_card_size, usable_bytes
+from pipeline.delivery.fatimage import SD_CLUSTER_BYTES as CLUSTER_BYTES
 from pipeline.errors import UsageError
+from pipeline.project.fingerprints import Fingerprints
 from tests.audio_fixtures import file_entry
 
 REPO = Path(__file__).parent.parent.parent
@@ -29,7 +31,22 @@ def project(tmp_path: Path, good_output: Path) -> Path:
     (root / "scripts_src").mkdir(parents=True)
     shutil.copy(REPO / "scripts_src" / "station.yaml", root / "scripts_src" / "station.yaml")
     shutil.copytree(good_output, root / "output")
+    mark_ready(root)
     return root
+
+
+SCRIPT = "scripts_src/episodes/radio-reach.yaml"
+
+
+def mark_ready(root: Path, date: str = "2025-07-07") -> None:
+    """Give the hand-made output what a finished build records: its script and sources, complete."""
+    (root / SCRIPT).parent.mkdir(parents=True, exist_ok=True)
+    (root / SCRIPT).write_text("id: radio-reach\n", encoding="utf-8")
+    for path in (root / "output").rglob("manifest.json"):
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        sources = Fingerprints(root).record([SCRIPT, "scripts_src/station.yaml"])
+        manifest.update(complete=True, script=SCRIPT, sources=sources, date=date)
+        path.write_text(json.dumps(manifest, ensure_ascii=False), "utf-8")
 
 
 def bundle(project: Path, *args: str) -> int:
@@ -145,13 +162,18 @@ def test_unknown_selection_and_unsafe_destination_are_usage_errors(project: Path
 
 def test_a_card_that_fails_verification_is_not_written(project: Path, tmp_path: Path, capsys) -> None:
     segment = project / "output" / "radio-reach" / "ko" / "02-story.mp3"
-    segment.write_bytes(segment.read_bytes()[:-40])
+    data = segment.read_bytes()
+    segment.write_bytes(data[:-400] + bytes(400))  # same size: damage only verification finds
     out = tmp_path / "card"
     assert bundle(project, "--card", "8GB", "--out", str(out)) == 1
     captured = capsys.readouterr()
-    assert f"{out}/ko/radio-reach/02-story.mp3: MP3 frames: truncated" in captured.out
-    assert "the card failed verification" in captured.err
+    assert f"{out}/ko/radio-reach/02-story.mp3: sha256 differs from the manifest" in captured.out
+    assert "the card failed verification" in captured.err and "what was written was removed" in captured.err
     assert not out.exists()
+    mounted = tmp_path / "mounted"  # an existing, empty folder (as a mounted card is) stays, empty
+    mounted.mkdir()
+    assert bundle(project, "--card", "8GB", "--out", str(mounted)) == 1
+    assert mounted.is_dir() and not any(mounted.iterdir())
 
 
 def test_zip_is_byte_reproducible(project: Path, tmp_path: Path, monkeypatch) -> None:
@@ -173,8 +195,8 @@ def test_zip_is_byte_reproducible(project: Path, tmp_path: Path, monkeypatch) ->
     assert digest[0] == digest[1]
     with zipfile.ZipFile(first) as archive:
         names = archive.namelist()
-        assert names == sorted(names)
-        assert "ko/radio-reach/01-opening.mp3" in names and "ko/" in names
+        assert names[:4] == ["ko/", "ko/radio-reach/", "ko/radio-reach/01-opening.mp3", "ko/radio-reach/01-opening.lrc"]
+        assert names[-1] == "LISTEN.txt"  # written last, as on a card
         assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
         assert archive.testzip() is None
 
@@ -185,3 +207,50 @@ def test_zip_is_byte_reproducible(project: Path, tmp_path: Path, monkeypatch) ->
         assert {info.date_time for info in archive.infolist()} == {(2023, 11, 14, 22, 13, 20)}
     monkeypatch.delenv("TZ")
     time.tzset()
+
+
+def test_card_order_is_newest_first_korean_first_unless_told(project: Path) -> None:
+    from dataclasses import replace
+
+    from pipeline.delivery.bundle import card_order
+    from pipeline.formats.manifests import read_manifest
+    from pipeline.project.station import CardOrder
+
+    base = read_manifest(project / "output" / "radio-reach" / "ko" / "manifest.json")
+    built = [
+        replace(base, episode=episode, language=language, date=date)
+        for language in ("en", "ko")
+        for episode, date in (("old", "2024-01-02"), ("new", "2025-03-04"), ("also-new", "2025-03-04"))
+    ]
+    order = CardOrder(("ko", "en"), "newest-first")
+    names = [f"{m.language}/{m.episode}" for m in card_order(built, order)]
+    assert names == ["ko/also-new", "ko/new", "ko/old", "en/also-new", "en/new", "en/old"]
+    oldest = [f"{m.language}/{m.episode}" for m in card_order(built, CardOrder(("en",), "oldest-first"))]
+    assert oldest[:3] == ["en/old", "en/also-new", "en/new"] and oldest[3] == "ko/old"
+    given = card_order(built, order, languages=("en", "ko"), episodes=("old", "new", "also-new"))
+    assert [f"{m.language}/{m.episode}" for m in given][:3] == ["en/old", "en/new", "en/also-new"]
+
+
+def test_a_full_card_leaves_nothing_written_and_says_so_in_one_line(
+    project: Path, tmp_path: Path, capsys, monkeypatch
+) -> None:
+    import errno
+
+    from pipeline.delivery import bundle as bundling
+
+    real_write = bundling._write_new
+    written: list[Path] = []
+
+    def fill_up(target: Path, card_file, sync: bool) -> None:
+        if len(written) == 4:
+            raise OSError(errno.ENOSPC, "No space left on device", str(target))
+        real_write(target, card_file, sync)
+        written.append(target)
+
+    monkeypatch.setattr(bundling, "_write_new", fill_up)  # a card that fills up after four files
+    out = tmp_path / "card"
+    out.mkdir()
+    assert bundle(project, "--card", "8GB", "--out", str(out)) == 1
+    err = capsys.readouterr().err
+    assert err == f"{out}: no space left on the card; the 6 files and folders written so far were removed\n"
+    assert not any(out.iterdir())

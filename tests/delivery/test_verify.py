@@ -157,4 +157,4 @@ def test_wav_with_a_software_chunk_is_found(tmp_path: Path, speech_wavs, capsys)
 def test_a_folder_without_audio_or_that_does_not_exist(tmp_path: Path, capsys) -> None:
     assert findings(tmp_path, capsys) == [f"{tmp_path}: no audio files found"]
     assert main(["verify", str(tmp_path / "nope")]) == 2
-    assert "nope: no such folder" in capsys.readouterr().err
+    assert "nope: neither a folder nor a FAT32 card image" in capsys.readouterr().err
