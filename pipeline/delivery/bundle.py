@@ -463,8 +463,9 @@ def write_image(card: Card, staging: Path, image: Path, out: Path, epoch: int) -
 
 def verify_image(image: Path, expected: Mapping[str, Expected] | None = None, shown_root: str | None = None) -> Report:
     """Check a FAT32 card image: ``fsck.fat -n``, every folder's numbered files in the order of
-    their directory entries, and every file (extracted) as ``verify`` checks a folder, against
-    ``expected`` (by path on the card) where given."""
+    their directory entries, ``LISTEN.txt`` (written last, so a card without it was cut short),
+    and every file (extracted) as ``verify`` checks a folder, against ``expected`` (by path on
+    the card) where given."""
     shown = shown_root or image.as_posix()
     with tempfile.TemporaryDirectory(prefix="pipeline-image-") as scratch:
         root = Path(scratch)
@@ -473,6 +474,8 @@ def verify_image(image: Path, expected: Mapping[str, Expected] | None = None, sh
         report = verify_tree(root, wanted, shown_root=shown)
         for line in fatimage.fsck_problems(image):
             report.findings.append(Finding(shown, f"fsck.fat: {line}"))
+        if not (root / LISTEN_FILE).is_file():
+            report.findings.append(Finding(shown, f"no {LISTEN_FILE}: the card was not written to the end"))
         for folder in sorted({p.parent for p in root.rglob("*") if p.is_file()}):
             relative = "" if folder == root else folder.relative_to(root).as_posix()
             for problem in order_problems(fatimage.directory_order(image, relative)):

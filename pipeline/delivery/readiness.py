@@ -36,7 +36,10 @@ class Unready:
 def unready_reasons(manifest: Manifest, fingerprints: Fingerprints) -> list[str]:
     """Why the folder may not go on a card (empty: it may)."""
     reasons = []
-    if not manifest.complete:
+    legacy = manifest.sources is None or not manifest.script
+    if legacy:
+        reasons.append("built before builds recorded their sources and completion: build it again")
+    elif not manifest.complete:
         reasons.append("its build did not finish (interrupted or failed): build it again")
     missing = _missing_files(manifest)
     if missing:
@@ -46,9 +49,9 @@ def unready_reasons(manifest: Manifest, fingerprints: Fingerprints) -> list[str]
             f"built without {len(manifest.left_out)} untranslated segments (--allow-incomplete): "
             f"{_some(manifest.left_out)}"
         )
-    if manifest.sources is None or not manifest.script:
-        reasons.append("built before builds recorded their sources: build it again")
-    elif fingerprints.of(manifest.script) is None:
+    if legacy or manifest.sources is None:
+        return reasons
+    if fingerprints.of(manifest.script) is None:
         reasons.append(f"retracted: its script {manifest.script} no longer exists")
     else:
         changed = changed_sources(fingerprints, manifest.sources)

@@ -169,6 +169,7 @@ def test_verify_finds_files_written_out_of_order_in_an_image(built: Path, tmp_pa
     fatimage.copy_in_order(image, card, names)  # as a recursive copy may write them
     result = run("verify", str(image), expect=1)
     assert f"{image}/ko/mini: files are written in the order 03-closing.mp3, 01-opening.mp3" in result.stdout
+    assert f"{image}: no LISTEN.txt: the card was not written to the end" in result.stdout
 
 
 def test_a_build_made_elsewhere_is_bundled_with_from(project: Path, tmp_path: Path) -> None:

@@ -62,3 +62,12 @@ def test_changed_sources_say_how_each_changed(tmp_path: Path) -> None:
     (tmp_path / "b").unlink()
     (tmp_path / "c").write_text("new", encoding="utf-8")
     assert changed_sources(Fingerprints(tmp_path), recorded) == ["a (changed)", "b (removed)", "c (added)"]
+
+
+def test_a_folder_built_before_sources_were_recorded_is_held_back_once(tmp_path: Path) -> None:
+    folder = tmp_path / "output" / "ep" / "ko"
+    folder.mkdir(parents=True)
+    writer = ManifestWriter.load(folder)
+    writer.describe("ep", "ko", "t", PROFILE)
+    writer.save()
+    assert reasons(tmp_path, folder) == ["built before builds recorded their sources and completion: build it again"]
