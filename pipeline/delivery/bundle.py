@@ -293,16 +293,12 @@ def card_order(
     card order, then any other alphabetically), then by episode (``episodes`` as given, else
     newest or oldest first by date as the station says, then by id)."""
     language_order = list(dict.fromkeys([*(languages or order.languages), *sorted(m.language for m in manifests)]))
-
-    def episode_key(manifest: Manifest) -> tuple[int, str, str]:
-        if episodes:
-            return (list(episodes).index(manifest.episode), "", "")
-        day = manifest.date or "0000-00-00"
-        if order.episodes == "newest-first":
-            day = "".join(chr(0x10FFFF - ord(c)) for c in day)  # descending dates, ascending ids
-        return (0, day, manifest.episode)
-
-    return sorted(manifests, key=lambda m: (language_order.index(m.language), episode_key(m)))
+    if episodes:
+        by_episode = sorted(manifests, key=lambda m: list(episodes).index(m.episode))
+    else:  # sorts are stable: by id, then by date (equal dates keep their ids' order)
+        by_id = sorted(manifests, key=lambda m: m.episode)
+        by_episode = sorted(by_id, key=lambda m: m.date or "0000-00-00", reverse=order.episodes == "newest-first")
+    return sorted(by_episode, key=lambda m: language_order.index(m.language))
 
 
 def lay_out(manifests: Sequence[Manifest], left_out: Sequence[Unready] = ()) -> Card:

@@ -254,3 +254,18 @@ def test_a_full_card_leaves_nothing_written_and_says_so_in_one_line(
     err = capsys.readouterr().err
     assert err == f"{out}: no space left on the card; the 6 files and folders written so far were removed\n"
     assert not any(out.iterdir())
+
+
+def test_a_mounted_card_is_written_in_place_and_its_own_space_is_planned(
+    project: Path, tmp_path: Path, capsys, monkeypatch
+) -> None:
+    card = tmp_path / "sdcard"
+    card.mkdir()
+    monkeypatch.setattr(os.path, "ismount", lambda path: Path(path) == card)  # this folder stands for a card
+    assert bundle(project, "--out", str(card)) == 0  # no --card: the size is read from the card
+    printed = capsys.readouterr().out
+    stat = os.statvfs(card)
+    assert f"{stat.f_frsize / 1024:g} KiB clusters (read from the mounted card {card})" in printed
+    assert (card / "LISTEN.txt").is_file() and (card / "ko" / "radio-reach" / "01-opening.mp3").is_file()
+    assert bundle(project, "--out", str(tmp_path / "plain")) == 2  # a folder that is not a card needs --card
+    assert "--card SIZE is needed" in capsys.readouterr().err
