@@ -53,7 +53,7 @@ from pipeline.delivery.readiness import FoldersNotReady, Unready, split_ready
 from pipeline.delivery.verify import Expected, Finding, Report, verify_tree
 from pipeline.errors import OutputError, UsageError, display_path
 from pipeline.formats.manifests import Manifest, ManifestFile, find_manifests, read_manifest
-from pipeline.formats.naming import slugify, unique_names
+from pipeline.formats.naming import LISTEN_FILE, slugify, unique_names
 from pipeline.formats.playlists import PlaylistEntry, to_ascii_m3u, to_m3u8
 from pipeline.fsutil import PARTIAL_SUFFIX
 from pipeline.project.fingerprints import Fingerprints
@@ -68,7 +68,6 @@ LFN_CHARS_PER_ENTRY = 13
 COPY_CHUNK = 1024 * 1024
 SMALL_CARD_BYTES = 512 * 10**6  # below this, SD cards come with 16 KiB clusters
 DEFAULT_EPOCH = fatimage.DEFAULT_EPOCH  # 1980-01-01 00:00:00 UTC, the earliest date FAT and zip store
-LISTEN_FILE = "LISTEN.txt"  # listed in naming.WELL_KNOWN_NAMES
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]i?B)\s*$", re.IGNORECASE)
 _UNITS = {
     "kb": 10**3,
@@ -459,9 +458,8 @@ def write_image(card: Card, staging: Path, image: Path, out: Path, epoch: int) -
 
 def verify_image(image: Path, expected: Mapping[str, Expected] | None = None, shown_root: str | None = None) -> Report:
     """Check a FAT32 card image: ``fsck.fat -n``, every folder's numbered files in the order of
-    their directory entries, ``LISTEN.txt`` (written last, so a card without it was cut short),
-    and every file (extracted) as ``verify`` checks a folder, against ``expected`` (by path on
-    the card) where given."""
+    their directory entries, and every file (extracted) as ``verify`` checks a folder, against
+    ``expected`` (by path on the card) where given."""
     shown = shown_root or image.as_posix()
     with tempfile.TemporaryDirectory(prefix="pipeline-image-") as scratch:
         root = Path(scratch)
@@ -470,8 +468,6 @@ def verify_image(image: Path, expected: Mapping[str, Expected] | None = None, sh
         report = verify_tree(root, wanted, shown_root=shown)
         for line in fatimage.fsck_problems(image):
             report.findings.append(Finding(shown, f"fsck.fat: {line}"))
-        if not (root / LISTEN_FILE).is_file():
-            report.findings.append(Finding(shown, f"no {LISTEN_FILE}: the card was not written to the end"))
         for folder in sorted({p.parent for p in root.rglob("*") if p.is_file()}):
             relative = "" if folder == root else folder.relative_to(root).as_posix()
             for problem in order_problems(fatimage.directory_order(image, relative)):

@@ -9,7 +9,9 @@ compares ffprobe's view with the profile of the nearest ``manifest.json``
 variable bitrate, header frames), and looks for identifying data in tags,
 chunks and raw bytes (:mod:`pipeline.delivery.tagcheck`). Sizes and sha256 are
 compared with the manifest; LRC/SRT timing with the audio's duration;
-playlist entries must exist; names must be card-safe.
+playlist entries must exist; names must be card-safe; a card (audio in
+``<lang>/<episode>/`` folders, no manifests) must have its ``LISTEN.txt``,
+which ``bundle`` writes last.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from pipeline.delivery.tagcheck import identifying_data
 from pipeline.errors import AudioError, OutputError
 from pipeline.formats import lyrics
 from pipeline.formats.manifests import AUDIO_KINDS, MANIFEST_NAME, Manifest, find_manifests, read_manifest
-from pipeline.formats.naming import name_problems
+from pipeline.formats.naming import LISTEN_FILE, name_problems
 from pipeline.formats.playlists import read_playlist_paths
 from pipeline.project.layout import OPERATOR_FOLDERS
 from pipeline.project.station import Profile
@@ -104,8 +106,19 @@ def verify_tree(root: Path, expected: Mapping[Path, Expected] | None = None, sho
         run.check_file(path)
     if not run.report.counts["audio"]:
         run.add(root, "no audio files found")
+    elif _is_card(root, files) and not (root / LISTEN_FILE).is_file():
+        run.add(root, f"no {LISTEN_FILE}: the card was not written to the end")
     run.report.findings.sort()
     return run.report
+
+
+def _is_card(root: Path, files: list[Path]) -> bool:
+    """A card as bundle lays it out: audio in ``<lang>/<episode>/`` folders and no manifests."""
+    no_manifest = not any(path.name == MANIFEST_NAME for path in files)
+    nested_audio = any(
+        len(path.relative_to(root).parts) == 3 for path in files if path.suffix.lower() in AUDIO_SUFFIXES
+    )
+    return no_manifest and nested_audio
 
 
 class _Run:

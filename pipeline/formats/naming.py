@@ -24,7 +24,8 @@ RESERVED_NAMES = frozenset(
     {"con", "prn", "aux", "nul", "clock$"} | {f"com{n}" for n in range(1, 10)} | {f"lpt{n}" for n in range(1, 10)}
 )
 # Names written in capitals on purpose, so that people see them first on a card.
-WELL_KNOWN_NAMES = frozenset({"LISTEN.txt"})
+LISTEN_FILE = "LISTEN.txt"  # how to listen; bundle writes it last, so a card without it was cut short
+WELL_KNOWN_NAMES = frozenset({LISTEN_FILE})
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 _FALLBACK = "item"
 

@@ -269,3 +269,12 @@ def test_a_mounted_card_is_written_in_place_and_its_own_space_is_planned(
     assert (card / "LISTEN.txt").is_file() and (card / "ko" / "radio-reach" / "01-opening.mp3").is_file()
     assert bundle(project, "--out", str(tmp_path / "plain")) == 2  # a folder that is not a card needs --card
     assert "--card SIZE is needed" in capsys.readouterr().err
+
+
+def test_verify_finds_a_card_cut_short_before_its_listen_file(project: Path, tmp_path: Path, capsys) -> None:
+    card = tmp_path / "card"
+    assert bundle(project, "--card", "8GB", "--out", str(card)) == 0
+    (card / "LISTEN.txt").unlink()  # as when a write is killed: LISTEN.txt comes last
+    capsys.readouterr()
+    assert main(["verify", str(card)]) == 1
+    assert f"{card}: no LISTEN.txt: the card was not written to the end" in capsys.readouterr().out
