@@ -506,11 +506,12 @@ def make_bundle(request: BundleRequest) -> tuple[CapacityPlan, Report]:
         raise CardDoesNotFit(plan)
     assert request.out is not None
     if not request.as_zip:
-        report = write_tree(card, request.out, epoch)
+        with _failures_in_one_line(request.out):
+            report = write_tree(card, request.out, epoch)
         if not report.clean:
             raise CardFailedVerification(plan, report, "what was written was removed")
         return plan, report
-    with _staging(request.out) as staging:
+    with _failures_in_one_line(request.out), _staging(request.out) as staging:
         expected = stage(card, staging, epoch)
         report = verify_tree(staging, expected, shown_root=request.out.as_posix())
         if not report.clean:
@@ -519,25 +520,44 @@ def make_bundle(request: BundleRequest) -> tuple[CapacityPlan, Report]:
     return plan, report
 
 
+@contextmanager
+def _failures_in_one_line(target: Path) -> Iterator[None]:
+    """A failure of the operating system while writing (a full disk, no permission, a card
+    pulled out) as one line; what was being written is gone by then."""
+    try:
+        yield
+    except OSError as exc:
+        raise OutputError(f"{target}: {_os_reason(exc)}: nothing written") from exc
+
+
 def _bundle_image(request: BundleRequest, card: Card, card_bytes: int, epoch: int) -> tuple[CapacityPlan, Report]:
     assert request.image is not None and request.card_label is not None
     out = request.image
     image = out.with_name(f".{out.name}.{secrets.token_hex(4)}{PARTIAL_SUFFIX}")
     try:
-        fatimage.make_image(image, card_bytes, fatimage.cluster_bytes_for(card_bytes))
-        found = fatimage.geometry(image)
-        geometry = Geometry(found.cluster_bytes, found.free_bytes, "the image's own file system")
-        plan = plan_card(card, geometry, request.card_label, card_bytes, request.profile)
-        if not plan.fits:
-            raise CardDoesNotFit(plan)
-        with _staging(out) as staging:
-            stage(card, staging, epoch)
-            report = write_image(card, staging, image, out, epoch)
-        if not report.clean:
-            raise CardFailedVerification(plan, report)
-        return plan, report
+        with _failures_in_one_line(out):
+            return _fill_image(request, card, card_bytes, epoch, image)
     finally:
         image.unlink(missing_ok=True)
+
+
+def _fill_image(
+    request: BundleRequest, card: Card, card_bytes: int, epoch: int, image: Path
+) -> tuple[CapacityPlan, Report]:
+    assert request.image is not None and request.card_label is not None
+    out = request.image
+    fatimage.make_image(image, card_bytes, fatimage.cluster_bytes_for(card_bytes))
+    found = fatimage.geometry(image)
+    geometry = Geometry(found.cluster_bytes, found.free_bytes, "the image's own file system")
+    plan = plan_card(card, geometry, request.card_label, card_bytes, request.profile)
+    if not plan.fits:
+        raise CardDoesNotFit(plan)
+    with _staging(out) as staging:
+        stage(card, staging, epoch)
+        report = write_image(card, staging, image, out, epoch)
+    if not report.clean:
+        raise CardFailedVerification(plan, report)
+    return plan, report
 
 
 @contextmanager
@@ -734,13 +754,15 @@ def _folders(card: Card, root: Path) -> set[Path]:
 
 
 def _write_failed(root: Path, exc: OSError, written: int) -> OutputError:
+    return OutputError(f"{root}: {_os_reason(exc)}; the {written} files and folders written so far were removed")
+
+
+def _os_reason(exc: OSError) -> str:
     if exc.errno == errno.ENOSPC:
-        reason = "no space left on the card"
-    elif exc.errno == errno.EEXIST:
-        reason = f"{exc.filename} appeared while writing"
-    else:
-        reason = exc.strerror or str(exc)
-    return OutputError(f"{root}: {reason}; the {written} files and folders written so far were removed")
+        return "no space left on the device"
+    if exc.errno == errno.EEXIST:
+        return f"{exc.filename} appeared while writing"
+    return exc.strerror or str(exc)
 
 
 def _zip_names(card: Card) -> list[str]:

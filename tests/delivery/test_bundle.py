@@ -252,7 +252,7 @@ def test_a_full_card_leaves_nothing_written_and_says_so_in_one_line(
     out.mkdir()
     assert bundle(project, "--card", "8GB", "--out", str(out)) == 1
     err = capsys.readouterr().err
-    assert err == f"{out}: no space left on the card; the 6 files and folders written so far were removed\n"
+    assert err == f"{out}: no space left on the device; the 6 files and folders written so far were removed\n"
     assert not any(out.iterdir())
 
 
@@ -278,3 +278,20 @@ def test_verify_finds_a_card_cut_short_before_its_listen_file(project: Path, tmp
     capsys.readouterr()
     assert main(["verify", str(card)]) == 1
     assert f"{card}: no LISTEN.txt: the card was not written to the end" in capsys.readouterr().out
+
+
+def test_a_full_disk_under_a_zip_is_one_line_and_leaves_nothing(
+    project: Path, tmp_path: Path, capsys, monkeypatch
+) -> None:
+    import errno
+
+    from pipeline.delivery import bundle as bundling
+
+    def full(*args: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(bundling, "_add_to_zip", full)
+    out = tmp_path / "card.zip"
+    assert bundle(project, "--card", "8GB", "--zip", "--out", str(out)) == 1
+    assert capsys.readouterr().err == f"{out}: no space left on the device: nothing written\n"
+    assert list(tmp_path.iterdir()) == [project]
