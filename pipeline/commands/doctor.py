@@ -71,8 +71,14 @@ def _msgfmt() -> str:
     return "GNU gettext installed"
 
 
+def _card_image_tools() -> str:
+    for program in ("mkfs.fat", "fsck.fat", "mmd", "mcopy", "mdir"):
+        tool_path(program)
+    return "dosfstools and mtools installed"
+
+
 def tool_checks() -> list[Check]:
-    """Programs every build needs."""
+    """Programs every build needs, and those card images need ('bundle --image')."""
     return [
         ("ffmpeg", lambda: _version_of("ffmpeg")),
         ("ffprobe", lambda: _version_of("ffprobe")),
@@ -80,6 +86,7 @@ def tool_checks() -> list[Check]:
         ("in-process mp3", check_in_process_codec),
         ("espeak-ng", _espeak),
         ("msgfmt", _msgfmt),
+        ("card images", _card_image_tools),
     ]
 
 
