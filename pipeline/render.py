@@ -22,7 +22,7 @@ from babel.numbers import format_decimal
 from pipeline.errors import SourceLocation
 from pipeline.i18n.catalogs import Lookup, Translator
 from pipeline.i18n.josa import resolve_particles
-from pipeline.i18n.messages import EPISODE_TITLE_CONTEXT, STATION_NAME_CONTEXT, field_context
+from pipeline.i18n.messages import EPISODE_TITLE_CONTEXT, STATION_NAME_CONTEXT, SourceMessage, field_context
 from pipeline.project.script import SHARED_DOMAIN, Episode, Project, Segment, Template, TemplatePart
 from pipeline.speech import Normaliser, SpeechChunk
 from pipeline.text.sentences import split_sentences
@@ -45,6 +45,9 @@ class SpokenPart:
     pause_before: float
     pause_after: float
     origin: SourceLocation
+    # The catalog messages its text was made from (template string, field values), so that
+    # reviews can point at the catalog entries behind a spoken line.
+    messages: tuple[SourceMessage, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -136,11 +139,13 @@ class _EpisodeRenderer:
         self.lang = lang
         self.translator = translator
         self.normalise = normalise
+        self.station_message: SourceMessage | None = None
 
     def render(self) -> LocalisedEpisode:
         station = self.project.station
         result = LocalisedEpisode(self.episode, self.lang, None, None)
         station_origin = SourceLocation(station.path, station.name_line, "name")
+        self.station_message = SourceMessage(SHARED_DOMAIN, STATION_NAME_CONTEXT, station.name, station_origin)
         result.station_name = self._collect(result, SHARED_DOMAIN, STATION_NAME_CONTEXT, station.name, station_origin)
         result.title = self._collect(
             result,
@@ -192,11 +197,14 @@ class _EpisodeRenderer:
                 continue
             list_field = template.list_field_of(part)
             if list_field:
-                for paragraph in paragraphs[list_field]:
-                    parts.append(self._spoken(part, paragraph))
+                for paragraph, source in zip(
+                    paragraphs[list_field], self._paragraph_messages(segment, list_field), strict=True
+                ):
+                    parts.append(self._spoken(part, paragraph, (source,)))
                 continue
             text = self._template_text(part, segment)
-            parts.append(self._spoken(part, self._fill(part, text, {**globals_, **values})))
+            filled = self._fill(part, text, {**globals_, **values})
+            parts.append(self._spoken(part, filled, self._part_messages(part, segment)))
         title = values.get("title")
         if not title:
             title = parts[0].sentences[0].written if parts and parts[0].sentences else segment.id
@@ -222,6 +230,31 @@ class _EpisodeRenderer:
             else:
                 values[name] = format_decimal(value.value, locale=self.lang)
         return values, paragraphs
+
+    def _paragraph_messages(self, segment: Segment, name: str) -> list[SourceMessage]:
+        value = segment.fields[name]
+        assert value.type == "paragraphs"
+        return [
+            SourceMessage(self.episode.id, field_context(segment.id, name, n), text, where)
+            for n, (text, where) in enumerate(zip(value.value, value.item_locations, strict=True), 1)
+        ]
+
+    def _part_messages(self, part: TemplatePart, segment: Segment) -> tuple[SourceMessage, ...]:
+        """The template string (when translatable) and the translated values filled into it."""
+        found = []
+        if part.is_translatable:
+            found.append(SourceMessage(SHARED_DOMAIN, part.context, part.text, part.location, part.voice))
+        for name in part.placeholders:
+            value = segment.fields.get(name)
+            if value is not None and value.type == "text":
+                context = field_context(segment.id, name)
+                found.append(SourceMessage(self.episode.id, context, value.value, value.location))
+            elif name == "station" and self.station_message is not None:
+                found.append(self.station_message)
+            elif name == "episode_title":
+                episode = self.episode
+                found.append(SourceMessage(episode.id, EPISODE_TITLE_CONTEXT, episode.title, episode.title_location))
+        return tuple(found)
 
     @staticmethod
     def _is_spoken(part: TemplatePart, segment: Segment, template: Template) -> bool:
@@ -254,11 +287,11 @@ class _EpisodeRenderer:
         lookup = Lookup(None, "refused", "", detail=reason)
         return _Untranslated(MissingTranslation(self.lang, part.location, part.text, lookup))
 
-    def _spoken(self, part: TemplatePart, text: str) -> SpokenPart:
+    def _spoken(self, part: TemplatePart, text: str, messages: tuple[SourceMessage, ...]) -> SpokenPart:
         sentences = tuple(
             SpokenSentence(sentence, tuple(self.normalise(sentence))) for sentence in split_sentences(text, self.lang)
         )
-        return SpokenPart(part.voice, sentences, part.pause_before, part.pause_after, part.location)
+        return SpokenPart(part.voice, sentences, part.pause_before, part.pause_after, part.location, messages)
 
 
 def spoken_text(part: SpokenPart, mark: Callable[[SpeechChunk], str] | None = None) -> str:
