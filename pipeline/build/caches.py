@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.build.lock import build_lock
-from pipeline.project.layout import CACHE_DIR, LEVELS_CACHE, MO_CACHE, SPEECH_TEXT_CACHE, TTS_CACHE
+from pipeline.project.layout import CACHE_DIR, LEVELS_CACHE, MO_CACHE, REVIEW_CACHE, SPEECH_TEXT_CACHE, TTS_CACHE
 
 # Each kind's data-file suffix and, where it has one, its record's suffix.
 CACHE_KINDS: dict[str, tuple[str, str | None]] = {
@@ -20,6 +20,7 @@ CACHE_KINDS: dict[str, tuple[str, str | None]] = {
     LEVELS_CACHE: (".npy", None),
     MO_CACHE: (".mo", ".mo.src"),
     SPEECH_TEXT_CACHE: (".json", None),
+    REVIEW_CACHE: (".json", None),
 }
 
 

@@ -27,13 +27,14 @@ from pipeline.build.lock import build_lock
 from pipeline.build.runlog import BuildObserver, NullObserver
 from pipeline.build.segments import SegmentJob, SegmentMade, prepare_worker, segment_job, voice_keys, warm_up_worker
 from pipeline.build.workers import DEFAULT_TIMEOUT, WorkerPool
+from pipeline.delivery.review import LanguageBuild, write_review_pages
 from pipeline.errors import CatalogError, ConfigError, PipelineError, SourceLocation, UsageError
 from pipeline.formats.manifests import DATE_KEY, LEFT_OUT_KEY, SCRIPT_KEY, SOURCES_KEY, ManifestWriter
 from pipeline.formats.output import Tags, segment_file_name, target_folder
 from pipeline.fsutil import remove_partials
 from pipeline.i18n.catalogs import Translator
 from pipeline.project.fingerprints import Fingerprints, source_files
-from pipeline.project.layout import CACHE_DIR, FILE_HASHES, OUTPUT_DIR, SPEECH_TEXT_DIR
+from pipeline.project.layout import CACHE_DIR, FILE_HASHES, OUTPUT_DIR, REVIEW_CACHE_DIR, SPEECH_TEXT_DIR
 from pipeline.project.script import Episode, Project
 from pipeline.project.station import Profile, Station
 from pipeline.render import LocalisedEpisode, MissingTranslation, RenderedSegment, render_episode
@@ -149,6 +150,7 @@ def build(
                 observer.start(targets=len(targets), jobs=sum(len(t.jobs) for t in targets))
                 try:
                     run_targets(project, targets, request, observer, executor)
+                    review_pages(project, localised, targets, request.out, profiles[0])
                 finally:
                     hashes.save()
     report.outcomes = [target.outcome for target in targets]
@@ -396,6 +398,28 @@ def run_targets(
     finally:
         if owned:
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+def review_pages(
+    project: Project,
+    localised: dict[tuple[str, str], LocalisedEpisode],
+    targets: list[_Target],
+    out: Path,
+    profile: Profile,
+) -> None:
+    """Write the review page of every episode built, with the audio of ``profile``."""
+    builds = [
+        LanguageBuild(
+            localised[(t.outcome.episode, t.outcome.lang)],
+            t.outcome.status,
+            t.outcome.folder,
+            t.manifest.files if t.manifest is not None else {},
+            tuple(t.outcome.errors),
+        )
+        for t in targets
+        if t.outcome.profile == profile.name
+    ]
+    write_review_pages(project, builds, out, profile.name, project.root / REVIEW_CACHE_DIR)
 
 
 def _segment_maker() -> Callable[[SegmentJob], SegmentMade]:

@@ -19,7 +19,7 @@ from rich.table import Table
 
 from pipeline.build.orchestrator import BuildReport, TargetOutcome
 from pipeline.fsutil import atomic_write_text
-from pipeline.project.layout import REPORT_FOLDER
+from pipeline.project.layout import REPORT_FOLDER, REVIEW_FOLDER
 
 COLUMNS = (
     "episode",
@@ -95,6 +95,7 @@ def render_html(report: BuildReport) -> str:
     body = [
         f"<h1>Build report</h1><p>{html.escape(when)} · {len(report.outcomes)} folders · "
         f"{report.seconds:.0f} s · exit status {report.exit_code}</p>",
+        f'<p><a href="../{REVIEW_FOLDER}/index.html">Review pages</a>: each episode line by line, beside its audio</p>',
         "<h2>Summary</h2>",
         _table(COLUMNS, summary_rows(report), status_column=3),
         "<h2>Translation coverage</h2>",

@@ -12,7 +12,7 @@ from pipeline.build.runlog import observers_for
 from pipeline.build.workers import DEFAULT_TIMEOUT
 from pipeline.commands import load_selection, project_root
 from pipeline.errors import UsageError
-from pipeline.project.layout import OUTPUT_DIR
+from pipeline.project.layout import OUTPUT_DIR, REVIEW_FOLDER
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -93,5 +93,5 @@ def run(args: argparse.Namespace) -> int:
     report = build(project, request, observer)
     print_summary(report)
     page = write_html_report(report, out)
-    print(f"report: {page}\nlog: {log.path}", file=sys.stderr)
+    print(f"report: {page}\nreview: {out / REVIEW_FOLDER / 'index.html'}\nlog: {log.path}", file=sys.stderr)
     return report.exit_code

@@ -12,9 +12,10 @@ what builds leave behind::
     locales/<lang>/LC_MESSAGES/*.po     translations           po_path()
     locales/<lang>/lexicon.yaml         project pronunciations lexicon_path()
     locales/checks.yaml, glossary.yaml  check settings         CHECKS_FILE, GLOSSARY_FILE
-    .cache/                             caches and the lock    CACHE_DIR (tts, mo, levels, speech-text)
+    .cache/                             caches and the lock    CACHE_DIR (tts, mo, levels, speech-text, review)
     output/                             built audio            OUTPUT_DIR
     output/_logs/, output/_report/      a build's log, report  LOGS_FOLDER, REPORT_FOLDER
+    output/_review/                     review pages           REVIEW_FOLDER
 
 Paths here are relative to the project root; callers join them to it. Nothing
 else in the package spells these names, so a layout change is made here.
@@ -43,15 +44,19 @@ TTS_CACHE = "tts"  # synthesised speech, content-addressed
 MO_CACHE = "mo"  # compiled catalogs
 LEVELS_CACHE = "levels"  # measured loudness blocks of made segments
 SPEECH_TEXT_CACHE = "speech-text"  # normalised sentences kept between builds
+REVIEW_CACHE = "review"  # the translators' check findings of each catalog, for the review pages
 MO_CACHE_DIR = CACHE_DIR / MO_CACHE
 SPEECH_TEXT_DIR = CACHE_DIR / SPEECH_TEXT_CACHE
+REVIEW_CACHE_DIR = CACHE_DIR / REVIEW_CACHE
 FILE_HASHES = CACHE_DIR / "file-hashes.json"
 LOCK_FILE = CACHE_DIR / "build.lock"
 
 OUTPUT_DIR = Path("output")
 LOGS_FOLDER = "_logs"  # inside an output folder: a build's JSON-lines logs
 REPORT_FOLDER = "_report"  # inside an output folder: the run report
-OPERATOR_FOLDERS = (LOGS_FOLDER, REPORT_FOLDER)  # for operators only: never copied to a card
+REVIEW_FOLDER = "_review"  # inside an output folder: the review pages (script and audio side by side)
+# For operators and reviewers only: never copied to a card.
+OPERATOR_FOLDERS = (LOGS_FOLDER, REPORT_FOLDER, REVIEW_FOLDER)
 
 
 def is_project(root: Path) -> bool:

@@ -1,0 +1,375 @@
+"""Review pages: every episode's script in each language, line by line, beside its audio.
+
+Entry points: :func:`write_review_pages` (the build's stage: writes
+``<out>/_review/<episode>.html`` for every episode built and
+``<out>/_review/index.html``), :func:`review_page` (the page model of one
+episode, a plain data structure) and :func:`match_cues`.
+
+A page holds, per segment, its title, an audio player per language with the
+file's status, loudness and duration from ``manifest.json``, and one row per
+spoken part: the source language beside each other language, one line per
+sentence. A line that is in the audio carries its cue (the seconds the LRC
+and SRT files give it), so the page can play exactly that line; a line that
+is not says why. Lines whose catalog entries are untranslated, fuzzy, absent
+or fail a translators' check carry marks with the catalog's ``file:line``
+(:mod:`pipeline.delivery.review_marks`). The HTML is made by
+:mod:`pipeline.delivery.review_html`.
+
+Cues are matched to sentences by their written text, in order: a sentence
+that was not spoken (nothing left to say after normalisation) has no cue,
+and when the cues of a file do not all match (the audio is older than the
+text) no line of it gets one.
+"""
+
+from __future__ import annotations
+
+import os
+import urllib.parse
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from pipeline.delivery.review_marks import CatalogMarks, Mark
+from pipeline.errors import CatalogError
+from pipeline.formats.lyrics import Cue
+from pipeline.formats.manifests import ManifestWriter
+from pipeline.formats.output import target_folder
+from pipeline.fsutil import write_if_changed
+from pipeline.i18n.catalogs import Translator
+from pipeline.i18n.messages import EPISODE_TITLE_CONTEXT, SourceMessage
+from pipeline.project.layout import REVIEW_FOLDER
+from pipeline.project.script import Episode, Project
+from pipeline.render import LocalisedEpisode, RenderedSegment, SpokenPart, render_episode
+from pipeline.speech import SpeechChunk
+
+INDEX_NAME = "index.html"
+READY = "ready"  # a segment's audio is there
+LEFT_OUT = "left out"  # the segment is not in the language's audio (a translation is missing)
+NOT_BUILT = "not built"  # the language's folder was not built (incomplete or failed)
+EARLIER = "built earlier"  # a language this build did not touch: its folder as an earlier build left it
+AUDIO_READY = ("built", "unchanged", EARLIER)
+
+MarkLookup = Callable[[str, SourceMessage], tuple[Mark, ...]]  # (language, message) -> marks
+
+
+@dataclass(frozen=True)
+class LanguageBuild:
+    """One language of an episode as the build left it: the rendered text and its folder."""
+
+    localised: LocalisedEpisode
+    status: str  # the folder's build status: built, unchanged, incomplete, failed (or EARLIER)
+    folder: Path | None = None
+    files: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # the manifest's file records
+    errors: tuple[str, ...] = ()
+
+    @property
+    def lang(self) -> str:
+        """The language code."""
+        return self.localised.lang
+
+
+@dataclass(frozen=True)
+class Line:
+    """One sentence in one language; ``cue`` when it is in the audio, else ``note`` says why not."""
+
+    text: str
+    cue: Cue | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One spoken part in one language."""
+
+    lang: str
+    lines: tuple[Line, ...]
+    marks: tuple[Mark, ...] = ()
+    note: str = ""  # why the part has no text or audio in this language
+
+
+@dataclass(frozen=True)
+class Row:
+    """One spoken part: its voice role and a cell per language, the source language first."""
+
+    role: str
+    cells: tuple[Cell, ...]
+
+
+@dataclass(frozen=True)
+class Audio:
+    """A segment's file in one language: where it is (relative to the page) and what was measured."""
+
+    lang: str
+    status: str  # READY, LEFT_OUT or NOT_BUILT
+    title: str
+    href: str | None = None
+    duration: float | None = None
+    loudness_lufs: float | None = None
+    true_peak_dbtp: float | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ReviewSegment:
+    """One segment: where it is written, its audio per language and its rows."""
+
+    id: str
+    number: int
+    origin: str
+    audio: tuple[Audio, ...]
+    rows: tuple[Row, ...]
+
+
+@dataclass(frozen=True)
+class ReviewPage:
+    """One episode's review page."""
+
+    episode: str
+    date: str
+    profile: str
+    languages: tuple[str, ...]  # the source language first
+    titles: tuple[tuple[str, str], ...]  # (language, title)
+    segments: tuple[ReviewSegment, ...]
+    marks: tuple[Mark, ...] = ()  # of the episode title
+    notes: tuple[str, ...] = ()  # problems that concern the whole page
+
+
+def review_page(
+    source: LanguageBuild,
+    others: Sequence[LanguageBuild],
+    marks: MarkLookup,
+    page_dir: Path,
+    profile: str,
+    notes: Sequence[str] = (),
+) -> ReviewPage:
+    """The page model of one episode: ``source`` beside each of ``others``."""
+    builds = (source, *others)
+    episode = source.localised.episode
+    title_message = SourceMessage(episode.id, EPISODE_TITLE_CONTEXT, episode.title, episode.title_location)
+    page_notes = list(notes) + [f"{b.lang}: {b.localised.error}" for b in builds if b.localised.error]
+    return ReviewPage(
+        episode=episode.id,
+        date=episode.date.isoformat(),
+        profile=profile,
+        languages=tuple(b.lang for b in builds),
+        titles=tuple((b.lang, b.localised.title or episode.title) for b in builds),
+        segments=tuple(_segment(builds, number, marks, page_dir) for number in range(len(episode.segments))),
+        marks=_unique(mark for b in others for mark in marks(b.lang, title_message)),
+        notes=tuple(page_notes),
+    )
+
+
+def _segment(builds: Sequence[LanguageBuild], index: int, marks: MarkLookup, page_dir: Path) -> ReviewSegment:
+    script = builds[0].localised.episode.segments[index]
+    rendered = [_rendered(b, script.id) for b in builds]
+    audio = [_audio(b, segment, script.id, page_dir) for b, segment in zip(builds, rendered, strict=True)]
+    cues = [_cues_by_sentence(b, segment, a) for b, segment, a in zip(builds, rendered, audio, strict=True)]
+    skeleton = next((s.parts for s in rendered if s is not None), ())
+    rows = []
+    for position in range(max((len(s.parts) for s in rendered if s is not None), default=0)):
+        cells = [
+            _cell(b, segment, skeleton, position, sentence_cues, a, marks)
+            for b, segment, sentence_cues, a in zip(builds, rendered, cues, audio, strict=True)
+        ]
+        role = skeleton[position].role if position < len(skeleton) else ""
+        rows.append(Row(role, tuple(cells)))
+    return ReviewSegment(script.id, script.number, str(script.location), tuple(audio), tuple(rows))
+
+
+def _rendered(build: LanguageBuild, segment_id: str) -> RenderedSegment | None:
+    return next((s for s in build.localised.segments if s.id == segment_id), None)
+
+
+def _audio(build: LanguageBuild, segment: RenderedSegment | None, segment_id: str, page_dir: Path) -> Audio:
+    """The segment's file in one language, or why there is none."""
+    lang = build.lang
+    title = segment.title if segment is not None else ""
+    if segment is None:
+        missing = build.localised.incomplete.get(segment_id) or build.localised.episode_missing
+        why = missing[0].lookup.reason() if missing else "not rendered"
+        return Audio(lang, LEFT_OUT, title, note=f"not in the audio: {why}")
+    if build.status not in AUDIO_READY or build.folder is None:
+        why = f"the {lang} episode was not built ({build.status})"
+        return Audio(lang, NOT_BUILT, title, note=why + (f": {build.errors[0]}" if build.errors else ""))
+    name, record = _segment_record(build.files, segment_id)
+    if record is None:
+        return Audio(lang, NOT_BUILT, title, note="no audio file for this segment")
+    return Audio(
+        lang,
+        READY,
+        title,
+        href=_href(build.folder / name, page_dir),
+        duration=_number(record.get("duration")),
+        loudness_lufs=_number(record.get("loudness_lufs")),
+        true_peak_dbtp=_number(record.get("true_peak_dbtp")),
+    )
+
+
+def _segment_record(files: Mapping[str, Mapping[str, Any]], segment_id: str) -> tuple[str, Mapping[str, Any] | None]:
+    for name in sorted(files):
+        record = files[name]
+        if record.get("kind") == "segment" and record.get("segment") == segment_id:
+            return name, record
+    return "", None
+
+
+def _href(path: Path, page_dir: Path) -> str:
+    relative = Path(os.path.relpath(path, page_dir)).as_posix()
+    return urllib.parse.quote(relative)
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) else None
+
+
+def _cues_by_sentence(build: LanguageBuild, segment: RenderedSegment | None, audio: Audio) -> list[Cue | None] | None:
+    """The cue of each sentence of the segment, in order; None when the file's cues do not fit."""
+    if segment is None or audio.status != READY:
+        return None
+    _, record = _segment_record(build.files, segment.id)
+    raw = record.get("cues", []) if record is not None else []
+    try:
+        cues = [Cue(float(start), float(end), str(text)) for start, end, text in raw]
+    except (TypeError, ValueError):
+        return None
+    return match_cues([s.written for part in segment.parts for s in part.sentences], cues)
+
+
+def match_cues(sentences: Sequence[str], cues: Sequence[Cue]) -> list[Cue | None] | None:
+    """Each sentence's cue (None for a sentence that was not spoken); None when the cues are
+    not the spoken sentences in order."""
+    matched: list[Cue | None] = []
+    next_cue = 0
+    for text in sentences:
+        if next_cue < len(cues) and cues[next_cue].text == text:
+            matched.append(cues[next_cue])
+            next_cue += 1
+        else:
+            matched.append(None)
+    return matched if next_cue == len(cues) else None
+
+
+def _cell(
+    build: LanguageBuild,
+    segment: RenderedSegment | None,
+    skeleton: Sequence[SpokenPart],
+    position: int,
+    cues: list[Cue | None] | None,
+    audio: Audio,
+    marks: MarkLookup,
+) -> Cell:
+    """Part ``position`` in one language: its sentences with their cues, and its marks."""
+    part = segment.parts[position] if segment is not None and position < len(segment.parts) else None
+    shape = part or (skeleton[position] if position < len(skeleton) else None)
+    found = _unique(mark for message in (shape.messages if shape else ()) for mark in marks(build.lang, message))
+    if part is None:
+        return Cell(build.lang, (), found, audio.note or "no text in this language")
+    assert segment is not None
+    first = sum(len(p.sentences) for p in segment.parts[:position])
+    lines = []
+    for offset, sentence in enumerate(part.sentences):
+        cue = cues[first + offset] if cues is not None else None
+        note = ""
+        if cue is None and cues is not None:
+            note = "not in the audio: nothing to speak"
+        lines.append(Line(sentence.written, cue, note))
+    return Cell(build.lang, tuple(lines), found, audio.note if audio.status != READY else "")
+
+
+def _unique(marks: Any) -> tuple[Mark, ...]:
+    return tuple(dict.fromkeys(marks))
+
+
+# --------------------------------------------------------------------------- the build's stage
+
+
+def write_review_pages(
+    project: Project,
+    builds: Sequence[LanguageBuild],
+    out: Path,
+    profile: str,
+    cache_dir: Path,
+) -> list[Path]:
+    """Write the review page of every episode in ``builds`` and the index; return the pages
+    written (unchanged pages are left as they are)."""
+    from pipeline.delivery.review_html import index_html, page_html  # the HTML writer needs the model
+
+    page_dir = out / REVIEW_FOLDER
+    station = project.station
+    checks = {lang: CatalogMarks(project.root, station, lang, cache_dir) for lang in station.languages}
+
+    def marks(lang: str, message: SourceMessage) -> tuple[Mark, ...]:
+        return checks[lang].marks(message) if lang in checks else ()
+
+    written = []
+    for episode_id, in_build in _by_episode(builds).items():
+        episode = project.episodes[episode_id]
+        languages = _with_earlier_builds(project, episode, in_build, out, profile)
+        source = _source_build(project, episode, languages)
+        others = [b for b in languages if b.lang != station.source_language]
+        page = review_page(source, others, marks, page_dir, profile)
+        problems = tuple(sorted({c.problem for c in checks.values() if c.problem}))
+        if problems:
+            page = replace(page, notes=page.notes + problems)
+        path = page_dir / f"{episode.id}.html"
+        if write_if_changed(path, page_html(page).encode("utf-8")):
+            written.append(path)
+    _remove_stale_pages(project, page_dir)
+    listed = [e for e in project.episodes.values() if (page_dir / f"{e.id}.html").exists()]
+    index = page_dir / INDEX_NAME
+    if write_if_changed(index, index_html(listed).encode("utf-8")):
+        written.append(index)
+    return written
+
+
+def _by_episode(builds: Sequence[LanguageBuild]) -> dict[str, list[LanguageBuild]]:
+    grouped: dict[str, list[LanguageBuild]] = {}
+    for build in builds:
+        grouped.setdefault(build.localised.episode.id, []).append(build)
+    return grouped
+
+
+def _with_earlier_builds(
+    project: Project, episode: Episode, in_build: list[LanguageBuild], out: Path, profile: str
+) -> list[LanguageBuild]:
+    """The languages of this build, and the station's other languages as earlier builds left them
+    (so that a build of one language does not take the others off the page)."""
+    station = project.station
+    done = {b.lang: b for b in in_build}
+    languages = []
+    for lang in station.languages:
+        if lang in done:
+            languages.append(done[lang])
+            continue
+        folder = target_folder(out, episode.id, lang, profile, station)
+        manifest = ManifestWriter.load(folder)
+        if manifest.files:
+            languages.append(LanguageBuild(_render_written(project, episode, lang), EARLIER, folder, manifest.files))
+    return languages
+
+
+def _source_build(project: Project, episode: Episode, languages: list[LanguageBuild]) -> LanguageBuild:
+    source = project.station.source_language
+    for build in languages:
+        if build.lang == source:
+            return build
+    return LanguageBuild(_render_written(project, episode, source), NOT_BUILT)
+
+
+def _render_written(project: Project, episode: Episode, lang: str) -> LocalisedEpisode:
+    """The episode's text in ``lang`` as written (not normalised: no audio is made from it)."""
+    translator = Translator(project.root, lang, project.station.source_language)
+    try:
+        return render_episode(project, episode, lang, translator, lambda text: [SpeechChunk(text, lang)])
+    except CatalogError as error:  # as in a build: a broken catalog is reported, not raised
+        return LocalisedEpisode(episode, lang, None, None, error=str(error))
+
+
+def _remove_stale_pages(project: Project, page_dir: Path) -> None:
+    """Pages of episodes the project no longer has."""
+    if not page_dir.is_dir():
+        return
+    for page in page_dir.glob("*.html"):
+        if page.name != INDEX_NAME and page.stem not in project.episodes:
+            page.unlink(missing_ok=True)
