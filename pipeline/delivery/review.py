@@ -203,6 +203,7 @@ def _audio(build: LanguageBuild, segment: RenderedSegment | None, segment_id: st
         duration=_number(record.get("duration")),
         loudness_lufs=_number(record.get("loudness_lufs")),
         true_peak_dbtp=_number(record.get("true_peak_dbtp")),
+        note="from an earlier build" if build.status == EARLIER else "",
     )
 
 
@@ -264,7 +265,7 @@ def _cell(
     shape = part or (skeleton[position] if position < len(skeleton) else None)
     found = _unique(mark for message in (shape.messages if shape else ()) for mark in marks(build.lang, message))
     if part is None:
-        return Cell(build.lang, (), found, audio.note or "no text in this language")
+        return Cell(build.lang, (), found, audio.note if audio.status != READY else "no text in this language")
     assert segment is not None
     first = sum(len(p.sentences) for p in segment.parts[:position])
     lines = []

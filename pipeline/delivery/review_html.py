@@ -100,6 +100,8 @@ def _player(segment: ReviewSegment, audio: Audio) -> str:
         facts.append(f"{audio.loudness_lufs:.1f} LUFS")
     if audio.true_peak_dbtp is not None:
         facts.append(f"{audio.true_peak_dbtp:.1f} dBTP")
+    if audio.href is not None and audio.note:
+        facts.append(_text(audio.note))
     head = f'<p class="facts">{" · ".join(facts)}</p>'
     if audio.href is None:
         player = f'<p class="note">{_text(audio.note)}</p>'
@@ -188,6 +190,7 @@ body { margin: 0 auto; max-width: 72rem; padding: 1rem; color: #1d1d1d; backgrou
   font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "Noto Sans CJK KR", "Apple SD Gothic Neo",
   "Malgun Gothic", "NanumGothic", sans-serif; }
 :lang(ko) { word-break: keep-all; }
+h1, h2, .text, .titles, .marks, .notes { overflow-wrap: anywhere; }
 h1 { font-size: 1.5rem; margin: 0.3rem 0; } h2 { font-size: 1.2rem; margin: 0 0 0.2rem; }
 nav a, a { color: #0b57d0; }
 .titles { list-style: none; padding: 0; margin: 0 0 0.3rem; font-size: 1.1rem; }
@@ -248,11 +251,13 @@ _SCRIPT = """
     highlight(audio);
     if (!audio.paused) { requestAnimationFrame(function () { tick(audio); }); }
   }
-  function watch(audio) {
-    audio.addEventListener("play", function () {
-      document.querySelectorAll("audio").forEach(function (other) { if (other !== audio) { other.pause(); } });
-      tick(audio);
+  function pauseOthers(audio) {
+    document.querySelectorAll("audio").forEach(function (other) {
+      if (other !== audio && !other.paused) { other.pause(); highlight(other); }
     });
+  }
+  function watch(audio) {
+    audio.addEventListener("play", function () { pauseOthers(audio); tick(audio); });
     audio.addEventListener("pause", function () { lineEnd.delete(audio); highlight(audio); });
     audio.addEventListener("ended", function () { lineEnd.delete(audio); highlight(audio); });
     audio.addEventListener("timeupdate", function () { highlight(audio); });
@@ -265,6 +270,7 @@ _SCRIPT = """
   function playLine(line) {
     var audio = document.getElementById(line.dataset.audio);
     if (!audio) { return; }
+    pauseOthers(audio);
     lineEnd.set(audio, Number(line.dataset.end));
     audio.currentTime = Number(line.dataset.start);
     var started = audio.play();
