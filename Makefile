@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 APT_PACKAGES := espeak-ng ffmpeg gettext dosfstools mtools
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint system-deps venv clean
+.PHONY: demo test lint system-deps browser-deps venv clean
 
 demo: system-deps venv
 	$(BIN)/pipeline doctor
@@ -14,7 +14,7 @@ demo: system-deps venv
 	@echo
 	@echo "Episodes are in $(CURDIR)/output/ (one folder per episode, one per language)."
 
-test: system-deps venv lint
+test: system-deps browser-deps venv lint
 	$(BIN)/pytest
 
 lint: venv
@@ -32,11 +32,24 @@ system-deps:
 	command -v mkfs.fat >/dev/null || missing="$$missing dosfstools"; \
 	command -v mcopy >/dev/null || missing="$$missing mtools"; \
 	$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || missing="$$missing python3-venv"; \
-	if [ -n "$$missing" ]; then \
+	$(INSTALL_MISSING)
+
+# For the review page's browser test: Debian's chromium (no browser is ever downloaded) and a
+# Hangul font, so that its screenshots show Korean.
+browser-deps:
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	fc-list :lang=ko 2>/dev/null | grep -q . || missing="$$missing fonts-nanum"; \
+	$(INSTALL_MISSING)
+
+# Installs the packages a recipe listed in $$missing (as root, or through sudo).
+define INSTALL_MISSING
+if [ -n "$$missing" ]; then \
 	  echo "Installing system packages:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi; \
 	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
 	fi
+endef
 
 venv: $(STAMP)
 

@@ -167,7 +167,8 @@ import sys
 from pipeline.cli import main
 code = main(["build", "--project", sys.argv[1]])
 heavy = sorted(name for name in ("numpy", "scipy", "lameenc", "soundfile", "pydub", "pipeline.build.segment_audio",
-                                 "pipeline.commands.ingest", "pipeline.commands.i18n") if name in sys.modules)
+                                 "pipeline.commands.ingest", "pipeline.commands.i18n",
+                                 "pipeline.i18n.checks", "num2words") if name in sys.modules)
 print(code, " ".join(heavy))
 """
 
