@@ -57,6 +57,7 @@ class CatalogMarks:
         self.lang = lang
         self.cache_dir = cache_dir
         self._catalogs: dict[str, dict[str, list[Mark]] | None] = {}
+        self._unreadable: dict[str, Mark] = {}  # catalogs that cannot be read, by domain
         self.problem = ""  # why the checks could not run (a broken checks.yaml, glossary or lexicon)
 
     def marks(self, message: SourceMessage) -> tuple[Mark, ...]:
@@ -64,6 +65,8 @@ class CatalogMarks:
         if self.lang == self.station.source_language:
             return ()
         entries = self._entries(message.domain)
+        if message.domain in self._unreadable:
+            return (self._unreadable[message.domain],)
         shown = display_path(po_path(self.root, self.lang, message.domain), self.root)
         if entries is None:
             return (Mark("error", "missing", shown, "no such catalog (run 'pipeline i18n update')"),)
@@ -85,7 +88,12 @@ class CatalogMarks:
         cached = self.cache_dir / f"{self.lang}.{domain}.json"
         entries = _read_cache(cached, key)
         if entries is None:
-            entries = self._check(path)
+            try:
+                entries = self._check(path)
+            except PipelineError as error:  # a catalog the build could not read either
+                where = str(error.location) if error.location else display_path(path, self.root)
+                self._unreadable[domain] = Mark("error", "catalog", where, f"cannot be read: {error.message}")
+                return {}
             if not self.problem:  # a broken settings file is reported on every build until fixed
                 document = {"format": MARKS_FORMAT, "key": key, "entries": entries}
                 atomic_write_text(cached, json.dumps(document, ensure_ascii=False, sort_keys=True))

@@ -211,6 +211,18 @@ def test_a_message_missing_from_the_catalog_is_marked(mini_project: Path, tmp_pa
     assert marks.marks(other)[0].where == "locales/ko/LC_MESSAGES/other-episode.po"
 
 
+def test_a_catalog_that_cannot_be_read_marks_its_lines(mini_project: Path, tmp_path: Path) -> None:
+    project = load_project(mini_project)
+    catalog = mini_project / MINI_PO
+    lines = catalog.read_text(encoding="utf-8").count("\n")
+    catalog.write_text(catalog.read_text(encoding="utf-8") + 'msgid "x"\nmsgstr "y\n', encoding="utf-8")
+    marks = CatalogMarks(project.root, project.station, "ko", tmp_path / "cache")
+    title = SourceMessage("mini", "radio-reach.title", "Radio reaches every province.", HERE)
+    (mark,) = marks.marks(title)
+    assert (mark.severity, mark.check, mark.where) == ("error", "catalog", f"{MINI_PO.as_posix()}:{lines + 2}")
+    assert mark.message.startswith("cannot be read: ")
+
+
 def test_check_findings_are_kept_until_the_catalog_changes(mini_project: Path, tmp_path: Path) -> None:
     project = load_project(mini_project)
     cache = tmp_path / "cache"
