@@ -56,34 +56,29 @@ class CatalogMarks:
         self.station = station
         self.lang = lang
         self.cache_dir = cache_dir
-        self._catalogs: dict[str, dict[str, list[Mark]] | None] = {}
-        self._unreadable: dict[str, Mark] = {}  # catalogs that cannot be read, by domain
+        self._catalogs: dict[str, dict[str, tuple[Mark, ...]]] = {}  # by domain: marks by context and msgid
+        self._absent: dict[str, tuple[Mark, ...]] = {}  # by domain: the marks of a message it lacks
+        self._settings = ""  # digest of what shapes every catalog's findings, worked out once
         self.problem = ""  # why the checks could not run (a broken checks.yaml, glossary or lexicon)
 
     def marks(self, message: SourceMessage) -> tuple[Mark, ...]:
         """The marks of ``message``'s entry in this language's catalog of its domain."""
         if self.lang == self.station.source_language:
             return ()
-        entries = self._entries(message.domain)
-        if message.domain in self._unreadable:
-            return (self._unreadable[message.domain],)
-        shown = display_path(po_path(self.root, self.lang, message.domain), self.root)
-        if entries is None:
-            return (Mark("error", "missing", shown, "no such catalog (run 'pipeline i18n update')"),)
-        found = entries.get(f"{message.context}\x04{message.text}")
-        if found is None:
-            return (Mark("error", "missing", shown, "the message is not in the catalog (run 'pipeline i18n update')"),)
-        return tuple(found)
+        if message.domain not in self._catalogs:
+            self._load(message.domain)
+        found = self._catalogs[message.domain].get(f"{message.context}\x04{message.text}")
+        return found if found is not None else self._absent[message.domain]
 
-    def _entries(self, domain: str) -> dict[str, list[Mark]] | None:
-        if domain not in self._catalogs:
-            self._catalogs[domain] = self._load(domain)
-        return self._catalogs[domain]
-
-    def _load(self, domain: str) -> dict[str, list[Mark]] | None:
+    def _load(self, domain: str) -> None:
         path = po_path(self.root, self.lang, domain)
+        shown = display_path(path, self.root)
+        self._catalogs[domain] = {}
         if not path.exists():
-            return None
+            self._absent[domain] = (Mark("error", "missing", shown, "no such catalog (run 'pipeline i18n update')"),)
+            return
+        update = "the message is not in the catalog (run 'pipeline i18n update')"
+        self._absent[domain] = (Mark("error", "missing", shown, update),)
         key = self._digest(path)
         cached = self.cache_dir / f"{self.lang}.{domain}.json"
         entries = _read_cache(cached, key)
@@ -91,19 +86,26 @@ class CatalogMarks:
             try:
                 entries = self._check(path)
             except PipelineError as error:  # a catalog the build could not read either
-                where = str(error.location) if error.location else display_path(path, self.root)
-                self._unreadable[domain] = Mark("error", "catalog", where, f"cannot be read: {error.message}")
-                return {}
+                where = str(error.location) if error.location else shown
+                self._absent[domain] = (Mark("error", "catalog", where, f"cannot be read: {error.message}"),)
+                return
             if not self.problem:  # a broken settings file is reported on every build until fixed
                 document = {"format": MARKS_FORMAT, "key": key, "entries": entries}
                 atomic_write_text(cached, json.dumps(document, ensure_ascii=False, sort_keys=True))
-        return {name: [Mark(*fields) for fields in found] for name, found in entries.items()}
+        self._catalogs[domain] = {name: tuple(Mark(*fields) for fields in found) for name, found in entries.items()}
 
     def _digest(self, catalog: Path) -> str:
-        """Everything besides the code of this module that shapes the findings."""
+        """The catalog's content and everything else that shapes its findings."""
+        if not self._settings:
+            self._settings = self._settings_digest()
+        return hashlib.sha256(self._settings.encode() + b"\0" + catalog.read_bytes()).hexdigest()
+
+    def _settings_digest(self) -> str:
+        """The same for every catalog of the language: the speech rules and lexicons (as the
+        speech-text store sees them), the station, the check settings, and the checks' code."""
         policy = self.station.speech_settings(self.lang).unknown_latin
         digest = hashlib.sha256(f"{MARKS_FORMAT}\0{fingerprint(self.root, self.lang, policy)}\0".encode())
-        sources = [catalog, self.root / STATION_FILE, *(self.root / p for p in _CHECK_SETTINGS)]
+        sources = [self.root / STATION_FILE, *(self.root / p for p in _CHECK_SETTINGS)]
         for path in (*sources, Path(__file__), *sorted(_I18N_CODE.glob("*.py"))):
             digest.update(f"{path.name}\0".encode())
             digest.update(path.read_bytes() if path.is_file() else b"(none)")
