@@ -48,6 +48,7 @@ READY = "ready"  # a segment's audio is there
 LEFT_OUT = "left out"  # the segment is not in the language's audio (a translation is missing)
 NOT_BUILT = "not built"  # the language's folder was not built (incomplete or failed)
 EARLIER = "built earlier"  # a language this build did not touch: its folder as an earlier build left it
+TEXT_ONLY = "text only"  # the source language when the station does not broadcast in it
 AUDIO_READY = ("built", "unchanged", EARLIER)
 
 MarkLookup = Callable[[str, SourceMessage], tuple[Mark, ...]]  # (language, message) -> marks
@@ -153,7 +154,7 @@ def review_page(
         date=episode.date.isoformat(),
         profile=profile,
         languages=tuple(b.lang for b in builds),
-        titles=tuple((b.lang, b.localised.title or episode.title) for b in builds),
+        titles=tuple((b.lang, b.localised.title or "") for b in builds),
         segments=tuple(_segment(builds, number, marks, page_dir) for number in range(len(episode.segments))),
         marks=_unique(mark for b in others for mark in marks(b.lang, title_message)),
         notes=tuple(page_notes),
@@ -189,6 +190,10 @@ def _audio(build: LanguageBuild, segment: RenderedSegment | None, segment_id: st
         missing = build.localised.incomplete.get(segment_id) or build.localised.episode_missing
         why = missing[0].lookup.reason() if missing else "not rendered"
         return Audio(lang, LEFT_OUT, title, note=f"not in the audio: {why}")
+    if build.status == TEXT_ONLY:
+        return Audio(lang, TEXT_ONLY, title)
+    if build.status == NOT_BUILT:
+        return Audio(lang, NOT_BUILT, title, note=f"no audio: the {lang} episode has not been built yet")
     if build.status not in AUDIO_READY or build.folder is None:
         why = f"the {lang} episode was not built ({build.status})"
         return Audio(lang, NOT_BUILT, title, note=why + (f": {build.errors[0]}" if build.errors else ""))
@@ -294,7 +299,7 @@ def write_review_pages(
 ) -> list[Path]:
     """Write the review page of every episode in ``builds`` and the index; return the pages
     written (unchanged pages are left as they are)."""
-    from pipeline.delivery.review_html import index_html, page_html  # the HTML writer needs the model
+    from pipeline.delivery.review_html import page_html  # the HTML writer needs the model
 
     page_dir = out / REVIEW_FOLDER
     station = project.station
@@ -316,11 +321,9 @@ def write_review_pages(
         path = page_dir / f"{episode.id}.html"
         if write_if_changed(path, page_html(page).encode("utf-8")):
             written.append(path)
-    _remove_stale_pages(project, page_dir)
-    listed = [e for e in project.episodes.values() if (page_dir / f"{e.id}.html").exists()]
-    index = page_dir / INDEX_NAME
-    if write_if_changed(index, index_html(listed).encode("utf-8")):
-        written.append(index)
+    _remove_stale_pages(project, page_dir, out)
+    if _write_index(project, page_dir):
+        written.append(page_dir / INDEX_NAME)
     return written
 
 
@@ -355,7 +358,8 @@ def _source_build(project: Project, episode: Episode, languages: list[LanguageBu
     for build in languages:
         if build.lang == source:
             return build
-    return LanguageBuild(_render_written(project, episode, source), NOT_BUILT)
+    status = NOT_BUILT if source in project.station.languages else TEXT_ONLY
+    return LanguageBuild(_render_written(project, episode, source), status)
 
 
 def _render_written(project: Project, episode: Episode, lang: str) -> LocalisedEpisode:
@@ -367,10 +371,27 @@ def _render_written(project: Project, episode: Episode, lang: str) -> LocalisedE
         return LocalisedEpisode(episode, lang, None, None, error=str(error))
 
 
-def _remove_stale_pages(project: Project, page_dir: Path) -> None:
-    """Pages of episodes the project no longer has."""
+def _write_index(project: Project, page_dir: Path) -> bool:
+    """List every page in the folder (a build of some episodes, or of a draft alone, keeps the
+    others' pages): the project's episodes in script order, then any others by id."""
+    from pipeline.delivery.review_html import index_html, page_title
+
+    pages = {page.stem: page for page in page_dir.glob("*.html") if page.name != INDEX_NAME}
+    order = [e for e in project.episodes if e in pages] + sorted(set(pages) - set(project.episodes))
+    listed = []
+    for episode in order:
+        with pages[episode].open(encoding="utf-8", errors="replace") as handle:
+            head = handle.read(4096)
+        listed.append((episode, page_title(head) or episode))
+    return write_if_changed(page_dir / INDEX_NAME, index_html(listed).encode("utf-8"))
+
+
+def _remove_stale_pages(project: Project, page_dir: Path, out: Path) -> None:
+    """Pages of episodes that are neither in the project as loaded nor in the output folder
+    (removed or renamed; a draft built on its own loads no other episode, and keeps their pages)."""
     if not page_dir.is_dir():
         return
     for page in page_dir.glob("*.html"):
-        if page.name != INDEX_NAME and page.stem not in project.episodes:
+        stale = page.stem not in project.episodes and not (out / page.stem).is_dir()
+        if page.name != INDEX_NAME and stale:
             page.unlink(missing_ok=True)

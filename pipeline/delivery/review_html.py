@@ -19,41 +19,48 @@ is playing, the line being heard is highlighted (class ``current``,
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pipeline.delivery.review import Audio, Cell, Line, ReviewPage, ReviewSegment, Row
     from pipeline.delivery.review_marks import Mark
-    from pipeline.project.script import Episode
 
 
 def page_html(page: ReviewPage) -> str:
     """The whole page of one episode."""
-    source_title = page.titles[0][1] if page.titles else page.episode
+    source_title = (page.titles[0][1] if page.titles else "") or page.episode
     body = [_header(page, source_title), "<main>"]
     body += [_segment(page, segment) for segment in page.segments]
     body.append("</main>")
-    return _document(f"Review: {source_title}", page.languages[0] if page.languages else "en", "\n".join(body), True)
+    return _document(
+        f"{_TITLE_PREFIX}{source_title}", page.languages[0] if page.languages else "en", "\n".join(body), True
+    )
 
 
-def index_html(episodes: Sequence[Episode]) -> str:
-    """The list of review pages, in the project's episode order."""
+def index_html(pages: Sequence[tuple[str, str]]) -> str:
+    """The list of review pages: (episode id, title) in the order given."""
     items = "".join(
-        f'<li><a href="{_attr(episode.id)}.html">{_text(episode.title)}</a> '
-        f'<span class="meta">{_text(episode.id)} · {episode.date.isoformat()}</span></li>'
-        for episode in episodes
+        f'<li><a href="{_attr(episode)}.html">{_text(title)}</a> <span class="meta">{_text(episode)}</span></li>'
+        for episode, title in pages
     )
     body = "<header><h1>Review pages</h1></header><main>"
     body += f'<ul class="episodes">{items}</ul>' if items else "<p>No episode has been built yet.</p>"
     return _document("Review pages", "en", body + "</main>", False)
 
 
+def page_title(head: str) -> str | None:
+    """The episode title a page was written with, from the start of its HTML."""
+    match = _TITLE.search(head)
+    return html.unescape(match.group(1)) if match else None
+
+
 def _header(page: ReviewPage, source_title: str) -> str:
     parts = ['<header><nav><a href="index.html">All review pages</a></nav>']
     parts.append(f'<h1 lang="{_attr(page.languages[0])}">{_text(source_title)}</h1>')
     others = "".join(
-        f'<li lang="{_attr(lang)}"><span class="lang">{_text(lang)}</span> {_text(title)}</li>'
+        f'<li lang="{_attr(lang)}"><span class="lang">{_text(lang)}</span> {_text(title or "(not translated)")}</li>'
         for lang, title in page.titles[1:]
     )
     if others:
@@ -166,6 +173,10 @@ def _preview(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+_TITLE_PREFIX = "Review: "
+_TITLE = re.compile(f"<title>{_TITLE_PREFIX}(.*?)</title>", re.DOTALL)
+
+
 def _text(value: str) -> str:
     return html.escape(value, quote=False)
 
@@ -201,7 +212,7 @@ nav a, a { color: #0b57d0; }
 .players { display: flex; flex-wrap: wrap; gap: 0.5rem 1.5rem; margin: 0.4rem 0; }
 .player { flex: 1 1 18rem; } .player .facts { margin: 0; } audio { width: 100%; }
 .status { font-weight: 600; } .ready .status { color: #176f2c; }
-.left-out .status, .not-built .status { color: #b00020; }
+.left-out .status, .not-built .status { color: #b00020; } .text-only .status { color: #555; }
 table.lines { width: 100%; border-collapse: collapse; table-layout: fixed; }
 th { text-align: left; background: #f3f3f3; padding: 0.3rem 0.5rem; }
 th.part { width: 3.2rem; vertical-align: top; font-weight: 600; color: #555; background: none;

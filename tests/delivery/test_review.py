@@ -293,14 +293,52 @@ def test_pages_are_the_same_bytes_every_time_and_written_only_when_changed(mini_
     assert not list((out / "_review").glob(".*"))  # no partial files
 
 
-def test_pages_of_episodes_the_project_no_longer_has_are_removed(mini_project: Path) -> None:
+def test_pages_of_episodes_gone_from_project_and_output_are_removed(mini_project: Path) -> None:
     project = load_project(mini_project)
     out = mini_project / "output"
-    stale = out / "_review" / "gone.html"
-    stale.parent.mkdir(parents=True)
-    stale.write_text("old page")
+    pages = out / "_review"
+    pages.mkdir(parents=True)
+    (pages / "gone.html").write_text("<title>Review: Gone</title>")
+    (pages / "draft.html").write_text("<title>Review: A draft &amp; its title</title>")
+    (out / "draft").mkdir()  # a draft built on its own: its output is there
     write_review_pages(project, [build_of(project, "ko", out)], out, "player", mini_project / ".cache" / "review")
-    assert not stale.exists() and (out / "_review" / "mini.html").exists()
+    assert not (pages / "gone.html").exists()
+    assert (pages / "draft.html").exists() and (pages / "mini.html").exists()
+    index = (pages / "index.html").read_text(encoding="utf-8")
+    assert index.index('href="mini.html"') < index.index('href="draft.html">A draft &amp; its title</a>')
+
+
+def test_a_source_language_the_station_does_not_broadcast_is_shown_as_text(mini_project: Path) -> None:
+    station = mini_project / "scripts_src" / "station.yaml"
+    text = station.read_text(encoding="utf-8")
+    for line in (
+        "  en:\n    host:  {backend: espeak-ng, voice: en-us, rate: 155, volume: 1.0}\n"
+        "    guest: {backend: espeak-ng, voice: en-us+f3, rate: 150, volume: 1.0}\n",
+        "  en: {words_per_minute: 150}\n",
+    ):
+        assert line in text
+        text = text.replace(line, "")
+    station.write_text(text.replace("languages: [ko, en]", "languages: [ko]"), encoding="utf-8")
+    project = load_project(mini_project)
+    out = mini_project / "output"
+    write_review_pages(project, [build_of(project, "ko", out)], out, "player", mini_project / ".cache" / "review")
+    html = (out / "_review" / "mini.html").read_text(encoding="utf-8")
+    assert 'class="player text-only" lang="en"' in html and 'id="a2-en"' not in html
+    assert "not built" not in html and "Radio reaches every province." in html
+
+
+def test_an_untranslated_episode_title_is_marked_in_the_header(mini_project: Path, tmp_path: Path) -> None:
+    edit_catalog(mini_project, "episode.title", 'msgctxt "episode.title"\nmsgid "Radio across the border"\nmsgstr ""\n')
+    project = load_project(mini_project)
+    marks = CatalogMarks(project.root, project.station, "ko", tmp_path / "cache")
+    ko = LanguageBuild(rendered(project, "ko"), "incomplete")
+    page = page_for(project, tmp_path, ko, lambda lang, m: marks.marks(m) if lang == "ko" else ())
+    assert dict(page.titles)["ko"] == ""
+    assert [(m.check, m.where) for m in page.marks] == [
+        ("untranslated", f"{MINI_PO.as_posix()}:{msgstr_line(mini_project, 'episode.title')}")
+    ]
+    assert all(next(a for a in s.audio if a.lang == "ko").status == LEFT_OUT for s in page.segments)
+    assert "(not translated)" in page_html(page)
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
