@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import os
 import urllib.parse
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -142,13 +142,12 @@ def review_page(
     marks: MarkLookup,
     page_dir: Path,
     profile: str,
-    notes: Sequence[str] = (),
 ) -> ReviewPage:
     """The page model of one episode: ``source`` beside each of ``others``."""
     builds = (source, *others)
     episode = source.localised.episode
     title_message = SourceMessage(episode.id, EPISODE_TITLE_CONTEXT, episode.title, episode.title_location)
-    page_notes = list(notes) + [f"{b.lang}: {b.localised.error}" for b in builds if b.localised.error]
+    page_notes = [f"{b.lang}: {b.localised.error}" for b in builds if b.localised.error]
     return ReviewPage(
         episode=episode.id,
         date=episode.date.isoformat(),
@@ -188,7 +187,7 @@ def _audio(build: LanguageBuild, segment: RenderedSegment | None, segment_id: st
     title = segment.title if segment is not None else ""
     if segment is None:
         missing = build.localised.incomplete.get(segment_id) or build.localised.episode_missing
-        why = missing[0].lookup.reason() if missing else "not rendered"
+        why = missing[0].lookup.reason() if missing else "a catalog it needs cannot be read"
         return Audio(lang, LEFT_OUT, title, note=f"not in the audio: {why}")
     if build.status == TEXT_ONLY:
         return Audio(lang, TEXT_ONLY, title)
@@ -283,7 +282,7 @@ def _cell(
     return Cell(build.lang, tuple(lines), found, audio.note if audio.status != READY else "")
 
 
-def _unique(marks: Any) -> tuple[Mark, ...]:
+def _unique(marks: Iterable[Mark]) -> tuple[Mark, ...]:
     return tuple(dict.fromkeys(marks))
 
 

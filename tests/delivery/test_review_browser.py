@@ -178,3 +178,13 @@ def test_the_page_reads_on_a_phone_and_the_report_links_it(built: Path, browser:
     assert report.page.url.endswith("/_review/mini.html")
     assert report.errors == [] and report.off_disk == []
     report.close()
+
+
+def test_a_build_with_nothing_to_make_leaves_the_pages_as_they_are(built: Path) -> None:
+    from pipeline.cli import main
+
+    pages = sorted((built / "output" / "_review").glob("*.html"))
+    assert [page.name for page in pages] == ["index.html", "mini.html"]
+    before = {page: (page.read_bytes(), page.stat().st_mtime_ns) for page in pages}
+    assert main(["build", "--project", str(built)]) == 0
+    assert {page: (page.read_bytes(), page.stat().st_mtime_ns) for page in pages} == before
