@@ -152,6 +152,24 @@ def test_lines_play_from_the_keyboard_and_one_player_at_a_time(built: Path, brow
     opened.close()
 
 
+def test_the_highlight_follows_a_player_started_from_its_own_controls(built: Path, browser: Any) -> None:
+    opened = OpenPage(browser, built / "output" / "_review" / "mini.html")
+    page = opened.page
+    lines = page.locator('.line[data-audio="a2-en"]')
+    first, second = lines.nth(0), lines.nth(1)
+    # As the player's own play button and seek bar would: no line button involved.
+    page.evaluate(
+        "([id, at]) => { const a = document.getElementById(id); a.currentTime = at; a.play(); }",
+        ["a2-en", float(second.get_attribute("data-start")) - 0.3],
+    )
+    page.wait_for_function("(line) => line.classList.contains('current')", arg=second.element_handle(), timeout=15_000)
+    assert "current" not in (first.get_attribute("class") or "")
+    page.evaluate("document.getElementById('a2-en').pause()")
+    page.wait_for_function("() => !document.querySelector('.line.current')")
+    assert opened.errors == [] and opened.off_disk == []
+    opened.close()
+
+
 def test_markup_from_scripts_and_catalogs_shows_as_text(built: Path, browser: Any) -> None:
     opened = OpenPage(browser, built / "output" / "_review" / "mini.html")
     page = opened.page
