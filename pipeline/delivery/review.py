@@ -269,7 +269,7 @@ def _cell(
     shape = part or (skeleton[position] if position < len(skeleton) else None)
     found = _unique(mark for message in (shape.messages if shape else ()) for mark in marks(build.lang, message))
     if part is None:
-        return Cell(build.lang, (), found, audio.note if audio.status != READY else "no text in this language")
+        return Cell(build.lang, (), found, _absent(audio) or "no text in this language")
     assert segment is not None
     first = sum(len(p.sentences) for p in segment.parts[:position])
     lines = []
@@ -279,7 +279,16 @@ def _cell(
         if cue is None and cues is not None:
             note = "not in the audio: nothing to speak"
         lines.append(Line(sentence.written, cue, note))
-    return Cell(build.lang, tuple(lines), found, audio.note if audio.status != READY else "")
+    return Cell(build.lang, tuple(lines), found, _absent(audio))
+
+
+def _absent(audio: Audio) -> str:
+    """Why a cell's lines are not in the audio, in short (its player says it in full)."""
+    if audio.status == LEFT_OUT:
+        return "not in the audio: the segment is left out"
+    if audio.status == NOT_BUILT:
+        return f"not in the audio: no {audio.lang} audio was built"
+    return ""
 
 
 def _unique(marks: Iterable[Mark]) -> tuple[Mark, ...]:
