@@ -160,6 +160,27 @@ def review_page(
     )
 
 
+def page_summary(page: ReviewPage) -> list[str]:
+    """One line per language: how many segments are in its audio, and its marks by severity."""
+    lines = []
+    for index, lang in enumerate(page.languages):
+        audio = [a for segment in page.segments for a in segment.audio if a.lang == lang]
+        if all(a.status == TEXT_ONLY for a in audio):
+            continue
+        ready = sum(1 for a in audio if a.status == READY)
+        found = {m for s in page.segments for row in s.rows for m in row.cells[index].marks}
+        if index:
+            found |= set(page.marks)
+        severities = [m.severity for m in found]
+        counts = [_count(severities.count(kind), kind) for kind in ("error", "warning")] if index else []
+        lines.append(" · ".join([f"{lang}: {ready} of {_count(len(audio), 'segment')} in the audio", *counts]))
+    return lines
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def _segment(builds: Sequence[LanguageBuild], index: int, marks: MarkLookup, page_dir: Path) -> ReviewSegment:
     script = builds[0].localised.episode.segments[index]
     rendered = [_rendered(b, script.id) for b in builds]
@@ -390,7 +411,8 @@ def _write_index(project: Project, page_dir: Path) -> bool:
     for episode in order:
         with pages[episode].open(encoding="utf-8", errors="replace") as handle:
             head = handle.read(4096)
-        listed.append((episode, page_title(head) or episode))
+        title, summary = page_title(head)
+        listed.append((episode, title or episode, summary))
     return write_if_changed(page_dir / INDEX_NAME, index_html(listed).encode("utf-8"))
 
 

@@ -30,33 +30,38 @@ if TYPE_CHECKING:
 
 def page_html(page: ReviewPage) -> str:
     """The whole page of one episode."""
+    from pipeline.delivery.review import page_summary  # the model's module imports this one
+
     source_title = (page.titles[0][1] if page.titles else "") or page.episode
-    body = [_header(page, source_title), "<main>"]
+    summary = page_summary(page)
+    body = [_header(page, source_title, summary), "<main>"]
     body += [_segment(page, segment) for segment in page.segments]
     body.append("</main>")
-    return _document(
-        f"{_TITLE_PREFIX}{source_title}", page.languages[0] if page.languages else "en", "\n".join(body), True
-    )
+    language = page.languages[0] if page.languages else "en"
+    return _document(f"{_TITLE_PREFIX}{source_title}", language, "\n".join(body), True, "; ".join(summary))
 
 
-def index_html(pages: Sequence[tuple[str, str]]) -> str:
-    """The list of review pages: (episode id, title) in the order given."""
+def index_html(pages: Sequence[tuple[str, str, str]]) -> str:
+    """The list of review pages: (episode id, title, summary) in the order given."""
     items = "".join(
-        f'<li><a href="{_attr(episode)}.html">{_text(title)}</a> <span class="meta">{_text(episode)}</span></li>'
-        for episode, title in pages
+        f'<li><a href="{_attr(episode)}.html">{_text(title)}</a> <span class="meta">{_text(episode)}</span>'
+        + (f'<br><span class="meta">{_text(summary)}</span>' if summary else "")
+        + "</li>"
+        for episode, title, summary in pages
     )
     body = "<header><h1>Review pages</h1></header><main>"
     body += f'<ul class="episodes">{items}</ul>' if items else "<p>No episode has been built yet.</p>"
     return _document("Review pages", "en", body + "</main>", False)
 
 
-def page_title(head: str) -> str | None:
-    """The episode title a page was written with, from the start of its HTML."""
-    match = _TITLE.search(head)
-    return html.unescape(match.group(1)) if match else None
+def page_title(head: str) -> tuple[str | None, str]:
+    """The episode title and the summary a page was written with, from the start of its HTML."""
+    title = _TITLE.search(head)
+    summary = _SUMMARY.search(head)
+    return (html.unescape(title.group(1)) if title else None, html.unescape(summary.group(1)) if summary else "")
 
 
-def _header(page: ReviewPage, source_title: str) -> str:
+def _header(page: ReviewPage, source_title: str, summary: list[str]) -> str:
     parts = ['<header><nav><a href="index.html">All review pages</a></nav>']
     parts.append(f'<h1 lang="{_attr(page.languages[0])}">{_text(source_title)}</h1>')
     others = "".join(
@@ -70,6 +75,8 @@ def _header(page: ReviewPage, source_title: str) -> str:
         f'<p class="meta">{_text(page.episode)} · {_text(page.date)} · profile {_text(page.profile)} · '
         f"languages {_text(languages)}</p>"
     )
+    items = "".join(f"<li>{_text(line)}</li>" for line in summary)
+    parts.append(f'<ul class="summary">{items}</ul>' if items else "")
     parts.append(_marks(page.marks))
     if page.notes:
         parts.append('<ul class="notes">' + "".join(f"<li>{_text(n)}</li>" for n in page.notes) + "</ul>")
@@ -175,6 +182,7 @@ def _preview(text: str, limit: int = 60) -> str:
 
 _TITLE_PREFIX = "Review: "
 _TITLE = re.compile(f"<title>{_TITLE_PREFIX}(.*?)</title>", re.DOTALL)
+_SUMMARY = re.compile(r'<meta name="description" content="([^"]*)">')
 
 
 def _text(value: str) -> str:
@@ -185,11 +193,12 @@ def _attr(value: str) -> str:
     return html.escape(value, quote=True)
 
 
-def _document(title: str, lang: str, body: str, with_script: bool) -> str:
+def _document(title: str, lang: str, body: str, with_script: bool, summary: str = "") -> str:
     script = f"<script>{_SCRIPT}</script>\n" if with_script else ""
+    description = f'<meta name="description" content="{_attr(summary)}">\n' if summary else ""
     return (
         f'<!DOCTYPE html>\n<html lang="{_attr(lang)}"><head><meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">\n{description}'
         f"<title>{_text(title)}</title>\n<style>{_STYLE}</style></head>\n"
         f"<body>\n{body}\n{script}</body></html>\n"
     )
@@ -206,6 +215,7 @@ h1 { font-size: 1.5rem; margin: 0.3rem 0; } h2 { font-size: 1.2rem; margin: 0 0 
 nav a, a { color: #0b57d0; }
 .titles { list-style: none; padding: 0; margin: 0 0 0.3rem; font-size: 1.1rem; }
 .meta, .origin, .facts, .time, .role { color: #555; font-size: 0.9rem; }
+.summary { list-style: none; padding: 0; margin: 0.3rem 0; font-weight: 600; }
 .lang { display: inline-block; min-width: 1.8rem; padding: 0 0.3rem; border-radius: 0.3rem; background: #eef;
   color: #223; font-weight: 600; text-align: center; }
 .segment { border-top: 2px solid #333; margin-top: 1.5rem; padding-top: 0.6rem; }

@@ -17,6 +17,7 @@ from pipeline.delivery.review import (
     LanguageBuild,
     ReviewPage,
     match_cues,
+    page_summary,
     review_page,
     write_review_pages,
 )
@@ -170,6 +171,10 @@ def test_an_untranslated_segment_is_left_out_and_marked_with_the_catalog_line(mi
     assert ko_cell.lines == () and "not in the audio" in ko_cell.note
     assert Mark("warning", "untranslated", f"{MINI_PO.as_posix()}:{line}", "not translated yet") in ko_cell.marks
     assert not story.rows[0].cells[1].marks  # the title is translated and passes every check
+    assert page_summary(page) == [
+        "en: 3 of 3 segments in the audio",
+        "ko: 2 of 3 segments in the audio · 0 errors · 1 warning",
+    ]
 
 
 def test_fuzzy_and_failed_checks_are_marked_on_their_lines(mini_project: Path, tmp_path: Path) -> None:
@@ -306,6 +311,7 @@ def test_pages_of_episodes_gone_from_project_and_output_are_removed(mini_project
     assert (pages / "draft.html").exists() and (pages / "mini.html").exists()
     index = (pages / "index.html").read_text(encoding="utf-8")
     assert index.index('href="mini.html"') < index.index('href="draft.html">A draft &amp; its title</a>')
+    assert "en: 0 of 3 segments in the audio; ko: 3 of 3 segments in the audio · 0 errors · 0 warnings" in index
 
 
 def test_a_source_language_the_station_does_not_broadcast_is_shown_as_text(mini_project: Path) -> None:
