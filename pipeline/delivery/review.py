@@ -235,7 +235,7 @@ def _audio(build: LanguageBuild, segment: RenderedSegment | None, segment_id: st
 def _segment_record(files: Mapping[str, Mapping[str, Any]], segment_id: str) -> tuple[str, Mapping[str, Any] | None]:
     for name in sorted(files):
         record = files[name]
-        if record.get("kind") == "segment" and record.get("segment") == segment_id:
+        if isinstance(record, Mapping) and record.get("kind") == "segment" and record.get("segment") == segment_id:
             return name, record
     return "", None
 

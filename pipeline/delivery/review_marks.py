@@ -142,6 +142,7 @@ class CatalogMarks:
 
 
 def _read_cache(path: Path, key: str) -> dict[str, list[list[str]]] | None:
+    """The findings kept for ``key``; None when the file is missing, for other inputs, or damaged."""
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -149,4 +150,12 @@ def _read_cache(path: Path, key: str) -> dict[str, list[list[str]]] | None:
     if not isinstance(document, dict) or document.get("key") != key or document.get("format") != MARKS_FORMAT:
         return None
     entries = document.get("entries")
-    return entries if isinstance(entries, dict) else None
+    if not isinstance(entries, dict) or not all(_is_findings(found) for found in entries.values()):
+        return None
+    return entries
+
+
+def _is_findings(found: object) -> bool:
+    return isinstance(found, list) and all(
+        isinstance(fields, list) and len(fields) == 4 and all(isinstance(f, str) for f in fields) for fields in found
+    )

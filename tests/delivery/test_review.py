@@ -237,6 +237,10 @@ def test_check_findings_are_kept_until_the_catalog_changes(mini_project: Path, t
     before = kept.read_bytes()
     assert CatalogMarks(project.root, project.station, "ko", cache).marks(title) == ()
     assert kept.read_bytes() == before
+    assert b'"entries": {' in before
+    kept.write_text(before.decode().replace('"entries": {', '"entries": {"x": [[1, 2]], '), encoding="utf-8")
+    assert CatalogMarks(project.root, project.station, "ko", cache).marks(title) == ()  # a damaged file is redone
+    assert kept.read_bytes() == before
     edit_catalog(
         mini_project,
         "radio-reach.title",
