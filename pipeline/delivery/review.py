@@ -36,7 +36,7 @@ from pipeline.formats.lyrics import Cue
 from pipeline.formats.manifests import ManifestWriter
 from pipeline.formats.output import target_folder
 from pipeline.fsutil import write_if_changed
-from pipeline.i18n.catalogs import Translator
+from pipeline.i18n.catalogs import Lookup, Translator
 from pipeline.i18n.messages import EPISODE_TITLE_CONTEXT, SourceMessage
 from pipeline.project.layout import REVIEW_FOLDER
 from pipeline.project.script import Episode, Project
@@ -47,6 +47,7 @@ INDEX_NAME = "index.html"
 READY = "ready"  # a segment's audio is there
 LEFT_OUT = "left out"  # the segment is not in the language's audio (a translation is missing)
 NOT_BUILT = "not built"  # the language's folder was not built (incomplete or failed)
+GAP = "⟨not translated⟩"  # in the shown text of a left-out segment, where a translation is missing
 EARLIER = "built earlier"  # a language this build did not touch: its folder as an earlier build left it
 TEXT_ONLY = "text only"  # the source language when the station does not broadcast in it
 AUDIO_READY = ("built", "unchanged", EARLIER)
@@ -63,6 +64,8 @@ class LanguageBuild:
     folder: Path | None = None
     files: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # the manifest's file records
     errors: tuple[str, ...] = ()
+    # The text of the segments left out, with GAP for each missing translation (shown, never spoken).
+    with_gaps: LocalisedEpisode | None = None
 
     @property
     def lang(self) -> str:
@@ -183,23 +186,27 @@ def _count(number: int, noun: str) -> str:
 
 def _segment(builds: Sequence[LanguageBuild], index: int, marks: MarkLookup, page_dir: Path) -> ReviewSegment:
     script = builds[0].localised.episode.segments[index]
-    rendered = [_rendered(b, script.id) for b in builds]
+    rendered = [_rendered(b.localised, script.id) for b in builds]
     audio = [_audio(b, segment, script.id, page_dir) for b, segment in zip(builds, rendered, strict=True)]
     cues = [_cues_by_sentence(b, segment, a) for b, segment, a in zip(builds, rendered, audio, strict=True)]
+    gapped = [
+        _rendered(b.with_gaps, script.id) if b.with_gaps and not s else None
+        for b, s in zip(builds, rendered, strict=True)
+    ]
     skeleton = next((s.parts for s in rendered if s is not None), ())
     rows = []
     for position in range(max((len(s.parts) for s in rendered if s is not None), default=0)):
         cells = [
-            _cell(b, segment, skeleton, position, sentence_cues, a, marks)
-            for b, segment, sentence_cues, a in zip(builds, rendered, cues, audio, strict=True)
+            _cell(b, segment, skeleton, position, sentence_cues, a, marks, gaps)
+            for b, segment, sentence_cues, a, gaps in zip(builds, rendered, cues, audio, gapped, strict=True)
         ]
         role = skeleton[position].role if position < len(skeleton) else ""
         rows.append(Row(role, tuple(cells)))
     return ReviewSegment(script.id, script.number, str(script.location), tuple(audio), tuple(rows))
 
 
-def _rendered(build: LanguageBuild, segment_id: str) -> RenderedSegment | None:
-    return next((s for s in build.localised.segments if s.id == segment_id), None)
+def _rendered(localised: LocalisedEpisode, segment_id: str) -> RenderedSegment | None:
+    return next((s for s in localised.segments if s.id == segment_id), None)
 
 
 def _audio(build: LanguageBuild, segment: RenderedSegment | None, segment_id: str, page_dir: Path) -> Audio:
@@ -284,13 +291,18 @@ def _cell(
     cues: list[Cue | None] | None,
     audio: Audio,
     marks: MarkLookup,
+    gapped: RenderedSegment | None = None,
 ) -> Cell:
-    """Part ``position`` in one language: its sentences with their cues, and its marks."""
+    """Part ``position`` in one language: its sentences with their cues, and its marks (for a
+    segment left out, its text with gaps where translations are missing)."""
     part = segment.parts[position] if segment is not None and position < len(segment.parts) else None
     shape = part or (skeleton[position] if position < len(skeleton) else None)
     found = _unique(mark for message in (shape.messages if shape else ()) for mark in marks(build.lang, message))
     if part is None:
-        return Cell(build.lang, (), found, _absent(audio) or "no text in this language")
+        shown = gapped.parts[position].sentences if gapped and position < len(gapped.parts) else ()
+        return Cell(
+            build.lang, tuple(Line(s.written) for s in shown), found, _absent(audio) or "no text in this language"
+        )
     assert segment is not None
     first = sum(len(p.sentences) for p in segment.parts[:position])
     lines = []
@@ -340,7 +352,7 @@ def write_review_pages(
     written = []
     for episode_id, in_build in _by_episode(builds).items():
         episode = project.episodes[episode_id]
-        languages = _with_earlier_builds(project, episode, in_build, out, profile)
+        languages = [_with_gaps(project, b) for b in _with_earlier_builds(project, episode, in_build, out, profile)]
         source = _source_build(project, episode, languages)
         others = [b for b in languages if b.lang != station.source_language]
         page = review_page(source, others, marks, page_dir, profile)
@@ -391,9 +403,29 @@ def _source_build(project: Project, episode: Episode, languages: list[LanguageBu
     return LanguageBuild(_render_written(project, episode, source), status)
 
 
-def _render_written(project: Project, episode: Episode, lang: str) -> LocalisedEpisode:
+class _GapTranslator(Translator):
+    """Lookups that give GAP where a language has no usable translation, so that the rest of a
+    segment left out of the audio can be shown around it."""
+
+    def lookup(self, domain: str, context: str, msgid: str) -> Lookup:
+        """The translation, or GAP in its place."""
+        found = super().lookup(domain, context, msgid)
+        return found if found.ok else replace(found, text=GAP)
+
+
+def _with_gaps(project: Project, build: LanguageBuild) -> LanguageBuild:
+    """``build`` with the text of its left-out segments (only when it has some)."""
+    localised = build.localised
+    if localised.error or not (localised.incomplete or localised.episode_missing):
+        return build
+    return replace(build, with_gaps=_render_written(project, localised.episode, build.lang, _GapTranslator))
+
+
+def _render_written(
+    project: Project, episode: Episode, lang: str, translator_type: type[Translator] = Translator
+) -> LocalisedEpisode:
     """The episode's text in ``lang`` as written (not normalised: no audio is made from it)."""
-    translator = Translator(project.root, lang, project.station.source_language)
+    translator = translator_type(project.root, lang, project.station.source_language)
     try:
         return render_episode(project, episode, lang, translator, lambda text: [SpeechChunk(text, lang)])
     except CatalogError as error:  # as in a build: a broken catalog is reported, not raised

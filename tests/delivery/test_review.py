@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from pipeline.delivery.review import (
+    GAP,
     LEFT_OUT,
     NOT_BUILT,
     READY,
@@ -175,6 +176,28 @@ def test_an_untranslated_segment_is_left_out_and_marked_with_the_catalog_line(mi
         "en: 3 of 3 segments in the audio",
         "ko: 2 of 3 segments in the audio · 0 errors · 1 warning",
     ]
+
+
+def test_a_left_out_segment_shows_its_translated_lines_with_a_gap_for_the_missing_one(mini_project: Path) -> None:
+    edit_catalog(
+        mini_project,
+        "radio-reach.quote",
+        'msgctxt "radio-reach.quote"\nmsgid "When I found a foreign station, I listened every night."\nmsgstr ""\n',
+    )
+    project = load_project(mini_project)
+    out = mini_project / "output"
+    builds = [build_of(project, "en", out), build_of(project, "ko", out)]
+    write_review_pages(project, builds, out, "player", mini_project / ".cache" / "review")
+    html = (out / "_review" / "mini.html").read_text(encoding="utf-8")
+    story = html[html.index('id="s2"') : html.index('id="s3"')]
+    rows = re.findall(r"<tr id=\"s2-p\d\">.*?</tr>", story)
+    assert len(rows) == 6
+    assert "라디오는 나라 전체에서 실시간으로 들을 수 있는 유일한 외부 매체입니다." in rows[1]
+    assert f'<td lang="ko" data-label="ko" class="cell"><p class="line"><span class="text">{GAP}</span>' in rows[3]
+    assert "warning[untranslated]" in rows[3] and "warning[untranslated]" not in rows[1]
+    assert "지금까지 한 전직 군인의 말을 들으셨습니다." in rows[4]
+    assert 'data-audio="a2-ko"' not in story and 'data-audio="a2-en"' in story  # nothing to play in Korean
+    assert story.count("not in the audio: the segment is left out") == 6
 
 
 def test_fuzzy_and_failed_checks_are_marked_on_their_lines(mini_project: Path, tmp_path: Path) -> None:
