@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import re
 
-_HANGUL_BASE = 0xAC00
-_HANGUL_LAST = 0xD7A3
-_RIEUL = 8  # index of ㄹ among the final consonants
+from pipeline.speech import hangul
+
 # Last sound of each digit as read in Sino-Korean: True when it ends in a consonant.
 _DIGIT_FINAL = {"0": True, "1": True, "2": False, "3": True, "4": False, "5": False, "6": True,
                 "7": True, "8": True, "9": False}  # fmt: skip
@@ -41,10 +40,9 @@ def final_consonant(text: str) -> tuple[bool, bool]:
     if not stripped:
         return False, False
     last = stripped[-1]
-    code = ord(last)
-    if _HANGUL_BASE <= code <= _HANGUL_LAST:
-        final = (code - _HANGUL_BASE) % 28
-        return final != 0, final == _RIEUL
+    if hangul.is_syllable(last):
+        final = hangul.final_consonant(last)
+        return final != "", final == "ㄹ"
     if last.isdigit():
         return _DIGIT_FINAL.get(last, False), last in _DIGIT_RIEUL
     lowered = last.lower()

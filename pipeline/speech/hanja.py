@@ -14,16 +14,13 @@ from __future__ import annotations
 import functools
 import re
 
+from pipeline.speech import hangul
 from pipeline.speech.charsets import HANJA
 from pipeline.speech.rules import load_rules
 
 HANJA_RUN = re.compile(f"[{HANJA}]+")
 
-_BASE = 0xAC00
-_VOWELS_PER_INITIAL = 21 * 28
-_NIEUN, _DIGEUT, _RIEUL, _IEUNG, _JIEUT = 2, 3, 5, 11, 12  # initial consonants ㄴ ㄷ ㄹ ㅇ ㅈ
-_Y_VOWELS = {2, 6, 7, 12, 17, 20}  # ㅑ ㅕ ㅖ ㅛ ㅠ ㅣ
-_FINAL_NIEUN = 4
+_Y_VOWELS = frozenset("ㅑㅕㅖㅛㅠㅣ")
 
 
 @functools.cache
@@ -36,23 +33,23 @@ def hanja_to_hangul(word: str) -> str:
     """The Hangul reading of a run of hanja (characters without a reading are kept)."""
     readings = _readings()
     syllables = [readings.get(char, char) for char in word]
-    if syllables and _is_syllable(syllables[0]):
+    if syllables and hangul.is_syllable(syllables[0]):
         syllables[0] = initial_sound_rule(syllables[0])
     for i in range(1, len(syllables)):
-        if _is_syllable(syllables[i]) and _is_syllable(syllables[i - 1]):
+        if hangul.is_syllable(syllables[i]) and hangul.is_syllable(syllables[i - 1]):
             syllables[i] = _yeol_yul(syllables[i - 1], syllables[i])
-            if word[i - 1] == "不" and _split(syllables[i])[0] in (_DIGEUT, _JIEUT):
+            if word[i - 1] == "不" and hangul.decompose(syllables[i])[0] in ("ㄷ", "ㅈ"):
                 syllables[i - 1] = "부"
     return "".join(syllables)
 
 
 def initial_sound_rule(syllable: str) -> str:
     """두음법칙: word-initial ㄹ/ㄴ before i/y become ㅇ (녀 → 여, 리 → 이), other ㄹ become ㄴ."""
-    initial, vowel, final = _split(syllable)
-    if initial in (_NIEUN, _RIEUL) and vowel in _Y_VOWELS:
-        return _join(_IEUNG, vowel, final)
-    if initial == _RIEUL:
-        return _join(_NIEUN, vowel, final)
+    initial, vowel, final = hangul.decompose(syllable)
+    if initial in ("ㄴ", "ㄹ") and vowel in _Y_VOWELS:
+        return hangul.compose("ㅇ", vowel, final)
+    if initial == "ㄹ":
+        return hangul.compose("ㄴ", vowel, final)
     return syllable
 
 
@@ -60,22 +57,6 @@ def _yeol_yul(previous: str, syllable: str) -> str:
     """렬/률 read 열/율 after a vowel or ㄴ (羅列 → 나열, 比率 → 비율)."""
     if syllable not in ("렬", "률"):
         return syllable
-    _, _, final = _split(previous)
-    if final in (0, _FINAL_NIEUN):
+    if hangul.final_consonant(previous) in ("", "ㄴ"):
         return initial_sound_rule(syllable)
     return syllable
-
-
-def _is_syllable(text: str) -> bool:
-    return len(text) == 1 and 0xAC00 <= ord(text) <= 0xD7A3
-
-
-def _split(syllable: str) -> tuple[int, int, int]:
-    index = ord(syllable) - _BASE
-    initial, rest = divmod(index, _VOWELS_PER_INITIAL)
-    vowel, final = divmod(rest, 28)
-    return initial, vowel, final
-
-
-def _join(initial: int, vowel: int, final: int) -> str:
-    return chr(_BASE + initial * _VOWELS_PER_INITIAL + vowel * 28 + final)

@@ -24,6 +24,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from pipeline.project.station import ENGLISH_VOICE, TRANSLITERATE
+from pipeline.speech import hangul
 from pipeline.speech import ko_numbers as num
 from pipeline.speech.charsets import ASCII_ALNUM, HANGUL, fold_width
 from pipeline.speech.en import english_pieces
@@ -51,7 +52,6 @@ _LATIN_UNITS = [u for u in RULES["units"] if len(u) == 1 and u.isascii() and u.i
 _OTHER_UNITS = [u for u in RULES["units"] if u not in _LATIN_UNITS]
 _PARTICLES = frozenset(RULES["particles"])
 _PARTICLE_FORMS = {form: tuple(pair) for pair in RULES["particle_pairs"] for form in pair}
-_FINAL_RIEUL = 8
 
 _NUMBER_EXPRESSION = re.compile(
     rf"""
@@ -207,8 +207,8 @@ def agree_particles(pieces: list[Piece]) -> list[Piece]:
 
 def _particle_after(syllable: str, particle: str) -> str:
     after_consonant, after_vowel = _PARTICLE_FORMS[particle]
-    final = (ord(syllable) - 0xAC00) % 28
-    if final == 0 or (final == _FINAL_RIEUL and after_consonant.startswith("으")):
+    final = hangul.final_consonant(syllable)
+    if not final or (final == "ㄹ" and after_consonant.startswith("으")):
         return after_vowel
     return after_consonant
 

@@ -14,16 +14,13 @@ import functools
 import re
 from dataclasses import dataclass
 
-from pipeline.speech import ko_numbers
+from pipeline.speech import hangul, ko_numbers
 from pipeline.speech.rules import load_rules
 
 _VOWEL_LETTERS = "[aeiouy]"
 _CONSONANT_LETTERS = "[bcdfghjklmnpqrstvwxz]"
 _DOTTED = re.compile(r"(?:[A-Za-z]\.)+")
 _LETTERS_AND_DIGITS = re.compile(r"[A-Za-z]+|[0-9]+")
-_INITIALS = "ㄱㄲㄴㄷㄸㄹㅁㅂㅃㅅㅆㅇㅈㅉㅊㅋㅌㅍㅎ"
-_MEDIALS = "ㅏㅐㅑㅒㅓㅔㅕㅖㅗㅘㅙㅚㅛㅜㅝㅞㅟㅠㅡㅢㅣ"
-_FINALS = "_ㄱㄲㄳㄴㄵㄶㄷㄹㄺㄻㄼㄽㄾㄿㅀㅁㅂㅄㅅㅆㅇㅈㅊㅋㅌㅍㅎ"
 
 # (left context, letters, right context, sounds) — see data/loanwords.yaml
 SpellingRule = tuple[re.Pattern[str] | None, str, re.Pattern[str] | None, list[str]]
@@ -133,10 +130,7 @@ class _Syllable:
     sound: str = ""  # the vowel sound it was made for ("" for an added ㅡ or ㅣ)
 
     def hangul(self) -> str:
-        initial = _INITIALS.index(self.onset)
-        medial = _MEDIALS.index(self.vowel)
-        final = _FINALS.index(self.coda) if self.coda else 0
-        return chr(0xAC00 + (initial * 21 + medial) * 28 + final)
+        return hangul.compose(self.onset, self.vowel, self.coda)
 
 
 class _HangulSpeller:
