@@ -41,6 +41,12 @@ ENGLISH_VOICE = "english-voice"  # a separate part read by the English voice of 
 TRANSLITERATE = "transliterate"  # spelled out in Hangul and read by the Korean voice
 UNKNOWN_LATIN_POLICIES = (ENGLISH_VOICE, TRANSLITERATE)
 LATIN_ROUTING_LANGUAGES = ("ko",)  # languages whose normaliser routes Latin words elsewhere
+# What a voice is given: text respelled by the standard pronunciation rules, or as written
+# (for a voice that applies the rules itself). Only Korean has such rules (pipeline.speech.pronounce).
+PRONOUNCE_STANDARD = "standard"
+PRONOUNCE_AS_WRITTEN = "as-written"
+PRONOUNCE_SETTINGS = (PRONOUNCE_STANDARD, PRONOUNCE_AS_WRITTEN)
+PRONOUNCING_LANGUAGES = ("ko",)
 
 # MPEG audio Layer III: legal sample rates and bitrates per MPEG version.
 MP3_MPEG1_RATES = tuple(sorted(SAMPLE_RATES["1"]))
@@ -73,6 +79,7 @@ class VoiceSpec:
     rate: int
     volume: float
     location: SourceLocation
+    pronounce: str = PRONOUNCE_AS_WRITTEN  # PRONOUNCE_STANDARD: respelled as pronounced first
 
 
 @dataclass(frozen=True)
@@ -173,6 +180,10 @@ class Station:
         """The configured voice for ``lang`` and ``role``."""
         return self.voices[lang][role]
 
+    def respells(self, lang: str) -> bool:
+        """True when some voice of ``lang`` is given text respelled as pronounced."""
+        return any(spec.pronounce == PRONOUNCE_STANDARD for spec in self.voices.get(lang, {}).values())
+
     def speech_settings(self, lang: str) -> SpeechSettings:
         """Speech normalisation settings for ``lang`` (the defaults when not configured)."""
         return self.speech.get(lang, SpeechSettings())
@@ -263,7 +274,7 @@ class StationReader:
                 self.check.fail(("voices", lang), "no voice roles defined")
             voices[lang] = {}
             for role, spec in roles.items():
-                parsed = self._voice(("voices", lang, role), spec)
+                parsed = self._voice(("voices", lang, role), spec, lang)
                 if parsed:
                     voices[lang][role] = parsed
         all_roles = {role for by_role in voices.values() for role in by_role}
@@ -272,8 +283,8 @@ class StationReader:
                 self.check.fail(("voices", lang), f"no voice for role '{role}'")
         return voices
 
-    def _voice(self, path: KeyPath, value: Any) -> VoiceSpec | None:
-        spec = self.check.mapping(path, value, optional=("backend", "voice", "rate", "volume"))
+    def _voice(self, path: KeyPath, value: Any, lang: str) -> VoiceSpec | None:
+        spec = self.check.mapping(path, value, optional=("backend", "voice", "rate", "volume", "pronounce"))
         if spec is None:
             return None
         backend = self.check.choice((*path, "backend"), spec.get("backend", DEFAULT_BACKEND), BACKENDS)
@@ -282,9 +293,20 @@ class StationReader:
             voice = self.check.string((*path, "voice"), voice)
         rate = self.check.number((*path, "rate"), spec.get("rate", 160), 60, 450, integer=True)
         volume = self.check.number((*path, "volume"), spec.get("volume", 1.0), 0.05, 2.0)
+        pronounce = self._pronounce((*path, "pronounce"), spec, lang)
         if backend is None or rate is None or volume is None:
             return None
-        return VoiceSpec(backend, voice, int(rate), float(volume), self.doc.at(path))
+        return VoiceSpec(backend, voice, int(rate), float(volume), self.doc.at(path), pronounce)
+
+    def _pronounce(self, path: KeyPath, spec: dict[str, Any], lang: str) -> str:
+        """``standard`` (the default for languages with pronunciation rules) or ``as-written``;
+        a bad value is recorded as a problem (and the default returned)."""
+        has_rules = lang.split("-")[0] in PRONOUNCING_LANGUAGES
+        default = PRONOUNCE_STANDARD if has_rules else PRONOUNCE_AS_WRITTEN
+        setting = self.check.choice(path, spec.get("pronounce", default), PRONOUNCE_SETTINGS)
+        if setting == PRONOUNCE_STANDARD and not has_rules:
+            self.check.fail(path, f"has no effect for '{lang}': only Korean has pronunciation rules (use as-written)")
+        return setting or default
 
     def _rates(self, value: Any, languages: list[str]) -> dict[str, SpeakingRate]:
         table = self.check.mapping(("speaking_rate",), value, optional=languages, what="language")

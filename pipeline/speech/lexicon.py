@@ -11,10 +11,15 @@ have the same form, editable by translators::
     US: {say: 미국}                       # … but a word in capitals matches only in capitals
     Parasite: {say: 패러사이트, case: exact}  # case: exact|any overrides that rule
     Crash Landing on You: {lang: en}      # read as written by the English voice
+    pronounce:                            # Korean only: how words are said, syllable for syllable
+      의견란: 의견난                      # where the standard pronunciation rules get it wrong
 
 Korean words (Hangul or hanja) match whole words, optionally followed by a
 particle (``유엔은``). Spoken forms are read as written: no digits, and for a
 Korean voice no Latin letters (route such words to English with ``lang: en``).
+The ``pronounce:`` list (Korean lexicons only; the key is reserved there) is
+read by :mod:`pipeline.speech.pronounce` after normalisation: written Hangul
+word → Hangul as it is said, with as many syllables.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from typing import Any
 from pipeline.errors import SourceLocation, ValidationFailed, display_path
 from pipeline.project.layout import lexicon_path
 from pipeline.project.schema import Checker, type_name
+from pipeline.project.station import PRONOUNCING_LANGUAGES
 from pipeline.project.yamlsource import LocatedDocument, load_located
 from pipeline.speech.charsets import ASCII_ALNUM, HANGUL, HANJA
 from pipeline.speech.rules import alternation, data_path, load_rules
@@ -35,6 +41,8 @@ from pipeline.speech.rules import alternation, data_path, load_rules
 SPEAKING_LANGUAGES = ("ko", "en")  # languages with a normaliser and a voice to route words to
 CASE_RULES = ("exact", "any")
 ENTRY_KEYS = ("say", "case", "lang")
+PRONOUNCE_KEY = "pronounce"  # in a Korean lexicon: written word → how it is said (not a word entry)
+_HANGUL_WORD = re.compile(f"[{HANGUL}]+")
 _LATIN_OR_DIGIT = re.compile(r"[A-Za-z0-9]")
 _DIGIT = re.compile(r"[0-9]")
 
@@ -61,6 +69,7 @@ class Lexicon:
 
     lang: str
     entries: dict[str, LexiconEntry] = field(default_factory=dict)
+    pronunciations: dict[str, str] = field(default_factory=dict)  # written word → as said (Korean)
 
     def __post_init__(self) -> None:
         self.entries = {written: _as_entry(written, value, self.lang) for written, value in self.entries.items()}
@@ -80,7 +89,7 @@ class Lexicon:
             for written, entry in self.entries.items()
             if not any(_collide(entry, other) for other in overrides.entries.values())
         }
-        return Lexicon(self.lang, {**kept, **overrides.entries})
+        return Lexicon(self.lang, {**kept, **overrides.entries}, {**self.pronunciations, **overrides.pronunciations})
 
     @functools.cached_property
     def _folded(self) -> dict[str, LexiconEntry]:
@@ -193,7 +202,11 @@ class LexiconReader:
             self.check.fail((), f"expected 'word: spoken form' lines, got {type_name(data)}")
             raise ValidationFailed(self.check.problems)
         entries: dict[str, LexiconEntry] = {}
+        pronunciations: dict[str, str] = {}
         for written, value in data.items():
+            if written == PRONOUNCE_KEY and self.lang in PRONOUNCING_LANGUAGES:
+                pronunciations = self._pronunciations(value)
+                continue
             entry = self._entry(written, value)
             if entry is None:
                 continue
@@ -207,7 +220,32 @@ class LexiconReader:
             entries[written] = entry
         if self.check.problems:
             raise ValidationFailed(self.check.problems)
-        return Lexicon(self.lang, entries)
+        return Lexicon(self.lang, entries, pronunciations)
+
+    def _pronunciations(self, value: Any) -> dict[str, str]:
+        """The ``pronounce:`` list: Hangul word → Hangul as said, syllable for syllable."""
+        path: tuple[str, ...] = (PRONOUNCE_KEY,)
+        table = self.check.table(path, value if value is not None else {})
+        pronunciations: dict[str, str] = {}
+        for written, said in (table or {}).items():
+            where = (*path, str(written))
+            if not isinstance(written, str) or not _HANGUL_WORD.fullmatch(written):
+                self.check.fail_key(where, f"write the word in Hangul without spaces, got {written!r}")
+                continue
+            spoken = self.check.string(where, said)
+            if spoken is None:
+                continue
+            if not _HANGUL_WORD.fullmatch(spoken):
+                self.check.fail(where, f"write how '{written}' is said in Hangul without spaces, got {spoken!r}")
+            elif len(spoken) != len(written):
+                self.check.fail(
+                    where,
+                    f"'{spoken}' has {len(spoken)} syllables, '{written}' has {len(written)}: "
+                    "give the pronunciation syllable for syllable",
+                )
+            else:
+                pronunciations[written] = spoken
+        return pronunciations
 
     def _entry(self, written: str, value: Any) -> LexiconEntry | None:
         path = (written,)
