@@ -134,3 +134,15 @@ def test_build_fails_incomplete_language_unless_allowed(mini_project: Path, cli)
 )
 def test_korean_particles_follow_the_word_before(written: str, expected: str) -> None:
     assert resolve_particles(written) == expected
+
+
+def test_render_pronounced_prints_what_each_voice_is_given(mini_project: Path, cli) -> None:
+    written = cli("render", "--project", str(mini_project), "--lang", "ko", "mini")
+    pronounced = cli("render", "--project", str(mini_project), "--lang", "ko", "mini", "--pronounced")
+    assert pronounced.code == written.code == 0
+    assert "라디오는 모든 지방에 닿습니다." in written.out
+    assert "라디오는 모든 지방에 다씀니다." in pronounced.out
+    assert "수신기는 구경 방송에 고정되어야 하지만, 마는 사람드리 이를 개조함니다." in pronounced.out
+    assert len(pronounced.out.splitlines()) == len(written.out.splitlines())
+    english = cli("render", "--project", str(mini_project), "--lang", "en", "mini", "--pronounced")
+    assert english.out == cli("render", "--project", str(mini_project), "--lang", "en", "mini").out

@@ -88,7 +88,8 @@ def segment_pieces(
                 pieces.append(Silence(pauses.sentence))
             last = len(sentence.chunks) - 1
             for position, chunk in enumerate(sentence.chunks):
-                wav = speak(chunk.text, voices[(chunk.lang, part.role)])
+                voice = voices[(chunk.lang, part.role)]
+                wav = speak(voice.reads(chunk), voice)
                 cue = sentence.written if position == 0 else None
                 pieces.append(Speech(wav, cue=cue, cue_end=position == last))
         if part.pause_after:

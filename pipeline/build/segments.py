@@ -99,7 +99,7 @@ def segment_inputs(job: SegmentJob) -> dict[str, str]:
     engines = {voice.describe(): get_backend(voice.backend).version(voice.lang) for voice in job.voices.values()}
     parts = [
         [part.role, part.pause_before, part.pause_after,
-         [[sentence.written, [[c.text, c.lang] for c in sentence.chunks]] for sentence in part.sentences]]
+         [[sentence.written, [[c.text, c.lang, c.pronounced] for c in sentence.chunks]] for sentence in part.sentences]]
         for part in job.segment.parts
     ]  # fmt: skip
     return {

@@ -1,4 +1,9 @@
-"""``pipeline render``: print what would be spoken, segment by segment, without making audio."""
+"""``pipeline render``: print what would be spoken, segment by segment, without making audio.
+
+Entry points: :func:`register`, :func:`run` and :func:`print_episode`. Each part
+is printed as normalised (the default), as written (``--written``) or as its
+voices are given it, Korean respelled as pronounced (``--pronounced``).
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,9 @@ import sys
 
 from pipeline.build.orchestrator import render_all, select_episodes, select_languages
 from pipeline.commands import load_selection, project_root
+from pipeline.project.station import VoiceSpec
 from pipeline.render import LocalisedEpisode
-from pipeline.speech import SpeechChunk
+from pipeline.speech import SpeechChunk, voice_text
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -21,7 +27,13 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     )
     parser.add_argument("episode", metavar="EPISODE", help="episode id, or path to an episode .yaml")
     parser.add_argument("--lang", required=True, metavar="LANG", help="language to render")
-    parser.add_argument("--written", action="store_true", help="print the text as written, not as spoken")
+    shown = parser.add_mutually_exclusive_group()
+    shown.add_argument("--written", action="store_true", help="print the text as written, not as spoken")
+    shown.add_argument(
+        "--pronounced",
+        action="store_true",
+        help="print the text the voices are given, Korean respelled as pronounced (합니다 → 함니다)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -31,14 +43,20 @@ def run(args: argparse.Namespace) -> int:
     episodes = select_episodes(project, ids)
     languages = select_languages(project.station, [args.lang])
     localised = render_all(project, episodes, languages)[(episodes[0].id, args.lang)]
-    print_episode(localised, written=args.written)
+    voices = project.station.voices if args.pronounced else None
+    print_episode(localised, written=args.written, pronounced_by=voices)
     for missing in localised.missing():
         print(str(missing), file=sys.stderr)
     return 0 if localised.is_complete else 1
 
 
-def print_episode(localised: LocalisedEpisode, written: bool = False) -> None:
-    """One block per segment: a heading, then one line per part with its voice role."""
+def print_episode(
+    localised: LocalisedEpisode,
+    written: bool = False,
+    pronounced_by: dict[str, dict[str, VoiceSpec]] | None = None,
+) -> None:
+    """One block per segment: a heading, then one line per part with its voice role; with
+    ``pronounced_by`` (the station's voices), each chunk as its voice is given it."""
     print(f"# {localised.title or localised.episode.title} [{localised.lang}]")
     for segment in localised.segments:
         print(f"\n## {segment.number:02d} {segment.id}: {segment.title}")
@@ -46,11 +64,20 @@ def print_episode(localised: LocalisedEpisode, written: bool = False) -> None:
             if written:
                 text = " ".join(sentence.written for sentence in part.sentences)
             else:
-                text = " ".join(_show(chunk, localised.lang) for s in part.sentences for chunk in s.chunks)
+                text = " ".join(
+                    _show(chunk, localised.lang, _given(chunk, part.role, pronounced_by))
+                    for s in part.sentences
+                    for chunk in s.chunks
+                )
             print(f"[{part.role}] {text}")
     for segment_id in localised.incomplete:
         print(f"\n## {segment_id}: not rendered (missing translations)")
 
 
-def _show(chunk: SpeechChunk, lang: str) -> str:
-    return chunk.text if chunk.lang == lang else f"[{chunk.lang}: {chunk.text}]"
+def _given(chunk: SpeechChunk, role: str, voices: dict[str, dict[str, VoiceSpec]] | None) -> str:
+    spec = voices.get(chunk.lang, {}).get(role) if voices is not None else None
+    return voice_text(chunk, spec.pronounce) if spec is not None else chunk.text
+
+
+def _show(chunk: SpeechChunk, lang: str, text: str) -> str:
+    return text if chunk.lang == lang else f"[{chunk.lang}: {text}]"

@@ -9,7 +9,10 @@ The text (or each line of standard input) is normalised with the project's
 lexicons (``locales/<lang>/lexicon.yaml`` over the built-in ones; the English
 one for words given to the English voice) and the station's speech settings,
 and printed one line per chunk; a chunk read by another language's voice is
-marked, e.g. ``[en] Crash Landing on You``. With ``--out FILE.mp3`` the text is
+marked, e.g. ``[en] Crash Landing on You``. With ``--pronounced`` each input
+line gives one output line: the text the role's voices are given, Korean
+respelled as pronounced (합니다 → 함니다) where the voice's ``pronounce`` is
+``standard``. With ``--out FILE.mp3`` the text is
 also spoken by the station's voice, levelled and encoded like a segment.
 Entry points: :func:`register` and :func:`run`.
 """
@@ -27,7 +30,7 @@ from pipeline.errors import SourceLocation, UsageError
 from pipeline.formats.output import Tags
 from pipeline.project.station import UNKNOWN_LATIN_POLICIES, Station, load_station
 from pipeline.render import RenderedSegment, SpokenPart, SpokenSentence
-from pipeline.speech import Normaliser, SpeechChunk, normaliser_for
+from pipeline.speech import Normaliser, SpeechChunk, normaliser_for, voice_text
 from pipeline.text.sentences import split_sentences
 
 
@@ -48,8 +51,13 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         choices=UNKNOWN_LATIN_POLICIES,
         help="what to do with Latin words no lexicon entry covers (default: the station's speech.<lang>.unknown_latin)",
     )
+    parser.add_argument(
+        "--pronounced",
+        action="store_true",
+        help="print what the voices are given, Korean respelled as pronounced (one line per input line)",
+    )
     parser.add_argument("--out", metavar="FILE", help="also speak it with the station's voice into FILE (.mp3)")
-    parser.add_argument("--role", default="host", help="voice role for --out (default: host)")
+    parser.add_argument("--role", default="host", help="voice role for --out and --pronounced (default: host)")
     parser.add_argument("--profile", metavar="NAME", help="output profile for --out (default: the station's)")
     parser.add_argument("text", nargs="*", help="the text to say (default: each line of standard input)")
     parser.set_defaults(run=run)
@@ -64,9 +72,15 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--lang {args.lang}: the station has no such language (known: {known})")
     normalise = normaliser_for(root, station, args.lang, args.unknown_latin)
     lines = list(_lines(args.text))
+    if args.pronounced and args.role not in station.roles:
+        raise UsageError(f"--role {args.role}: no such voice role (known: {', '.join(station.roles)})")
     for line in lines:
-        for chunk in normalise(line):
-            print(_shown(chunk, args.lang))
+        chunks = normalise(line)
+        if args.pronounced:
+            print(" ".join(_shown(chunk, args.lang, _voice_text(station, chunk, args.role)) for chunk in chunks))
+        else:
+            for chunk in chunks:
+                print(_shown(chunk, args.lang))
     if args.out:
         seconds = speak_to_file(
             root, station, args.lang, args.role, args.profile, " ".join(lines), normalise, Path(args.out)
@@ -108,5 +122,12 @@ def _lines(words: list[str]) -> Iterable[str]:
     return sys.stdin.read().splitlines()
 
 
-def _shown(chunk: SpeechChunk, lang: str) -> str:
-    return chunk.text if chunk.lang == lang else f"[{chunk.lang}] {chunk.text}"
+def _shown(chunk: SpeechChunk, lang: str, text: str | None = None) -> str:
+    text = chunk.text if text is None else text
+    return text if chunk.lang == lang else f"[{chunk.lang}] {text}"
+
+
+def _voice_text(station: Station, chunk: SpeechChunk, role: str) -> str:
+    """What the station's ``role`` voice for the chunk's language is given."""
+    spec = station.voices.get(chunk.lang, {}).get(role)
+    return voice_text(chunk, spec.pronounce) if spec is not None else chunk.text

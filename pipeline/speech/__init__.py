@@ -1,7 +1,8 @@
 """Speech text normalisation: written text → what the TTS engine should read.
 
 Entry points: :func:`normalise`, :func:`normaliser_for` (normalise with a
-project's lexicons and station settings), :func:`load_lexicon` and
+project's lexicons and station settings, then respell Korean as pronounced
+for voices that want it), :func:`voice_text`, :func:`load_lexicon` and
 :func:`unknown_latin_words`. Normalisation runs between localisation and
 synthesis; transcripts and captions keep the written text. The result is a
 list of :class:`SpeechChunk`, because a Korean sentence may carry a word that
@@ -19,7 +20,14 @@ import functools
 from collections.abc import Callable
 from pathlib import Path
 
-from pipeline.project.station import ENGLISH_VOICE, TRANSLITERATE, UNKNOWN_LATIN_POLICIES, Station
+from pipeline.project.station import (
+    ENGLISH_VOICE,
+    PRONOUNCE_STANDARD,
+    PRONOUNCING_LANGUAGES,
+    TRANSLITERATE,
+    UNKNOWN_LATIN_POLICIES,
+    Station,
+)
 from pipeline.speech.lexicon import Lexicon, LexiconEntry, builtin_lexicon, load_lexicon
 from pipeline.speech.pieces import Piece, SpeechChunk, tidy_spaces, to_chunks
 
@@ -36,6 +44,7 @@ __all__ = [
     "normaliser_for",
     "speakable_text",
     "unknown_latin_words",
+    "voice_text",
 ]
 
 
@@ -82,6 +91,14 @@ def unknown_latin_words(text: str, lexicon: Lexicon) -> list[str]:
     return ko.unknown_latin_words(text, lexicon)
 
 
+def voice_text(chunk: SpeechChunk, pronounce: str) -> str:
+    """What a voice with the ``pronounce`` setting is given for ``chunk``: its respelling as
+    pronounced for ``standard`` (when the chunk carries one), else the normalised written text."""
+    if pronounce == PRONOUNCE_STANDARD and chunk.pronounced is not None:
+        return chunk.pronounced
+    return chunk.text
+
+
 def speakable_text(chunks: list[SpeechChunk], lang: str) -> str:
     """Chunks as one line, chunks for another voice marked ``[en] …`` (for people to read)."""
     return " ".join(c.text if c.lang == lang else f"[{c.lang}] {c.text}" for c in chunks)
@@ -90,10 +107,38 @@ def speakable_text(chunks: list[SpeechChunk], lang: str) -> str:
 Normaliser = Callable[[str], list[SpeechChunk]]
 
 
-def normaliser_for(root: Path | None, station: Station, lang: str, unknown_latin: str | None = None) -> Normaliser:
+def normaliser_for(
+    root: Path | None,
+    station: Station,
+    lang: str,
+    unknown_latin: str | None = None,
+    pronounce: bool | None = None,
+) -> Normaliser:
     """``normalise`` for ``lang`` with the project's lexicons and the station's speech settings
-    (builds read it through :mod:`pipeline.speech.store`, which works out each distinct text once)."""
+    (builds read it through :mod:`pipeline.speech.store`, which works out each distinct text once).
+
+    With ``pronounce`` (default: when some voice of ``lang`` has ``pronounce: standard``), each
+    chunk in a language with pronunciation rules also carries its respelling
+    (:attr:`SpeechChunk.pronounced`), with the lexicon's ``pronounce:`` words.
+    """
     lexicon = load_lexicon(root, lang)
     english = load_lexicon(root, "en")
     policy = unknown_latin or station.speech_settings(lang).unknown_latin
-    return functools.partial(normalise, lang=lang, lexicon=lexicon, unknown_latin=policy, english_lexicon=english)
+    normaliser = functools.partial(normalise, lang=lang, lexicon=lexicon, unknown_latin=policy, english_lexicon=english)
+    if pronounce is None:
+        pronounce = station.respells(lang)
+    if not pronounce or lang not in PRONOUNCING_LANGUAGES:
+        return normaliser
+    return functools.partial(_respelled, normaliser, lexicon.pronunciations)
+
+
+def _respelled(normaliser: Normaliser, exceptions: dict[str, str], text: str) -> list[SpeechChunk]:
+    """The normalised chunks, each in a language with pronunciation rules respelled as said."""
+    from pipeline.speech.pronounce import respell  # loaded when a text is first respelled
+
+    return [
+        SpeechChunk(chunk.text, chunk.lang, respell(chunk.text, exceptions))
+        if chunk.lang in PRONOUNCING_LANGUAGES
+        else chunk
+        for chunk in normaliser(text)
+    ]

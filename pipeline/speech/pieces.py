@@ -19,10 +19,13 @@ _PUNCTUATION_ONLY = re.compile(r"^[\s.,;:!?…'\"()\[\]-]*$")
 
 @dataclass(frozen=True)
 class SpeechChunk:
-    """A run of speakable text and the language whose voice reads it."""
+    """A run of speakable text and the language whose voice reads it; ``pronounced`` is the
+    text respelled as it is said (Korean, :mod:`pipeline.speech.pronounce`), None when the
+    normaliser was not asked for it."""
 
     text: str
     lang: str
+    pronounced: str | None = None
 
 
 @dataclass(frozen=True)

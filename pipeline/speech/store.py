@@ -2,9 +2,12 @@
 
 Entry point: :func:`stored_normaliser`. A language's results are kept in
 ``<folder>/<lang>.<fingerprint>.json``. The fingerprint covers everything
-besides the text that shapes a result: the normaliser's own code and reading
-tables, the built-in and project lexicons, the station's policy for Latin
-words, and the Python and num2words installations. When any of them changes
+besides the text that shapes a result: the normaliser's and the pronunciation
+rules' code and tables, the built-in and project lexicons (with their
+``pronounce:`` lists), the station's policy for Latin words, whether the
+language's voices want Korean respelled as pronounced, and the Python,
+num2words and morphological analyser (mecab-ko and its dictionary)
+installations. When any of them changes
 the store starts afresh, so a result is never reused under other rules. The
 lexicons and language rules are loaded only when some text is not in the
 store. A store file that cannot be read is ignored and written again.
@@ -24,9 +27,10 @@ import pipeline.project.station as station_module
 from pipeline.fsutil import atomic_write_text
 from pipeline.project.layout import lexicon_path
 from pipeline.project.station import Station
+from pipeline.speech.morphology import analyser_files
 from pipeline.speech.pieces import SpeechChunk
 
-STORE_FORMAT = 1
+STORE_FORMAT = 2  # 2: a chunk may carry its respelling as pronounced
 _PACKAGE = Path(__file__).parent
 # The normaliser's code, its reading tables, and the station settings it is given.
 _RULE_SOURCES = (
@@ -64,7 +68,7 @@ class StoredNormaliser:
         other fingerprints."""
         kept = self._used if prune else {**self._stored, **self._used}
         if kept != self._stored:
-            texts = {text: [[chunk.text, chunk.lang] for chunk in chunks] for text, chunks in kept.items()}
+            texts = {text: [_stored_chunk(chunk) for chunk in chunks] for text, chunks in kept.items()}
             document = {"format": STORE_FORMAT, "texts": texts}
             atomic_write_text(self.path, json.dumps(document, ensure_ascii=False, separators=(",", ":")))
         elif self.path.exists():
@@ -85,14 +89,18 @@ def stored_normaliser(folder: Path, root: Path, station: Station, lang: str) -> 
     from pipeline.speech import normaliser_for
 
     policy = station.speech_settings(lang).unknown_latin
-    path = folder / f"{lang}.{fingerprint(root, lang, policy)}.json"  # no language code holds a dot
-    return StoredNormaliser(path, lang, lambda: normaliser_for(root, station, lang))
+    respelled = station.respells(lang)
+    path = folder / f"{lang}.{fingerprint(root, lang, policy, respelled)}.json"  # no language code holds a dot
+    return StoredNormaliser(path, lang, lambda: normaliser_for(root, station, lang, pronounce=respelled))
 
 
-def fingerprint(root: Path, lang: str, policy: str) -> str:
-    """A digest of everything besides the text that shapes how ``lang`` is normalised."""
-    digest = hashlib.sha256(f"{STORE_FORMAT}\0{lang}\0{policy}\0{sys.version}\0".encode())
-    for path in (*_RULE_SOURCES, *_installed("num2words"), lexicon_path(root, lang), lexicon_path(root, "en")):
+def fingerprint(root: Path, lang: str, policy: str, respelled: bool = False) -> str:
+    """A digest of everything besides the text that shapes how ``lang`` is normalised (and,
+    with ``respelled``, respelled as pronounced)."""
+    digest = hashlib.sha256(f"{STORE_FORMAT}\0{lang}\0{policy}\0{respelled}\0{sys.version}\0".encode())
+    analyser = analyser_files() if respelled else []
+    sources = (*_RULE_SOURCES, *_installed("num2words"), *analyser, lexicon_path(root, lang), lexicon_path(root, "en"))
+    for path in sources:
         digest.update(f"{path.name}\0".encode())
         digest.update(path.read_bytes() if path.is_file() else b"(none)")
     return digest.hexdigest()[:20]
@@ -119,10 +127,17 @@ def _read(path: Path) -> dict[str, tuple[SpeechChunk, ...]]:
     texts = document.get("texts")
     if not isinstance(texts, dict) or not all(_is_chunk_list(chunks) for chunks in texts.values()):
         return {}
-    return {text: tuple(SpeechChunk(chunk_text, lang) for chunk_text, lang in chunks) for text, chunks in texts.items()}
+    return {text: tuple(SpeechChunk(*chunk) for chunk in chunks) for text, chunks in texts.items()}
+
+
+def _stored_chunk(chunk: SpeechChunk) -> list[str]:
+    """``[text, lang]``, or ``[text, lang, pronounced]`` for a chunk respelled as pronounced."""
+    fields = [chunk.text, chunk.lang]
+    return fields if chunk.pronounced is None else [*fields, chunk.pronounced]
 
 
 def _is_chunk_list(chunks: object) -> bool:
     return isinstance(chunks, list) and all(
-        isinstance(chunk, list) and len(chunk) == 2 and all(isinstance(item, str) for item in chunk) for chunk in chunks
+        isinstance(chunk, list) and len(chunk) in (2, 3) and all(isinstance(item, str) for item in chunk)
+        for chunk in chunks
     )

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Protocol
 
 from pipeline.errors import VoiceError
-from pipeline.project.station import VoiceSpec
+from pipeline.project.station import PRONOUNCE_AS_WRITTEN, VoiceSpec
+from pipeline.speech import SpeechChunk, voice_text
 
 
 @dataclass(frozen=True)
@@ -43,10 +44,15 @@ class Voice:
     rate: int
     volume: float
     lang: str
+    pronounce: str = PRONOUNCE_AS_WRITTEN  # station.yaml's voices.<lang>.<role>.pronounce
 
     def describe(self) -> str:
         """Short form for manifests and logs: ``espeak-ng:ko+f2``."""
         return f"{self.backend}:{self.voice_id}"
+
+    def reads(self, chunk: SpeechChunk) -> str:
+        """The text this voice is given for ``chunk`` (see :func:`pipeline.speech.voice_text`)."""
+        return voice_text(chunk, self.pronounce)
 
 
 class Backend(Protocol):
@@ -128,7 +134,7 @@ def resolve_voice(spec: VoiceSpec, lang: str, role: str, backend: Backend) -> Vo
     if spec.voice is None:
         for candidate in installed:
             if candidate.speaks(lang):
-                return Voice(backend.name, candidate.id, spec.rate, spec.volume, lang)
+                return Voice(backend.name, candidate.id, spec.rate, spec.volume, lang, spec.pronounce)
         raise VoiceError(_no_voice_message(lang, role, backend, installed), spec.location)
     base, _, variant = spec.voice.partition("+")
     info = _find_installed(base, installed)
@@ -145,7 +151,7 @@ def resolve_voice(spec: VoiceSpec, lang: str, role: str, backend: Backend) -> Vo
             spec.location,
         )
     voice_id = info.id + (f"+{variant}" if variant else "")
-    return Voice(backend.name, voice_id, spec.rate, spec.volume, lang)
+    return Voice(backend.name, voice_id, spec.rate, spec.volume, lang, spec.pronounce)
 
 
 def _find_installed(wanted: str, installed: list[VoiceInfo]) -> VoiceInfo | None:

@@ -1,8 +1,11 @@
 """Content-addressed store of synthesised speech.
 
 Entry points: :class:`SpeechCache` and :func:`synthesise_cached`. A WAV is
-stored under the hash of everything that changes its sound: the normalised
-text, the language, the backend and its version (including the voice data
+stored under the hash of everything that changes its sound: the text the
+engine is given (normalised and, for a voice with ``pronounce: standard``,
+respelled as pronounced, so a change to the pronunciation rules, their data,
+the lexicons' ``pronounce:`` lists or the analyser's version re-synthesises
+exactly the texts whose respelling it changes), the language, the backend and its version (including the voice data
 fingerprint), the voice id, rate and volume. Each entry has a small JSON
 record with its size and sha256, checked before every use: an entry that
 does not match is deleted and synthesised again, never used.

@@ -120,3 +120,48 @@ def test_without_text_or_a_pipe_it_asks_for_text(
     monkeypatch.setattr(sys, "stdin", _Terminal())
     assert say(project, "--lang", "ko") == 2
     assert capsys.readouterr().err == "give the text to say, or pipe it on standard input\n"
+
+
+def test_pronounced_prints_what_the_voice_is_given_one_line_per_input_line(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert say(project, "--lang", "ko", "--pronounced", "국민 여러분, 드라마 Crash Landing on You를 봤습니다") == 0
+    assert capsys.readouterr().out == "궁민 여러분, 드라마 [en] Crash Landing on You 를 봗씀니다\n"
+
+
+def test_pronounced_reads_standard_input_line_by_line(project: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline", "say", "--project", str(project), "--lang", "ko", "--pronounced"],
+        input="신라의 값이\n\n할 것을 합니다\n",
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "실라에 갑씨\n\n할 꺼슬 함니다\n"
+
+
+def test_pronounced_follows_the_voice_setting_and_the_lexicon(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    station = project / "scripts_src" / "station.yaml"
+    text = station.read_text(encoding="utf-8")
+    station.write_text(text.replace("rate: 145, volume: 1.0}", "rate: 145, volume: 1.0, pronounce: as-written}"))
+    lexicon = project / "locales" / "ko" / "lexicon.yaml"
+    lexicon.write_text("pronounce:\n  광한루: 광할루\n", encoding="utf-8")
+    assert say(project, "--lang", "ko", "--pronounced", "광한루에 갔습니다") == 0
+    assert say(project, "--lang", "ko", "--pronounced", "--role", "guest", "광한루에 갔습니다") == 0
+    assert say(project, "--lang", "ko", "광한루에 갔습니다") == 0
+    assert capsys.readouterr().out == "광할루에 갇씀니다\n광한루에 갔습니다\n광한루에 갔습니다\n"
+
+
+def test_a_bad_pronounce_entry_is_one_line_with_file_and_line(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lexicon = project / "locales" / "ko" / "lexicon.yaml"
+    lexicon.write_text("UN: 유엔\npronounce:\n  광한루: 광할\n", encoding="utf-8")
+    assert say(project, "--lang", "ko", "--pronounced", "광한루") == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "locales/ko/lexicon.yaml:3: pronounce.광한루: '광할' has 2 syllables, '광한루' has 3: "
+        "give the pronunciation syllable for syllable"
+    ]

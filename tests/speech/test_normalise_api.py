@@ -124,6 +124,9 @@ def test_a_builds_normaliser_works_out_each_distinct_text_once(monkeypatch: pyte
     first = read("라디오 3대가 국경을 넘었습니다.")
     first.append(SpeechChunk("changed by the caller", "ko"))
     again = read("라디오 3대가 국경을 넘었습니다.")
-    assert again == normalise("라디오 3대가 국경을 넘었습니다.", "ko")
-    assert read("USB 2개") == normalise("USB 2개", "ko")
+    assert [chunk.text for chunk in again] == [
+        chunk.text for chunk in normalise("라디오 3대가 국경을 넘었습니다.", "ko")
+    ]
+    assert again[0].pronounced == "라디오 세 대가 국꼉을 너먿씀니다."  # the sample station's voices respell
+    assert [chunk.text for chunk in read("USB 2개")] == [chunk.text for chunk in normalise("USB 2개", "ko")]
     assert texts == ["라디오 3대가 국경을 넘었습니다.", "USB 2개"]

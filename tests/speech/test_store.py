@@ -89,13 +89,14 @@ def test_a_broken_lexicon_is_still_reported(mini_project: Path, cli) -> None:
 )
 def test_an_unreadable_store_is_ignored_and_written_again(tmp_path: Path, mini_project: Path, content: str) -> None:
     station = load_project(mini_project).station
-    path = tmp_path / f"ko.{fingerprint(mini_project, 'ko', station.speech_settings('ko').unknown_latin)}.json"
+    policy = station.speech_settings("ko").unknown_latin
+    path = tmp_path / f"ko.{fingerprint(mini_project, 'ko', policy, station.respells('ko'))}.json"
     path.write_text(content, encoding="utf-8")
     normalise = stored_normaliser(tmp_path, mini_project, station, "ko")
     assert normalise(TEXTS[1]) == normaliser_for(mini_project, station, "ko")(TEXTS[1])
     normalise.save()
     stored = json.loads(path.read_text(encoding="utf-8"))["texts"]
-    assert stored == {TEXTS[1]: [["라디오는 모든 지방에 닿습니다.", "ko"]]}
+    assert stored == {TEXTS[1]: [["라디오는 모든 지방에 닿습니다.", "ko", "라디오는 모든 지방에 다씀니다."]]}
 
 
 def test_a_store_keeps_only_the_texts_last_used(tmp_path: Path) -> None:
@@ -153,3 +154,25 @@ def test_the_real_fingerprint_covers_the_normalisers_code_and_num2words() -> Non
     assert {"ko.py", "en.py", "pieces.py", "ko_numbers.py", "ko_rules.yaml", "station.py"} <= names
     assert all(path.is_file() for path in speech_store._RULE_SOURCES)  # a moved module must not drop out silently
     assert [path.name for path in speech_store._installed("num2words")] == ["__init__.py", "METADATA"]
+
+
+def test_the_fingerprint_covers_the_pronunciation_stage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    names = {path.name for path in speech_store._RULE_SOURCES}
+    assert {"pronounce.py", "morphology.py", "hangul.py", "ko_pronounce.yaml", "ko_lexicon.yaml"} <= names
+    analyser = [path.parent.name for path in speech_store.analyser_files()]
+    assert analyser == [
+        "mecab",
+        "python_mecab_ko-1.3.7.dist-info",
+        "mecab_ko_dic",
+        "python_mecab_ko_dic-2.1.1.post2.dist-info",
+    ]
+    rules = tmp_path / "rules.py"
+    rules.write_text("A = 1\n", encoding="utf-8")
+    monkeypatch.setattr(speech_store, "_RULE_SOURCES", (rules,))
+    plain = fingerprint(tmp_path, "ko", "english-voice")
+    respelled = fingerprint(tmp_path, "ko", "english-voice", respelled=True)
+    assert respelled != plain
+    lexicon = tmp_path / "locales" / "ko" / "lexicon.yaml"
+    lexicon.parent.mkdir(parents=True)
+    lexicon.write_text("pronounce:\n  광한루: 광할루\n", encoding="utf-8")
+    assert fingerprint(tmp_path, "ko", "english-voice", respelled=True) != respelled
