@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -143,3 +144,19 @@ def good_output(tmp_path_factory: pytest.TempPathFactory, speech_wavs: dict[str,
     root = tmp_path_factory.mktemp("output")
     make_episode_output(root, speech_wavs)
     return root
+
+
+def silences(path: Path, noise_db: float = -50.0, shortest: float = 0.1) -> list[tuple[float, float]]:
+    """(start, end) of each silence ffmpeg's ``silencedetect`` hears in a file; a silence that
+    runs to the end of the file ends at the file's decoded duration."""
+    result = subprocess.run(
+        ["ffmpeg", "-hide_banner", "-nostats", "-i", str(path),
+         "-af", f"silencedetect=noise={noise_db}dB:d={shortest}", "-f", "null", "-"],
+        capture_output=True, text=True, check=True, timeout=120,
+    )  # fmt: skip
+    starts = [float(value) for value in re.findall(r"silence_start: (-?[\d.]+)", result.stderr)]
+    ends = [float(value) for value in re.findall(r"silence_end: ([\d.]+)", result.stderr)]
+    if len(ends) < len(starts):
+        duration = run("ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", str(path))
+        ends.append(float(duration))
+    return list(zip(starts, ends, strict=True))

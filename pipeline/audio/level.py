@@ -1,7 +1,9 @@
 """Audio: join synthesised pieces, level them to the profile's loudness, encode.
 
-Entry points: :func:`join_pieces` (engine WAVs and silences → one PCM
-timeline, with the real start and end of every sentence), :class:`Leveller`
+Entry points: :func:`join_pieces` (engine WAVs, each trimmed of the
+engine's own leading and trailing silence by :func:`trim_silence`, and the
+configured silences → one PCM timeline, with the real start and end of every
+sentence), :class:`Leveller`
 (the profile's filters, loudness and limiter, in process: see
 :mod:`pipeline.audio.dsp`), :func:`level_and_encode` (level, encode, decode and
 check the file a player will hear), :func:`encode` and :func:`measure_file`
@@ -67,6 +69,13 @@ _SILENT_LUFS = -69.0
 # ceiling at the gain tried; a later gain or cut beyond it extends the envelope (only the runs
 # it had left out are oversampled then).
 ENVELOPE_HEADROOM_DB = 9.0
+# An engine pads each utterance with its own silence (espeak-ng 1.51: exact zeros, 40-55 ms
+# before and 370-390 ms after, measured with 'espeak-ng -w' at 22.05 kHz), which would add to
+# the configured pauses. Samples quieter than this at either end are that padding: -60 dBFS is
+# 30 dB under the quietest speech onsets measured, so no onset or release is cut.
+PADDING_LEVEL_DBFS = -60.0
+# Kept around the speech: a fade-in or tail just under the level stays whole.
+EDGE_GUARD_SECONDS = 0.005
 
 
 @dataclass(frozen=True)
@@ -78,7 +87,8 @@ class Silence:
 
 @dataclass(frozen=True)
 class Speech:
-    """An engine WAV; ``cue`` starts a sentence cue, ``cue_end`` closes it after this piece."""
+    """An engine WAV (joined without the engine's own leading and trailing silence); ``cue``
+    starts a sentence cue, ``cue_end`` closes it after this piece."""
 
     wav: Path
     cue: str | None = None
@@ -113,13 +123,27 @@ def join_pieces(pieces: Sequence[Speech | Silence], sample_rate: int = WORKING_R
             continue
         if piece.cue is not None:
             open_cue = (frames / sample_rate, piece.cue)
-        data = _read_pcm(piece.wav, sample_rate)
+        data = trim_silence(_read_pcm(piece.wav, sample_rate), sample_rate)
         chunks.append(data)
         frames += len(data) // SAMPLE_WIDTH
         if piece.cue_end and open_cue is not None:
             cues.append(Cue(round(open_cue[0], 3), round(frames / sample_rate, 3), open_cue[1]))
             open_cue = None
     return Timeline(b"".join(chunks), sample_rate, tuple(cues))
+
+
+def trim_silence(pcm: bytes, sample_rate: int) -> bytes:
+    """16-bit mono ``pcm`` without the quiet run at either end (below :data:`PADDING_LEVEL_DBFS`),
+    keeping :data:`EDGE_GUARD_SECONDS` around the speech; audio with nothing louder is kept whole."""
+    samples = np.frombuffer(pcm, dtype="<i2")
+    threshold = 32768 * 10 ** (PADDING_LEVEL_DBFS / 20)
+    audible = np.flatnonzero(np.abs(samples.astype(np.int32)) > threshold)
+    if audible.size == 0:
+        return pcm
+    guard = round(EDGE_GUARD_SECONDS * sample_rate)
+    start = max(0, int(audible[0]) - guard)
+    end = min(samples.size, int(audible[-1]) + 1 + guard)
+    return samples[start:end].tobytes()
 
 
 def _read_pcm(path: Path, sample_rate: int) -> bytes:

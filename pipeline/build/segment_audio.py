@@ -77,23 +77,36 @@ def segment_pieces(
     pauses: Pauses,
     speak: Callable[[str, Voice], Path],
 ) -> list[Speech | Silence]:
-    """The segment as a sequence of engine WAVs and pauses, with a cue per sentence."""
+    """The segment as a sequence of engine WAVs and pauses, with a cue per sentence.
+
+    The engine's own silence is trimmed when the pieces are joined, so these pauses are what
+    is heard: ``pauses.sentence`` between sentences (also between parts that set no pause of
+    their own), the parts' ``pause_before``/``pause_after``, ``pauses.between_voices`` where
+    a sentence passes from one voice to another, and ``pauses.segment_end`` at the end.
+    """
     pieces: list[Speech | Silence] = []
+    previous_pause: float | None = None  # the pause after the previous part; None before the first
     for part in segment.parts:
+        spoken = [sentence for sentence in part.sentences if sentence.chunks]
+        if previous_pause is not None and spoken and not previous_pause + part.pause_before:
+            pieces.append(Silence(pauses.sentence))
         if part.pause_before:
             pieces.append(Silence(part.pause_before))
-        spoken = [sentence for sentence in part.sentences if sentence.chunks]
         for index, sentence in enumerate(spoken):
             if index:
                 pieces.append(Silence(pauses.sentence))
             last = len(sentence.chunks) - 1
             for position, chunk in enumerate(sentence.chunks):
+                if position:
+                    pieces.append(Silence(pauses.between_voices))
                 voice = voices[(chunk.lang, part.role)]
                 wav = speak(voice.reads(chunk), voice)
                 cue = sentence.written if position == 0 else None
                 pieces.append(Speech(wav, cue=cue, cue_end=position == last))
         if part.pause_after:
             pieces.append(Silence(part.pause_after))
+        if spoken or part.pause_after:
+            previous_pause = part.pause_after
     pieces.append(Silence(pauses.segment_end))
     return pieces
 

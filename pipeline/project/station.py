@@ -96,6 +96,7 @@ class Pauses:
 
     sentence: float = 0.35
     segment_end: float = 1.0
+    between_voices: float = 0.12  # between the parts of one sentence read by different voices
 
 
 @dataclass(frozen=True)
@@ -326,11 +327,14 @@ class StationReader:
         return rates
 
     def _pauses(self, value: Any) -> Pauses:
-        table = self.check.mapping(("pauses",), value, optional=("sentence", "segment_end")) or {}
+        table = self.check.mapping(("pauses",), value, optional=("sentence", "segment_end", "between_voices")) or {}
         defaults = Pauses()
         sentence = self.check.number(("pauses", "sentence"), table.get("sentence", defaults.sentence), 0, 10)
         end = self.check.number(("pauses", "segment_end"), table.get("segment_end", defaults.segment_end), 0, 30)
-        return Pauses(sentence or 0.0, end or 0.0)
+        voices = self.check.number(
+            ("pauses", "between_voices"), table.get("between_voices", defaults.between_voices), 0, 2
+        )
+        return Pauses(sentence or 0.0, end or 0.0, voices or 0.0)
 
     def _card(self, value: Any, languages: list[str]) -> CardOrder:
         table = self.check.mapping(("card",), value, optional=("languages", "episodes")) or {}
