@@ -1,9 +1,11 @@
-"""Golden espeak-ng phoneme snapshots of normalised Korean sentences.
+"""Golden espeak-ng phoneme snapshots of normalised Korean sentences, as written and as respelled.
 
-A change in the normaliser that changes how a sentence is pronounced shows up
-here, in review, as a diff of ``tests/data/speech/espeak_ko.yaml``. Each chunk
-is rendered with ``espeak-ng -q -x`` and the voice of its language (``ko`` or
-``en-us``). After an intended change, refresh the file and review the diff::
+A change in the normaliser or the pronunciation rules that changes how a
+sentence is pronounced shows up here, in review, as a diff of
+``tests/data/speech/espeak_ko.yaml``. Each chunk is rendered with
+``espeak-ng -q -x`` and the voice of its language (``ko`` or ``en-us``); a
+Korean chunk also as the voice is given it, respelled as pronounced. After an
+intended change, refresh the file and review the diff::
 
     UPDATE_ESPEAK_SNAPSHOTS=1 .venv/bin/pytest tests/speech/test_espeak_snapshots.py
 """
@@ -11,6 +13,7 @@ is rendered with ``espeak-ng -q -x`` and the voice of its language (``ko`` or
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 
@@ -20,6 +23,7 @@ from speech_cases import DATA
 
 from pipeline.fsutil import atomic_write_text
 from pipeline.speech import normalise
+from pipeline.speech.pronounce import respell
 
 SNAPSHOT_FILE = DATA / "espeak_ko.yaml"
 UPDATE = os.environ.get("UPDATE_ESPEAK_SNAPSHOTS") == "1"
@@ -37,7 +41,19 @@ SENTENCES = [
     "USB와 SD 카드, COVID-19, K-pop, ABC.",
     "北韓의 不動産 比率",
     "드라마 Crash Landing on You를 Netflix에서 봤다.",
+    "정부는 오늘 국민에게 감사하다고 발표했습니다.",
+    "신라의 옛이야기를 같이 읽고 값이 좋다고 합니다.",
+    "할 것이 많지만 의견란에 콧물과 희망을 적고 솜이불을 덮었습니다.",
 ]
+# What espeak-ng says for the respelled standard forms (issue 15's table): [hamnida], not [hapnida].
+RESPELLED_PHONEMES = {
+    "합니다": "h'amnid,a",
+    "국민": "g'uNmin",
+    "같이": "g'atShi",
+    "신라": "s'ila",
+    "좋다": "tS;'otha",
+    "값이": "g'aps-i",  # espeak-ng gets this one right as written too
+}
 
 
 def espeak_version() -> str:
@@ -58,10 +74,13 @@ def phonemes(text: str, lang: str) -> str:
 
 def render(sentence: str) -> dict[str, object]:
     chunks = normalise(sentence, "ko")
+    respelled = [respell(c.text) if c.lang == "ko" else c.text for c in chunks]
     return {
         "written": sentence,
         "spoken": [f"{c.lang}: {c.text}" for c in chunks],
         "phonemes": [phonemes(c.text, c.lang) for c in chunks],
+        "pronounced": [f"{c.lang}: {text}" for c, text in zip(chunks, respelled, strict=True)],
+        "pronounced_phonemes": [phonemes(text, c.lang) for c, text in zip(chunks, respelled, strict=True)],
     }
 
 
@@ -99,6 +118,25 @@ def test_pronunciation_matches_the_snapshot(snapshots: dict, sentence: str) -> N
 
 def test_no_korean_chunk_switches_espeak_to_another_language(snapshots: dict) -> None:
     for snapshot in snapshots["snapshots"]:
-        for spoken, phoneme_text in zip(snapshot["spoken"], snapshot["phonemes"], strict=True):
-            if spoken.startswith("ko: "):
-                assert "(en)" not in phoneme_text and "(zh" not in phoneme_text, spoken
+        for key in ("phonemes", "pronounced_phonemes"):
+            for spoken, phoneme_text in zip(snapshot["spoken"], snapshot[key], strict=True):
+                if spoken.startswith("ko: "):
+                    assert "(en)" not in phoneme_text and "(zh" not in phoneme_text, spoken
+
+
+@pytest.mark.parametrize(("written", "expected"), RESPELLED_PHONEMES.items())
+def test_respelled_words_are_said_as_the_standard_says_them(written: str, expected: str) -> None:
+    assert phonemes(respell(written), "ko") == expected
+    if written != "값이":
+        assert phonemes(written, "ko") != expected  # espeak-ng alone reads the letters
+
+
+def test_respelled_sentence_endings_say_m_before_nida(snapshots: dict) -> None:
+    endings = [
+        phoneme_text
+        for snapshot in snapshots["snapshots"]
+        for spoken, phoneme_text in zip(snapshot["pronounced"], snapshot["pronounced_phonemes"], strict=True)
+        if spoken.endswith("니다.")
+    ]
+    assert len(endings) == 3
+    assert all(re.search("mn,?id", text) and not re.search("pn,?id", text) for text in endings), endings

@@ -3,7 +3,8 @@
 Korean: after normalisation no Korean TTS input contains an ASCII digit, a Latin
 letter (unless the word is routed to the English voice as its own chunk, by the
 station's policy or a lexicon entry with ``lang: en``), hanja, or a symbol
-espeak-ng would read in English. English: no digits.
+espeak-ng would read in English, and no formal ending spelled as written
+(-습니다, -ㅂ니다: the voices are given 씀니다, ㅁ니다). English: no digits.
 
 The Korean inputs are every translation in ``locales/ko/LC_MESSAGES/*.po`` plus
 every written input of the Korean case table; the English inputs are every
@@ -24,7 +25,7 @@ from speech_cases import DATA, load_cases
 
 from pipeline.i18n.messages import episode_messages, shared_messages
 from pipeline.project.script import literal_text, load_project
-from pipeline.speech import load_lexicon, normalise
+from pipeline.speech import hangul, load_lexicon, normalise, normaliser_for, voice_text
 
 REPO = Path(__file__).resolve().parents[2]
 KOREAN_CATALOGS = sorted((REPO / "locales" / "ko" / "LC_MESSAGES").glob("*.po"))
@@ -112,3 +113,28 @@ def test_the_korean_check_catches_unnormalised_text() -> None:
         assert NOT_FOR_THE_KOREAN_VOICE.search(text)
         for chunk in normalise(text, "ko"):
             assert chunk.lang == "en" or not NOT_FOR_THE_KOREAN_VOICE.search(chunk.text)
+
+
+def unrespelled_endings(text: str) -> list[str]:
+    """-ㅂ니다 / -습니다 (and -ㅂ니까) still spelled as written: a syllable with final ㅂ before 니."""
+    return [
+        text[i : i + 3] for i in range(len(text) - 1) if text[i + 1] == "니" and hangul.final_consonant(text[i]) == "ㅂ"
+    ]
+
+
+def test_no_korean_voice_is_given_an_unrespelled_formal_ending() -> None:
+    station = load_project(REPO).station
+    assert all(spec.pronounce == "standard" for spec in station.voices["ko"].values())
+    normalise_for_voice = normaliser_for(REPO, station, "ko")
+    failures = []
+    endings = 0
+    for where, text in KOREAN:
+        for chunk in normalise_for_voice(text):
+            if chunk.lang != "ko":
+                continue
+            given = voice_text(chunk, "standard")
+            endings += given.count("니다")
+            if unrespelled_endings(given):
+                failures.append(f"{where}: {text!r} → {given!r}")
+    assert endings > 50  # the sample catalogs end most sentences so
+    assert not failures, "\n".join(failures)
