@@ -32,7 +32,9 @@ what the earlier ones left (article numbers of 표준발음법):
 
 Word boundaries are kept as a newsreader keeps them: nothing is carried
 across a space (정부는 오늘 stays), except that the adnominal -ㄹ tenses and
-adds ㄴ to the next word (할 것 → 할 껃, 할 일 → 할 릴). Morphemes come from
+adds ㄴ to the next word (할 것 → 할 껃, 할 일 → 할 릴), and a number and its
+counter, which the normaliser writes apart, are said as one word
+(삼 월 → 사뭘, 십 년 → 심년, 몇 명 → 면명). Morphemes come from
 :mod:`pipeline.speech.morphology`, asked only when a sentence has a final
 consonant that meets another syllable. Not covered: the tensing of compounds
 without a written 사이시옷 (28항: 문고리 → 문꼬리) and vowel length; such words
@@ -63,7 +65,11 @@ SPACE = "space"  # a space after the adnominal -ㄹ (할 것, 할 일)
 _GRAMMATICAL_TAGS = ("J", "E", "XS", "VCP")
 _STEM_TAGS = ("VV", "VA", "VX")
 _SINO_TAGS = ("NNG", "NNP", "NR", "XR", "MAG")
-_NOUN_TAGS = frozenset({"NNG", "NNP", "NR"})  # nouns and adverbs: where ㄹ + ㄷ/ㅅ/ㅈ tenses (26항)
+_NOUN_TAGS = frozenset({"NNG", "NNP", "NR"})
+_NUMBER_TAGS = (
+    "NR",
+    "MM",
+)  # numbers, and determiners such as 몇 and 한  # nouns and adverbs: where ㄹ + ㄷ/ㅅ/ㅈ tenses (26항)
 
 _NEUTRAL = {
     "ㄲ": "ㄱ", "ㅋ": "ㄱ", "ㄳ": "ㄱ", "ㄺ": "ㄱ",
@@ -97,6 +103,7 @@ class Syllable:
     morpheme: Morpheme | None = None
     rieul_ending: bool = False  # its final ㄹ begins an -(으)ㄹ ending (할, 먹을, 할수록)
     linked: bool = False  # its initial is a final consonant moved onto it (앉아 → 안자): never made tense
+    numeral: bool = False  # part of a number or 몇/한 (see _is_numeral)
 
     def text(self) -> str:
         """The syllable spelled again."""
@@ -128,7 +135,7 @@ class Sentence:
 
 
 WITHIN_WORD = (INSIDE, GRAMMAR, LEXICAL)  # the rules leave a lexicon word's own syllables (FIXED) alone
-_NEEDS_MORPHOLOGY = re.compile("([가-힣])(?=([ ]?)[가-힣])")
+_NEEDS_MORPHOLOGY = re.compile("([가-힣])(?=[ ]?[가-힣])")
 _PARTICLE_UI = re.compile("[가-힣]의")
 
 
@@ -157,8 +164,7 @@ def _morphemes_if_needed(text: str) -> list[Morpheme]:
     if _PARTICLE_UI.search(text):
         return analyse(text)
     for match in _NEEDS_MORPHOLOGY.finditer(text):
-        final = hangul.final_consonant(match.group(1))
-        if final and (not match.group(2) or final == "ㄹ"):  # across a space only the adnominal -ㄹ acts
+        if hangul.ends_in_consonant(match.group(1)):  # across a space: the adnominal -ㄹ, 몇 년, 십 년
             return analyse(text)
     return []
 
@@ -176,7 +182,10 @@ def _sentence(text: str, morphemes: list[Morpheme], exceptions: Mapping[str, str
             continue
         letters = hangul.decompose(fixed.get(offset, char))
         syllable = Syllable(*letters, offset, by_offset.get(offset), offset in rieul_endings)
+        syllable.numeral = _is_numeral(syllable, sentence.syllables[-1] if sentence.syllables and not gap else None)
         if sentence.syllables:
+            if gap == " " and _counted(sentence.syllables[-1], syllable):
+                gap = ""  # 삼 월 → 사뭘, 몇 년 → 면년: a number and its counter are one word said
             sentence.links.append(_link(sentence.syllables[-1], syllable, gap, previous in fixed and offset in fixed))
         sentence.syllables.append(syllable)
         sentence.between.append(gap)
@@ -196,6 +205,27 @@ def _link(before: Syllable, after: Syllable, gap: str, both_fixed: bool) -> str 
     if before.morpheme is after.morpheme:
         return LEXICAL if _compound_adjective(before, after) else INSIDE
     return GRAMMAR if after.morpheme.first_tag.startswith(_GRAMMATICAL_TAGS) else LEXICAL
+
+
+def _is_numeral(syllable: Syllable, before: Syllable | None) -> bool:
+    """Part of a number (or 몇, 한): its morpheme is one, or it is a one-syllable counter the
+    analyser split off a number written with it (십일 월 read as 십 + 일(day) + 월)."""
+    if syllable.morpheme is None:
+        return False
+    if syllable.morpheme.last_tag in _NUMBER_TAGS:
+        return True
+    one_syllable = syllable.morpheme.end - syllable.morpheme.start == 1
+    return one_syllable and syllable.morpheme.first_tag == "NNBC" and before is not None and before.numeral
+
+
+def _counted(before: Syllable, after: Syllable) -> bool:
+    """A number (or 몇) and the counter after it: written apart, said as one word."""
+    if not before.numeral or after.morpheme is None:
+        return False
+    if after.morpheme.first_tag == "NNBC":
+        return True
+    # 칠 월: the analyser calls 월 a noun
+    return after.morpheme.first_tag in ("NNG", "NNB") and after.morpheme.end - after.morpheme.start == 1
 
 
 def _compound_adjective(before: Syllable, after: Syllable) -> bool:

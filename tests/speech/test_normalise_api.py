@@ -127,6 +127,6 @@ def test_a_builds_normaliser_works_out_each_distinct_text_once(monkeypatch: pyte
     assert [chunk.text for chunk in again] == [
         chunk.text for chunk in normalise("라디오 3대가 국경을 넘었습니다.", "ko")
     ]
-    assert again[0].pronounced == "라디오 세 대가 국꼉을 너먿씀니다."  # the sample station's voices respell
+    assert again[0].pronounced == "라디오 세대가 국꼉을 너먿씀니다."  # the sample station's voices respell
     assert [chunk.text for chunk in read("USB 2개")] == [chunk.text for chunk in normalise("USB 2개", "ko")]
     assert texts == ["라디오 3대가 국경을 넘었습니다.", "USB 2개"]

@@ -109,7 +109,7 @@ def test_sentences_needing_no_morphology_do_not_load_the_analyser() -> None:
     code = (
         "import sys\n"
         "from pipeline.speech.pronounce import respell\n"
-        "assert respell('희망 가져') == '히망 가저'\n"
+        "assert respell('의사가 희어 가져') == '의사가 히어 가저'\n"
         "assert 'mecab' not in sys.modules\n"
         "assert respell('국민') == '궁민'\n"
         "assert 'mecab' in sys.modules\n"
