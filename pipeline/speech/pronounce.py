@@ -148,7 +148,9 @@ def respell(text: str, exceptions: Mapping[str, str] | None = None) -> str:
     """``text`` (normalised Korean) spelled as the standard rules pronounce it.
 
     ``exceptions`` maps written words to their pronunciation (same number of
-    syllables); a word followed by a particle or ending still matches.
+    syllables). An entry matches at the start of a word, whatever follows it
+    (인권을, 인권단체); the rules leave its own syllables alone and join it to
+    what follows. A space the respelling reads through (삼 월 → 사뭘) is dropped.
     """
     if not rules_needed(text):
         return text

@@ -15,8 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from speech_cases import DATA
 
+from pipeline.speech import hangul
 from pipeline.speech.lexicon import load_lexicon
 from pipeline.speech.pronounce import respell
 
@@ -115,3 +118,17 @@ def test_sentences_needing_no_morphology_do_not_load_the_analyser() -> None:
         "assert 'mecab' in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])
+
+
+LETTERS = [*"가각값닭않읽밟흙있없읊넓핥의희져ㄱ ,.!?A1", *"국민신라같이좋다할것"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(LETTERS), max_size=30))
+def test_any_text_is_respelled_syllable_for_syllable(text: str) -> None:
+    said = respell(text)
+    syllables = [char for char in text if hangul.is_syllable(char)]
+    assert len([char for char in said if hangul.is_syllable(char)]) == len(syllables)
+    assert [char for char in said if not hangul.is_syllable(char) and char != " "] == [
+        char for char in text if not hangul.is_syllable(char) and char != " "
+    ]
