@@ -31,8 +31,10 @@ what the earlier ones left (article numbers of 표준발음법):
 10. 져/쪄/쳐 → 저/쩌/처 (5항).
 
 Word boundaries are kept as a newsreader keeps them: nothing is carried
-across a space (정부는 오늘 stays), except that the adnominal -ㄹ tenses and
-adds ㄴ to the next word (할 것 → 할 껃, 할 일 → 할 릴), and a number and its
+across a space (정부는 오늘 stays), except that a final consonant before ㄴ/ㅁ
+is nasalised as the standard says for words said together (18항 붙임:
+밥 먹는다 → 밤 멍는다), the adnominal -ㄹ tenses and adds ㄴ to the next word
+(할 것 → 할 껃, 할 일 → 할 릴), and a number and its
 counter, which the normaliser writes apart, are said as one word
 (삼 월 → 사뭘, 십 년 → 심년, 몇 명 → 면명). Morphemes come from
 :mod:`pipeline.speech.morphology`, asked only when a sentence has a final
@@ -61,6 +63,7 @@ GRAMMAR = "grammar"  # the second begins a grammatical morpheme (particle, endin
 LEXICAL = "lexical"  # the second begins a lexical morpheme (a compound's part, a noun after a prefix)
 FIXED = "fixed"  # within a word whose pronunciation the lexicon gives
 SPACE = "space"  # a space after the adnominal -ㄹ (할 것, 할 일)
+PHRASE = "phrase"  # any other single space between words: only nasalisation reaches across it
 
 _GRAMMATICAL_TAGS = ("J", "E", "XS", "VCP")
 _STEM_TAGS = ("VV", "VA", "VX")
@@ -198,8 +201,12 @@ def _sentence(text: str, morphemes: list[Morpheme], exceptions: Mapping[str, str
 
 
 def _link(before: Syllable, after: Syllable, gap: str, both_fixed: bool) -> str | None:
-    if gap:
-        return SPACE if gap == " " and before.rieul_ending and before.final == "ㄹ" else None
+    if gap != " ":
+        return None if gap else _link_within(before, after, both_fixed)
+    return SPACE if before.rieul_ending and before.final == "ㄹ" else PHRASE
+
+
+def _link_within(before: Syllable, after: Syllable, both_fixed: bool) -> str:
     if both_fixed:
         return FIXED
     if before.morpheme is None or after.morpheme is None:
@@ -365,7 +372,7 @@ def _named_linking(before: Syllable, after: Syllable) -> bool:
 def _tensing(sentence: Sentence) -> None:
     """23-27항: lax ㄱ ㄷ ㅂ ㅅ ㅈ made tense after obstruents, stems, Sino-Korean ㄹ and -ㄹ."""
     for index, (before, after, link) in enumerate(_indexed_pairs(sentence)):
-        if link is None or after.initial not in _TENSE or after.linked:
+        if link in (None, PHRASE) or after.initial not in _TENSE or after.linked:
             continue
         if (
             link == SPACE
@@ -465,8 +472,9 @@ def _suffix_in_rieul(before: Syllable, after: Syllable, link: str) -> bool:
 
 
 def _nasalisation(sentence: Sentence) -> None:
-    """18항: 국민 → 궁민, 닫는 → 단는, 합니다 → 함니다."""
-    for before, after, _ in sentence.pairs(*WITHIN_WORD):
+    """18항: 국민 → 궁민, 닫는 → 단는, 합니다 → 함니다, and between words said as one phrase
+    (18항 붙임: 밥 먹는다 → 밤 멍는다)."""
+    for before, after, _ in sentence.pairs(*WITHIN_WORD, SPACE, PHRASE):
         if after.initial in ("ㄴ", "ㅁ") and before.final in _NASAL:
             before.final = _NASAL[before.final]
 
