@@ -45,6 +45,7 @@ go in the lexicon's ``pronounce:`` list.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -255,6 +256,7 @@ def _exception_spans(text: str, exceptions: Mapping[str, str]) -> dict[int, str]
     return spans
 
 
+@functools.lru_cache(maxsize=8)
 def _exception_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile("(?<![가-힣])(?:" + "|".join(re.escape(word) for word in words) + ")")
 
