@@ -34,11 +34,11 @@ Word boundaries are kept as a newsreader keeps them: nothing is carried
 across a space (정부는 오늘 stays), except that a final consonant before ㄴ/ㅁ
 is nasalised as the standard says for words said together (18항 붙임:
 밥 먹는다 → 밤 멍는다), the adnominal -ㄹ tenses and adds ㄴ to the next word
-(할 것 → 할 껃, 할 일 → 할 릴), and a number and its
-counter, which the normaliser writes apart, are said as one word
-(삼 월 → 사뭘, 십 년 → 심년, 몇 명 → 면명). Morphemes come from
-:mod:`pipeline.speech.morphology`, asked only when a sentence has a final
-consonant that meets another syllable. Not covered: the tensing of compounds
+(할 것 → 할 껃, 할 일 → 할 릴), and a number and its counter, which the
+normaliser writes apart, are said as one word (삼 월 → 사뭘, 십 년 → 심년,
+몇 명 → 면명). Morphemes come from :mod:`pipeline.speech.morphology`, asked
+only when a syllable with a final consonant meets another (or a particle 의
+follows one). Not covered: the tensing of compounds
 without a written 사이시옷 (28항: 문고리 → 문꼬리) and vowel length; such words
 go in the lexicon's ``pronounce:`` list.
 """
@@ -68,12 +68,9 @@ PHRASE = "phrase"  # any other single space between words: only nasalisation rea
 
 _GRAMMATICAL_TAGS = ("J", "E", "XS", "VCP")
 _STEM_TAGS = ("VV", "VA", "VX")
-_SINO_TAGS = ("NNG", "NNP", "NR", "XR", "MAG")
+_SINO_TAGS = ("NNG", "NNP", "NR", "XR", "MAG")  # nouns and adverbs: where ㄹ + ㄷ/ㅅ/ㅈ tenses (26항)
 _NOUN_TAGS = frozenset({"NNG", "NNP", "NR"})
-_NUMBER_TAGS = (
-    "NR",
-    "MM",
-)  # numbers, and determiners such as 몇 and 한  # nouns and adverbs: where ㄹ + ㄷ/ㅅ/ㅈ tenses (26항)
+_NUMBER_TAGS = ("NR", "MM")  # numbers, and determiners such as 몇 and 한
 
 _NEUTRAL = {
     "ㄲ": "ㄱ", "ㅋ": "ㄱ", "ㄳ": "ㄱ", "ㄺ": "ㄱ",
