@@ -132,3 +132,16 @@ def test_any_text_is_respelled_syllable_for_syllable(text: str) -> None:
     assert [char for char in said if not hangul.is_syllable(char) and char != " "] == [
         char for char in text if not hangul.is_syllable(char) and char != " "
     ]
+
+
+def test_a_missing_analyser_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.errors import ToolMissing
+    from pipeline.speech import morphology
+
+    monkeypatch.setitem(sys.modules, "mecab", None)  # import mecab now raises ImportError
+    morphology._tagger.cache_clear()
+    try:
+        with pytest.raises(ToolMissing, match="pip install python-mecab-ko python-mecab-ko-dic"):
+            respell("국민")
+    finally:
+        morphology._tagger.cache_clear()
