@@ -406,16 +406,27 @@ def _stem_before_ending(before: Syllable, after: Syllable) -> bool:
 def _sino_rieul(sentence: Sentence, index: int, link: str | None) -> bool:
     """26항: ㄹ + ㄷ/ㅅ/ㅈ within a Sino-Korean noun or number (발전 → 발쩐, 칠십 → 칠씹) and
     where compounded nouns meet (몰상식 → 몰쌍식, 술잔 → 술짠), but not in a repeated syllable
-    (허허실실)."""
+    (허허실실), nor in a word that cannot be Sino-Korean (월드컵, 헬스)."""
     before, after = sentence.syllables[index], sentence.syllables[index + 1]
     if before.final != "ㄹ" or after.initial not in ("ㄷ", "ㅅ", "ㅈ") or before.morpheme is None:
         return False
-    if before.text() == after.text():
+    if before.text() == after.text() or not _may_be_sino_korean(sentence, before, after):
         return False
     if link == INSIDE:
         return before.morpheme.last_tag in _SINO_TAGS
     nouns = after.morpheme is not None and {before.morpheme.last_tag, after.morpheme.first_tag} <= _NOUN_TAGS
     return link == LEXICAL and nouns
+
+
+def _may_be_sino_korean(sentence: Sentence, *syllables: Syllable) -> bool:
+    """False when a morpheme of ``syllables`` has a syllable no hanja is read as: ㅡ without a
+    final (드, 스, 트), which marks a loanword (골드, 헬스, 올스타)."""
+    for syllable in syllables:
+        morpheme = syllable.morpheme
+        written = sentence.source[morpheme.start : morpheme.end] if morpheme else syllable.text()
+        if any(hangul.is_syllable(char) and hangul.decompose(char)[1:] == ("ㅡ", "") for char in written):
+            return False
+    return True
 
 
 def _clusters_and_neutralisation(sentence: Sentence) -> None:
