@@ -2,9 +2,11 @@
 
 Entry point: :func:`load_station`. It checks everything at once and raises
 :class:`~pipeline.errors.ValidationFailed` listing every problem. The station
-declares the languages, the voice for each language and role, the speaking
-rates used for duration estimates, the pauses, the output profiles, and how
-speech normalisation treats Latin words it does not know (``speech:``).
+declares the languages, the voice for each language and role (and whether it
+is given Korean respelled as pronounced: ``pronounce``), the speaking rates
+used for duration estimates, the pauses heard (``sentence``, ``segment_end``,
+``between_voices``), the output profiles, and how speech normalisation treats
+Latin words it does not know (``speech:``).
 """
 
 from __future__ import annotations

@@ -59,3 +59,16 @@ def test_invalid_settings_are_reported_with_file_and_line(
     with pytest.raises(ValidationFailed) as caught:
         load_station(root)
     assert str(caught.value) == f"scripts_src/station.yaml:{line}: {expected}"
+
+
+BETWEEN_VOICES = next(line for line in SAMPLE_STATION.splitlines() if line.startswith("  between_voices:"))
+
+
+def test_the_pause_between_voices_is_read_and_checked(tmp_path: Path) -> None:
+    assert load_station(REPO).pauses.between_voices == 0.12
+    root, _ = station_with(tmp_path / "good", BETWEEN_VOICES, "  between_voices: 0.2")
+    assert load_station(root).pauses.between_voices == 0.2
+    root, line = station_with(tmp_path / "bad", BETWEEN_VOICES, "  between_voices: -1")
+    with pytest.raises(ValidationFailed) as caught:
+        load_station(root)
+    assert str(caught.value).startswith(f"scripts_src/station.yaml:{line}: pauses.between_voices: ")
