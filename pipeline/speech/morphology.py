@@ -99,7 +99,8 @@ def _morphemes(token: Any, start: int) -> list[Morpheme]:
         spans = []
         offset = start
         for form, tag in parts:
-            spans.append(Morpheme(offset, offset + len(form), (tag,)))
+            # the parts of a proper noun are a name (서울시, 서울대), whatever each part is alone
+            spans.append(Morpheme(offset, offset + len(form), ("NNP",) if feature.pos == "NNP" else (tag,)))
             offset += len(form)
         return spans
     tags = tuple(feature.pos.split("+"))

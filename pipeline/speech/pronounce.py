@@ -69,7 +69,7 @@ PHRASE = "phrase"  # any other single space between words: only nasalisation rea
 _GRAMMATICAL_TAGS = ("J", "E", "XS", "VCP")
 _STEM_TAGS = ("VV", "VA", "VX")
 _SINO_TAGS = ("NNG", "NNP", "NR", "XR", "MAG")  # nouns and adverbs: where ㄹ + ㄷ/ㅅ/ㅈ tenses (26항)
-_NOUN_TAGS = frozenset({"NNG", "NNP", "NR"})
+_NOUN_TAGS = frozenset({"NNG", "NR"})  # compounded common nouns tense (술잔); names do not (서울시)
 _NUMBER_TAGS = ("NR", "MM")  # numbers, and determiners such as 몇 and 한
 
 _NEUTRAL = {
@@ -405,7 +405,8 @@ def _stem_before_ending(before: Syllable, after: Syllable) -> bool:
 
 def _sino_rieul(sentence: Sentence, index: int, link: str | None) -> bool:
     """26항: ㄹ + ㄷ/ㅅ/ㅈ within a Sino-Korean noun or number (발전 → 발쩐, 칠십 → 칠씹) and
-    where compounded nouns meet (몰상식 → 몰쌍식, 술잔 → 술짠), but not in a repeated syllable
+    where compounded common nouns meet (몰상식 → 몰쌍식, 술잔 → 술짠; not in a name: 서울시), but
+    not in a repeated syllable
     (허허실실), nor in a word that cannot be Sino-Korean (월드컵, 헬스)."""
     before, after = sentence.syllables[index], sentence.syllables[index + 1]
     if before.final != "ㄹ" or after.initial not in ("ㄷ", "ㅅ", "ㅈ") or before.morpheme is None:
@@ -414,8 +415,8 @@ def _sino_rieul(sentence: Sentence, index: int, link: str | None) -> bool:
         return False
     if link == INSIDE:
         return before.morpheme.last_tag in _SINO_TAGS
-    nouns = after.morpheme is not None and {before.morpheme.last_tag, after.morpheme.first_tag} <= _NOUN_TAGS
-    return link == LEXICAL and nouns
+    common_nouns = after.morpheme is not None and {before.morpheme.last_tag, after.morpheme.first_tag} <= _NOUN_TAGS
+    return link == LEXICAL and common_nouns
 
 
 def _may_be_sino_korean(sentence: Sentence, *syllables: Syllable) -> bool:
