@@ -227,10 +227,12 @@ def _is_numeral(syllable: Syllable, before: Syllable | None) -> bool:
 
 def _counted(before: Syllable, after: Syllable) -> bool:
     """A number (or 몇) and the counter after it: written apart, said as one word."""
-    if not before.numeral or after.morpheme is None:
+    if not before.numeral or after.morpheme is None or before.morpheme is None:
         return False
     if after.morpheme.first_tag == "NNBC":
         return True
+    if before.morpheme.last_tag == "MM":
+        return False  # 새 법, 그 일: a determiner before a noun stays a word of its own
     # 칠 월: the analyser calls 월 a noun
     return after.morpheme.first_tag in ("NNG", "NNB") and after.morpheme.end - after.morpheme.start == 1
 

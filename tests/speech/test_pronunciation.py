@@ -90,6 +90,8 @@ def test_accuracy_per_rule_and_overall() -> None:
         ("책을 읽었습니다", "채글 일걷씀니다"),
         ("값 올랐다", "갑 올랃따"),
         ("옷 안에", "옫 아네"),
+        ("새 법을 만들었다", "새 버블 만드럳따"),  # a determiner and its noun stay two words
+        ("몇 명이 왔다", "면명이 왇따"),  # a number and its counter are one
     ],
 )
 def test_word_boundaries_are_kept(written: str, said: str) -> None:
