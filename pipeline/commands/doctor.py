@@ -71,6 +71,12 @@ def _msgfmt() -> str:
     return "GNU gettext installed"
 
 
+def _korean_pronunciation() -> str:
+    from pipeline.speech.pronounce import respell  # loads the morphological analyser (mecab-ko)
+
+    return f"mecab-ko analyser loaded: 합니다 → {respell('합니다')}"
+
+
 def _card_image_tools() -> str:
     for program in ("mkfs.fat", "fsck.fat", "mmd", "mcopy", "mdir"):
         tool_path(program)
@@ -86,6 +92,7 @@ def tool_checks() -> list[Check]:
         ("in-process mp3", check_in_process_codec),
         ("espeak-ng", _espeak),
         ("msgfmt", _msgfmt),
+        ("korean pronunciation", _korean_pronunciation),
         ("card images", _card_image_tools),
     ]
 

@@ -17,6 +17,7 @@ def test_doctor_passes_on_a_complete_machine(mini_project: Path, cli) -> None:
     checks = ("ffmpeg", "mp3 encoder", "in-process mp3", "espeak-ng", "msgfmt", "card images", "voice ko/host")
     for check in checks:
         assert f"ok    {check}:" in result.out
+    assert "ok    korean pronunciation: mecab-ko analyser loaded: 합니다 → 함니다" in result.out
     assert "all checks passed" in result.out
 
 
