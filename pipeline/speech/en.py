@@ -11,7 +11,10 @@ and for English words inside Korean text). The passes run in this order:
 5. numbers: ordinals (21st), decades (1990s), years (2022 → twenty twenty-two),
    ranges (2-3 → two to three), percentages, units (km), decimals, fractions,
    negatives, cardinals;
-6. acronyms not in the lexicon letter by letter (BTS → B.T.S.);
+6. acronyms not in the lexicon letter by letter (BTS → B.T.S.), except in
+   headlines written in capitals, where only the true acronyms of the data
+   list (``acronyms`` in ``en_rules.yaml``) are spelled and the other words
+   are read as words (:func:`unshout`);
 7. symbols read as words (&, +, =) and everything unspeakable dropped.
 
 Cardinals, years and ordinals come from num2words (lang="en"), corrected: it
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from decimal import Decimal
 
 from num2words import num2words
@@ -86,6 +90,8 @@ _NUMBER_EXPRESSION = re.compile(
     """,
     re.VERBOSE,
 )
+ACRONYMS = frozenset(RULES["acronyms"])
+_LETTER_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 _ACRONYM = re.compile(r"(?<![\w.&'’-])(?P<letters>[A-Z]{2,})(?P<plural>s|'s)?(?![\w&'’-])")
 _QUOTES = re.compile(r"[“”„‟\"«»「」『』《》〈〉]|(?<![A-Za-z])['‘’]|['‘’](?![A-Za-z])")
 _APOSTROPHE = re.compile(r"(?<=[A-Za-z])[’‘](?=[A-Za-z])")
@@ -100,7 +106,7 @@ _UNSPEAKABLE = re.compile(r"[^\w\s.,?!;:…'-]|_")
 
 def english_pieces(text: str, lexicon: Lexicon) -> list[Piece]:
     """Spoken pieces (all English) for English ``text``."""
-    pieces = [Piece(_tidy(text))]
+    pieces = [Piece(unshout(_tidy(text), lambda word: lexicon.lookup(word) is not None))]
     for pattern, replace in (
         (_DATE_NUMERIC, _date),
         (_DATE_US, _date),
@@ -161,6 +167,47 @@ def _plural(words: str) -> str:
     head, _, last = words.rpartition(" ")
     last = last[:-1] + "ies" if last.endswith("y") else last + "s"
     return f"{head} {last}".strip()
+
+
+def unshout(text: str, keep: Callable[[str], bool] = lambda word: False) -> str:
+    """``text`` with each run of capitalised words ("SMALL RADIOS REACH THE NORTH") read as words.
+
+    A run is ``shouted_run_words`` or more consecutive words of capitals with
+    two letters or more (or two, when one is too long to be an acronym), with
+    no lower-case word between them. In a run, a word of the data list of
+    acronyms or one ``keep`` accepts (a lexicon entry) stays as written, to be
+    spelled; every other word becomes "Small". Capitals standing alone in
+    ordinary text (BTS, KCNA) are not touched: they are acronyms.
+    """
+    words = list(_LETTER_WORD.finditer(text))
+    pieces: list[str] = []
+    done = 0
+    for run in _shouted_runs(words):
+        for match in run:
+            word = match.group()
+            if len(word) < 2 or word in ACRONYMS or keep(word):
+                continue
+            pieces += [text[done : match.start()], word[0] + word[1:].lower()]
+            done = match.end()
+    return "".join([*pieces, text[done:]])
+
+
+def _shouted_runs(words: list[re.Match[str]]) -> list[list[re.Match[str]]]:
+    runs: list[list[re.Match[str]]] = [[]]
+    for match in words:
+        word = match.group()
+        if word.isupper() and word.isascii():
+            runs[-1].append(match)
+        elif runs[-1]:
+            runs.append([])
+    return [run for run in runs if _is_shouted(run)]
+
+
+def _is_shouted(run: list[re.Match[str]]) -> bool:
+    lengths = [len(match.group()) for match in run if len(match.group()) >= 2]
+    if len(lengths) >= RULES["shouted_run_words"]:
+        return True
+    return len(lengths) >= 2 and max(lengths) > RULES["acronym_max_letters"]
 
 
 def _tidy(text: str) -> str:
