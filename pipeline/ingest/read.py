@@ -2,9 +2,11 @@
 
 Entry point: :func:`read_document`. It refuses what is not article text
 (empty, binary, undecodable, enormous lines) with an
-:class:`~pipeline.errors.IngestError`, detects the encoding with
-charset-normalizer, repairs mojibake with ftfy, and turns each format into the
-same list of :class:`SourceLine`:
+:class:`~pipeline.errors.IngestError`, detects the encoding (line by line in
+a UTF-8 document with stray lines, else charset-normalizer on the whole),
+repairs mojibake line by line (:mod:`pipeline.ingest.encodings`), drops
+``<script>`` and ``<style>`` content wherever it stands, and turns each format
+into the same list of :class:`SourceLine`:
 
 * ``.txt``: one source line per line (hard-wrapped paragraphs are re-joined);
 * ``.md``: block structure from markdown-it-py (headings, list items, block
@@ -21,22 +23,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import charset_normalizer
-import ftfy
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from pipeline.errors import IngestError, SourceLocation
+from pipeline.ingest.encodings import decode_lines, implausibility, repair_text
 
 SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 MAX_FILE_BYTES = 5_000_000
 MAX_LINE_CHARS = 20_000
-_FTFY_CONFIG = ftfy.TextFixerConfig(
-    uncurl_quotes=False,
-    fix_line_breaks=True,
-    fix_character_width=False,
-    normalization="NFC",
-    explain=False,
-)
+# Script and style elements: code, never text, in any format.
+_CODE_ELEMENT = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 # Characters that carry no text: C0/C1 controls (not tab/newline), zero-width marks, BOMs.
 _INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u200b\u2060\ufeff\ufffe\uffff]")
 _SPACES = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
@@ -77,12 +74,8 @@ def read_document(path: Path, shown: str) -> SourceDocument:
         raise IngestError(f"unsupported file type '{suffix}' (use {', '.join(SUFFIXES)})", where)
     data = _read_bytes(path, where)
     text, encoding = decode(data, where)
-    repaired = ftfy.fix_text(text, config=_FTFY_CONFIG)
-    notes = []
-    if repaired != text:
-        pairs = zip(text.splitlines(), repaired.splitlines(), strict=False)
-        changed = sum(before != after for before, after in pairs)
-        notes.append(f"repaired broken characters (mojibake) on {changed} line(s)")
+    repaired, repairs = repair_text(without_code(text))
+    notes = [note] if (note := repairs.note()) else []
     if encoding not in ("utf_8", "ascii"):
         notes.append(f"read as {encoding}")
     if suffix in (".html", ".htm"):
@@ -124,7 +117,12 @@ def decode(data: bytes, where: SourceLocation) -> tuple[str, str]:
         return data.decode("utf-8-sig"), "utf_8"
     except UnicodeDecodeError:
         pass
+    by_lines = decode_lines(data) if not has_utf16_bom else None
     best = charset_normalizer.from_bytes(data).best()
+    if by_lines is not None and (best is None or implausibility(by_lines[0]) <= implausibility(str(best))):
+        text, counts = by_lines
+        stray = ", ".join(f"{count} line(s) as {name}" for name, count in sorted(counts.items()))
+        return text, f"utf_8 with {stray}"
     if best is None:
         raise IngestError("cannot tell the text encoding (not UTF-8, and no other fits)", where)
     text = str(best)
@@ -132,6 +130,11 @@ def decode(data: bytes, where: SourceLocation) -> tuple[str, str]:
     if controls > max(2, len(text) // 100):
         raise IngestError(f"binary file, not text ({controls} control characters)", where)
     return text, best.encoding
+
+
+def without_code(text: str) -> str:
+    """``text`` with every ``<script>``/``<style>`` element emptied, its line breaks kept."""
+    return _CODE_ELEMENT.sub(lambda found: "\n" * found.group().count("\n"), text)
 
 
 def _is_control(ch: str) -> bool:

@@ -97,3 +97,14 @@ def test_markdown_structure_gives_title_lists_and_quotes(tmp_path: Path, context
     assert quote["quote"] == "They never look inside the socks. That is where the cards go."
     assert quote["speaker"] == "A courier who asked not to be named"
     assert not contains_line(spoken, "A memory card")
+
+
+@pytest.mark.parametrize("name", ["script_in_headline.html", "script_in_headline.md"])
+def test_script_and_style_never_reach_the_title_or_the_speech(name: str, context) -> None:
+    result = ingest_file(INGEST_DATA / "repairs" / name, context)
+    assert result.error is None
+    (draft,) = result.drafts
+    assert draft.article.title in ("Radios by the river", "Cards under the floor")
+    for code in ("dataLayer", "track(", "document.write", "console.log", "display: none", "color: red", "Subscribe"):
+        assert code not in draft.text
+    assert "then hides it again" in spoken_body(result.drafts) or "copied so often" in spoken_body(result.drafts)
