@@ -5,12 +5,17 @@ cut into segments by :mod:`pipeline.ingest`; each article becomes one draft
 YAML file in ``--out``. A document that cannot be ingested gets one line on
 stderr (``path: message``) and the others are still ingested; the exit status
 is 1 when any document failed. ``--report`` (stdout) and ``--report-file``
-list every dropped line with its reason.
+list every dropped line with its reason. ``--id``, ``--title``, ``--date``
+and ``--publication`` set what the page does not say, or says wrongly. A
+draft the producer edited is never overwritten: the new one is written beside
+it as ``<id>.new.yaml`` and the command says so.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import re
 import sys
 from pathlib import Path
 
@@ -19,16 +24,21 @@ from pipeline.errors import UsageError, display_path
 from pipeline.fsutil import atomic_write_text
 from pipeline.ingest import (
     DEFAULT_MAX_SECONDS,
+    LEDGER_FILE,
     FileResult,
+    IngestOptions,
     ingest_file,
     load_context,
     write_drafts,
 )
 from pipeline.ingest.read import SUFFIXES
 from pipeline.project.layout import DRAFTS_DIR
+from pipeline.project.schema import SLUG_MAX, is_safe_slug
+from pipeline.project.script import SHARED_DOMAIN
 
 MIN_MAX_SECONDS = 15.0
 MAX_MAX_SECONDS = 1800.0
+MAX_NAME_CHARS = 200
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -55,8 +65,11 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     parser.add_argument(
         "--publication",
         metavar="NAME",
-        help="publisher credited in the drafts, when the documents do not name it",
+        help="publisher credited in the drafts (instead of the one found in the page)",
     )
+    parser.add_argument("--id", dest="episode_id", metavar="ID", help="the draft's id and file name (one article)")
+    parser.add_argument("--title", metavar="TEXT", help="the draft's title and spoken headline (one article)")
+    parser.add_argument("--date", metavar="YYYY-MM-DD", help="the article's publication date (instead of a guess)")
     parser.add_argument("--report", action="store_true", help="print every dropped line and why on stdout")
     parser.add_argument("--report-file", metavar="FILE", help="write the same list of dropped lines to FILE")
     parser.set_defaults(run=run)
@@ -69,15 +82,67 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(
             f"--max-seconds must be between {MIN_MAX_SECONDS:g} and {MAX_MAX_SECONDS:g}, got {args.max_seconds:g}"
         )
+    options = options_from(args)
+    paths = documents(args.paths)
+    if options.names_one_article and len(paths) > 1:
+        raise UsageError(f"--id and --title name one article; {len(paths)} documents were given")
     context = load_context(root)
     out_dir = Path(args.out) if args.out else root / DRAFTS_DIR
-    results = [ingest_file(path, context, args.max_seconds, args.publication) for path in documents(args.paths)]
+    results = [ingest_file(path, context, options) for path in paths]
     written: dict[str, str] = {}
+    failed = False
     for result in results:
-        _write(result, out_dir, root, written)
+        failed |= not _write(result, out_dir, root, written)
     if args.report or args.report_file:
         _report(results, args.report, args.report_file)
-    return 1 if any(result.error for result in results) else 0
+    return 1 if failed or any(result.error for result in results) else 0
+
+
+def options_from(args: argparse.Namespace) -> IngestOptions:
+    """The checked ``--max-seconds``, ``--publication``, ``--id``, ``--title`` and ``--date``."""
+    return IngestOptions(
+        max_seconds=args.max_seconds,
+        publication=_name(args.publication, "--publication"),
+        episode_id=_episode_id(args.episode_id),
+        title=_name(args.title, "--title"),
+        date=_date(args.date),
+    )
+
+
+def _name(value: str | None, option: str) -> str | None:
+    if value is None:
+        return None
+    text = " ".join(value.split())
+    if not text:
+        raise UsageError(f"{option} must not be empty")
+    if len(text) > MAX_NAME_CHARS:
+        raise UsageError(f"{option} is {len(text)} characters long (limit {MAX_NAME_CHARS})")
+    if not text.isprintable():
+        raise UsageError(f"{option} holds a control character")
+    return text
+
+
+def _episode_id(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not is_safe_slug(value) or value == SHARED_DOMAIN:
+        raise UsageError(
+            f"--id must be a safe file name (a-z, 0-9, '-', '_'; at most {SLUG_MAX} characters"
+            f"; not '{SHARED_DOMAIN}'), got {value!r}"
+        )
+    return value
+
+
+def _date(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    problem = UsageError(f"--date must be a date written YYYY-MM-DD, got {value!r}")
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise problem
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise problem from None
 
 
 def documents(paths: list[str]) -> list[Path]:
@@ -92,10 +157,11 @@ def documents(paths: list[str]) -> list[Path]:
     return found
 
 
-def _write(result: FileResult, out_dir: Path, root: Path, written: dict[str, str]) -> None:
+def _write(result: FileResult, out_dir: Path, root: Path, written: dict[str, str]) -> bool:
+    """Write the drafts of one document; False when one could not be written."""
     if result.error is not None:
         print(str(result.error), file=sys.stderr)
-        return
+        return True
     for note in result.notes:
         print(f"{result.shown}: note: {note}", file=sys.stderr)
     fresh = []
@@ -110,12 +176,30 @@ def _write(result: FileResult, out_dir: Path, root: Path, written: dict[str, str
             continue
         written[episode.id] = result.shown
         fresh.append(draft)
-    for draft, path in zip(fresh, write_drafts(fresh, out_dir), strict=True):
+    ok = True
+    for draft, outcome in zip(fresh, write_drafts(fresh, out_dir, root / LEDGER_FILE), strict=True):
         seconds = sum(segment.seconds for segment in draft.segments)
-        print(
-            f"{display_path(path, root)}: {len(draft.segments)} segments, "
-            f"about {seconds / 60:.1f} min, from {result.shown}"
-        )
+        if outcome.edited is not None:
+            edited = display_path(outcome.edited, root)
+            if outcome.path is None:
+                ok = False
+                print(
+                    f"{edited}: error: edited since ingest wrote it, and so was "
+                    f"{draft.file_stem}.new.yaml beside it; the new draft was not written",
+                    file=sys.stderr,
+                )
+                continue
+            print(
+                f"{edited}: note: edited since ingest wrote it; left as it is, the new draft is "
+                f"{display_path(outcome.path, root)}",
+                file=sys.stderr,
+            )
+        if outcome.path is not None:
+            print(
+                f"{display_path(outcome.path, root)}: {len(draft.segments)} segments, "
+                f"about {seconds / 60:.1f} min, from {result.shown}"
+            )
+    return ok
 
 
 def _report(results: list[FileResult], to_stdout: bool, target: str | None) -> None:

@@ -2,7 +2,8 @@
 
 Entry points: :func:`load_context` (the project's station, templates and
 ``scripts_src/ingest.yaml``), :func:`ingest_file` (one document → drafts in
-memory, or an :class:`~pipeline.errors.IngestError`) and :func:`write_drafts`.
+memory, or an :class:`~pipeline.errors.IngestError`) and
+:func:`~pipeline.ingest.ledger.write_drafts` (never over a producer's edits).
 The stages, each in its own module:
 
 1. :mod:`~pipeline.ingest.read`: bytes → repaired text → numbered lines
@@ -12,7 +13,9 @@ The stages, each in its own module:
 3. :mod:`~pipeline.ingest.structure`: title, date, paragraphs, lists, quotes;
 4. :mod:`~pipeline.ingest.segment`: cuts at sentence boundaries that fit the
    speaking time;
-5. :mod:`~pipeline.ingest.draft`: the YAML text, validated against the
+5. :mod:`~pipeline.ingest.credits`: the publisher and date the page gives
+   outside the article's own lines, each flagged for checking;
+6. :mod:`~pipeline.ingest.draft`: the YAML text, validated against the
    project's templates before anything is written.
 """
 
@@ -20,7 +23,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,10 +34,10 @@ from pipeline.errors import (
     ValidationFailed,
     display_path,
 )
-from pipeline.fsutil import write_if_changed
-from pipeline.ingest.clean import HEADER, Label, LabelledDocument, label_document, script_of
+from pipeline.ingest.clean import ArticleLabels, Label, LabelledDocument, label_document, script_of
+from pipeline.ingest.credits import Found, find_date, find_publisher
 from pipeline.ingest.draft import DraftEpisode, render_draft
-from pipeline.ingest.lines import parse_date_value
+from pipeline.ingest.ledger import LEDGER_FILE, WrittenDraft, write_drafts
 from pipeline.ingest.read import SourceDocument, read_document
 from pipeline.ingest.segment import FIRST_TEMPLATE, PART_TEMPLATE, Segment, Timing, segment_article, slug_words
 from pipeline.ingest.settings import IngestSettings, load_ingest_settings
@@ -52,6 +54,19 @@ from pipeline.project.script import (
 from pipeline.project.station import Station, load_station
 from pipeline.project.yamlsource import parse_located
 
+__all__ = [
+    "DEFAULT_MAX_SECONDS",
+    "LEDGER_FILE",
+    "Draft",
+    "FileResult",
+    "IngestContext",
+    "IngestOptions",
+    "WrittenDraft",
+    "episode_id",
+    "ingest_file",
+    "load_context",
+    "write_drafts",
+]
 DEFAULT_MAX_SECONDS = 90.0
 # The writing system each source language is expected in (others: Latin).
 SCRIPTS = {"ko": "HANGUL", "ja": "CJK", "zh": "CJK", "ru": "CYRILLIC", "uk": "CYRILLIC"}
@@ -102,6 +117,11 @@ class Draft:
         """The draft's segments."""
         return self.episode.segments
 
+    @property
+    def file_stem(self) -> str:
+        """The draft's file name without ``.yaml``: its episode id."""
+        return self.episode.id
+
 
 @dataclass
 class FileResult:
@@ -129,13 +149,25 @@ def load_context(root: Path) -> IngestContext:
     return IngestContext(Project(root, station, templates), load_ingest_settings(root))
 
 
-def ingest_file(
-    path: Path,
-    context: IngestContext,
-    max_seconds: float = DEFAULT_MAX_SECONDS,
-    publication: str | None = None,
-) -> FileResult:
+@dataclass(frozen=True)
+class IngestOptions:
+    """The producer's choices: segment length, and what the page does not say or says wrongly."""
+
+    max_seconds: float = DEFAULT_MAX_SECONDS
+    publication: str | None = None  # the publisher credited (no guessing)
+    episode_id: str | None = None  # the draft's id (and file name)
+    title: str | None = None  # the draft's title and spoken headline
+    date: dt.date | None = None  # the article's publication date (no guessing)
+
+    @property
+    def names_one_article(self) -> bool:
+        """True when an id or a title is given, which only one article can carry."""
+        return self.episode_id is not None or self.title is not None
+
+
+def ingest_file(path: Path, context: IngestContext, options: IngestOptions | None = None) -> FileResult:
     """Turn one document into draft episodes; problems are reported in the result."""
+    options = options or IngestOptions()
     shown = display_path(path, context.root) if path.is_absolute() else path.as_posix()
     result = FileResult(shown)
     try:
@@ -144,20 +176,10 @@ def ingest_file(
         _check_scripts(document, context.lang)
         labelled = label_document(document, context.settings, _script(context.lang))
         result.dropped = labelled.dropped()
-        result.drafts = _drafts(document, labelled, context, max_seconds, publication)
+        result.drafts = _drafts(document, labelled, context, options)
     except IngestError as error:
         result.error = error
     return result
-
-
-def write_drafts(drafts: list[Draft], out_dir: Path) -> list[Path]:
-    """Write each draft atomically as ``<out_dir>/<episode id>.yaml``; return the paths."""
-    paths = []
-    for draft in drafts:
-        target = out_dir / f"{draft.episode.id}.yaml"
-        write_if_changed(target, draft.text.encode("utf-8"))
-        paths.append(target)
-    return paths
 
 
 def _script(lang: str) -> str:
@@ -188,21 +210,37 @@ def _drafts(
     document: SourceDocument,
     labelled: LabelledDocument,
     context: IngestContext,
-    max_seconds: float,
-    publication: str | None,
+    options: IngestOptions,
 ) -> list[Draft]:
-    found_publication = publication or document.publication or _header_publication(labelled)
-    timing = Timing(context.station, context.templates, context.lang, max_seconds)
+    found = None if options.publication else find_publisher(document, labelled, context.settings)
+    found_publication = options.publication or (found.value if found else None)
+    timing = Timing(context.station, context.templates, context.lang, options.max_seconds)
     drafts: list[Draft] = []
-    for labels in labelled.articles:
-        article = build_article(labels, document.title)
-        if not article.blocks:
-            continue
-        if article.date is None and labels.date_line is None and document.date:
-            article.date = parse_date_value(document.date)
+    built = [(labels, build_article(labels, document.title)) for labels in labelled.articles]
+    articles = [(labels, article) for labels, article in built if article.blocks]
+    if options.names_one_article and len(articles) > 1:
+        raise document.error(
+            f"--id and --title name one article, but the document holds {len(articles)}; "
+            "ingest it without them, or save each article on its own"
+        )
+    for labels, article in articles:
         credit = found_publication or context.settings.unknown_publication
+        checks = [found.check] if found else []
+        source_title = article.title
+        if options.title:
+            article.title = options.title
+        if options.date:
+            article.date = options.date
+        if article.date is None:
+            dated = _article_date(document, labelled, labels, context.settings)
+            if dated is not None:
+                article.date = dated.value
+                checks.append(dated.check)
         segments = segment_article(article, credit, timing, document.shown)
         episode = _episode(document, article, segments, credit, timing)
+        episode.id = options.episode_id or episode.id
+        episode.source_title = source_title
+        episode.checks[:0] = checks
         taken = {draft.episode.id for draft in drafts}
         if episode.id in taken:
             episode.id = _unused_id(episode.id, taken)
@@ -214,6 +252,17 @@ def _drafts(
     if not drafts:
         raise document.error("no article text found: every line looks like page furniture (see --report)")
     return drafts
+
+
+def _article_date(
+    document: SourceDocument, labelled: LabelledDocument, labels: ArticleLabels, settings: IngestSettings
+) -> Found[dt.date] | None:
+    """A date for an article without a date line: from its own lines, or the page's when it is the only one."""
+    whole_page = len(labelled.articles) == 1
+    lines = [label.line for label in labels.labels]
+    if whole_page:
+        lines = [label.line for label in labelled.header] + lines
+    return find_date(document, lines, settings, whole_page)
 
 
 def _episode(
@@ -269,18 +318,6 @@ def _unused_id(wanted: str, taken: set[str]) -> str:
 
 def _file_date(path: Path) -> dt.date:
     return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).date()
-
-
-def _header_publication(labelled: LabelledDocument) -> str | None:
-    """A site name from a page-header line such as 'Blog - Liberty in North Korea'."""
-    for label in labelled.header:
-        if label.reason != HEADER:
-            continue
-        parts = [part.strip() for part in re.split(r"\s+[-–—|]\s+", label.text)]
-        if len(parts) == 2 and all(parts):
-            name = max(parts, key=lambda part: (len(part.split()), part))
-            return name if len(name.split()) >= 2 else None
-    return None
 
 
 def _validated(episode: DraftEpisode, context: IngestContext, document: SourceDocument) -> str:

@@ -8,8 +8,14 @@ paragraph), then labels each line of each article with general signals:
   labels or captions and are not spoken;
 * captions and picture credits ("Photo: …", "… Name/Agency"), and the image
   description written right beside such a caption;
+* the kinds of page furniture named in ``ingest.yaml`` (paywall and
+  membership pitches, newsletter and donation appeals, copyright lines, share
+  and related links), each dropped line reported with its kind;
 * call-to-action vocabulary, runs of proper nouns (bylines, brand lists),
-  rows of run-together link texts, lines repeated in the file;
+  rows of run-together link texts, link-dense blocks, lines and blocks of
+  lines repeated in the file;
+* the block of links under a heading such as "Most read", up to the next
+  full paragraph;
 * the page footer after an article's last full paragraph, and everything
   after an end-of-article marker ("More stories");
 * the small stop-lists of ``scripts_src/ingest.yaml``.
@@ -20,12 +26,23 @@ what ``pipeline ingest --report`` prints.
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
 import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
-from pipeline.ingest.lines import CLOSERS, DASHES, OPENERS, Shape, list_marker, parse_date_line, shape_of
+from pipeline.ingest.lines import (
+    CLOSERS,
+    DASHES,
+    OPENERS,
+    Shape,
+    date_inside,
+    list_marker,
+    parse_date_line,
+    shape_of,
+)
 from pipeline.ingest.read import SourceDocument, SourceLine
 from pipeline.ingest.settings import IngestSettings, comparable
 
@@ -57,7 +74,12 @@ _CREDIT_TAIL = re.compile(
     r"(?:\s+[A-Z][\w.'’&-]*){0,3}\s*$"
 )
 # Reasons that belong to the page around an article rather than to the article's pictures.
+FURNITURE_KIND = "page furniture"
 PAGE_FURNITURE = (
+    FURNITURE_KIND,
+    "link-dense",
+    "heading of a block of links",
+    "in a block of links",
     "call to action",
     "stop-list line",
     "repeated line",
@@ -90,6 +112,7 @@ class ArticleLabels:
     labels: list[Label]
     title_line: int | None  # index into labels
     date_line: int | None
+    date: dt.date | None = None  # the date that line gives
 
     def body_words(self) -> int:
         """Words in the lines that will be spoken."""
@@ -143,6 +166,7 @@ class _LineClassifier:
         self.script = script
         counts = Counter(comparable(line.text) for line in lines if line.text)
         self.repeated = {text for text, count in counts.items() if count > 1 and text}
+        self.in_repeated_block = _repeated_blocks(lines, self.repeated, settings.furniture_max_words)
 
     def furniture_reason(self, line: SourceLine) -> str | None:
         """Why ``line`` is page furniture whatever surrounds it, or None."""
@@ -151,11 +175,16 @@ class _LineClassifier:
         settings = self.settings
         if line.hint == "image":
             return "picture description"
+        if line.hint == "links":
+            return "link-dense block (navigation, share or related links)"
         if settings.is_whole_line("stop_lines", text):
             return "stop-list line"
         foreign = _foreign_script(text, self.script)
         if foreign:
             return f"line in another script ({foreign})"
+        found = settings.furniture_in(text)
+        if found and shape.word_count <= settings.furniture_max_words:
+            return f"{FURNITURE_KIND}, {found[0]} ('{found[1]}')"
         phrase = settings.phrase_in("call_to_action", text)
         if phrase and (shape.word_count <= 15 or not shape.ends_sentence):
             return f"call to action ('{phrase}')"
@@ -165,9 +194,15 @@ class _LineClassifier:
             return "row of run-together link or logo texts"
         if shape.word_count <= 12 and comparable(text) in self.repeated and not _is_dash_led(text):
             return "repeated line"
+        if line.number in self.in_repeated_block:
+            return "repeated block (the same lines stand elsewhere in the page)"
         if _is_name_run(shape):
             return "run of names (byline, caption or brand list)"
         return None
+
+    def date_of(self, text: str) -> dt.date | None:
+        """The date of a date line, a byline or a "Published …" line; None for other lines."""
+        return parse_date_line(text) or date_inside(text, self.settings.date_labels)
 
     def is_title_shaped(self, line: SourceLine, min_words: int = 2) -> bool:
         """A headline: a few words, no full stop at the end, not a list item or quote."""
@@ -183,6 +218,25 @@ class _LineClassifier:
             and parse_date_line(line.text) is None
             and self.furniture_reason(line) is None
         )
+
+
+def _repeated_blocks(lines: list[SourceLine], repeated: set[str], max_words: int) -> set[int]:
+    """Numbers of lines in a run of two or more lines that all stand elsewhere in the page too.
+
+    Newsletter boxes and link lists repeat as a block; a full paragraph of
+    prose (a page holding the same article twice) is never counted.
+    """
+    texts = [line for line in lines if line.text]
+
+    def candidate(line: SourceLine) -> bool:
+        shape = shape_of(line.text)
+        return comparable(line.text) in repeated and shape.word_count <= max_words and not shape.is_strong
+
+    found: set[int] = set()
+    for before, after in itertools.pairwise(texts):
+        if candidate(before) and candidate(after):
+            found.update((before.number, after.number))
+    return found
 
 
 def _is_credit(text: str, settings: IngestSettings) -> bool:
@@ -255,8 +309,8 @@ def _article_starts(document: SourceDocument, classifier: _LineClassifier) -> li
         title = _headline_above_body(lines, classifier)
     if title is None:
         first = next((i for i, line in enumerate(lines) if line.text), 0)
-        return [(first, _date_near(lines, first - 1))] if document.title else [(first, None)]
-    return [(title, _date_near(lines, title))]
+        return [(first, _date_near(lines, first - 1, classifier))] if document.title else [(first, None)]
+    return [(title, _date_near(lines, title, classifier))]
 
 
 def _marked_title(lines: list[SourceLine]) -> int | None:
@@ -283,10 +337,16 @@ def _headline_above_body(lines: list[SourceLine], classifier: _LineClassifier) -
     return None
 
 
-def _date_near(lines: list[SourceLine], title: int) -> int | None:
-    """A date line among the four lines of text after the title."""
+def _date_near(lines: list[SourceLine], title: int, classifier: _LineClassifier) -> int | None:
+    """A date line among the four lines of text after the title, or a dated byline above the story."""
     following = [k for k in range(title + 1, len(lines)) if lines[k].text][:4]
-    return next((k for k in following if parse_date_line(lines[k].text)), None)
+    before_body = True
+    for k in following:
+        text = lines[k].text
+        if parse_date_line(text) or (before_body and date_inside(text, classifier.settings.date_labels)):
+            return k
+        before_body = before_body and not shape_of(text).is_strong  # a byline stands above the story
+    return None
 
 
 def _previous_text(lines: list[SourceLine], index: int) -> int | None:
@@ -309,6 +369,7 @@ def _label_article(
     date_offset: int | None = None
     in_heading_block = True
     ended_by: str | None = None
+    link_block: str | None = None
     for index in range(start, end):
         line = lines[index]
         offset = index - start
@@ -330,6 +391,15 @@ def _label_article(
             ended_by = comparable(line.text)
             labels.append(_furniture(line, "end-of-article marker"))
             continue
+        if classifier.settings.is_whole_line("block_headings", line.text):
+            link_block = comparable(line.text)
+            labels.append(_furniture(line, f"heading of a block of links ('{link_block}')"))
+            continue
+        own_reason = classifier.furniture_reason(line) if link_block else None
+        if link_block and (own_reason or not shape_of(line.text).is_strong):
+            labels.append(_furniture(line, own_reason or f"in a block of links under '{link_block}'"))
+            continue
+        link_block = None
         label = _label_line(line, labels, classifier)
         if in_heading_block and title_offset is not None and label.kind == HEADING:
             label = Label(line, DECK, "subtitle (kept as the episode description)")
@@ -338,7 +408,8 @@ def _label_article(
         labels.append(label)
     _mark_image_descriptions(labels)
     _drop_footer(labels)
-    return ArticleLabels(labels, title_offset, date_offset)
+    date = classifier.date_of(labels[date_offset].text) if date_offset is not None else None
+    return ArticleLabels(labels, title_offset, date_offset, date)
 
 
 def _is_title_line(line: SourceLine, document: SourceDocument, classifier: _LineClassifier) -> bool:

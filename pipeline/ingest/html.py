@@ -4,8 +4,10 @@ Entry point: :func:`extract_html`. trafilatura removes navigation, footers and
 other boilerplate and returns the article as structured XML (headings,
 paragraphs, lists, quotes) plus metadata (title, date, site name). Each
 extracted block is mapped back to the line of the HTML file it came from, so
-reports point into the file the producer has. Nothing is fetched: extraction
-works on the text given.
+reports point into the file the producer has. A block whose text is mostly
+link text (a share bar, a list of related stories that trafilatura kept) is
+marked ``links``, which cleaning drops as page furniture. Nothing is fetched:
+extraction works on the text given.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import lxml.etree
 import lxml.html
 import trafilatura
 
-from pipeline.ingest.read import SourceDocument, SourceLine, clean_text
+from pipeline.ingest.read import LINK_DENSITY, SourceDocument, SourceLine, clean_text
 
 _BLOCK_HINTS = {"head": "heading", "p": "", "item": "item", "quote": "quote"}
 
@@ -30,7 +32,7 @@ def extract_html(path: Path, shown: str, html: str) -> SourceDocument:
         include_comments=False,
         include_tables=False,
         include_images=False,
-        include_links=False,
+        include_links=True,
         favor_recall=True,
         with_metadata=False,
         deduplicate=False,
@@ -42,6 +44,7 @@ def extract_html(path: Path, shown: str, html: str) -> SourceDocument:
         document.title = _clean_or_none(metadata.title)
         document.date = _clean_or_none(metadata.date)
         document.publication = _clean_or_none(metadata.sitename)
+        document.url = _clean_or_none(metadata.url)
     locator = _LineLocator(html)
     for element in lxml.etree.fromstring(xml.encode("utf-8")).iter(*_BLOCK_HINTS):
         parent = element.getparent()
@@ -53,9 +56,18 @@ def extract_html(path: Path, shown: str, html: str) -> SourceDocument:
         hint = _BLOCK_HINTS[element.tag]
         if hint == "heading" and document.title and text == document.title:
             hint = "title"
+        elif _link_share(element) >= LINK_DENSITY:
+            hint = "links"
         document.lines.append(SourceLine(locator.line_of(text), text, hint))
         document.lines.append(SourceLine(locator.last, ""))
     return document
+
+
+def _link_share(element: lxml.etree._Element) -> float:
+    """The share of the block's characters that are the text of links."""
+    total = len("".join("".join(element.itertext()).split()))
+    linked = sum(len("".join("".join(ref.itertext()).split())) for ref in element.iter("ref"))
+    return linked / total if total else 0.0
 
 
 def _clean_or_none(value: str | None) -> str | None:

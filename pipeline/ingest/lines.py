@@ -2,8 +2,9 @@
 
 These small measures are the general signals ingest uses to tell headings,
 captions, credits and page furniture from article text; see
-:mod:`pipeline.ingest.clean`. Entry points: :func:`shape_of` and
-:func:`parse_date_line`.
+:mod:`pipeline.ingest.clean`. Entry points: :func:`shape_of`,
+:func:`parse_date_line` (a line that is a date), :func:`date_inside` (a
+byline or "Published …" line) and :func:`url_date` (a page address).
 """
 
 from __future__ import annotations
@@ -52,14 +53,21 @@ _MONTHS = (
     "jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april"
     "|june|july|august|september|october|november|december"
 )
-_DATE_LINE = re.compile(
-    rf"^(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?"
+_DATE = (
+    rf"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?"
     rf"(?:(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
     rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})\.?,?\s+\d{{4}}"
     rf"|\d{{4}}-\d{{2}}-\d{{2}}"
-    rf"|\d{{4}}년\s*\d{{1,2}}월\s*\d{{1,2}}일)$",
-    re.IGNORECASE,
+    rf"|\d{{4}}년\s*\d{{1,2}}월\s*\d{{1,2}}일)"
 )
+_DATE_LINE = re.compile(rf"^{_DATE}$", re.IGNORECASE)
+_DATE_INSIDE = re.compile(rf"(?<![\w-]){_DATE}(?![\w-])", re.IGNORECASE)
+# A date in a page address: /2024/03/05/, /2024-03-05-, /20240305/.
+_URL_DATE = re.compile(
+    r"(?:https?://|www\.)\S*?/(?P<y>(?:19|20)\d\d)(?P<sep>[/-]?)(?P<m>0[1-9]|1[0-2])(?P=sep)(?P<d>0[1-9]|[12]\d|3[01])(?!\d)"
+)
+# A byline: "By Name", possibly with a date after a separator.
+_BYLINE = re.compile(r"^by\s+[A-Z\w]", re.IGNORECASE)
 _LIST_MARK = re.compile(rf"^(?:[{re.escape(BULLETS)}]\s+|\d{{1,2}}[.)]\s+(?=\S))")
 _KOREAN_DATE = re.compile(r"(\d{4})년\s*(\d{1,2})월\s*(\d{1,2})일")
 
@@ -122,6 +130,35 @@ def parse_date_line(text: str) -> dt.date | None:
             return dt.date(year, month, day)
         return date_parser.parse(candidate, default=dt.datetime(2000, 1, 1)).date()
     except (ValueError, OverflowError):
+        return None
+
+
+def date_inside(text: str, labels: tuple[str, ...] = ()) -> dt.date | None:
+    """The date in a byline or a labelled line ("By A. Writer | March 5, 2024", "Published 5 March 2024").
+
+    Only short lines count (at most 25 words) that start with "By" or with
+    one of ``labels`` ("published", "updated"), so that a date mentioned in a
+    sentence of the article is never taken for the publication date.
+    """
+    folded = " ".join(text.split())
+    if len(folded.split()) > 25:
+        return None
+    lower = folded.lower()
+    labelled = any(lower.startswith(label) and not lower[len(label) : len(label) + 1].isalpha() for label in labels)
+    if not (labelled or _BYLINE.match(folded)):
+        return None
+    found = _DATE_INSIDE.search(folded)
+    return parse_date_line(found.group(0)) if found else None
+
+
+def url_date(text: str) -> dt.date | None:
+    """The date written in a page address inside ``text`` (".../2024/03/05/slug"), if any."""
+    found = _URL_DATE.search(text)
+    if not found:
+        return None
+    try:
+        return dt.date(int(found.group("y")), int(found.group("m")), int(found.group("d")))
+    except ValueError:
         return None
 
 

@@ -32,6 +32,8 @@ from pipeline.ingest.encodings import decode_lines, implausibility, repair_text
 SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 MAX_FILE_BYTES = 5_000_000
 MAX_LINE_CHARS = 20_000
+# A block at least this share of whose characters are link text is a block of links (hint "links").
+LINK_DENSITY = 0.6
 # Script and style elements: code, never text, in any format.
 _CODE_ELEMENT = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 # Characters that carry no text: C0/C1 controls (not tab/newline), zero-width marks, BOMs.
@@ -45,7 +47,7 @@ class SourceLine:
 
     number: int
     text: str
-    hint: str = ""  # from markup: "heading", "title", "item", "quote", "image"; "" for plain text
+    hint: str = ""  # from markup: "heading", "title", "item", "quote", "image", "links"; "" for plain text
 
 
 @dataclass
@@ -59,6 +61,7 @@ class SourceDocument:
     title: str | None = None
     date: str | None = None
     publication: str | None = None
+    url: str | None = None  # the page's own address, from its metadata
     notes: list[str] = field(default_factory=list)
 
     def error(self, message: str, line: int | None = None) -> IngestError:
@@ -200,11 +203,12 @@ def markdown_lines(text: str) -> list[SourceLine]:
         elif token.type == "inline" and token.map:
             opener = tokens[i - 1].type if i else ""
             hint = _markdown_hint(opener, tokens[i - 1].tag if i else "", context)
-            body, images = _inline_text(token)
+            body, images, link_share = _inline_text(token)
             number = token.map[0] + 1
             if images and not body.strip():
                 lines.append(SourceLine(number, clean_text(" ".join(images)), "image"))
             elif body.strip():
+                hint = "links" if link_share >= LINK_DENSITY and hint != "title" else hint
                 lines.append(SourceLine(number, clean_text(body.replace("\n", " ")), hint))
             lines.append(SourceLine(token.map[1] + 1, ""))
         elif token.type in ("fence", "code_block", "html_block", "hr") and token.map:
@@ -222,17 +226,24 @@ def _markdown_hint(opener: str, tag: str, context: list[str]) -> str:
     return ""
 
 
-def _inline_text(token: Token) -> tuple[str, list[str]]:
+def _inline_text(token: Token) -> tuple[str, list[str], float]:
+    """The block's text, its pictures' descriptions, and the share of its text inside links."""
     parts: list[str] = []
     images: list[str] = []
+    linked = 0
+    depth = 0
     for child in token.children or []:
         if child.type in ("text", "code_inline"):
             parts.append(child.content)
+            linked += len(child.content.strip()) if depth else 0
         elif child.type in ("softbreak", "hardbreak"):
             parts.append("\n")
         elif child.type == "image":
             images.append(child.content or "")
-    return "".join(parts), images
+        elif child.type in ("link_open", "link_close"):
+            depth += 1 if child.type == "link_open" else -1
+    text = "".join(parts)
+    return text, images, linked / len(text.strip()) if text.strip() else 0.0
 
 
 def _html_document(path: Path, shown: str, html: str) -> SourceDocument:

@@ -3,7 +3,10 @@
 Entry point: :func:`load_ingest_settings`. The file is optional (built-in
 empty lists and a default credit are used without it); when present it is
 validated like every other YAML file of the project, every problem reported
-with its ``file:line``.
+with its ``file:line``. Besides the stop-lists it holds the kinds of page
+furniture with their phrases (paywalls, newsletters, donations, copyright,
+share and related links), the headings that open a block of links, the
+labels that introduce a date ("Published"), and the publishers' site names.
 """
 
 from __future__ import annotations
@@ -16,10 +19,12 @@ from typing import Any
 from pipeline.errors import ValidationFailed, display_path
 from pipeline.project.layout import INGEST_FILE
 from pipeline.project.schema import Checker
-from pipeline.project.yamlsource import load_located
+from pipeline.project.yamlsource import KeyPath, load_located
 
-PHRASE_LISTS = ("call_to_action", "caption_words", "end_of_article", "stop_lines")
+PHRASE_LISTS = ("call_to_action", "caption_words", "end_of_article", "stop_lines", "block_headings", "date_labels")
+OTHER_KEYS = ("furniture", "furniture_max_words", "publishers", "unknown_publication")
 DEFAULT_UNKNOWN_PUBLICATION = "an online publication"
+DEFAULT_FURNITURE_MAX_WORDS = 40
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,12 @@ class IngestSettings:
     caption_words: tuple[str, ...] = ()
     end_of_article: tuple[str, ...] = ()
     stop_lines: tuple[str, ...] = ()
+    block_headings: tuple[str, ...] = ()
+    date_labels: tuple[str, ...] = ()
+    # Kind of furniture (as the report names it) → its phrases, lower-cased, symbols kept.
+    furniture: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    furniture_max_words: int = DEFAULT_FURNITURE_MAX_WORDS
+    publishers: tuple[str, ...] = ()
     unknown_publication: str = DEFAULT_UNKNOWN_PUBLICATION
     _patterns: dict[str, re.Pattern[str]] = field(default_factory=dict, init=False, compare=False, repr=False)
 
@@ -37,18 +48,50 @@ class IngestSettings:
         """The first phrase of ``list_name`` found in ``text`` as whole words, if any."""
         pattern = self._patterns.get(list_name)
         if pattern is None:
-            phrases = sorted(getattr(self, list_name), key=len, reverse=True)
+            phrases = getattr(self, list_name)
             if not phrases:
                 return None
-            alternatives = "|".join(r"\s+".join(map(re.escape, p.split())) for p in phrases)
-            pattern = re.compile(rf"(?<![\w])(?:{alternatives})(?![\w])", re.IGNORECASE)
+            pattern = _phrase_pattern(phrases)
             self._patterns[list_name] = pattern
         found = pattern.search(text)
         return " ".join(found.group(0).lower().split()) if found else None
 
+    def furniture_in(self, text: str) -> tuple[str, str] | None:
+        """The kind of furniture and the phrase of it found in ``text``, if any."""
+        folded = " ".join(text.lower().split())
+        for kind, phrases in self.furniture:
+            pattern = self._patterns.get(f"furniture:{kind}")
+            if pattern is None:
+                pattern = _phrase_pattern(phrases)
+                self._patterns[f"furniture:{kind}"] = pattern
+            found = pattern.search(folded)
+            if found:
+                return kind, found.group(0)
+        return None
+
+    def publisher_in(self, text: str) -> str | None:
+        """The longest publisher name of the list written in ``text`` (case as listed), if any."""
+        pattern = self._patterns.get("publishers")
+        if pattern is None:
+            if not self.publishers:
+                return None
+            pattern = _phrase_pattern([name.lower() for name in self.publishers])
+            self._patterns["publishers"] = pattern
+        found = pattern.search(" ".join(text.lower().split()))
+        if not found:
+            return None
+        return next(name for name in self.publishers if name.lower() == found.group(0))
+
     def is_whole_line(self, list_name: str, text: str) -> bool:
         """True when ``text``, ignoring case and punctuation, is one phrase of the list."""
         return comparable(text) in getattr(self, list_name)
+
+
+def _phrase_pattern(phrases: tuple[str, ...] | list[str]) -> re.Pattern[str]:
+    """Any of ``phrases`` (longest first), not inside a longer word."""
+    ordered = sorted(phrases, key=len, reverse=True)
+    alternatives = "|".join(r"\s+".join(map(re.escape, phrase.split())) for phrase in ordered)
+    return re.compile(rf"(?<![\w])(?:{alternatives})(?![\w])", re.IGNORECASE)
 
 
 def comparable(text: str) -> str:
@@ -63,15 +106,55 @@ def load_ingest_settings(root: Path) -> IngestSettings:
         return IngestSettings()
     document = load_located(path, display_path(path, root))
     check = Checker(document)
-    data = check.mapping((), document.data, optional=(*PHRASE_LISTS, "unknown_publication")) or {}
+    data = check.mapping((), document.data, optional=(*PHRASE_LISTS, *OTHER_KEYS)) or {}
     lists: dict[str, tuple[str, ...]] = {}
     for name in PHRASE_LISTS:
         lists[name] = _phrases(check, name, data.get(name, []))
     unknown = data.get("unknown_publication", DEFAULT_UNKNOWN_PUBLICATION)
     unknown = check.string(("unknown_publication",), unknown) or DEFAULT_UNKNOWN_PUBLICATION
+    max_words = check.number(
+        ("furniture_max_words",), data.get("furniture_max_words", DEFAULT_FURNITURE_MAX_WORDS), 1, 500, integer=True
+    )
+    furniture = _furniture(check, data.get("furniture", {}))
+    publishers = _names(check, "publishers", data.get("publishers", []))
     if check.problems:
         raise ValidationFailed(check.problems)
-    return IngestSettings(**lists, unknown_publication=" ".join(unknown.split()))
+    return IngestSettings(
+        **lists,
+        furniture=furniture,
+        furniture_max_words=int(max_words or DEFAULT_FURNITURE_MAX_WORDS),
+        publishers=publishers,
+        unknown_publication=" ".join(unknown.split()),
+    )
+
+
+def _furniture(check: Checker, value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Kinds of furniture and their phrases; a phrase may hold symbols (©)."""
+    table = check.table(("furniture",), value) or {}
+    kinds = []
+    for kind, phrases in table.items():
+        names = _names(check, ("furniture", kind), phrases)
+        kinds.append((" ".join(str(kind).split()), tuple(name.lower() for name in names)))
+    return tuple(kinds)
+
+
+def _names(check: Checker, path: str | KeyPath, value: Any) -> tuple[str, ...]:
+    """A list of non-empty texts, spaces folded, none twice (ignoring case)."""
+    where = (path,) if isinstance(path, str) else path
+    items = check.sequence(where, value, allow_empty=True) or []
+    names: list[str] = []
+    for i, item in enumerate(items):
+        text = check.string((*where, i), item)
+        if text is None:
+            continue
+        name = " ".join(text.split())
+        if not name:
+            check.fail((*where, i), "empty text")
+        elif name.lower() in (n.lower() for n in names):
+            check.fail((*where, i), f"'{name}' is listed twice")
+        else:
+            names.append(name)
+    return tuple(names)
 
 
 def _phrases(check: Checker, name: str, value: Any) -> tuple[str, ...]:

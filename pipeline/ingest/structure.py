@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from pipeline.ingest.clean import ATTRIBUTION, BODY, DECK, HEADING, ITEM, ArticleLabels, Label
-from pipeline.ingest.lines import CLOSERS, DASHES, OPENERS, list_marker, parse_date_line, shape_of
+from pipeline.ingest.lines import CLOSERS, DASHES, OPENERS, list_marker, shape_of
 
 _PAIRS = {"“": "”", '"': '"', "«": "»", "「": "」", "『": "』", "„": "“”"}
 # "… to medicine.”– Human Rights Watch": a quotation with its source on the same line.
@@ -74,9 +74,7 @@ def build_article(article: ArticleLabels, fallback_title: str | None = None) -> 
     """The blocks of one labelled article, in reading order."""
     labels = [label for label in article.labels if label.text]
     title = _title(article, fallback_title)
-    date = None
-    if article.date_line is not None:
-        date = parse_date_line(article.labels[article.date_line].text)
+    date = article.date
     deck = " ".join(label.text for label in labels if label.kind == DECK)
     builder = _BlockBuilder([label for label in labels if label.kind in _USED])
     blocks = builder.build()

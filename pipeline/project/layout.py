@@ -13,6 +13,7 @@ what builds leave behind::
     locales/<lang>/lexicon.yaml         project pronunciations lexicon_path()
     locales/checks.yaml, glossary.yaml  check settings         CHECKS_FILE, GLOSSARY_FILE
     .cache/                             caches and the lock    CACHE_DIR (tts, mo, levels, speech-text, review)
+    .cache/ingest/written.json          drafts ingest wrote    INGEST_LEDGER (never pruned)
     output/                             built audio            OUTPUT_DIR
     output/_logs/, output/_report/      a build's log, report  LOGS_FOLDER, REPORT_FOLDER
     output/_review/                     review pages           REVIEW_FOLDER
@@ -50,6 +51,7 @@ SPEECH_TEXT_DIR = CACHE_DIR / SPEECH_TEXT_CACHE
 REVIEW_CACHE_DIR = CACHE_DIR / REVIEW_CACHE
 FILE_HASHES = CACHE_DIR / "file-hashes.json"
 LOCK_FILE = CACHE_DIR / "build.lock"
+INGEST_LEDGER = CACHE_DIR / "ingest" / "written.json"  # hashes of the drafts ingest wrote
 
 OUTPUT_DIR = Path("output")
 LOGS_FOLDER = "_logs"  # inside an output folder: a build's JSON-lines logs

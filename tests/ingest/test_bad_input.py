@@ -8,7 +8,7 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.errors import IngestError
-from pipeline.ingest import ingest_file, load_context
+from pipeline.ingest import IngestOptions, ingest_file, load_context
 from tests.ingest.helpers import INGEST_DATA
 
 BAD = INGEST_DATA / "bad"
@@ -56,7 +56,7 @@ def test_a_sentence_longer_than_max_seconds_is_refused(tmp_path: Path, context) 
     source = tmp_path / "long.txt"
     sentence = "The radio " + "and the radio " * 60 + "played."
     source.write_text(f"A long one\n\nMay 1, 2024\n\n{sentence}\n", encoding="utf-8")
-    result = ingest_file(source, context, max_seconds=30)
+    result = ingest_file(source, context, IngestOptions(max_seconds=30))
     assert result.error is not None
     assert "more than --max-seconds 30" in result.error.message
     assert result.error.location.line == 5

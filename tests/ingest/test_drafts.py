@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.ingest import ingest_file, load_context, write_drafts
+from pipeline.ingest import IngestOptions, ingest_file, load_context, write_drafts
 from pipeline.ingest.draft import yaml_string
 from pipeline.ingest.segment import Timing, spoken_seconds
 from pipeline.project.script import load_project
@@ -53,7 +53,7 @@ def test_awkward_article_text_survives_the_round_trip(tmp_path: Path, project_ro
     context = load_context(project_root)
     result = ingest_file(source, context)
     assert result.error is None
-    (path,) = write_drafts(result.drafts, tmp_path / "drafts")
+    (path,) = [w.path for w in write_drafts(result.drafts, tmp_path / "drafts")]
     project = load_project(project_root, episode_files=[path])
     (episode,) = project.episodes.values()
     assert episode.title == "Awkward: a {title} # test"
@@ -63,7 +63,7 @@ def test_awkward_article_text_survives_the_round_trip(tmp_path: Path, project_ro
 @pytest.mark.parametrize("name", DOCUMENTS)
 def test_drafts_validate_with_load_project(name: str, tmp_path: Path, project_root: Path, context) -> None:
     result = ingest_file(INGEST_DATA / name, context)
-    paths = write_drafts(result.drafts, tmp_path)
+    paths = [w.path for w in write_drafts(result.drafts, tmp_path)]
     project = load_project(project_root, episode_files=paths)
     assert len(project.episodes) == len(result.drafts)
     for episode in project.episodes.values():
@@ -76,8 +76,8 @@ def test_drafts_validate_with_load_project(name: str, tmp_path: Path, project_ro
 def test_segments_fit_and_are_not_too_short(
     name: str, max_seconds: float, tmp_path: Path, project_root: Path, context
 ) -> None:
-    result = ingest_file(INGEST_DATA / name, context, max_seconds=max_seconds)
-    paths = write_drafts(result.drafts, tmp_path)
+    result = ingest_file(INGEST_DATA / name, context, IngestOptions(max_seconds=max_seconds))
+    paths = [w.path for w in write_drafts(result.drafts, tmp_path)]
     project = load_project(project_root, episode_files=paths)
     timing = Timing(project.station, project.templates, "en", max_seconds)
     for episode in project.episodes.values():
@@ -103,9 +103,9 @@ def test_same_input_gives_byte_identical_drafts(tmp_path: Path, context) -> None
     first = ingest_file(INGEST_DATA / DOCUMENTS[1], context)
     second = ingest_file(INGEST_DATA / DOCUMENTS[1], context)
     assert [d.text for d in first.drafts] == [d.text for d in second.drafts]
-    paths = write_drafts(first.drafts, tmp_path)
+    paths = [w.path for w in write_drafts(first.drafts, tmp_path)]
     before = [p.read_bytes() for p in paths]
-    write_drafts(second.drafts, tmp_path)
+    [w.path for w in write_drafts(second.drafts, tmp_path)]
     assert [p.read_bytes() for p in paths] == before
 
 
@@ -125,7 +125,7 @@ def test_drafts_carry_source_header_and_duration_comments(context) -> None:
     (draft,) = ingest_file(INGEST_DATA / "004_9fbb84ea6802f53d.txt", context).drafts
     lines = draft.text.splitlines()
     assert lines[0].startswith("# Draft episode made by `pipeline ingest` from 004_9fbb")
-    assert lines[1] == ("# Source: Five Ways North Koreans Are Defying the Regime (an online publication, 2014-01-13).")
+    assert lines[1] == ("# Source: Five Ways North Koreans Are Defying the Regime (FRONTLINE, 2014-01-13).")
     comments = [line for line in lines if line.startswith("  # ")]
     assert len(comments) == len(draft.segments)
     assert all(" s; from source line" in line for line in comments)

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.errors import IngestError
-from pipeline.ingest import ingest_file, load_context, write_drafts
+from pipeline.ingest import IngestOptions, ingest_file, load_context, write_drafts
 from pipeline.project.script import load_project
 from tests.conftest import PROJECT_ROOT
 
@@ -57,12 +57,12 @@ def test_arbitrary_text_gives_a_valid_draft_or_an_ingest_error(text: str, suffix
     with tempfile.TemporaryDirectory() as folder:
         source = Path(folder) / f"doc{suffix}"
         source.write_text(text, encoding="utf-8", errors="surrogatepass")
-        result = ingest_file(source, CONTEXT, max_seconds=30)
+        result = ingest_file(source, CONTEXT, IngestOptions(max_seconds=30))
         if result.error is not None:
             assert isinstance(result.error, IngestError)
             assert "\n" not in str(result.error)
             return
-        paths = write_drafts(result.drafts, Path(folder) / "drafts")
+        paths = [w.path for w in write_drafts(result.drafts, Path(folder) / "drafts") if w.path]
         project = load_project(PROJECT_ROOT, episode_files=paths)
         for draft in result.drafts:
             assert all(segment.seconds <= 30 for segment in draft.segments)

@@ -1,0 +1,142 @@
+"""Page furniture by kind: paywalls, newsletters, donations, copyright, share and related links.
+
+Each fixture under ``tests/data/ingest/furniture/`` is a page written for these
+tests in the shapes of the sample documents. The tables list, for each page,
+the furniture lines with the reason the report must give, and the body lines
+that must be spoken; the counts are printed (``pytest -s``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.ingest import ingest_file, load_context
+from tests.ingest.helpers import INGEST_DATA, contains_line, spoken_body
+
+FURNITURE = INGEST_DATA / "furniture"
+# page → {furniture line: the start of the reason the report gives}
+DROPPED = {
+    "courier_paywall.txt": {
+        "Skip to main content": "page header",
+        "Share this article": "page header",
+        "Get the Courier briefing": "repeated",
+        "Every morning, the news from the peninsula in five minutes, free.": "repeated",
+        "Get unlimited access to our reporting for $1 a week. Cancel anytime.": "page furniture, paywall",
+        "Already a subscriber? Log in to continue reading.": "page furniture, paywall",
+        "Sign up for our weekly newsletter and get the best of our reporting delivered to your inbox every Friday.": (
+            "page furniture, newsletter"
+        ),
+        "Most read": "heading of a block of links",
+        "Five things to know about the new border fence": "in a block of links",
+        "Why the price of rice doubled this spring": "in a block of links",
+        "Your generous donation keeps our reporters in the field. Please support independent journalism today.": (
+            "page furniture, donation"
+        ),
+        "Related coverage": "heading of a block of links",
+        "How radio signals cross the mountains": "in a block of links",
+        "© 2024 The Northern Courier. All rights reserved. Reproduction in whole or in part without permission "
+        "is prohibited.": "page furniture, copyright",
+        "Terms of use | Privacy policy | Contact": "page furniture, copyright",
+    },
+    "charity_appeal.md": {
+        "Home · Our work · Stories · Donate": "page header",
+        "Your gift today can put more stories like hers on more sticks. Make a donation to support our work "
+        "on the border.": "page furniture, donation",
+        "Share this story: Facebook · X · Email": "page furniture, share",
+        "Sign up for our newsletter to hear from people who made the journey.": "page furniture, newsletter",
+        "Read more stories · Meet our team · Annual report": "link-dense block",
+        "© 2024 Open Gate Refugee Aid. Registered charity.": "page furniture, copyright",
+    },
+    "garrison_report.html": {
+        "Subscribers get unlimited access to every report from the front lines. Already a subscriber? Sign in.": (
+            "page furniture, paywall"
+        ),
+    },
+}
+# Lines the HTML extractor removes before cleaning (they never reach the report).
+NOT_SPOKEN = {
+    "garrison_report.html": [
+        "Sign up for our newsletter and get the top defence stories in your inbox every morning.",
+        "New radar sites along the coast",
+        "© 2023 Garrison Report Media Group. All rights reserved.",
+        "Copy link",
+    ],
+}
+KEPT = {
+    "courier_paywall.txt": [
+        "Traders in two border towns say that memory cards",
+        "The cards hold South Korean dramas, foreign films and, more and more often, recorded news programmes",
+        "One trader said a card loaded with a full season of a drama sells for about the price of a kilo of pork",
+        "A card can be swallowed if a patrol comes too close.",
+        "Researchers who study the flow of information into the country say the change matters",
+    ],
+    "charity_appeal.md": [
+        "She told them that the first foreign film she ever saw came on a USB stick hidden in a sack of flour.",
+        "Her family watched it with blankets over the windows",
+        "Stories like hers are common among the young people who reach the South",
+    ],
+    "garrison_report.html": [
+        "Conscripts at a remote post on the northern border have been swapping part of their rice",
+        "Officers, one of the former soldiers said, often look the other way because they want the cards too.",
+        "Discipline reports seen by researchers describe units being punished as a whole",
+        "demand rose every winter when there was little else to do.",
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def results(project_root: Path) -> dict:
+    context = load_context(project_root)
+    return {name: ingest_file(FURNITURE / name, context) for name in DROPPED}
+
+
+@pytest.mark.parametrize("name", DROPPED)
+def test_each_kind_of_furniture_is_dropped_with_its_reason(name: str, results: dict) -> None:
+    result = results[name]
+    assert result.error is None, result.error
+    reasons = {label.text: label.reason for label in result.dropped}
+    spoken = spoken_body(result.drafts)
+    wrong = {
+        line: reasons.get(line)
+        for line, reason in DROPPED[name].items()
+        if not reasons.get(line, "").startswith(reason)
+    }
+    leaked = [line for line in [*DROPPED[name], *NOT_SPOKEN.get(name, [])] if contains_line(spoken, line)]
+    kept = [line for line in KEPT[name] if contains_line(spoken, line)]
+    print(
+        f"{name}: furniture dropped {len(DROPPED[name]) + len(NOT_SPOKEN.get(name, [])) - len(leaked)}"
+        f"/{len(DROPPED[name]) + len(NOT_SPOKEN.get(name, []))} (reason right for "
+        f"{len(DROPPED[name]) - len(wrong)}/{len(DROPPED[name])}); body kept {len(kept)}/{len(KEPT[name])}"
+    )
+    assert wrong == {}
+    assert leaked == []
+    assert kept == KEPT[name]
+
+
+def test_a_block_of_links_ends_at_the_next_full_paragraph(results: dict) -> None:
+    spoken = spoken_body(results["courier_paywall.txt"].drafts)
+    assert "Researchers who study the flow of information into the country" in spoken
+
+
+def test_copyright_line_inside_a_block_of_links_keeps_its_own_reason(results: dict) -> None:
+    (label,) = [label for label in results["courier_paywall.txt"].dropped if label.text.startswith("©")]
+    assert label.reason == "page furniture, copyright or rights line ('©')"
+
+
+def test_report_lists_the_kind_for_each_dropped_line(tmp_path: Path, project_root: Path, cli) -> None:
+    result = cli(
+        "ingest",
+        "--project",
+        str(project_root),
+        "--out",
+        str(tmp_path),
+        "--report",
+        str(FURNITURE / "courier_paywall.txt"),
+    )
+    assert result.code == 0
+    assert (
+        "tests/data/ingest/furniture/courier_paywall.txt:19: page furniture, paywall or membership pitch "
+        "('unlimited access'): Get unlimited access to our reporting for $1 a week. Cancel anytime."
+    ) in result.out.splitlines()
