@@ -37,6 +37,7 @@ from pipeline.errors import (
 from pipeline.ingest.clean import ArticleLabels, Label, LabelledDocument, label_document, script_of
 from pipeline.ingest.credits import Found, find_date, find_publisher
 from pipeline.ingest.draft import DraftEpisode, render_draft
+from pipeline.ingest.headlines import headline_case, is_in_capitals, unglue_headlines
 from pipeline.ingest.ledger import LEDGER_FILE, WrittenDraft, write_drafts
 from pipeline.ingest.read import SourceDocument, read_document
 from pipeline.ingest.segment import FIRST_TEMPLATE, PART_TEMPLATE, Segment, Timing, segment_article, slug_words
@@ -172,7 +173,9 @@ def ingest_file(path: Path, context: IngestContext, options: IngestOptions | Non
     result = FileResult(shown)
     try:
         document = read_document(path, shown)
+        document.lines, unglued = unglue_headlines(document.lines)
         result.notes.extend(document.notes)
+        result.notes += [f"line {number}: a headline glued to the first sentence was split off" for number in unglued]
         _check_scripts(document, context.lang)
         labelled = label_document(document, context.settings, _script(context.lang))
         result.dropped = labelled.dropped()
@@ -227,6 +230,9 @@ def _drafts(
         credit = found_publication or context.settings.unknown_publication
         checks = [found.check] if found else []
         source_title = article.title
+        if is_in_capitals(article.title):
+            article.title = headline_case(article.title)
+            checks.append(f"the headline is written in capitals in the page; here in title case: {article.title!r}")
         if options.title:
             article.title = options.title
         if options.date:

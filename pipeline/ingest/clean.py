@@ -304,7 +304,7 @@ def _article_starts(document: SourceDocument, classifier: _LineClassifier) -> li
             starts.append((j, i))
     if starts:
         return starts
-    title = _marked_title(lines) if document.format != "text" else None
+    title = _marked_title(lines)  # markup's <h1>, or a headline split off its first sentence
     if title is None:
         title = _headline_above_body(lines, classifier)
     if title is None:
