@@ -178,7 +178,7 @@ def _write(result: FileResult, out_dir: Path, root: Path, written: dict[str, str
         fresh.append(draft)
     ok = True
     for draft, outcome in zip(fresh, write_drafts(fresh, out_dir, root / LEDGER_FILE), strict=True):
-        seconds = sum(segment.seconds for segment in draft.segments)
+        seconds = draft.episode.total_seconds
         if outcome.edited is not None:
             edited = display_path(outcome.edited, root)
             if outcome.path is None:

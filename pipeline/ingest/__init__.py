@@ -36,12 +36,20 @@ from pipeline.errors import (
 )
 from pipeline.ingest.clean import ArticleLabels, Label, LabelledDocument, label_document, script_of
 from pipeline.ingest.credits import Found, find_date, find_publisher
-from pipeline.ingest.draft import DraftEpisode, render_draft
+from pipeline.ingest.draft import DraftEpisode, FramingSegment, render_draft
 from pipeline.ingest.headlines import headline_case, is_in_capitals, unglue_headlines
 from pipeline.ingest.ledger import LEDGER_FILE, WrittenDraft, write_drafts
 from pipeline.ingest.read import SourceDocument, read_document
-from pipeline.ingest.segment import FIRST_TEMPLATE, PART_TEMPLATE, Segment, Timing, segment_article, slug_words
-from pipeline.ingest.settings import IngestSettings, load_ingest_settings
+from pipeline.ingest.segment import (
+    FIRST_TEMPLATE,
+    PART_TEMPLATE,
+    Segment,
+    Timing,
+    segment_article,
+    slug_words,
+    spoken_seconds,
+)
+from pipeline.ingest.settings import FrameSegment, IngestSettings, load_ingest_settings
 from pipeline.ingest.structure import Article, build_article
 from pipeline.project.schema import SLUG_MAX
 from pipeline.project.script import (
@@ -147,7 +155,19 @@ def load_context(root: Path) -> IngestContext:
         missing = [f for f in needed if f not in template.fields]
         if missing:
             raise ConfigError(f"ingest needs the fields {', '.join(missing)}", where)
-    return IngestContext(Project(root, station, templates), load_ingest_settings(root))
+    settings = load_ingest_settings(root)
+    for frame in (*settings.opening, *settings.closing):
+        framing = templates.get(frame.template)
+        if framing is None:
+            raise ConfigError(f"no template '{frame.template}' for the segment '{frame.id}'", frame.location)
+        required = [name for name, spec in framing.fields.items() if not spec.optional]
+        if required:
+            raise ConfigError(
+                f"the template '{frame.template}' needs the fields {', '.join(required)}; "
+                "an opening or closing segment gives none",
+                frame.location,
+            )
+    return IngestContext(Project(root, station, templates), settings)
 
 
 @dataclass(frozen=True)
@@ -243,7 +263,7 @@ def _drafts(
                 article.date = dated.value
                 checks.append(dated.check)
         segments = segment_article(article, credit, timing, document.shown)
-        episode = _episode(document, article, segments, credit, timing)
+        episode = _episode(document, article, segments, credit, timing, context.settings)
         episode.id = options.episode_id or episode.id
         episode.source_title = source_title
         episode.checks[:0] = checks
@@ -277,6 +297,7 @@ def _episode(
     segments: list[Segment],
     publication: str,
     timing: Timing,
+    context_settings: IngestSettings,
 ) -> DraftEpisode:
     rate = timing.station.speaking_rates[timing.lang]
     episode = DraftEpisode(
@@ -295,9 +316,22 @@ def _episode(
         rate_text=f"{rate.per_minute:g} {rate.unit} per minute",
         checks=list(article.notes),
     )
+    framing = _framing_values(timing, article, episode.date)
+    episode.opening = [_framing(frame, timing, framing) for frame in context_settings.opening]
+    episode.closing = [_framing(frame, timing, framing) for frame in context_settings.closing]
     if article.date is None:
         episode.checks.append("no publication date found; the episode date is the file's modification date")
     return episode
+
+
+def _framing_values(timing: Timing, article: Article, date: dt.date) -> dict[str, object]:
+    """What the station's opening and closing say besides their own words."""
+    return {"station": timing.station.name, "episode_title": article.title, "episode_date": date}
+
+
+def _framing(frame: FrameSegment, timing: Timing, values: dict[str, object]) -> FramingSegment:
+    seconds = spoken_seconds(timing, timing.templates[frame.template], values)
+    return FramingSegment(frame.id, frame.template, seconds)
 
 
 def episode_id(title: str, date: dt.date | None) -> str:

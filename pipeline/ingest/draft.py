@@ -29,6 +29,15 @@ _ESCAPES = {
 }
 
 
+@dataclass(frozen=True)
+class FramingSegment:
+    """One of the station's own segments that open and close every episode (no fields)."""
+
+    id: str
+    template: str
+    seconds: float
+
+
 @dataclass
 class DraftEpisode:
     """Everything one draft file says."""
@@ -47,6 +56,14 @@ class DraftEpisode:
     max_seconds: float
     rate_text: str
     checks: list[str] = field(default_factory=list)
+    opening: list[FramingSegment] = field(default_factory=list)
+    closing: list[FramingSegment] = field(default_factory=list)
+
+    @property
+    def total_seconds(self) -> float:
+        """The estimated length of the whole episode, opening and closing included."""
+        framing = sum(frame.seconds for frame in (*self.opening, *self.closing))
+        return framing + sum(segment.seconds for segment in self.segments)
 
 
 def yaml_string(text: str) -> str:
@@ -76,15 +93,15 @@ def comment(text: str) -> str:
 
 def render_draft(draft: DraftEpisode, templates: dict[str, Template]) -> str:
     """The YAML text of ``draft``."""
-    total = sum(segment.seconds for segment in draft.segments)
+    total = draft.total_seconds
     count = len(draft.segments)
     lines = [
         f"# Draft episode made by `pipeline ingest` from {comment(draft.file)}, "
         f"lines {draft.first_line}-{draft.last_line}.",
         f"# Source: {comment(draft.source_title)} ({comment(draft.publication)}"
         + (f", {draft.published.isoformat()})." if draft.published else ", date unknown)."),
-        f"# Estimated length: {_minutes(total)} in {count} segment{'s' if count != 1 else ''} "
-        f"(each at most {draft.max_seconds:g} s at {draft.rate_text}).",
+        f"# Estimated length: {_minutes(total)}: {count} segment{'s' if count != 1 else ''} of the story "
+        f"(each at most {draft.max_seconds:g} s at {draft.rate_text}) between the station's opening and closing.",
         "# Edit freely. Build it with `pipeline build` and this file's path, or move it",
         "# to scripts_src/episodes/ to make it part of the normal build.",
         *(f"# Check: {comment(check)}" for check in draft.checks),
@@ -103,9 +120,20 @@ def render_draft(draft: DraftEpisode, templates: dict[str, Template]) -> str:
     if draft.published:
         lines.append(f"    date: {draft.published.isoformat()}")
     lines += [f"    file: {yaml_string(draft.file)}", "", "segments:"]
+    lines += [line for frame in draft.opening for line in _framing_lines(frame, "opening")]
     for number, segment in enumerate(draft.segments, 1):
         lines += _segment_lines(number, segment, templates[segment.template])
+    lines += [line for frame in draft.closing for line in _framing_lines(frame, "closing")]
     return "\n".join(lines) + "\n"
+
+
+def _framing_lines(frame: FramingSegment, role: str) -> list[str]:
+    return [
+        f"  # The station's {role}: about {frame.seconds:.0f} s.",
+        f"  - id: {frame.id}",
+        f"    template: {frame.template}",
+        "",
+    ]
 
 
 def _segment_lines(number: int, segment: Segment, template: Template) -> list[str]:

@@ -13,12 +13,18 @@ A segment is the first one (``news_story``: headline, paragraphs, optional
 quote) or a later one (``story_part``: paragraphs and/or a quote). A quote is
 always the end of its segment, because the templates read it after the
 paragraphs; it is split only when it cannot fit in one segment.
+
+Inside a segment each paragraph is one spoken part. A paragraph longer than
+:data:`PARAGRAPH_SECONDS` of speech or :data:`PARAGRAPH_SENTENCES` sentences
+(an article saved as one block of text) is split at sentence boundaries into
+parts of about equal length.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
@@ -35,7 +41,10 @@ from pipeline.text.sentences import split_sentences
 
 FIRST_TEMPLATE = "news_story"
 PART_TEMPLATE = "story_part"
-MIN_SECONDS = 10.0
+MIN_SECONDS = 20.0
+# The longest spoken part a paragraph makes before it is split at sentence boundaries.
+PARAGRAPH_SECONDS = 30.0
+PARAGRAPH_SENTENCES = 4
 # Costs of the choices the segmenter weighs (lower is better).
 COST_PER_SEGMENT = 6.0
 COST_CUT_SECTION = 0.0
@@ -120,6 +129,8 @@ class _Planner:
         self.source = source
         self.timing = timing
         self.shown = shown
+        rate = timing.station.speaking_rates.get(timing.lang)
+        self.atom_seconds = [estimate_seconds(atom.text, timing.lang, rate) for atom in atoms]
         total = self.seconds(0, len(atoms))
         self.min_seconds = min(timing.min_seconds, total)
 
@@ -186,20 +197,23 @@ class _Planner:
 
     def fields(self, start: int, end: int) -> tuple[str, dict[str, object]]:
         """The template and field values of the segment made of atoms ``start:end``."""
-        atoms = self.atoms[start:end]
-        paragraphs: list[str] = []
+        blocks: list[list[int]] = []  # the atoms of each paragraph, by index
         last_block = None
         quote_text: list[str] = []
         quote: Quote | None = None
-        for atom in atoms:
+        for index in range(start, end):
+            atom = self.atoms[index]
             if atom.quote is not None:
                 quote = atom.quote
                 quote_text.append(atom.text)
             elif atom.block == last_block:
-                paragraphs[-1] = f"{paragraphs[-1]} {atom.text}"
+                blocks[-1].append(index)
             else:
-                paragraphs.append(atom.text)
+                blocks.append([index])
             last_block = atom.block
+        paragraphs = [
+            " ".join(self.atoms[i].text for i in part) for block in blocks for part in self.paragraph_parts(block)
+        ]
         first = start == 0
         template = FIRST_TEMPLATE if first and paragraphs else PART_TEMPLATE
         values: dict[str, object] = {}
@@ -216,6 +230,24 @@ class _Planner:
         if template == FIRST_TEMPLATE and self.article.date is not None:
             values["published"] = self.article.date
         return template, values
+
+    def paragraph_parts(self, indices: list[int]) -> list[list[int]]:
+        """One paragraph's sentences cut into parts of about equal length, none too long."""
+        seconds = [self.atom_seconds[i] for i in indices]
+        total = sum(seconds)
+        count = max(math.ceil(total / PARAGRAPH_SECONDS), math.ceil(len(indices) / PARAGRAPH_SENTENCES))
+        count = min(count, len(indices))
+        if count <= 1:
+            return [indices]
+        parts: list[list[int]] = [[]]
+        done = 0.0
+        for index, spoken in zip(indices, seconds, strict=True):
+            target = total * len(parts) / count
+            if parts[-1] and done + spoken / 2 > target and len(parts) < count:
+                parts.append([])
+            parts[-1].append(index)
+            done += spoken
+        return parts
 
     def seconds(self, start: int, end: int) -> float:
         template, values = self.fields(start, end)
@@ -277,10 +309,9 @@ def _spoken_value(value: object, lang: str) -> str | list[str]:
 
 
 def _flat(values: dict[str, str | list[str]]) -> dict[str, str]:
-    return {name: value if isinstance(value, str) else " ".join(value) for name, value in values.items()} | {
-        "station": "",
-        "episode_title": "",
-        "episode_date": "",
+    """Field values as text; the station's name, episode title and date are empty unless given."""
+    return {"station": "", "episode_title": "", "episode_date": ""} | {
+        name: value if isinstance(value, str) else " ".join(value) for name, value in values.items()
     }
 
 

@@ -16,15 +16,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.errors import ValidationFailed, display_path
+from pipeline.errors import SourceLocation, ValidationFailed, display_path
 from pipeline.project.layout import INGEST_FILE
 from pipeline.project.schema import Checker
-from pipeline.project.yamlsource import KeyPath, load_located
+from pipeline.project.yamlsource import KeyPath, LocatedDocument, load_located
 
 PHRASE_LISTS = ("call_to_action", "caption_words", "end_of_article", "stop_lines", "block_headings", "date_labels")
-OTHER_KEYS = ("furniture", "furniture_max_words", "publishers", "unknown_publication")
+OTHER_KEYS = ("furniture", "furniture_max_words", "publishers", "opening", "closing", "unknown_publication")
 DEFAULT_UNKNOWN_PUBLICATION = "an online publication"
 DEFAULT_FURNITURE_MAX_WORDS = 40
+
+
+@dataclass(frozen=True)
+class FrameSegment:
+    """A segment of the station's own that opens or closes every draft (no fields)."""
+
+    id: str
+    template: str
+    location: SourceLocation | None = None
 
 
 @dataclass(frozen=True)
@@ -41,6 +50,9 @@ class IngestSettings:
     furniture: tuple[tuple[str, tuple[str, ...]], ...] = ()
     furniture_max_words: int = DEFAULT_FURNITURE_MAX_WORDS
     publishers: tuple[str, ...] = ()
+    # The station's segments every draft opens and closes with: (segment id, template, line in ingest.yaml).
+    opening: tuple[FrameSegment, ...] = ()
+    closing: tuple[FrameSegment, ...] = ()
     unknown_publication: str = DEFAULT_UNKNOWN_PUBLICATION
     _patterns: dict[str, re.Pattern[str]] = field(default_factory=dict, init=False, compare=False, repr=False)
 
@@ -107,9 +119,7 @@ def load_ingest_settings(root: Path) -> IngestSettings:
     document = load_located(path, display_path(path, root))
     check = Checker(document)
     data = check.mapping((), document.data, optional=(*PHRASE_LISTS, *OTHER_KEYS)) or {}
-    lists: dict[str, tuple[str, ...]] = {}
-    for name in PHRASE_LISTS:
-        lists[name] = _phrases(check, name, data.get(name, []))
+    lists = {name: _phrases(check, name, data.get(name, [])) for name in PHRASE_LISTS}
     unknown = data.get("unknown_publication", DEFAULT_UNKNOWN_PUBLICATION)
     unknown = check.string(("unknown_publication",), unknown) or DEFAULT_UNKNOWN_PUBLICATION
     max_words = check.number(
@@ -117,15 +127,40 @@ def load_ingest_settings(root: Path) -> IngestSettings:
     )
     furniture = _furniture(check, data.get("furniture", {}))
     publishers = _names(check, "publishers", data.get("publishers", []))
+    opening = _frames(check, document, "opening", data.get("opening", []))
+    closing = _frames(check, document, "closing", data.get("closing", []))
     if check.problems:
         raise ValidationFailed(check.problems)
     return IngestSettings(
-        **lists,
+        call_to_action=lists["call_to_action"],
+        caption_words=lists["caption_words"],
+        end_of_article=lists["end_of_article"],
+        stop_lines=lists["stop_lines"],
+        block_headings=lists["block_headings"],
+        date_labels=lists["date_labels"],
         furniture=furniture,
         furniture_max_words=int(max_words or DEFAULT_FURNITURE_MAX_WORDS),
         publishers=publishers,
+        opening=opening,
+        closing=closing,
         unknown_publication=" ".join(unknown.split()),
     )
+
+
+def _frames(check: Checker, document: LocatedDocument, name: str, value: Any) -> tuple[FrameSegment, ...]:
+    """``opening`` or ``closing``: a list of ``{id: …, template: …}``."""
+    frames: list[FrameSegment] = []
+    for i, item in enumerate(check.sequence((name,), value, allow_empty=True) or []):
+        entry = check.mapping((name, i), item, ("id", "template"))
+        if entry is None:
+            continue
+        segment_id = check.slug((name, i, "id"), entry.get("id"))
+        template = check.string((name, i, "template"), entry.get("template"))
+        if segment_id and template:
+            frames.append(
+                FrameSegment(segment_id, template, SourceLocation(document.path, document.line_of((name, i))))
+            )
+    return tuple(frames)
 
 
 def _furniture(check: Checker, value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:

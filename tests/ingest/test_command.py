@@ -69,7 +69,7 @@ def test_bad_ingest_settings_are_reported_with_file_and_line(tmp_path: Path, pro
         "scripts_src/ingest.yaml:4: call_to_action[2]: 'donate' is listed twice",
         "scripts_src/ingest.yaml:5: surprise: unknown key 'surprise' (known: call_to_action, "
         "caption_words, end_of_article, stop_lines, block_headings, date_labels, furniture, "
-        "furniture_max_words, publishers, unknown_publication)",
+        "furniture_max_words, publishers, opening, closing, unknown_publication)",
     ]
 
 
