@@ -216,3 +216,21 @@ def test_bullet_lists_are_read_as_lists(results: dict) -> None:
     spoken = spoken_body(results["000_ad00472382e1c3b8.txt"].drafts)
     assert "within the country. Random house searches. Severe punishment" in spoken
     assert "•" not in spoken
+
+
+def test_counts_of_drops_keeps_and_repairs(results: dict) -> None:
+    """One line per document (``pytest -s``): furniture dropped, body sentences kept, repairs."""
+    for name, expected in DOCUMENTS.items():
+        result = results[name]
+        spoken = spoken_body(result.drafts)
+        furniture = expected["furniture"]
+        dropped = sum(1 for line in furniture if not contains_line(spoken, line))
+        listed = (INGEST_DATA / name.replace(".txt", ".sentences.txt")).read_text(encoding="utf-8")
+        sentences = [line for line in listed.splitlines() if line.strip()]
+        kept = sum(1 for sentence in sentences if comparable(sentence) in spoken)
+        repairs = [note for note in result.notes if "mojibake" in note]
+        print(
+            f"{name}: {len(result.dropped)} lines dropped; listed furniture dropped {dropped}/{len(furniture)}; "
+            f"body sentences kept {kept}/{len(sentences)}; repairs: {repairs[0] if repairs else 'none'}"
+        )
+        assert dropped == len(furniture)
