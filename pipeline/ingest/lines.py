@@ -58,6 +58,7 @@ _DATE = (
     rf"(?:(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
     rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})\.?,?\s+\d{{4}}"
     rf"|\d{{4}}-\d{{2}}-\d{{2}}"
+    rf"|\d{{4}}[./]\d{{1,2}}[./]\d{{1,2}}\.?"
     rf"|\d{{4}}년\s*\d{{1,2}}월\s*\d{{1,2}}일)"
 )
 _DATE_LINE = re.compile(rf"^{_DATE}$", re.IGNORECASE)
@@ -66,6 +67,8 @@ _DATE_INSIDE = re.compile(rf"(?<![\w-]){_DATE}(?![\w-])", re.IGNORECASE)
 _URL_DATE = re.compile(
     r"(?:https?://|www\.)\S*?/(?P<y>(?:19|20)\d\d)(?P<sep>[/-]?)(?P<m>0[1-9]|1[0-2])(?P=sep)(?P<d>0[1-9]|[12]\d|3[01])(?!\d)"
 )
+# Small words a dateline may hold besides names: "at 10:32 a.m.", "updated", "on".
+_DATELINE_WORDS = CONNECTORS | {"a.m", "p.m", "am", "pm", "updated", "published", "posted", "last", "kst", "utc", "gmt"}
 # A byline: "By Name", possibly with a date after a separator.
 _BYLINE = re.compile(r"^by\s+[A-Z\w]", re.IGNORECASE)
 _LIST_MARK = re.compile(rf"^(?:[{re.escape(BULLETS)}]\s+|\d{{1,2}}[.)]\s+(?=\S))")
@@ -143,12 +146,27 @@ def date_inside(text: str, labels: tuple[str, ...] = ()) -> dt.date | None:
     folded = " ".join(text.split())
     if len(folded.split()) > 25:
         return None
+    found = _DATE_INSIDE.search(folded)
+    if not found:
+        return None
     lower = folded.lower()
     labelled = any(lower.startswith(label) and not lower[len(label) : len(label) + 1].isalpha() for label in labels)
-    if not (labelled or _BYLINE.match(folded)):
+    if not (labelled or _BYLINE.match(folded) or _is_dateline(folded, found)):
         return None
-    found = _DATE_INSIDE.search(folded)
-    return parse_date_line(found.group(0)) if found else None
+    return parse_date_line(found.group(0))
+
+
+def _is_dateline(text: str, found: re.Match[str]) -> bool:
+    """A short line that is a date with a name or a time beside it ("Stars and Stripes • March 3, 2024").
+
+    Every other word is capitalised, a connector, or part of a clock time, so
+    a sentence that mentions a date is never one.
+    """
+    rest = text[: found.start()] + " " + text[found.end() :]
+    words = _WORD.findall(rest)
+    if len(words) > 10:
+        return False
+    return all(word[0].isupper() or word[0].isdigit() or word.lower().rstrip(".") in _DATELINE_WORDS for word in words)
 
 
 def url_date(text: str) -> dt.date | None:

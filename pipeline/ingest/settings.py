@@ -100,10 +100,16 @@ class IngestSettings:
 
 
 def _phrase_pattern(phrases: tuple[str, ...] | list[str]) -> re.Pattern[str]:
-    """Any of ``phrases`` (longest first), not inside a longer word."""
+    """Any of ``phrases`` (longest first), not inside a longer word; ``^phrase`` only at the start."""
     ordered = sorted(phrases, key=len, reverse=True)
-    alternatives = "|".join(r"\s+".join(map(re.escape, phrase.split())) for phrase in ordered)
+    alternatives = "|".join(_phrase_regex(phrase) for phrase in ordered)
     return re.compile(rf"(?<![\w])(?:{alternatives})(?![\w])", re.IGNORECASE)
+
+
+def _phrase_regex(phrase: str) -> str:
+    anchored = phrase.startswith("^")
+    words = r"\s+".join(map(re.escape, phrase.removeprefix("^").split()))
+    return rf"^{words}" if anchored else words
 
 
 def comparable(text: str) -> str:

@@ -144,3 +144,21 @@ def test_no_date_anywhere_falls_back_to_the_file_and_says_so(tmp_path: Path, con
     draft = draft_of(tmp_path, context, "Radios by the river\n\n" + BODY)
     assert draft.article.date is None
     assert "# Check: no publication date found; the episode date is the file's modification date" in checks(draft)
+
+
+@pytest.mark.parametrize(
+    ("line", "date"),
+    [
+        ("Frontier Defense Weekly • August 2, 2024 at 6:15 a.m. KST", dt.date(2024, 8, 2)),
+        ("2024.03.05", dt.date(2024, 3, 5)),
+        ("Posted 2024/03/05 09:00", dt.date(2024, 3, 5)),
+        ("North Korea closed its border on March 3, 2024.", None),
+    ],
+)
+def test_datelines_beside_a_name_or_a_time(line: str, date: dt.date | None) -> None:
+    assert date_inside(line, ("posted",)) == date
+
+
+def test_anchored_furniture_phrases_match_only_at_the_start(context) -> None:
+    assert context.settings.furniture_in("Related: How radios cross the border") is not None
+    assert context.settings.furniture_in("The two traders were related: they were cousins.") is None

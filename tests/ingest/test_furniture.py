@@ -8,6 +8,7 @@ that must be spoken; the counts are printed (``pytest -s``).
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -49,6 +50,22 @@ DROPPED = {
         "Read more stories · Meet our team · Annual report": "link-dense block",
         "© 2024 Open Gate Refugee Aid. Registered charity.": "page furniture, copyright",
     },
+    "frontier_defense.txt": {
+        "Asia Pacific | Frontier Defense Weekly": "page header",
+        "Like this:": "page header",
+        "Soldiers stand guard at an observation post near the border. (Frontier Defense Weekly file photo)": (
+            "caption-like line"
+        ),
+        "Story continues below advertisement": "page furniture, advertisement",
+        "Related: How soldiers on the front line listen in secret": "page furniture, related",
+        "Reporting by Hana Seo; Editing by Tom Reyes": "page furniture, author note",
+        "Hana Seo is a correspondent for Frontier Defense Weekly based in Seoul.": "page furniture, author note",
+        "Share": "stop-list line",
+        "Copy link": "stop-list line",
+        "You may also like": "end-of-article marker",
+        "Drones over the river: what the patrols see": "after an end-of-article marker",
+        "Copyright © 2024 Frontier Defense Weekly. All rights reserved.": "after an end-of-article marker",
+    },
     "garrison_report.html": {
         "Subscribers get unlimited access to every report from the front lines. Already a subscriber? Sign in.": (
             "page furniture, paywall"
@@ -76,6 +93,12 @@ KEPT = {
         "She told them that the first foreign film she ever saw came on a USB stick hidden in a sack of flour.",
         "Her family watched it with blankets over the windows",
         "Stories like hers are common among the young people who reach the South",
+    ],
+    "frontier_defense.txt": [
+        "The loudspeakers that blared news and pop music across the demilitarized zone were switched off",
+        "Several stations broadcast on medium wave after midnight, when reception is at its best.",
+        "A defence ministry spokesman declined to say how many hours of programmes are broadcast each week.",
+        "which makes it far safer than trading in memory cards.",
     ],
     "garrison_report.html": [
         "Conscripts at a remote post on the northern border have been swapping part of their rice",
@@ -140,3 +163,10 @@ def test_report_lists_the_kind_for_each_dropped_line(tmp_path: Path, project_roo
         "tests/data/ingest/furniture/courier_paywall.txt:19: page furniture, paywall or membership pitch "
         "('unlimited access'): Get unlimited access to our reporting for $1 a week. Cancel anytime."
     ) in result.out.splitlines()
+
+
+def test_a_dateline_beside_the_site_name_dates_the_article(results: dict) -> None:
+    (draft,) = results["frontier_defense.txt"].drafts
+    assert draft.article.date == dt.date(2024, 8, 2)
+    assert draft.episode.publication == "Frontier Defense Weekly"
+    assert "# Check: date" not in draft.text
