@@ -4,11 +4,12 @@ Entry points: :func:`find_publisher` and :func:`find_date`. Each returns a
 :class:`Found` value with the sentence the draft carries as a ``# Check:``
 comment, because everything found here is a guess the producer confirms.
 
-The publisher, in order: the page's metadata (HTML ``og:site_name``), a site
-name of ``ingest.yaml``'s ``publishers`` list written in the page's furniture
-(header, bylines, footers), the holder of a copyright line ("© 2024 The
-Northern Courier"), a site name beside a section in the page header ("Asia |
-The Northern Courier", "Blog - Liberty in North Korea").
+The publisher, in order: the page's metadata (HTML ``og:site_name``); in the
+page header above the article, a site name of ``ingest.yaml``'s
+``publishers`` list, then a site name beside a section ("Asia | The Northern
+Courier", "Blog - Liberty in North Korea"); the holder of a copyright line
+("© 2024 The Northern Courier"); a listed site name anywhere in the page's
+furniture (bylines, footers), picture credits excepted.
 
 The date, when the article has no date line under its headline: a byline or
 a line introduced by one of ``date_labels`` ("Published 5 March 2024")
@@ -50,27 +51,32 @@ class Found(Generic[T]):
 
 
 def find_publisher(document: SourceDocument, labelled: LabelledDocument, settings: IngestSettings) -> Found[str] | None:
-    """The publisher named by the page, or None."""
+    """The publisher named by the page, or None; the page's own header and copyright line come first."""
     if document.publication:
         return Found(document.publication, f"publisher '{document.publication}' from the page's metadata")
+    header = [label for label in labelled.header if label.kind == DROP and label.text]
     furniture = _furniture_lines(labelled)
-    for label in furniture:
+    for label in header:
         name = settings.publisher_in(label.text)
         if name:
-            return Found(name, f"publisher '{name}' recognised in the page's furniture (line {label.line.number})")
+            return Found(name, f"publisher '{name}' recognised in the page header (line {label.line.number})")
+    for label in header:
+        name = site_name(label.text) if label.reason == HEADER else None
+        if name:
+            return Found(name, f"publisher '{name}' from the page header (line {label.line.number})")
     for label in furniture:
         holder = copyright_holder(label.text)
         if holder:
             return Found(holder, f"publisher '{holder}' from the copyright line (line {label.line.number})")
-    for label in labelled.header:
-        name = site_name(label.text) if label.reason == HEADER else None
+    for label in furniture:
+        name = settings.publisher_in(label.text)
         if name:
-            return Found(name, f"publisher '{name}' from the page header (line {label.line.number})")
+            return Found(name, f"publisher '{name}' recognised in the page's furniture (line {label.line.number})")
     return None
 
 
 def _furniture_lines(labelled: LabelledDocument) -> list[Label]:
-    """Header lines and every dropped line but pictures' captions and credits, in page order.
+    """Header lines and every line not spoken but pictures' captions and credits, in page order.
 
     A picture credit names an agency or a photographer ("Photo: Reuters"), not
     the page's publisher.
@@ -79,7 +85,7 @@ def _furniture_lines(labelled: LabelledDocument) -> list[Label]:
         (
             label
             for label in labelled.dropped() + labelled.header
-            if label.kind == DROP and label.text and not _PICTURE_REASON.search(label.reason)
+            if label.text and not _PICTURE_REASON.search(label.reason)
         ),
         key=lambda label: label.line.number,
     )

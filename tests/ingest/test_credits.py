@@ -100,7 +100,7 @@ def test_publisher_from_a_known_site_name_in_the_furniture(tmp_path: Path, conte
     page = "Subscribe | Sign in\nDaily NK\n\nRadios by the river\n\nMarch 3, 2024\n\n" + BODY
     draft = draft_of(tmp_path, context, page)
     assert draft.episode.publication == "Daily NK"
-    assert "# Check: publisher 'Daily NK' recognised in the page's furniture (line 2)" in checks(draft)
+    assert "# Check: publisher 'Daily NK' recognised in the page header (line 2)" in checks(draft)
 
 
 def test_a_picture_credit_is_not_the_publisher(tmp_path: Path, context) -> None:
@@ -109,11 +109,23 @@ def test_a_picture_credit_is_not_the_publisher(tmp_path: Path, context) -> None:
     assert draft.episode.publication == context.settings.unknown_publication
 
 
-def test_publisher_and_date_from_byline_and_copyright(tmp_path: Path, context) -> None:
+def test_publisher_from_the_header_and_date_from_the_byline(context) -> None:
     draft = ingest_file(FURNITURE / "courier_paywall.txt", context).drafts[0]
     assert draft.episode.publication == "The Northern Courier"
     assert draft.article.date == dt.date(2024, 3, 5)
-    assert checks(draft) == ["# Check: publisher 'The Northern Courier' from the copyright line (line 44)"]
+    assert checks(draft) == ["# Check: publisher 'The Northern Courier' from the page header (line 2)"]
+
+
+def test_publisher_from_the_copyright_line(context) -> None:
+    draft = ingest_file(FURNITURE / "charity_appeal.md", context).drafts[0]
+    assert draft.episode.publication == "Open Gate Refugee Aid"
+    assert "# Check: publisher 'Open Gate Refugee Aid' from the copyright line (line 21)" in checks(draft)
+
+
+def test_a_site_name_in_the_footer_is_recognised(tmp_path: Path, context) -> None:
+    page = "Radios by the river\n\nMarch 3, 2024\n\n" + BODY + "\nSarah Lee, Senior Editor, FRONTLINE\n"
+    draft = draft_of(tmp_path, context, page)
+    assert draft.episode.publication == "FRONTLINE"
 
 
 def test_html_metadata_and_time_element(context) -> None:
