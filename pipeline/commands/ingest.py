@@ -17,6 +17,7 @@ import argparse
 import datetime as dt
 import re
 import sys
+from collections import Counter
 from pathlib import Path
 
 from pipeline.commands import project_root
@@ -202,12 +203,21 @@ def _write(result: FileResult, out_dir: Path, root: Path, written: dict[str, str
     return ok
 
 
+def _kind_of(reason: str) -> str:
+    """A dropped line's reason without its particulars: "paywall or membership pitch", "repeated line"."""
+    kind = reason.removeprefix("page furniture, ")
+    return re.split(r" \(|: | '", kind, maxsplit=1)[0]
+
+
 def _report(results: list[FileResult], to_stdout: bool, target: str | None) -> None:
     lines = []
     for result in results:
         kept = sum(len(draft.segments) for draft in result.drafts)
         status = f"error: {result.error.message}" if result.error else f"{kept} segments"
         lines.append(f"{result.shown}: {len(result.dropped)} lines dropped; {status}")
+        if result.dropped:
+            kinds = Counter(_kind_of(label.reason) for label in result.dropped)
+            lines.append(f"{result.shown}: dropped by kind: " + ", ".join(f"{k} {n}" for k, n in kinds.most_common()))
         for label in result.dropped:
             excerpt = label.text if len(label.text) <= 70 else label.text[:69] + "…"
             lines.append(f"{result.shown}:{label.line.number}: {label.reason}: {excerpt}")

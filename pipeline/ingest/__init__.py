@@ -248,20 +248,9 @@ def _drafts(
         )
     for labels, article in articles:
         credit = found_publication or context.settings.unknown_publication
-        checks = [found.check] if found else []
         source_title = article.title
-        if is_in_capitals(article.title):
-            article.title = headline_case(article.title)
-            checks.append(f"the headline is written in capitals in the page; here in title case: {article.title!r}")
-        if options.title:
-            article.title = options.title
-        if options.date:
-            article.date = options.date
-        if article.date is None:
-            dated = _article_date(document, labelled, labels, context.settings)
-            if dated is not None:
-                article.date = dated.value
-                checks.append(dated.check)
+        checks = [found.check] if found else []
+        checks += _settle_title_and_date(article, document, labelled, labels, context.settings, options)
         segments = segment_article(article, credit, timing, document.shown)
         episode = _episode(document, article, segments, credit, timing, context.settings)
         episode.id = options.episode_id or episode.id
@@ -278,6 +267,30 @@ def _drafts(
     if not drafts:
         raise document.error("no article text found: every line looks like page furniture (see --report)")
     return drafts
+
+
+def _settle_title_and_date(
+    article: Article,
+    document: SourceDocument,
+    labelled: LabelledDocument,
+    labels: ArticleLabels,
+    settings: IngestSettings,
+    options: IngestOptions,
+) -> list[str]:
+    """Give ``article`` the producer's title and date, else the page's; the ``# Check:`` notes for guesses."""
+    checks = []
+    if options.title:
+        article.title = options.title
+    elif is_in_capitals(article.title):
+        article.title = headline_case(article.title)
+        checks.append(f"the headline is written in capitals in the page; here in title case: {article.title!r}")
+    article.date = options.date or article.date
+    if article.date is None:
+        dated = _article_date(document, labelled, labels, settings)
+        if dated is not None:
+            article.date = dated.value
+            checks.append(dated.check)
+    return checks
 
 
 def _article_date(

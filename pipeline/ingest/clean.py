@@ -397,7 +397,7 @@ def _label_article(
             continue
         own_reason = classifier.furniture_reason(line) if link_block else None
         if link_block and (own_reason or not shape_of(line.text).is_strong):
-            labels.append(_furniture(line, own_reason or f"in a block of links under '{link_block}'"))
+            labels.append(_furniture(line, own_reason or f"in a block of links ('{link_block}')"))
             continue
         link_block = None
         label = _label_line(line, labels, classifier)

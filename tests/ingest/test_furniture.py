@@ -170,3 +170,15 @@ def test_a_dateline_beside_the_site_name_dates_the_article(results: dict) -> Non
     assert draft.article.date == dt.date(2024, 8, 2)
     assert draft.episode.publication == "Frontier Defense Weekly"
     assert "# Check: date" not in draft.text
+
+
+def test_report_counts_the_dropped_lines_by_kind(tmp_path: Path, project_root: Path, cli) -> None:
+    page = str(FURNITURE / "courier_paywall.txt")
+    result = cli("ingest", "--project", str(project_root), "--out", str(tmp_path), "--report", page)
+    counts = next(line for line in result.out.splitlines() if "dropped by kind" in line)
+    print(counts)
+    assert counts == (
+        "tests/data/ingest/furniture/courier_paywall.txt: dropped by kind: page header before the article 6, "
+        "in a block of links 5, repeated line 4, paywall or membership pitch 2, heading of a block of links 2, "
+        "copyright or rights line 2, newsletter sign-up 1, donation appeal 1"
+    )
