@@ -173,8 +173,8 @@ def unshout(text: str, keep: Callable[[str], bool] = lambda word: False) -> str:
     """``text`` with each run of capitalised words ("SMALL RADIOS REACH THE NORTH") read as words.
 
     A run is ``shouted_run_words`` or more consecutive words of capitals with
-    two letters or more (or two, when one is too long to be an acronym), with
-    no lower-case word between them. In a run, a word of the data list of
+    two letters or more (or two, when one is too long to be an acronym or is
+    a word beside a listed acronym), with no lower-case word between them. In a run, a word of the data list of
     acronyms or one ``keep`` accepts (a lexicon entry) stays as written, to be
     spelled; every other word becomes "Small". Capitals standing alone in
     ordinary text (BTS, KCNA) are not touched: they are acronyms.
@@ -204,10 +204,21 @@ def _shouted_runs(words: list[re.Match[str]]) -> list[list[re.Match[str]]]:
 
 
 def _is_shouted(run: list[re.Match[str]]) -> bool:
-    lengths = [len(match.group()) for match in run if len(match.group()) >= 2]
-    if len(lengths) >= RULES["shouted_run_words"]:
+    """Three words of capitals or more; or two, one of them too long to be an acronym, or
+    a listed acronym beside a word that reads as a word ("BBC NEWS")."""
+    words = [match.group() for match in run if len(match.group()) >= 2]
+    if len(words) >= RULES["shouted_run_words"]:
         return True
-    return len(lengths) >= 2 and max(lengths) > RULES["acronym_max_letters"]
+    if len(words) < 2:
+        return False
+    if max(map(len, words)) > RULES["acronym_max_letters"]:
+        return True
+    return any(word in ACRONYMS for word in words) and any(_reads_as_word(word) for word in words)
+
+
+def _reads_as_word(word: str) -> bool:
+    """Four letters or more with a vowel, and not a listed acronym (NEWS, but not KCNA)."""
+    return word not in ACRONYMS and len(word) >= 4 and any(vowel in word for vowel in "AEIOU")
 
 
 def _tidy(text: str) -> str:
