@@ -108,8 +108,9 @@ def site_name(text: str) -> str | None:
     parts = [part.strip() for part in _SECTION_SEPARATOR.split(text)]
     if not 2 <= len(parts) <= 3 or not all(parts):
         return None
-    named = [part for part in parts if len(part.split()) >= 2 and part[0].isupper()]
-    return max(named, key=lambda part: (len(part.split()), part)) if named else None
+    named = [(len(part.split()), index, part) for index, part in enumerate(parts) if len(part.split()) >= 2]
+    named = [entry for entry in named if entry[2][0].isupper()]
+    return max(named)[2] if named else None  # the longest; on a tie the last, where sites put their name
 
 
 def find_date(

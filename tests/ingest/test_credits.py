@@ -59,6 +59,7 @@ def test_copyright_holder(line: str, holder: str | None) -> None:
         ("Asia | The Northern Courier", "The Northern Courier"),
         ("Blog - Liberty in North Korea", "Liberty in North Korea"),
         ("News – Korea – Garrison Report", "Garrison Report"),
+        ("North Korea | Garrison Report", "Garrison Report"),
         ("Menu", None),
     ],
 )
