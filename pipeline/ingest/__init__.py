@@ -34,7 +34,15 @@ from pipeline.errors import (
     ValidationFailed,
     display_path,
 )
-from pipeline.ingest.clean import ArticleLabels, Label, LabelledDocument, label_document, script_of
+from pipeline.ingest.clean import (
+    FOOTER,
+    TEASER,
+    ArticleLabels,
+    Label,
+    LabelledDocument,
+    label_document,
+    script_of,
+)
 from pipeline.ingest.credits import Found, find_date, find_publisher
 from pipeline.ingest.draft import DraftEpisode, FramingSegment, render_draft
 from pipeline.ingest.headlines import headline_case, is_in_capitals, unglue_headlines
@@ -77,6 +85,8 @@ __all__ = [
     "write_drafts",
 ]
 DEFAULT_MAX_SECONDS = 90.0
+# Reasons of lines that belong to other stories (related links, teasers): their dates are not the article's.
+OTHER_STORIES = (FOOTER, TEASER, "after an end-of-article marker", "in a block of links", "heading of a block of links")
 # The writing system each source language is expected in (others: Latin).
 SCRIPTS = {"ko": "HANGUL", "ja": "CJK", "zh": "CJK", "ru": "CYRILLIC", "uk": "CYRILLIC"}
 _NEEDED_FIELDS = {
@@ -298,9 +308,8 @@ def _article_date(
 ) -> Found[dt.date] | None:
     """A date for an article without a date line: from its own lines, or the page's when it is the only one."""
     whole_page = len(labelled.articles) == 1
-    lines = [label.line for label in labels.labels]
-    if whole_page:
-        lines = [label.line for label in labelled.header] + lines
+    own = [*labelled.header, *labels.labels] if whole_page else labels.labels
+    lines = [label.line for label in own if not label.reason.startswith(OTHER_STORIES)]
     return find_date(document, lines, settings, whole_page)
 
 

@@ -302,15 +302,29 @@ def _article_starts(document: SourceDocument, classifier: _LineClassifier) -> li
         near = i - j <= 3 and classifier.is_title_shaped(lines[j])
         if near and (not starts or starts[-1][0] < j):
             starts.append((j, i))
-    if starts:
+    if starts and not _holds_prose(lines[: starts[0][0]], classifier):
         return starts
+    # No dated headline, or prose stands before the first one (an undated article followed
+    # by dated teasers of other stories): the article is found by its headline.
+    before = lines[: starts[0][0]] if starts else lines
+    return [_undated_start(document, before, classifier), *starts]
+
+
+def _holds_prose(lines: list[SourceLine], classifier: _LineClassifier) -> bool:
+    return any(shape_of(line.text).is_strong and classifier.furniture_reason(line) is None for line in lines)
+
+
+def _undated_start(
+    document: SourceDocument, lines: list[SourceLine], classifier: _LineClassifier
+) -> tuple[int, int | None]:
+    """(title line index, date line index) of an article without a date line beside its headline."""
     title = _marked_title(lines)  # markup's <h1>, or a headline split off its first sentence
     if title is None:
         title = _headline_above_body(lines, classifier)
     if title is None:
         first = next((i for i, line in enumerate(lines) if line.text), 0)
-        return [(first, _date_near(lines, first - 1, classifier))] if document.title else [(first, None)]
-    return [(title, _date_near(lines, title, classifier))]
+        return (first, _date_near(lines, first - 1, classifier)) if document.title else (first, None)
+    return (title, _date_near(lines, title, classifier))
 
 
 def _marked_title(lines: list[SourceLine]) -> int | None:

@@ -175,3 +175,9 @@ def test_datelines_beside_a_name_or_a_time(line: str, date: dt.date | None) -> N
 def test_anchored_furniture_phrases_match_only_at_the_start(context) -> None:
     assert context.settings.furniture_in("Related: How radios cross the border") is not None
     assert context.settings.furniture_in("The two traders were related: they were cousins.") is None
+
+
+def test_dates_of_related_stories_do_not_date_the_article(tmp_path: Path, context) -> None:
+    page = "Radios by the river\n\n" + BODY + "\nMore Stories\nDrones over the river\nNovember 29, 2022\n"
+    draft = draft_of(tmp_path, context, page)
+    assert draft.article.date is None
