@@ -35,7 +35,9 @@ MAX_LINE_CHARS = 20_000
 # A block at least this share of whose characters are link text is a block of links (hint "links").
 LINK_DENSITY = 0.6
 # Script and style elements: code, never text, in any format.
-_CODE_ELEMENT = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_CODE_ELEMENT = re.compile(r"<(script|style)\b([^>]*)>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+# Structured data about the page (JSON-LD: headline, date, publisher), kept in HTML for its metadata.
+_PAGE_DATA = re.compile(r"type\s*=\s*[\"']?application/ld\+json", re.IGNORECASE)
 # Characters that carry no text: C0/C1 controls (not tab/newline), zero-width marks, BOMs.
 _INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u200b\u2060\ufeff\ufffe\uffff]")
 _SPACES = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
@@ -77,7 +79,7 @@ def read_document(path: Path, shown: str) -> SourceDocument:
         raise IngestError(f"unsupported file type '{suffix}' (use {', '.join(SUFFIXES)})", where)
     data = _read_bytes(path, where)
     text, encoding = decode(data, where)
-    repaired, repairs = repair_text(without_code(text))
+    repaired, repairs = repair_text(without_code(text, keep_page_data=suffix in (".html", ".htm")))
     notes = [note] if (note := repairs.note()) else []
     if encoding not in ("utf_8", "ascii"):
         notes.append(f"read as {encoding}")
@@ -135,9 +137,20 @@ def decode(data: bytes, where: SourceLocation) -> tuple[str, str]:
     return text, best.encoding
 
 
-def without_code(text: str) -> str:
-    """``text`` with every ``<script>``/``<style>`` element emptied, its line breaks kept."""
-    return _CODE_ELEMENT.sub(lambda found: "\n" * found.group().count("\n"), text)
+def without_code(text: str, keep_page_data: bool = False) -> str:
+    """``text`` with every ``<script>``/``<style>`` element emptied, its line breaks kept.
+
+    With ``keep_page_data`` (HTML), JSON-LD blocks stay: the metadata reader
+    takes the date and publisher from them, and the text extractor never
+    returns script content.
+    """
+
+    def emptied(found: re.Match[str]) -> str:
+        if keep_page_data and found.group(1).lower() == "script" and _PAGE_DATA.search(found.group(2)):
+            return found.group()
+        return "\n" * found.group().count("\n")
+
+    return _CODE_ELEMENT.sub(emptied, text)
 
 
 def _is_control(ch: str) -> bool:

@@ -181,3 +181,10 @@ def test_dates_of_related_stories_do_not_date_the_article(tmp_path: Path, contex
     page = "Radios by the river\n\n" + BODY + "\nMore Stories\nDrones over the river\nNovember 29, 2022\n"
     draft = draft_of(tmp_path, context, page)
     assert draft.article.date is None
+
+
+def test_publisher_and_date_from_the_pages_structured_data(context) -> None:
+    (draft,) = ingest_file(FURNITURE / "json_ld.html", context).drafts
+    assert draft.episode.publication == "Harbor Evening Post"
+    assert draft.article.date == dt.date(2023, 9, 14)
+    assert "Subscribe today" not in draft.text and "schema.org" not in draft.text
