@@ -68,6 +68,7 @@ REPAIR_CODE_PAGES = (
     "mac_roman",
     "cp437",
 )
+_COMMON_SYMBOLS = frozenset("©®°™")  # symbols articles do use
 _LETTERS = re.compile(r"[^\W\d_]+")
 _NON_ASCII_PAIR = re.compile(r"[^\x00-\x7f]{2}")
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
@@ -157,7 +158,9 @@ def implausibility(text: str) -> float:
         category = unicodedata.category(ch)
         if category[0] == "C":
             score += 5
-        elif category == "So" or "\u2500" <= ch <= "\u257f" or "\u4e00" <= ch <= "\u9fff":
+        elif (
+            (category == "So" and ch not in _COMMON_SYMBOLS) or "\u2500" <= ch <= "\u257f" or "\u4e00" <= ch <= "\u9fff"
+        ):
             score += 1  # symbols, box drawing, ideographs: rare in articles read as the wrong code page
     for word in _LETTERS.findall(text):
         if not word.isascii() and len({_script(ch) for ch in word}) > 1:
@@ -255,16 +258,28 @@ def _looks_broken(run: re.Match[str]) -> bool:
 
     Mojibake mixes the code page's letters with the punctuation its bytes
     0x80–0xBF stand for (``โ€™``), sticks to a Latin word (``sellerтАЩs``),
-    or switches from small to capital letters inside a word (``тАФ``); a run
-    of one script's letters standing alone, written normally, is real text.
+    switches from small to capital letters inside a word (``тАФ``), or is a
+    scrap of another script in a line written in Latin letters (``ยฉ 2024
+    The Courier`` for ``© 2024``); a run of one script's letters standing
+    alone, written normally, in a line of that script, is real text.
     """
     chars, line = run.group(), run.string
-    if len({_kind(ch) for ch in chars}) > 1:
+    kinds = {_kind(ch) for ch in chars}
+    if len(kinds) > 1:
         return True
     around = line[run.start() - 1 : run.start()] + line[run.end() : run.end() + 1]
     if any(ch.isascii() and ch.isalpha() for ch in around):
         return True
-    return any(a.islower() and b.isupper() for a, b in itertools.pairwise(chars))
+    if any(a.islower() and b.isupper() for a, b in itertools.pairwise(chars)):
+        return True
+    return kinds != {"LATIN"} and _mostly_latin(line[: run.start()] + line[run.end() :])
+
+
+def _mostly_latin(text: str) -> bool:
+    """Three quarters of the letters (at least four) are Latin."""
+    letters = [ch for ch in text if ch.isalpha()]
+    latin = sum(1 for ch in letters if ch.isascii() or _script(ch) == "LATIN")
+    return len(letters) >= 4 and latin >= 0.75 * len(letters)
 
 
 def _kind(ch: str) -> str:

@@ -106,3 +106,27 @@ def test_utf8_document_with_a_latin1_and_an_euc_kr_line_is_read_line_by_line(con
 def test_a_document_wholly_in_one_legacy_code_page_is_still_read_whole() -> None:
     text = "Сигнал был слабым, но голос был слышен.\nРадио стояло на подоконнике.\n"
     assert decode_lines(text.encode("cp1251")) is None
+
+
+def test_a_scrap_of_thai_in_a_latin_line_is_a_repaired_symbol() -> None:
+    assert repair_text("ยฉ 2024 The Northern Courier. All rights reserved.")[0] == (
+        "© 2024 The Northern Courier. All rights reserved."
+    )
+
+
+def test_html_page_saved_through_windows_874(context) -> None:
+    result = ingest_file(REPAIRS / "charity_cp874.html", context)
+    assert result.error is None
+    (draft,) = result.drafts
+    spoken = spoken_body(result.drafts)
+    for sentence in (
+        "Never tell anyone, he said — and she never did.",
+        "Mi-rae says the broadcasts taught her that the world outside was not the one described at school.",
+        "She says she still can’t sleep without a radio playing somewhere in the room.",
+    ):
+        assert sentence in spoken
+    assert "Donate now" not in spoken
+    assert draft.episode.publication == "Hope Across the River"  # from the repaired © line
+    (note,) = [n for n in result.notes if "mojibake" in n]
+    print(f"charity_cp874.html: {note}")
+    assert note == "repaired broken characters (mojibake) on 4 line(s) (cp874 4)"
