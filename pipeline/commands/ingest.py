@@ -26,8 +26,10 @@ from pipeline.fsutil import atomic_write_text
 from pipeline.ingest import (
     DEFAULT_MAX_SECONDS,
     LEDGER_FILE,
+    Draft,
     FileResult,
     IngestOptions,
+    WrittenDraft,
     ingest_file,
     load_context,
     write_drafts,
@@ -177,30 +179,33 @@ def _write(result: FileResult, out_dir: Path, root: Path, written: dict[str, str
             continue
         written[episode.id] = result.shown
         fresh.append(draft)
-    ok = True
-    for draft, outcome in zip(fresh, write_drafts(fresh, out_dir, root / LEDGER_FILE), strict=True):
-        seconds = draft.episode.total_seconds
-        if outcome.edited is not None:
-            edited = display_path(outcome.edited, root)
-            if outcome.path is None:
-                ok = False
-                print(
-                    f"{edited}: error: edited since ingest wrote it, and so was "
-                    f"{draft.file_stem}.new.yaml beside it; the new draft was not written",
-                    file=sys.stderr,
-                )
-                continue
+    outcomes = write_drafts(fresh, out_dir, root / LEDGER_FILE)
+    told = [_tell(draft, outcome, result.shown, root) for draft, outcome in zip(fresh, outcomes, strict=True)]
+    return all(told)  # every draft is told about, written or not
+
+
+def _tell(draft: Draft, outcome: WrittenDraft, shown: str, root: Path) -> bool:
+    """Say where one draft went (and why not over an edited one); False when it was not written."""
+    if outcome.edited is not None:
+        edited = display_path(outcome.edited, root)
+        if outcome.path is None:
             print(
-                f"{edited}: note: edited since ingest wrote it; left as it is, the new draft is "
-                f"{display_path(outcome.path, root)}",
+                f"{edited}: error: edited since ingest wrote it, and so was "
+                f"{draft.file_stem}.new.yaml beside it; the new draft was not written",
                 file=sys.stderr,
             )
-        if outcome.path is not None:
-            print(
-                f"{display_path(outcome.path, root)}: {len(draft.segments)} segments, "
-                f"about {seconds / 60:.1f} min, from {result.shown}"
-            )
-    return ok
+            return False
+        print(
+            f"{edited}: note: edited since ingest wrote it; left as it is, the new draft is "
+            f"{display_path(outcome.path, root)}",
+            file=sys.stderr,
+        )
+    if outcome.path is not None:
+        minutes = draft.episode.total_seconds / 60
+        print(
+            f"{display_path(outcome.path, root)}: {len(draft.segments)} segments, about {minutes:.1f} min, from {shown}"
+        )
+    return True
 
 
 def _kind_of(reason: str) -> str:
