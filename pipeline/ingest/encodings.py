@@ -244,7 +244,10 @@ def _undo_run(run: re.Match[str], table: dict[str, int]) -> str:
     out: list[str] = []
     done = 0
     for found in _UTF8_SEQUENCE.finditer(data):
-        character = found.group().decode("utf-8")
+        try:
+            character = found.group().decode("utf-8")
+        except UnicodeDecodeError:
+            continue  # the shape of a sequence, but overlong or a surrogate: not UTF-8
         if not _plausible(character):
             continue
         out += [chars[done : found.start()], character]

@@ -18,7 +18,7 @@ import lxml.etree
 import lxml.html
 import trafilatura
 
-from pipeline.ingest.read import LINK_DENSITY, SourceDocument, SourceLine, clean_text
+from pipeline.ingest.read import SourceDocument, SourceLine, clean_text, is_link_block
 
 _BLOCK_HINTS = {"head": "heading", "p": "", "item": "item", "quote": "quote"}
 
@@ -56,7 +56,7 @@ def extract_html(path: Path, shown: str, html: str) -> SourceDocument:
         hint = _BLOCK_HINTS[element.tag]
         if hint == "heading" and document.title and text == document.title:
             hint = "title"
-        elif _link_share(element) >= LINK_DENSITY:
+        elif is_link_block(text, _link_share(element)):
             hint = "links"
         document.lines.append(SourceLine(locator.line_of(text), text, hint))
         document.lines.append(SourceLine(locator.last, ""))

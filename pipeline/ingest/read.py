@@ -137,6 +137,13 @@ def decode(data: bytes, where: SourceLocation) -> tuple[str, str]:
     return text, best.encoding
 
 
+def is_link_block(text: str, link_share: float) -> bool:
+    """A block of links: mostly link text, and not a sentence (a sentence quoting its source as a link is text)."""
+    stripped = text.rstrip().rstrip("\"'”’)]»")
+    sentence = bool(stripped) and stripped[-1] in ".!?…" and len(text.split()) >= 12
+    return link_share >= LINK_DENSITY and not sentence
+
+
 def without_code(text: str, keep_page_data: bool = False) -> str:
     """``text`` with every ``<script>``/``<style>`` element emptied, its line breaks kept.
 
@@ -221,7 +228,7 @@ def markdown_lines(text: str) -> list[SourceLine]:
             if images and not body.strip():
                 lines.append(SourceLine(number, clean_text(" ".join(images)), "image"))
             elif body.strip():
-                hint = "links" if link_share >= LINK_DENSITY and hint != "title" else hint
+                hint = "links" if hint != "title" and is_link_block(body, link_share) else hint
                 lines.append(SourceLine(number, clean_text(body.replace("\n", " ")), hint))
             lines.append(SourceLine(token.map[1] + 1, ""))
         elif token.type in ("fence", "code_block", "html_block", "hr") and token.map:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import ftfy
 import pytest
 
 from pipeline.ingest import ingest_file, load_context
-from pipeline.ingest.encodings import REPAIR_CODE_PAGES, decode_lines, repair_text
+from pipeline.ingest.encodings import FTFY_CONFIG, REPAIR_CODE_PAGES, decode_lines, repair_text
 from tests.ingest.helpers import INGEST_DATA, spoken_body
 
 REPAIRS = INGEST_DATA / "repairs"
@@ -106,6 +107,11 @@ def test_utf8_document_with_a_latin1_and_an_euc_kr_line_is_read_line_by_line(con
 def test_a_document_wholly_in_one_legacy_code_page_is_still_read_whole() -> None:
     text = "Сигнал был слабым, но голос был слышен.\nРадио стояло на подоконнике.\n"
     assert decode_lines(text.encode("cp1251")) is None
+
+
+@pytest.mark.parametrize("text", ["\x87à¢", "à\x80\x80 à", "í\xa0\x80 x"])
+def test_byte_shapes_that_are_not_utf8_are_left_to_ftfy(text: str) -> None:
+    assert repair_text(text)[0] == ftfy.fix_text(text, config=FTFY_CONFIG)  # C1 controls made Windows-1252
 
 
 def test_a_scrap_of_thai_in_a_latin_line_is_a_repaired_symbol() -> None:

@@ -108,3 +108,20 @@ def test_script_and_style_never_reach_the_title_or_the_speech(name: str, context
     for code in ("dataLayer", "track(", "document.write", "console.log", "display: none", "color: red", "Subscribe"):
         assert code not in draft.text
     assert "then hides it again" in spoken_body(result.drafts) or "copied so often" in spoken_body(result.drafts)
+
+
+def test_a_sentence_written_as_a_link_is_text_but_a_row_of_links_is_not(tmp_path: Path, context) -> None:
+    source = tmp_path / "links.md"
+    source.write_text(
+        "# Cards in the post\n\n*April 8, 2024*\n\n"
+        "Memory cards travel in letters and parcels, and one card holds a whole season of a drama series.\n\n"
+        "[A survey of people who left in 2023 found that most had watched foreign films "
+        "at least once a week.](/survey)\n\n"
+        "[Markets](/m) · [Radio](/r) · [Phones](/p) · [Archive](/a)\n",
+        encoding="utf-8",
+    )
+    result = ingest_file(source, context)
+    spoken = spoken_body(result.drafts)
+    assert "most had watched foreign films at least once a week." in spoken
+    reasons = {label.text: label.reason for label in result.dropped}
+    assert reasons["Markets · Radio · Phones · Archive"].startswith("link-dense block")
