@@ -60,14 +60,14 @@ def find_publisher(document: SourceDocument, labelled: LabelledDocument, setting
         name = settings.publisher_in(label.text)
         if name:
             return Found(name, f"publisher '{name}' recognised in the page header (line {label.line.number})")
+    holder = next(((label, name) for label in furniture if (name := copyright_holder(label.text))), None)
     for label in header:
-        name = site_name(label.text) if label.reason == HEADER else None
+        name = site_name(label.text, holder[1] if holder else None) if label.reason == HEADER else None
         if name:
             return Found(name, f"publisher '{name}' from the page header (line {label.line.number})")
-    for label in furniture:
-        holder = copyright_holder(label.text)
-        if holder:
-            return Found(holder, f"publisher '{holder}' from the copyright line (line {label.line.number})")
+    if holder:
+        line, name = holder[0].line.number, holder[1]
+        return Found(name, f"publisher '{name}' from the copyright line (line {line})")
     for label in furniture:
         name = settings.publisher_in(label.text)
         if name:
@@ -103,14 +103,26 @@ def copyright_holder(text: str) -> str | None:
     return name
 
 
-def site_name(text: str) -> str | None:
-    """The site's name in a header line that pairs it with a section ("World | The Courier")."""
+def site_name(text: str, holder: str | None = None) -> str | None:
+    """The site's name in a header line that pairs it with a section ("World | The Courier").
+
+    The part the page's copyright ``holder`` names wins; else the longest, and
+    on a tie the last, where sites put their name.
+    """
     parts = [part.strip() for part in _SECTION_SEPARATOR.split(text)]
     if not 2 <= len(parts) <= 3 or not all(parts):
         return None
+    if holder:
+        owned = [
+            part
+            for part in parts
+            if (len(part.split()) >= 2 and part.lower() in holder.lower()) or holder.lower() in part.lower()
+        ]
+        if owned:
+            return owned[0]
     named = [(len(part.split()), index, part) for index, part in enumerate(parts) if len(part.split()) >= 2]
     named = [entry for entry in named if entry[2][0].isupper()]
-    return max(named)[2] if named else None  # the longest; on a tie the last, where sites put their name
+    return max(named)[2] if named else None
 
 
 def find_date(

@@ -188,3 +188,14 @@ def test_publisher_and_date_from_the_pages_structured_data(context) -> None:
     assert draft.episode.publication == "Harbor Evening Post"
     assert draft.article.date == dt.date(2023, 9, 14)
     assert "Subscribe today" not in draft.text and "schema.org" not in draft.text
+
+
+def test_the_copyright_holder_picks_the_site_name_out_of_a_header(tmp_path: Path, context) -> None:
+    page = (
+        "The Courier - News from the Northern Peninsula\n\nRadios by the river\n\nMarch 3, 2024\n\n"
+        + BODY
+        + "\n© 2024 The Courier. All rights reserved.\n"
+    )
+    draft = draft_of(tmp_path, context, page)
+    assert draft.episode.publication == "The Courier"
+    assert site_name("The Courier - News from the Northern Peninsula") == "News from the Northern Peninsula"
