@@ -91,7 +91,7 @@ class Story:
 
     template: str
     fields: dict[str, Any]  # field values as the sample script gives them
-    messages: dict[str, tuple[str, str]]  # context after the segment id ("paragraphs.2") → (English, Korean)
+    messages: list[tuple[str, str, str]]  # (context after the segment id ("paragraphs"), English, Korean)
     seconds: float  # estimated seconds spoken, the mean of the two languages
 
 
@@ -122,13 +122,14 @@ def read_samples(repo: Path) -> Samples:
             if not any(value.type == "paragraphs" for value in segment.fields.values()):
                 continue
             template = project.templates[segment.template]
-            messages = {
-                message.context.removeprefix(f"{segment.id}."): (
+            messages = [
+                (
+                    message.context.removeprefix(f"{segment.id}."),
                     message.text,
                     korean(catalog, message.context, message.text),
                 )
                 for message in segment_messages(episode.id, segment, template)
-            }
+            ]
             fields = {name: value.value for name, value in segment.fields.items()}
             stories.append(Story(segment.template, fields, messages, story_seconds(messages)))
     if not stories:
@@ -144,10 +145,10 @@ def korean(catalog: PoFile, context: str, msgid: str) -> str:
     return entry.msgstr
 
 
-def story_seconds(messages: dict[str, tuple[str, str]]) -> float:
+def story_seconds(messages: list[tuple[str, str, str]]) -> float:
     """About how long the story takes to say, on average over the two languages (Korean runs longer)."""
-    english = sum(estimate_seconds(en, "en") for en, _ in messages.values())
-    hangul = sum(estimate_seconds(ko, "ko") for _, ko in messages.values())
+    english = sum(estimate_seconds(en, "en") for _, en, _ in messages)
+    hangul = sum(estimate_seconds(ko, "ko") for _, _, ko in messages)
     return SPOKEN_PER_ESTIMATED * (english + hangul) / 2
 
 
@@ -239,7 +240,7 @@ def write_catalog(folder: Path, episode_id: str, title: tuple[str, str], stories
     )
     entries = [PoEntry("", header), PoEntry(title[0], title[1], msgctxt=EPISODE_TITLE_CONTEXT)]
     for number, story in enumerate(stories, 1):
-        for context, (english, hangul) in story.messages.items():
+        for context, english, hangul in story.messages:
             entries.append(PoEntry(english, hangul, msgctxt=f"{segment_id(number)}.{context}"))
     path = po_path(folder, "ko", episode_id)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -266,10 +267,10 @@ def choose_change(corpus: Corpus) -> Change:
     normalise = normaliser_for(corpus.root, station, "ko")
     for episode_id, stories in corpus.episodes.items():
         for number, story in enumerate(stories, 1):
-            for context, (english, hangul) in story.messages.items():
+            for context, english, hangul in story.messages:
                 after = CHANGE_PREFIX + hangul
                 single = len(split_sentences(english, "en")) == 1 and len(split_sentences(after, "ko")) == 1
-                if context.startswith("paragraphs.") and single and len(normalise(after)) == 1:
+                if context.split("#")[0] == "paragraphs" and single and len(normalise(after)) == 1:
                     return Change(episode_id, f"{segment_id(number)}.{context}", english, hangul, after)
     raise SystemExit(f"{corpus.root}: no one-sentence paragraph to change")
 

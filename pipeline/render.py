@@ -22,7 +22,13 @@ from babel.numbers import format_decimal
 from pipeline.errors import SourceLocation
 from pipeline.i18n.catalogs import Lookup, Translator
 from pipeline.i18n.josa import resolve_particles
-from pipeline.i18n.messages import EPISODE_TITLE_CONTEXT, STATION_NAME_CONTEXT, SourceMessage, field_context
+from pipeline.i18n.messages import (
+    EPISODE_TITLE_CONTEXT,
+    STATION_NAME_CONTEXT,
+    SourceMessage,
+    field_context,
+    paragraph_contexts,
+)
 from pipeline.project.script import SHARED_DOMAIN, Episode, Project, Segment, Template, TemplatePart
 from pipeline.speech import Normaliser, SpeechChunk
 from pipeline.text.sentences import split_sentences
@@ -221,9 +227,10 @@ class _EpisodeRenderer:
                     domain, field_context(segment.id, name), value.value, value.location, segment.id
                 )
             elif value.type == "paragraphs":
+                contexts = paragraph_contexts(segment.id, name, value.value)
                 paragraphs[name] = [
-                    self._translate(domain, field_context(segment.id, name, n), text, where, segment.id)
-                    for n, (text, where) in enumerate(zip(value.value, value.item_locations, strict=True), 1)
+                    self._translate(domain, context, text, where, segment.id)
+                    for context, text, where in zip(contexts, value.value, value.item_locations, strict=True)
                 ]
             elif value.type == "date":
                 values[name] = format_date(value.value, format="long", locale=self.lang)
@@ -234,9 +241,10 @@ class _EpisodeRenderer:
     def _paragraph_messages(self, segment: Segment, name: str) -> list[SourceMessage]:
         value = segment.fields[name]
         assert value.type == "paragraphs"
+        contexts = paragraph_contexts(segment.id, name, value.value)
         return [
-            SourceMessage(self.episode.id, field_context(segment.id, name, n), text, where)
-            for n, (text, where) in enumerate(zip(value.value, value.item_locations, strict=True), 1)
+            SourceMessage(self.episode.id, context, text, where)
+            for context, text, where in zip(contexts, value.value, value.item_locations, strict=True)
         ]
 
     def _part_messages(self, part: TemplatePart, segment: Segment) -> tuple[SourceMessage, ...]:

@@ -190,6 +190,7 @@ def _describe_merge(report: MergeReport) -> str:
         f"{report.moved} moved (kept as fuzzy)" if report.moved else "",
         f"{report.fuzzy_matched} guessed (fuzzy)" if report.fuzzy_matched else "",
         f"{report.revived} back from obsolete" if report.revived else "",
+        f"{report.renamed} moved to stable contexts (unchanged)" if report.renamed else "",
         f"{report.obsoleted} made obsolete" if report.obsoleted else "",
         f"{report.dropped} untranslated removed" if report.dropped else "",
     ]

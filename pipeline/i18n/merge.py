@@ -8,17 +8,22 @@ order, for each message of the template:
    translator wrote; take references, extracted comments, ``msgid_plural``
    and format flags from the template;
 2. it is an obsolete ``#~`` entry of the catalog: bring it back as it was;
-3. the catalog has exactly one unclaimed entry with the same msgid under
+3. the catalog has the same msgid under the old, position-numbered context
+   of the same field (``seg.paragraphs.3`` for ``seg.paragraphs``, see
+   :mod:`pipeline.i18n.messages`): the same paragraph, renamed — keep it as
+   it is (translation, state, comments), under the new context;
+4. the catalog has exactly one unclaimed entry with the same msgid under
    another context (a paragraph moved or one was inserted before it): keep
    its translation, fuzzy, with the old context as ``#| msgctxt``;
-4. the catalog has exactly one unclaimed entry with the same msgctxt but
-   another msgid (the context names the segment and part, so this is the
-   same sentence, edited): keep the old translation, mark it fuzzy and
-   record the old msgctxt and msgid as ``#|`` lines so the translator sees
-   the change;
-5. only with ``fuzzy_matching``: the closest old msgid, as Babel's
+5. the catalog has an unclaimed entry with the same msgctxt but another
+   msgid (the context names the segment and field, so this is the same
+   sentence, edited; of several, the most similar): keep the old
+   translation, mark it fuzzy and record the old msgctxt and msgid as
+   ``#|`` lines so the translator sees the change; an untranslated one
+   passes on its translator comments and flags;
+6. only with ``fuzzy_matching``: the closest old msgid, as Babel's
    ``Catalog.update`` finds it, marked fuzzy with ``#|`` lines;
-6. otherwise a new, untranslated entry.
+7. otherwise a new, untranslated entry.
 
 Each rule is applied to every message before the next, looser rule runs, so
 a loose match never takes an entry that a stricter one would have claimed.
@@ -30,11 +35,13 @@ that did not change keep their exact text, so merging twice changes nothing.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from babel.messages.catalog import get_close_matches
 
+from pipeline.i18n.messages import context_base, legacy_paragraph_base
 from pipeline.i18n.pofile import FUZZY, PoEntry, PoFile
 
 NotesFilter = Callable[[list[str]], list[str]]
@@ -47,6 +54,7 @@ class MergeReport:
     kept: int = 0
     added: int = 0
     revived: int = 0
+    renamed: int = 0
     moved: int = 0
     source_changed: int = 0
     fuzzy_matched: int = 0
@@ -99,12 +107,13 @@ class _Merger:
             if entry.msgctxt is not None:
                 self.by_context.setdefault(entry.msgctxt, []).append(entry)
         self.claimed: set[int] = set()
+        self.template_contexts = Counter(entry.msgctxt for entry in template.messages())
 
     def run(self) -> MergeReport:
         sources = self.template.messages()
         merged: list[PoEntry | None] = [None] * len(sources)
         # Each rule runs over every message before the next, looser one claims anything.
-        for rule in (self._exact, self._revived, self._moved, self._edited, self._guessed):
+        for rule in (self._exact, self._revived, self._renamed, self._moved, self._edited, self._guessed):
             for index, source in enumerate(sources):
                 if merged[index] is None:
                     merged[index] = rule(source)
@@ -146,6 +155,23 @@ class _Merger:
         self.report.revived += 1
         return self._claim(self._refresh(entry, source))
 
+    def _renamed(self, source: PoEntry) -> PoEntry | None:
+        """The same paragraph under its old position-numbered context: kept as it is."""
+        if source.msgctxt is None:
+            return None
+        base = context_base(source.msgctxt)
+        candidates = []
+        for entry in self.old:
+            legacy = legacy_paragraph_base(entry.msgctxt)
+            if legacy and legacy[0] == base and entry.msgid == source.msgid and id(entry) not in self.claimed:
+                candidates.append((legacy[1], entry))
+        if not candidates:
+            return None
+        entry = min(candidates, key=lambda pair: pair[0])[1]  # repeated texts keep their order
+        entry.msgctxt = source.msgctxt
+        self.report.renamed += 1
+        return self._claim(self._refresh(entry, source))
+
     def _moved(self, source: PoEntry) -> PoEntry | None:
         """The same sentence under another context (a paragraph moved): fuzzy, to confirm."""
         candidates = [e for e in self.old if e.msgid == source.msgid and self._free_and_translated(e)]
@@ -158,12 +184,25 @@ class _Merger:
         """The same context with another sentence (the script was edited): fuzzy."""
         if source.msgctxt is None:
             return None
-        candidates = [e for e in self.by_context.get(source.msgctxt, []) if id(e) not in self.claimed]
-        if len(candidates) != 1 or not self._free_and_translated(candidates[0]):
+        same_context = self.by_context.get(source.msgctxt, [])
+        candidates = [e for e in same_context if id(e) not in self.claimed]
+        # A context held by one message names one sentence; a paragraphs field's
+        # context is shared, and only a similar old paragraph is the same one edited.
+        alone = len(same_context) == 1 and self.template_contexts[source.msgctxt] == 1
+        old = candidates[0] if alone and candidates else _most_similar(source, candidates)
+        if old is None:
             return None
+        if not any(old.translations):
+            if not old.comments and not _own_flags(old):
+                return None
+            entry = self._fresh(source)  # nothing to review, but the translator's notes stay
+            entry.comments = list(old.comments)
+            entry.flags = _merge_flags(_own_flags(old), source.flags)
+            self.report.added += 1
+            return self._claim(entry, old)
         self.report.source_changed += 1
         self.report.edited.append(source.key)
-        return self._claim(self._carry_over(source, candidates[0]), candidates[0])
+        return self._claim(self._carry_over(source, old), old)
 
     def _guessed(self, source: PoEntry) -> PoEntry | None:
         if not self.fuzzy_matching:
@@ -205,25 +244,23 @@ class _Merger:
         return entry
 
     def _carry_over(self, source: PoEntry, old: PoEntry) -> PoEntry:
-        """A new entry for an edited source sentence, holding the old translation as fuzzy."""
-        entry = self._fresh(source)
-        entry.comments = list(old.comments)
-        entry.flags = _merge_flags(old.flags, source.flags)
-        entry.msgstr = old.msgstr
-        entry.msgstr_plural = dict(old.msgstr_plural)
-        if old.fuzzy and old.previous_msgid is not None:
-            # The translation still answers the sentence it was made for.
-            entry.previous_msgctxt = old.previous_msgctxt
-            entry.previous_msgid = old.previous_msgid
-            entry.previous_msgid_plural = old.previous_msgid_plural
-        else:
-            entry.previous_msgctxt = old.msgctxt
-            entry.previous_msgid = old.msgid
-            entry.previous_msgid_plural = old.msgid_plural
-        entry.msgid_plural = old.msgid_plural
-        self._reshape(entry, source.msgid_plural)
-        entry.set_fuzzy(True)
-        return entry
+        """``old``, now answering ``source``, its translation kept as fuzzy.
+
+        The old entry itself is changed, so the parts that stay the same (the
+        msgstr above all) keep the lines the translator's editor wrote.
+        """
+        if not (old.fuzzy and old.previous_msgid is not None):
+            # Otherwise the translation still answers the sentence it was made for.
+            old.previous_msgctxt, old.previous_msgid = old.msgctxt, old.msgid
+            old.previous_msgid_plural = old.msgid_plural
+        old.msgctxt = source.msgctxt
+        old.msgid = source.msgid
+        old.extracted = self.notes(list(source.extracted))
+        old.references = list(source.references)
+        old.flags = _merge_flags(old.flags, source.flags)
+        self._reshape(old, source.msgid_plural)
+        old.set_fuzzy(True)
+        return old
 
     def _fresh(self, source: PoEntry) -> PoEntry:
         entry = PoEntry(
@@ -253,6 +290,18 @@ class _Merger:
         current = self.catalog.header_field("POT-Creation-Date")
         if created and self.catalog.header is not None and current != created:
             self.catalog.set_header_field("POT-Creation-Date", created)
+
+
+def _most_similar(source: PoEntry, candidates: list[PoEntry]) -> PoEntry | None:
+    """Of several edited sentences under one context, the one closest to ``source`` (if close)."""
+    by_text = {entry.msgid: entry for entry in candidates}
+    matches = get_close_matches(source.msgid, list(by_text), 1, 0.5)
+    return by_text[matches[0]] if matches else None
+
+
+def _own_flags(entry: PoEntry) -> list[str]:
+    """Flags a translator set (not fuzzy, not the template's format flags)."""
+    return [flag for flag in entry.flags if flag != FUZZY and not is_format_flag(flag)]
 
 
 def _merge_flags(flags: list[str], template_flags: list[str]) -> list[str]:

@@ -9,15 +9,26 @@ catalogs translators edit, and the lookups made while rendering:
 context                    string
 =========================  ==============================================
 ``episode.title``          the episode title
-``<segment>.<field>``      a text field of a segment
-``<segment>.<field>.<n>``  paragraph *n* (1-based) of a paragraphs field
+``<segment>.<field>``      a text field of a segment, or any paragraph of a
+                           paragraphs field (the paragraph is the msgid)
+``<segment>.<field>#<k>``  the *k*-th paragraph (k ≥ 2) of one field whose
+                           text repeats an earlier one of the same field
 ``station.name``           the station name (shared domain)
 ``<template>.parts.<n>``   part *n* (1-based) of a template (shared domain)
 =========================  ==============================================
+
+A paragraph's context does not say where it stands in its field, so
+inserting, removing or reordering paragraphs leaves every other paragraph's
+(msgctxt, msgid) — and its translation — as it was. Catalogs written before
+this scheme named paragraphs ``<segment>.<field>.<n>``;
+:func:`legacy_paragraph_base` recognises those contexts so that one
+``pipeline i18n update`` carries their translations over unchanged.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pipeline.errors import SourceLocation
@@ -38,10 +49,35 @@ class SourceMessage:
     role: str | None = None  # the voice role that speaks it, when spoken
 
 
-def field_context(segment_id: str, field: str, item: int | None = None) -> str:
-    """Context of a segment field, or of paragraph ``item`` (1-based) of it."""
-    base = f"{segment_id}.{field}"
-    return base if item is None else f"{base}.{item}"
+REPEAT_MARK = "#"
+_LEGACY_PARAGRAPH = re.compile(r"^(?P<base>[^.#]+\.[^.#]+)\.(?P<index>[1-9][0-9]*)$")
+
+
+def field_context(segment_id: str, field: str) -> str:
+    """Context of a segment's text field (and of its paragraphs' first occurrences)."""
+    return f"{segment_id}.{field}"
+
+
+def paragraph_contexts(segment_id: str, field: str, paragraphs: Sequence[str]) -> list[str]:
+    """The context of each paragraph of a field: the field's, numbered only for repeated texts."""
+    base = field_context(segment_id, field)
+    seen: dict[str, int] = {}
+    contexts = []
+    for text in paragraphs:
+        seen[text] = seen.get(text, 0) + 1
+        contexts.append(base if seen[text] == 1 else f"{base}{REPEAT_MARK}{seen[text]}")
+    return contexts
+
+
+def context_base(context: str) -> str:
+    """A paragraph context without its repeat number: ``seg.paragraphs#2`` → ``seg.paragraphs``."""
+    return context.split(REPEAT_MARK, 1)[0]
+
+
+def legacy_paragraph_base(context: str | None) -> tuple[str, int] | None:
+    """(field context, index) of an old position-numbered paragraph context ``seg.field.N``."""
+    match = _LEGACY_PARAGRAPH.match(context or "")
+    return (match["base"], int(match["index"])) if match else None
 
 
 def shared_messages(project: Project) -> list[SourceMessage]:
@@ -79,8 +115,9 @@ def segment_messages(domain: str, segment: Segment, template: Template) -> list[
         if value.type == "text":
             messages.append(SourceMessage(domain, field_context(segment.id, name), value.value, value.location, role))
         elif value.type == "paragraphs":
-            for n, (text, location) in enumerate(zip(value.value, value.item_locations, strict=True), 1):
-                messages.append(SourceMessage(domain, field_context(segment.id, name, n), text, location, role))
+            contexts = paragraph_contexts(segment.id, name, value.value)
+            for context, text, location in zip(contexts, value.value, value.item_locations, strict=True):
+                messages.append(SourceMessage(domain, context, text, location, role))
     return messages
 
 

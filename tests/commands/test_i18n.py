@@ -36,9 +36,15 @@ def translate(project: Path, lang: str = "ko", skip: tuple[str, ...] = ()) -> No
     for domain, texts in KOREAN.items():
         path = po_path(project, lang, domain)
         catalog = read_po_file(path, project)
+        paragraphs_seen: dict[str, int] = {}
         for entry in catalog.messages():
+            assert entry.msgctxt is not None
+            text = texts[entry.msgctxt]
+            if isinstance(text, list):  # a paragraphs field: its paragraphs in order
+                index = paragraphs_seen[entry.msgctxt] = paragraphs_seen.get(entry.msgctxt, -1) + 1
+                text = text[index]
             if entry.msgctxt not in skip:
-                entry.msgstr = texts[entry.msgctxt]
+                entry.msgstr = text
         write_po_file(path, catalog)
 
 
@@ -99,7 +105,7 @@ def test_update_twice_changes_no_byte_and_an_edit_becomes_fuzzy(
     entry = read_po_file(catalogs["sd-cards"]).messages()[-1]
     assert entry.fuzzy
     assert entry.previous_msgid == ("A card can be swallowed, burned or snapped in seconds if a search begins.")
-    assert entry.msgstr == KOREAN["sd-cards"]["cards.paragraphs.2"]
+    assert entry.msgstr == KOREAN["sd-cards"]["cards.paragraphs"][1]
     msgfmt_check(catalogs["sd-cards"])
     assert run(project, "check") == 0
     assert "warning[fuzzy]: marked fuzzy" in capsys.readouterr().out
@@ -130,7 +136,7 @@ def test_stats_count_messages_and_seconds_of_blocked_speech(project: Path, capsy
     prepare(project, skip=("episode.title",))
     path = po_path(project, "ko", "sd-cards")
     catalog = read_po_file(path)
-    catalog.find("cards.paragraphs.1", catalog.messages()[2].msgid).set_fuzzy(True)
+    catalog.find("cards.paragraphs", catalog.messages()[2].msgid).set_fuzzy(True)
     write_po_file(path, catalog)
     capsys.readouterr()
     assert run(project, "stats", "--json") == 0
@@ -228,3 +234,31 @@ def test_check_takes_catalogs_from_outside_a_project(tmp_path: Path, capsys: pyt
     # The problems planted in it, less the glossary one: there is no project glossary here.
     assert sum("error[" in line for line in lines) == 8
     assert captured.err.startswith("8 errors, ")
+
+
+@pytest.mark.parametrize("position", [0, 1, 2])
+def test_inserting_a_paragraph_leaves_one_new_entry_and_nothing_fuzzy(
+    project: Path, capsys: pytest.CaptureFixture[str], position: int
+) -> None:
+    prepare(project)
+    path = po_path(project, "ko", "sd-cards")
+    before = {entry.key: entry.msgstr for entry in read_po_file(path).messages()}
+    script = project / "scripts_src/episodes/sd-cards.yaml"
+    lines = script.read_text().splitlines(keepends=True)
+    # Before the first paragraph, between the two, or after the last.
+    places = [i for i, line in enumerate(lines) if line.startswith("      - ") or line.startswith("  - id: sign-off")]
+    lines.insert(places[position], "      - Couriers also carry cheap players that fit in a pocket.\n")
+    script.write_text("".join(lines))
+    assert run(project, "extract") == 0
+    capsys.readouterr()
+    assert run(project, "update") == 0
+    assert "sd-cards.po: 1 new\n" in capsys.readouterr().out
+    after = read_po_file(path).messages()
+    assert [entry for entry in after if entry.fuzzy] == []
+    untranslated = [entry.msgid for entry in after if not entry.translated]
+    assert untranslated == ["Couriers also carry cheap players that fit in a pocket."]
+    assert {entry.key: entry.msgstr for entry in after if entry.translated} == before
+    msgfmt_check(path)
+    assert run(project, "stats", "--json") == 0
+    rows = {row["domain"]: row for row in json.loads(capsys.readouterr().out)["catalogs"]}
+    assert (rows["sd-cards"]["untranslated"], rows["sd-cards"]["fuzzy"]) == (1, 0)

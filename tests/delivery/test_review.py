@@ -79,18 +79,24 @@ def page_for(project: Project, out: Path, ko: LanguageBuild | None = None, marks
     return review_page(source, [target], lookup, out / "_review", "player")
 
 
-def edit_catalog(project: Path, msgctxt: str, new_block: str) -> None:
-    """Replace the entry of ``msgctxt`` in the fixture's Korean catalog."""
+SETS = "Sets are meant to be fixed to state stations, but many are changed."  # the story's 2nd paragraph
+
+
+def edit_catalog(project: Path, msgctxt: str, new_block: str, msgid: str = "") -> None:
+    """Replace the entry of ``msgctxt`` (and ``msgid``, for a context paragraphs share) in the fixture's catalog."""
     path = project / MINI_PO
-    pattern = re.compile(rf'(#.*\n)*msgctxt "{re.escape(msgctxt)}"\nmsgid .*\nmsgstr .*\n')
+    source = re.escape(f'"{msgid}"') if msgid else ".*"
+    pattern = re.compile(rf'(#.*\n)*msgctxt "{re.escape(msgctxt)}"\nmsgid {source}\nmsgstr .*\n')
     text, count = pattern.subn(lambda _: new_block, path.read_text(encoding="utf-8"))
     assert count == 1
     path.write_text(text, encoding="utf-8")
 
 
-def msgstr_line(project: Path, msgctxt: str) -> int:
+def msgstr_line(project: Path, msgctxt: str, msgid: str = "") -> int:
     lines = (project / MINI_PO).read_text(encoding="utf-8").splitlines()
     start = lines.index(f'msgctxt "{msgctxt}"')
+    if msgid:
+        start = lines.index(f'msgid "{msgid}"') - 1
     return next(n for n in range(start, len(lines)) if lines[n].startswith("msgstr")) + 1
 
 
@@ -203,9 +209,9 @@ def test_a_left_out_segment_shows_its_translated_lines_with_a_gap_for_the_missin
 def test_fuzzy_and_failed_checks_are_marked_on_their_lines(mini_project: Path, tmp_path: Path) -> None:
     edit_catalog(
         mini_project,
-        "radio-reach.paragraphs.2",
-        '#, fuzzy\nmsgctxt "radio-reach.paragraphs.2"\n'
-        'msgid "Sets are meant to be fixed to state stations, but many are changed."\nmsgstr "수신기는 고정됩니다."\n',
+        "radio-reach.paragraphs",
+        f'#, fuzzy\nmsgctxt "radio-reach.paragraphs"\nmsgid "{SETS}"\nmsgstr "수신기는 고정됩니다."\n',
+        SETS,
     )
     edit_catalog(
         mini_project,
@@ -225,7 +231,7 @@ def test_fuzzy_and_failed_checks_are_marked_on_their_lines(mini_project: Path, t
     assert story.rows[0].cells[1].marks == found
     fuzzy = story.rows[2].cells[1].marks
     assert [(m.check, m.where) for m in fuzzy] == [
-        ("fuzzy", f"{MINI_PO.as_posix()}:{msgstr_line(mini_project, 'radio-reach.paragraphs.2')}")
+        ("fuzzy", f"{MINI_PO.as_posix()}:{msgstr_line(mini_project, 'radio-reach.paragraphs', SETS)}")
     ]
     assert not story.rows[2].cells[0].marks  # the source language has nothing to check
 

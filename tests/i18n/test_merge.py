@@ -183,25 +183,91 @@ def test_a_new_catalog_has_every_message_and_plural_slots(tmp_path: Path, msgfmt
     msgfmt_check(target)
 
 
-def test_an_inserted_paragraph_does_not_shift_translations_onto_other_sentences() -> None:
+def test_old_position_numbered_contexts_move_to_stable_ones_with_nothing_to_review() -> None:
     po = parse_po(
         catalog(
-            '\nmsgctxt "story.paragraphs.1"\nmsgid "First."\nmsgstr "첫째."\n'
-            '\nmsgctxt "story.paragraphs.2"\nmsgid "Second."\nmsgstr "둘째."\n'
+            '\n# checked by Mina\nmsgctxt "story.paragraphs.1"\nmsgid "First."\nmsgstr "첫째."\n'
+            '\n#, fuzzy\nmsgctxt "story.paragraphs.2"\nmsgid "Second."\nmsgstr "둘째."\n'
+            '\nmsgctxt "story.paragraphs.3"\nmsgid "Again."\nmsgstr "다시 한 번."\n'
+            '\nmsgctxt "story.paragraphs.4"\nmsgid "Again."\nmsgstr "또다시."\n'
+        )
+    )
+    # At the same time a paragraph was inserted before the others.
+    pot = parse_po(
+        'msgid ""\nmsgstr ""\n'
+        '\nmsgctxt "story.paragraphs"\nmsgid "New opening."\nmsgstr ""\n'
+        '\nmsgctxt "story.paragraphs"\nmsgid "First."\nmsgstr ""\n'
+        '\nmsgctxt "story.paragraphs"\nmsgid "Second."\nmsgstr ""\n'
+        '\nmsgctxt "story.paragraphs"\nmsgid "Again."\nmsgstr ""\n'
+        '\nmsgctxt "story.paragraphs#2"\nmsgid "Again."\nmsgstr ""\n'
+    )
+    report = merge_catalog(po, pot)
+    assert (report.renamed, report.moved, report.source_changed, report.added) == (4, 0, 0, 1)
+    assert render_po(po) == catalog(
+        '\nmsgctxt "story.paragraphs"\nmsgid "New opening."\nmsgstr ""\n'
+        '\n# checked by Mina\nmsgctxt "story.paragraphs"\nmsgid "First."\nmsgstr "첫째."\n'
+        '\n#, fuzzy\nmsgctxt "story.paragraphs"\nmsgid "Second."\nmsgstr "둘째."\n'
+        '\nmsgctxt "story.paragraphs"\nmsgid "Again."\nmsgstr "다시 한 번."\n'
+        '\nmsgctxt "story.paragraphs#2"\nmsgid "Again."\nmsgstr "또다시."\n'
+    )
+    assert merge_catalog(po, pot).renamed == 0  # a second run finds nothing to rename
+
+
+def test_inserting_removing_and_reordering_paragraphs_leaves_the_others_alone() -> None:
+    po = parse_po(
+        catalog(
+            '\nmsgctxt "story.paragraphs"\nmsgid "First."\nmsgstr "첫째."\n'
+            '\nmsgctxt "story.paragraphs"\nmsgid "Second."\nmsgstr "둘째."\n'
+            '\nmsgctxt "story.paragraphs"\nmsgid "Third."\nmsgstr "셋째."\n'
         )
     )
     pot = parse_po(
         'msgid ""\nmsgstr ""\n'
-        '\nmsgctxt "story.paragraphs.1"\nmsgid "New opening."\nmsgstr ""\n'
-        '\nmsgctxt "story.paragraphs.2"\nmsgid "First."\nmsgstr ""\n'
-        '\nmsgctxt "story.paragraphs.3"\nmsgid "Second."\nmsgstr ""\n'
+        '\nmsgctxt "story.paragraphs"\nmsgid "Third."\nmsgstr ""\n'
+        '\nmsgctxt "story.paragraphs"\nmsgid "A new paragraph about radios."\nmsgstr ""\n'
+        '\nmsgctxt "story.paragraphs"\nmsgid "First."\nmsgstr ""\n'
     )
     report = merge_catalog(po, pot)
-    assert (report.moved, report.source_changed, report.added) == (2, 0, 1)
+    assert (report.kept, report.added, report.moved, report.source_changed, report.obsoleted) == (2, 1, 0, 0, 1)
+    assert [(e.msgid, e.msgstr, e.fuzzy) for e in po.messages()] == [
+        ("Third.", "셋째.", False),
+        ("A new paragraph about radios.", "", False),
+        ("First.", "첫째.", False),
+    ]
+
+
+def test_an_edited_paragraph_among_others_keeps_its_translation_as_fuzzy() -> None:
+    po = parse_po(
+        catalog(
+            '\nmsgctxt "story.paragraphs"\nmsgid "Radios are hidden in walls."\nmsgstr "라디오는 벽 속에 숨깁니다."\n'
+            '\nmsgctxt "story.paragraphs"\nmsgid "Cards travel in shoes."\nmsgstr "카드는 신발 속에 실려 갑니다."\n'
+        )
+    )
+    pot = parse_po(
+        'msgid ""\nmsgstr ""\n'
+        '\nmsgctxt "story.paragraphs"\nmsgid "Radios are often hidden in walls."\nmsgstr ""\n'
+        '\nmsgctxt "story.paragraphs"\nmsgid "Cards travel in shoes."\nmsgstr ""\n'
+    )
+    report = merge_catalog(po, pot)
+    assert (report.kept, report.source_changed, report.added) == (1, 1, 0)
+    edited = po.messages()[0]
+    assert (edited.fuzzy, edited.previous_msgid, edited.msgstr) == (
+        True,
+        "Radios are hidden in walls.",
+        "라디오는 벽 속에 숨깁니다.",
+    )
+
+
+def test_an_untranslated_entry_keeps_its_translator_comment_when_its_english_changes() -> None:
+    po = parse_po(
+        catalog(
+            "\n# ask the desk about this name\n#, no-check-latin\n"
+            'msgctxt "story.quote"\nmsgid "Kim said so."\nmsgstr ""\n'
+        )
+    )
+    pot = parse_po('msgid ""\nmsgstr ""\n\nmsgctxt "story.quote"\nmsgid "Ms Kim said so."\nmsgstr ""\n')
+    merge_catalog(po, pot)
     assert render_po(po) == catalog(
-        '\nmsgctxt "story.paragraphs.1"\nmsgid "New opening."\nmsgstr ""\n'
-        '\n#, fuzzy\n#| msgctxt "story.paragraphs.1"\n#| msgid "First."\n'
-        'msgctxt "story.paragraphs.2"\nmsgid "First."\nmsgstr "첫째."\n'
-        '\n#, fuzzy\n#| msgctxt "story.paragraphs.2"\n#| msgid "Second."\n'
-        'msgctxt "story.paragraphs.3"\nmsgid "Second."\nmsgstr "둘째."\n'
+        "\n# ask the desk about this name\n#, no-check-latin\n"
+        'msgctxt "story.quote"\nmsgid "Ms Kim said so."\nmsgstr ""\n'
     )
