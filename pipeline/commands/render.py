@@ -12,6 +12,7 @@ import sys
 
 from pipeline.build.orchestrator import render_all, select_episodes, select_languages
 from pipeline.commands import load_selection, project_root
+from pipeline.errors import CatalogError
 from pipeline.project.station import VoiceSpec
 from pipeline.render import LocalisedEpisode
 from pipeline.speech import SpeechChunk, voice_text
@@ -43,6 +44,8 @@ def run(args: argparse.Namespace) -> int:
     episodes = select_episodes(project, ids)
     languages = select_languages(project.station, [args.lang])
     localised = render_all(project, episodes, languages)[(episodes[0].id, args.lang)]
+    if localised.error:  # never the English text under another language's heading
+        raise CatalogError(localised.error)
     voices = project.station.voices if args.pronounced else None
     print_episode(localised, written=args.written, pronounced_by=voices)
     for missing in localised.missing():

@@ -233,9 +233,13 @@ class Translator:
             path = compile_if_stale(self.root, self.lang, domain)
             table: dict[str, str] = {}
             if path is not None:
-                with path.open("rb") as handle:
-                    compiled = Translations(fp=handle, domain=domain)._catalog.items()
-                    table = {key: text for key, text in compiled if isinstance(key, str)}  # plurals are keyed by tuples
+                try:
+                    table = _mo_table(path, domain)
+                except (LookupError, UnicodeDecodeError, OSError, ValueError):
+                    # A cached file an older version made from a broken catalog:
+                    # compiling again reports the catalog's own problem.
+                    compile_into_cache(self.root, self.lang, domain, leave_out_invalid=True)
+                    table = _mo_table(path, domain)
             self._translations[domain] = table
         return self._translations[domain]
 
@@ -244,3 +248,10 @@ class Translator:
             path = po_path(self.root, self.lang, domain)
             self._catalogs[domain] = read_po_file(path, self.root) if path.exists() else None
         return self._catalogs[domain]
+
+
+def _mo_table(path: Path, domain: str) -> dict[str, str]:
+    """The messages of a compiled catalog, keyed as gettext keys them (context\x04msgid)."""
+    with path.open("rb") as handle:
+        compiled = Translations(fp=handle, domain=domain)._catalog.items()
+        return {key: text for key, text in compiled if isinstance(key, str)}  # plurals are keyed by tuples

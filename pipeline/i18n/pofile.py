@@ -23,6 +23,7 @@ columns, and the file keeps its declared charset.
 from __future__ import annotations
 
 import codecs
+import difflib
 import functools
 import re
 import unicodedata
@@ -62,7 +63,8 @@ _UNESCAPES = {
     "v": "\v",
 }
 _ESCAPE_RE = re.compile(r"\\(?:([0-7]{1,3})|x([0-9A-Fa-f]{1,2})|(.))", re.DOTALL)
-_KEYWORD_RE = re.compile(r"^(msgctxt|msgid_plural|msgid|msgstr(?:\[(\d+)\])?)\s*(.*)$")
+_KEYWORDS = ("msgctxt", "msgid", "msgid_plural", "msgstr")
+_KEYWORD_RE = re.compile(r"^(msgctxt|msgid_plural|msgid|msgstr(?:\[(\d+)\])?)(?![\w\[])\s*(.*)$")
 _CHARSET_RE = re.compile(rb"charset=([A-Za-z0-9_.:-]+)")
 _BLOCKS = (
     "comments",
@@ -249,26 +251,44 @@ def replace_header_field(text: str, name: str, value: str) -> str:
 
 
 def read_po_file(path: Path, root: Path | None = None) -> PoFile:
-    """Read a .po/.pot file; problems become CatalogError with file:line."""
+    """Read a .po/.pot file; problems become CatalogError with file:line.
+
+    Besides what :func:`parse_po_bytes` refuses, a file with no entry at all
+    is an error (GNU msgfmt rejects it, and merging into it would write a
+    catalog without a header).
+    """
     shown = display_path(path, root)
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise CatalogError(f"cannot read catalog: {exc.strerror}", SourceLocation(shown)) from exc
-    return parse_po_bytes(data, shown)
+    catalog = parse_po_bytes(data, shown)
+    if not catalog.entries:
+        raise CatalogError(
+            "empty catalog: no header and no messages (delete it; 'pipeline i18n update' makes it anew)",
+            SourceLocation(shown, 1),
+        )
+    return catalog
 
 
 def parse_po_bytes(data: bytes, shown: str) -> PoFile:
-    """Decode with the charset the header declares (UTF-8 when none), then parse."""
+    """Decode with the charset the header declares (UTF-8 when none), then parse.
+
+    An unknown charset, bytes that are not in the declared charset, and
+    UTF-8 text declared as another charset (it would be read, compiled and
+    spoken as mojibake) are errors naming the line.
+    """
     bom = data.startswith(codecs.BOM_UTF8)
     data = data[len(codecs.BOM_UTF8) :] if bom else data
-    charset = _declared_charset(data)
+    charset, declared = _declared_charset(data, shown)
+    if charset != "utf-8":
+        _refuse_utf8_declared_otherwise(data, declared, shown)
     try:
         text = data.decode(charset)
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise CatalogError(
-            f"not valid {charset} text (the header declares charset={charset})",
+            f"not valid {declared} text (the header declares charset={declared})",
             SourceLocation(shown, line),
         ) from exc
     catalog = parse_po(text, shown)
@@ -277,17 +297,39 @@ def parse_po_bytes(data: bytes, shown: str) -> PoFile:
     return catalog
 
 
-def _declared_charset(data: bytes) -> str:
+def _declared_charset(data: bytes, shown: str) -> tuple[str, str]:
+    """(Python codec name, name as the header writes it); UTF-8 when none is declared."""
     match = _CHARSET_RE.search(data[:4096])
     if not match:
-        return "utf-8"
+        return "utf-8", "UTF-8"
     name = match.group(1).decode("ascii")
     if name.upper() == "CHARSET":  # the placeholder in a fresh template
-        return "utf-8"
+        return "utf-8", "UTF-8"
     try:
-        return codecs.lookup(name).name
+        return codecs.lookup(name).name, name
     except LookupError:
-        return "utf-8"
+        line = data[: match.start()].count(b"\n") + 1
+        raise CatalogError(
+            f"unknown charset '{name}' in the Content-Type header (write charset=UTF-8)",
+            SourceLocation(shown, line),
+        ) from None
+
+
+def _refuse_utf8_declared_otherwise(data: bytes, declared: str, shown: str) -> None:
+    """Multi-byte UTF-8 under another declared charset is an editor that saved as UTF-8."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return  # genuinely another encoding
+    first = next((i for i, byte in enumerate(data) if byte >= 0x80), None)
+    if first is None:
+        return  # plain ASCII reads the same in every charset
+    line = data[:first].count(b"\n") + 1
+    raise CatalogError(
+        f"the header declares charset={declared}, but the file is written in UTF-8 "
+        "(its text would be read as mojibake): change the header to charset=UTF-8",
+        SourceLocation(shown, line),
+    )
 
 
 def parse_po(text: str, shown: str = "<catalog>") -> PoFile:
@@ -444,7 +486,9 @@ class _Parser:
                 entry.msgstr += value
             return _block_of(state.keyword)
         word = body.split()[0] if body.split() else body
-        raise self.fail(number, f"unknown keyword '{word}'")
+        guess = difflib.get_close_matches(re.sub(r"\[.*", "", word), _KEYWORDS, 1, 0.6)
+        hint = f" (did you mean '{guess[0]}'?)" if guess else ""
+        raise self.fail(number, f"unknown keyword '{word}'{hint}")
 
     def _string(self, text: str, number: int, keyword: str) -> str:
         text = text.strip()

@@ -209,7 +209,10 @@ def test_wrapping_is_byte_identical_to_gnu_msgcat() -> None:
         ('msgid "a"\nmsgstr "b\n', "x.po:2: expected a quoted string after 'msgstr'"),
         ('msgid "a"\nmsgstr "b"c"\n', "x.po:2: unescaped '\"' inside a string (write '\\\"')"),
         ('msgid "a"\nmsgstr "\\q"\n', "x.po:2: invalid escape sequence '\\q'"),
-        ('msgid "a"\nmsgsrt "b"\n', "x.po:2: unknown keyword 'msgsrt'"),
+        ('msgid "a"\nmsgsrt "b"\n', "x.po:2: unknown keyword 'msgsrt' (did you mean 'msgstr'?)"),
+        ('msgid "a"\nmsgstrr "b"\n', "x.po:2: unknown keyword 'msgstrr' (did you mean 'msgstr'?)"),
+        ('msgctx "c"\nmsgid "a"\nmsgstr "b"\n', "x.po:1: unknown keyword 'msgctx' (did you mean 'msgctxt'?)"),
+        ('msgid "a"\nmsgstr "b"\nbanana "c"\n', "x.po:3: unknown keyword 'banana'"),
         ('msgid "a"\nmsgstr[0] "b"\n', "x.po:2: 'msgstr[n]' needs a 'msgid_plural'"),
         (
             'msgid "a"\nmsgid_plural "as"\nmsgstr "b"\n',
@@ -243,7 +246,7 @@ def test_bytes_that_do_not_match_the_charset_are_reported() -> None:
     data = 'msgid ""\nmsgstr "Content-Type: text/plain; charset=UTF-8\\n"\n\nmsgid "a"\n'
     with pytest.raises(CatalogError) as caught:
         parse_po_bytes(data.encode() + 'msgstr "라디오"\n'.encode("euc-kr"), "bad.po")
-    assert str(caught.value) == "bad.po:5: not valid utf-8 text (the header declares charset=utf-8)"
+    assert str(caught.value) == "bad.po:5: not valid UTF-8 text (the header declares charset=UTF-8)"
 
 
 def test_header_fields_are_edited_in_place() -> None:

@@ -1,0 +1,73 @@
+"""A catalog that cannot be read fails every command that reads it, with one line naming file:line."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from pipeline.cli import main
+from pipeline.i18n.catalogs import po_path
+from tests.commands.test_i18n import prepare
+from tests.commands.test_i18n import project as project  # a fixture
+
+Breakage = Callable[[str], str]
+
+
+def _first_msgstr_typo(text: str) -> str:
+    return text.replace('\nmsgstr "', '\nmsgstrr "', 2).replace('\nmsgstrr "', '\nmsgstr "', 1)
+
+
+BREAKAGES: dict[str, tuple[Breakage, str]] = {
+    "unknown charset": (
+        lambda text: text.replace("charset=UTF-8", "charset=NOPE-99"),
+        "unknown charset 'NOPE-99' in the Content-Type header",
+    ),
+    "UTF-8 declared as EUC-KR": (
+        lambda text: text.replace("charset=UTF-8", "charset=EUC-KR"),
+        "the header declares charset=EUC-KR, but the file is written in UTF-8",
+    ),
+    "UTF-8 declared as Latin-1": (
+        lambda text: text.replace("charset=UTF-8", "charset=ISO-8859-1"),
+        "the header declares charset=ISO-8859-1, but the file is written in UTF-8",
+    ),
+    "empty": (lambda text: "", "empty catalog"),
+    "keyword typo": (_first_msgstr_typo, "unknown keyword 'msgstrr' (did you mean 'msgstr'?)"),
+}
+COMMANDS = [
+    ["i18n", "check"],
+    ["i18n", "compile"],
+    ["i18n", "stats"],
+    ["i18n", "update"],
+    ["render", "sd-cards", "--lang", "ko"],
+    ["build", "sd-cards", "--lang", "ko", "--dry-run"],
+]
+
+
+@pytest.fixture
+def translated(project: Path) -> Path:
+    prepare(project)
+    return project
+
+
+@pytest.mark.parametrize("kind", BREAKAGES)
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c[0] if c[0] != "i18n" else c[1])
+def test_every_command_that_reads_catalogs_stops_with_one_line(
+    translated: Path, capsys: pytest.CaptureFixture[str], kind: str, command: list[str]
+) -> None:
+    breakage, expected = BREAKAGES[kind]
+    path = po_path(translated, "ko", "sd-cards")
+    path.write_text(breakage(path.read_text(encoding="utf-8")), encoding="utf-8")
+    before = path.read_bytes()
+    capsys.readouterr()
+    status = main([*command, "--project", str(translated)])
+    captured = capsys.readouterr()
+    assert status != 0
+    problems = [line for line in (captured.out + captured.err).splitlines() if expected in line]
+    assert problems, captured
+    assert "locales/ko/LC_MESSAGES/sd-cards.po:" in problems[0]
+    assert "Traceback" not in captured.err
+    assert path.read_bytes() == before  # nothing written over the translator's file
+    if command[0] == "render":
+        assert "[ko]" not in captured.out  # no English under the Korean heading
