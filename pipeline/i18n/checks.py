@@ -22,7 +22,15 @@ untranslated   warning   no translation yet
 blank          error     a translation of nothing but spaces
 unchanged      error     the translation is the English text
 fuzzy          warning   the translation is marked for review
-numbers        error     a number of the source is missing (digits or words)
+numbers        error     a number of the source is missing (digits, words,
+                         Korean units or native numerals), or the
+                         translation writes one in digits the source lacks
+whitespace     error     spaces or tabs at the start or end differ
+newlines       error     the number of line breaks differs
+spaces         error     two spaces in a row (not in the source)
+brackets       error     a bracket is not closed, or closes nothing
+quotes         error     quotation marks are not paired
+control        error     control, bidirectional or invisible characters
 latin          error     Latin-script words the lexicon cannot pronounce
 unspeakable    error     URLs, e-mail addresses, markup
 punctuation    warning   the sentence ends differently (CJK stops count)
@@ -38,20 +46,20 @@ translations that will be spoken: translated and not fuzzy.
 
 from __future__ import annotations
 
-import functools
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from babel.core import get_global
-from num2words import num2words
 
 from pipeline.errors import Severity, SourceLocation, ValidationFailed, display_path
 from pipeline.i18n.budget import BUDGET_RATIO, LIMIT_RATIO, budget_seconds, spoken_seconds
 from pipeline.i18n.formats import PERCENT, brace_placeholders, placeholder_mismatch
 from pipeline.i18n.merge import plural_count
+from pipeline.i18n.numbers import added_numbers, number_is_said, source_numbers
 from pipeline.i18n.pofile import PoEntry, PoFile
 from pipeline.project.layout import CHECKS_FILE, lexicon_path
 from pipeline.project.schema import Checker
@@ -150,13 +158,91 @@ def check_unchanged(entry: PoEntry, ctx: CheckContext, report: Report) -> None:
 
 
 def check_numbers(entry: PoEntry, ctx: CheckContext, report: Report) -> None:
-    """Every number written in digits in the source is said in the translation."""
-    numbers = source_numbers(_without_placeholders(entry.msgid, entry))
+    """Every number of the source is said in the translation, which adds none in digits."""
+    source = _without_placeholders(entry.msgid, entry)
+    numbers = source_numbers(source, ctx.source_lang)
     for translation in entry.translations:
-        missing = [n.split("|")[-1] for n in numbers if not number_is_said(n, translation, ctx.lang)]
+        text = _without_placeholders(translation, entry)
+        missing = [n.shown for n in numbers if not number_is_said("|".join(n.values), text, ctx.lang)]
         if missing:
             report(f"number {', '.join(missing)} of the source is missing", "error")
             return
+        added = added_numbers(source, text, ctx.lang, ctx.source_lang)
+        if added:
+            report(f"number {', '.join(added)} is not in the source", "error")
+            return
+
+
+def check_whitespace(entry: PoEntry, ctx: CheckContext, report: Report) -> None:
+    """Spaces and tabs at the ends as in the source: they reach transcripts and lyrics."""
+    for translation in entry.translations:
+        for end, strip in (("start", str.lstrip), ("end", str.rstrip)):
+            source_space = _end_space(entry.msgid, strip)
+            target_space = _end_space(translation, strip)
+            if source_space != target_space:
+                report(
+                    f"whitespace at the {end}: {_describe_space(target_space)}, "
+                    f"the source has {_describe_space(source_space)}",
+                    "error",
+                )
+                return
+
+
+def check_newlines(entry: PoEntry, ctx: CheckContext, report: Report) -> None:
+    """As many line breaks as the source."""
+    source = entry.msgid.count("\n")
+    for translation in entry.translations:
+        target = translation.count("\n")
+        if target != source:
+            report(f"{target} line break(s), the source has {source}", "error")
+            return
+
+
+def check_spaces(entry: PoEntry, ctx: CheckContext, report: Report) -> None:
+    """No two spaces in a row inside the text (unless the source has them)."""
+    if _DOUBLE_SPACE.search(entry.msgid.strip()):
+        return
+    for translation in entry.translations:
+        if _DOUBLE_SPACE.search(translation.strip()):
+            report("two spaces in a row", "error")
+            return
+
+
+def check_brackets(entry: PoEntry, ctx: CheckContext, report: Report) -> None:
+    """Every bracket is closed, in order (braces belong to the placeholders check)."""
+    if _bracket_problem(entry.msgid):
+        return  # the source itself is unbalanced: nothing to compare with
+    for translation in entry.translations:
+        problem = _bracket_problem(translation)
+        if problem:
+            report(problem, "error")
+            return
+
+
+def check_quotes(entry: PoEntry, ctx: CheckContext, report: Report) -> None:
+    """Quotation marks come in pairs: straight ones even, curly ones open and closed alike."""
+    pairs = list(_QUOTE_PAIRS)
+    if uses_latin_script(ctx.lang):
+        pairs.remove(("‘", "’"))  # ’ is also the apostrophe there
+    source_problem = _quote_problem(entry.msgid, pairs)
+    for translation in entry.translations:
+        problem = _quote_problem(translation, pairs)
+        if problem and not source_problem:
+            report(problem, "error")
+            return
+
+
+def check_control(entry: PoEntry, ctx: CheckContext, report: Report) -> None:
+    """No control, bidirectional-override or invisible characters the source does not have."""
+    allowed = set(entry.msgid) | {"\n"}
+    if ctx.lang.split("_")[0].split("-")[0] in _RTL_LANGUAGES:
+        allowed |= _RTL_MARKS
+    for translation in entry.translations:
+        for char in translation:
+            if char not in allowed and _is_hidden_control(char):
+                name = unicodedata.name(char, _CONTROL_NAMES.get(char, "control character"))
+                report(f"invisible character U+{ord(char):04X} ({name}): remove it", "error")
+                return
 
 
 def check_latin(entry: PoEntry, ctx: CheckContext, report: Report) -> None:
@@ -247,6 +333,12 @@ CHECKS: dict[str, CheckFunction | None] = {
     "unchanged": check_unchanged,
     "fuzzy": None,
     "numbers": check_numbers,
+    "whitespace": check_whitespace,
+    "newlines": check_newlines,
+    "spaces": check_spaces,
+    "brackets": check_brackets,
+    "quotes": check_quotes,
+    "control": check_control,
     "latin": check_latin,
     "unspeakable": check_unspeakable,
     "punctuation": check_punctuation,
@@ -315,17 +407,54 @@ _UNSPEAKABLE = (
 _UNSPEAKABLE_ANY = re.compile("|".join(f"(?:{p.pattern})" for _, p in _UNSPEAKABLE))
 _CLOSERS = "\"'”’)]»」』）"
 _END_MARKS = {".": ".", "。": ".", "．": ".", "?": "?", "？": "?", "!": "!", "！": "!", "…": "…"}
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-# In the source, digits right after a Latin letter belong to a name: MP3, H264, G7.
-_SOURCE_NUMBER = re.compile(r"(?<![A-Za-z])\d+(?:[.,]\d+)*")
-_KOREAN_UNITS = {"십": 10, "백": 100, "천": 1000, "만": 10_000, "억": 10**8, "조": 10**12}
-_KOREAN_NUMERAL = re.compile(r"(?:\d+(?:\.\d+)?\s*[십백천만억조]+\s*)+\d*")
-_KOREAN_NATIVE = {
-    1: ("하나", "한", "첫"), 2: ("둘", "두"), 3: ("셋", "세", "석"), 4: ("넷", "네", "넉"),
-    5: ("다섯",), 6: ("여섯",), 7: ("일곱",), 8: ("여덟",), 9: ("아홉",), 10: ("열",),
-    20: ("스물", "스무"), 30: ("서른",), 40: ("마흔",), 50: ("쉰",), 60: ("예순",),
-    70: ("일흔",), 80: ("여든",), 90: ("아흔",),
-}  # fmt: skip
+_DOUBLE_SPACE = re.compile(r"[ \u3000]{2}")
+_BRACKETS = {"(": ")", "[": "]", "（": "）", "「": "」", "『": "』", "〈": "〉", "《": "》", "【": "】", "〔": "〕"}
+_CLOSING = {close: open_ for open_, close in _BRACKETS.items()}
+_QUOTE_PAIRS = (("“", "”"), ("‘", "’"))
+_RTL_LANGUAGES = {"ar", "he", "fa", "ur", "ps", "yi", "dv", "sd", "ug", "ckb"}
+_RTL_MARKS = {"\u200e", "\u200f", "\u061c"}
+_CONTROL_NAMES = {"\0": "NUL", "\a": "BEL", "\b": "BACKSPACE", "\t": "TAB", "\r": "CARRIAGE RETURN", "\x1b": "ESCAPE"}
+_INVISIBLE = set("\u200b\u200c\u200d\u2060\ufeff\u00ad") | set(
+    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+)
+
+
+def _end_space(text: str, strip: Callable[[str, str], str]) -> str:
+    """The spaces and tabs at one end of ``text`` (line breaks are the newlines check's)."""
+    spaces = " \t\u3000\u00a0"
+    kept = strip(text, spaces)
+    return text[: len(text) - len(kept)] if strip is str.lstrip else text[len(kept) :]
+
+
+def _describe_space(space: str) -> str:
+    return repr(space) if space else "none"
+
+
+def _bracket_problem(text: str) -> str:
+    stack: list[str] = []
+    for char in text:
+        if char in _BRACKETS:
+            stack.append(char)
+        elif char in _CLOSING:
+            if not stack or stack[-1] != _CLOSING[char]:
+                return f"unbalanced brackets: '{char}' closes nothing"
+            stack.pop()
+    return f"unbalanced brackets: '{stack[-1]}' is not closed" if stack else ""
+
+
+def _quote_problem(text: str, pairs: list[tuple[str, str]]) -> str:
+    if text.count('"') % 2:
+        return "unbalanced quotation marks: an odd number of '\"'"
+    for opening, closing in pairs:
+        if text.count(opening) != text.count(closing):
+            return (
+                f"unbalanced quotation marks: {text.count(opening)} '{opening}' and {text.count(closing)} '{closing}'"
+            )
+    return ""
+
+
+def _is_hidden_control(char: str) -> bool:
+    return unicodedata.category(char) == "Cc" or char in _INVISIBLE
 
 
 def uses_latin_script(lang: str) -> bool:
@@ -347,93 +476,6 @@ def _without_placeholders(text: str, entry: PoEntry) -> str:
 def _end_mark(text: str) -> str:
     stripped = text.rstrip().rstrip(_CLOSERS).rstrip()
     return _END_MARKS.get(stripped[-1:], "") if stripped else ""
-
-
-_SCALES = {"thousand": 1_000, "million": 1_000_000, "billion": 10**9, "trillion": 10**12}
-_SCALE_AFTER = re.compile(r"\s+(thousand|million|billion|trillion)\b", re.IGNORECASE)
-
-
-def source_numbers(text: str) -> list[str]:
-    """Numbers written in digits, normalised (``1,200`` → ``1200``); not those of names (MP3).
-
-    A number with a scale word is given with its value as well, as alternatives:
-    ``6 million`` → ``6000000|6`` (a Korean translation says 600만).
-    """
-    found = []
-    for match in _SOURCE_NUMBER.finditer(text):
-        number = _normalise_number(match.group(0))
-        scale = _SCALE_AFTER.match(text, match.end())
-        if scale and re.fullmatch(r"\d+(?:\.\d+)?", number):
-            value = round(float(number) * _SCALES[scale.group(1).lower()])
-            number = f"{value}|{number}"
-        found.append(number)
-    return list(dict.fromkeys(found))
-
-
-def _normalise_number(raw: str) -> str:
-    raw = raw.rstrip(".,")
-    if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", raw):
-        raw = raw.replace(",", "")
-    return raw
-
-
-def number_is_said(number: str, translation: str, lang: str) -> bool:
-    """True when ``translation`` says ``number``: in digits, with Korean units, or in words."""
-    said = {_normalise_number(m.group(0)) for m in _NUMBER.finditer(translation)}
-    if lang.startswith("ko"):
-        said |= {str(value) for value in _korean_numerals(translation)}
-    alternatives = number.split("|")
-    if said & set(alternatives):
-        return True
-    return any(pattern.search(translation) for value in alternatives for pattern in _spelled_patterns(value, lang))
-
-
-def _korean_numerals(text: str) -> Iterator[int]:
-    """Values of numbers written with Korean units: ``3만 4천`` → 34000."""
-    for match in _KOREAN_NUMERAL.finditer(text):
-        total = section = 0
-        for number, units in re.findall(r"(\d+(?:\.\d+)?)?\s*([십백천만억조]*)", match.group(0)):
-            if not number and not units:
-                continue
-            value = float(number) if number else 1.0
-            for unit in units:
-                if _KOREAN_UNITS[unit] >= 10_000:
-                    total += int((section + value) * _KOREAN_UNITS[unit])
-                    section, value = 0, 0.0
-                else:
-                    value *= _KOREAN_UNITS[unit]
-            section += int(value)
-        yield total + section
-
-
-@functools.cache
-def _spelled_patterns(number: str, lang: str) -> tuple[re.Pattern[str], ...]:
-    """Ways ``number`` can be written in words in ``lang`` (num2words, Korean native numbers)."""
-    base = lang.replace("-", "_").split("_")[0]
-    patterns = []
-    try:
-        value: Any = float(number) if "." in number else int(number)
-        words = num2words(value, lang=base)
-    except (NotImplementedError, OverflowError, ValueError, KeyError, TypeError):
-        words = ""
-    # One Sino-Korean syllable (이, 삼, 사, ...) is also a particle or part of many words.
-    if words and not (base == "ko" and len(words) < 2):
-        patterns.append(_word_pattern(words, base))
-    if base == "ko" and "." not in number and int(number) in _KOREAN_NATIVE:
-        for word in _KOREAN_NATIVE[int(number)]:
-            follow = r"(?=\s|$)" if len(word) == 1 else ""
-            patterns.append(re.compile(rf"(?<![가-힣]){word}{follow}"))
-    return tuple(patterns)
-
-
-def _word_pattern(words: str, base: str) -> re.Pattern[str]:
-    """A pattern for spelled-out ``words``, with word boundaries as ``base`` writes them."""
-    body = r"[\s-]*".join(re.escape(part) for part in re.split(r"[\s-]+", words.strip()))
-    if base in ("ja", "zh"):
-        return re.compile(body)
-    if base == "ko":
-        return re.compile(rf"(?<!\w){body}")
-    return re.compile(rf"(?<!\w){body}(?!\w)", re.IGNORECASE)
 
 
 # --------------------------------------------------------------------------- config

@@ -19,9 +19,9 @@ from pipeline.i18n.checks import (
     check_catalog,
     load_check_config,
     load_glossary,
-    number_is_said,
     uses_latin_script,
 )
+from pipeline.i18n.numbers import number_is_said
 from pipeline.i18n.pofile import read_po_file
 from pipeline.speech import load_lexicon
 
