@@ -124,9 +124,10 @@ def write_templates(project: Project, now: dt.datetime | None = None) -> Extract
     for domain, catalog in catalogs.items():
         path = pot_path(root, domain)
         report.messages += len(catalog.messages())
-        previous = _previous_date(path, root)
+        previous = _previous_template(path, root)
         if previous is not None:
-            catalog.set_header_field("POT-Creation-Date", previous)
+            catalog.width = previous.width  # the file keeps its wrapping
+            catalog.set_header_field("POT-Creation-Date", previous.header_field("POT-Creation-Date") or stamp)
             if path.read_bytes() == po_bytes(catalog):
                 report.unchanged.append(path)
                 continue
@@ -141,11 +142,11 @@ def write_templates(project: Project, now: dt.datetime | None = None) -> Extract
     return report
 
 
-def _previous_date(path: Path, root: Path) -> str | None:
+def _previous_template(path: Path, root: Path) -> PoFile | None:
     if not path.exists():
         return None
     try:
-        return read_po_file(path, root).header_field("POT-Creation-Date")
+        return read_po_file(path, root)
     except PipelineError:
         return None  # a damaged template is simply written anew
 

@@ -16,8 +16,11 @@ for byte, so this module keeps everything:
 
 What is written anew is wrapped as GNU gettext wraps it (``msgcat``'s
 algorithm: Unicode line-break opportunities, East Asian widths, no break
-inside an escape sequence or before a final ``\\n``) at :data:`WRAP_WIDTH`
-columns, and the file keeps its declared charset.
+inside an escape sequence or before a final ``\\n``) at the width the file
+was wrapped at (:func:`detect_width`: 76 for Babel, 77 for translate-toolkit,
+79 for msgmerge, Poedit and Django; no wrapping for a file written without),
+or :data:`WRAP_WIDTH` for a new file. The file keeps its declared charset and
+its line endings (a CRLF file stays CRLF).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import difflib
 import functools
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,7 +38,10 @@ from typing import Any
 from pipeline.errors import CatalogError, SourceLocation, display_path
 from pipeline.fsutil import write_if_changed
 
-WRAP_WIDTH = 76
+WRAP_WIDTH = 79  # GNU msgmerge's and Poedit's page width
+# Widths editors and tools wrap at, most common first: GNU gettext, Poedit and
+# Django (79), Babel (76), translate-toolkit and Weblate (77), 80.
+_KNOWN_WIDTHS = (79, 76, 77, 80)
 FUZZY = "fuzzy"
 NO_WRAP = "no-wrap"
 
@@ -175,8 +182,9 @@ class PoFile:
     path: str = ""
     charset: str = "utf-8"
     trailing: str = ""
-    width: int = WRAP_WIDTH
+    width: int = WRAP_WIDTH  # 0: strings are never wrapped
     byte_order_mark: bool = False  # some Windows editors start UTF-8 files with one
+    newline: str = "\n"  # "\r\n" for a file written on Windows
 
     @property
     def header(self) -> PoEntry | None:
@@ -291,10 +299,69 @@ def parse_po_bytes(data: bytes, shown: str) -> PoFile:
             f"not valid {declared} text (the header declares charset={declared})",
             SourceLocation(shown, line),
         ) from exc
-    catalog = parse_po(text, shown)
+    newline = "\r\n" if text.count("\r\n") * 2 > text.count("\n") else "\n"
+    catalog = parse_po(text.replace("\r\n", "\n") if newline != "\n" else text, shown)
     catalog.charset = charset
     catalog.byte_order_mark = bom
+    catalog.newline = newline
+    catalog.width = detect_width(catalog)
     return catalog
+
+
+def detect_width(catalog: PoFile) -> int:
+    """The page width the catalog's strings were wrapped at (0: never wrapped).
+
+    Each line a wrapper ended for want of room bounds the width from both
+    sides: the line fits, and the line plus the next line's first unbreakable
+    piece did not. Widths are counted in screen columns, as GNU gettext does,
+    and in characters, as Babel does (a Korean line Babel wrapped at 76
+    characters is 120 columns wide). The known width that fits the most
+    lines wins; a file with long lines and none wrapped is never wrapped.
+    """
+    bounds: list[tuple[int, int]] = []
+    long_line = False
+    for entry in catalog.entries:
+        for lines in entry._source.blocks.values() if entry._source else ():
+            contents = [_continuation(line) for line in lines]
+            bounds.extend(_opening_bounds(lines, contents))
+            for line, content, following in zip(lines, contents, [*contents[1:], None], strict=True):
+                long_line = long_line or (len(line) > WRAP_WIDTH + 1 and " " in line and line.rstrip().endswith('"'))
+                if content is None or not following or content.endswith("\\n"):
+                    continue
+                for measure in (_columns, len):
+                    bounds.append((measure(line), measure(line) + _first_piece(following, measure) - 1))
+    if not bounds:
+        return 0 if long_line else WRAP_WIDTH
+    votes = {width: sum(low <= width <= high for low, high in bounds) for width in _KNOWN_WIDTHS}
+    best = max(_KNOWN_WIDTHS, key=lambda width: votes[width])  # the first of equals: 79
+    return best if votes[best] else max(low for low, _ in bounds)
+
+
+def _opening_bounds(lines: list[str], contents: list[str | None]) -> list[tuple[int, int]]:
+    """``msgid ""`` then one line: the string did not fit after its keyword."""
+    if len(lines) != 2 or contents[0] is not None or not contents[1] or contents[1].endswith("\\n"):
+        return []
+    if not lines[0].rstrip().endswith(' ""'):
+        return []
+    joined = f'{lines[0].rstrip()[:-1]}{contents[1]}"'
+    return [(measure(lines[1]), measure(joined) - 1) for measure in (_columns, len)]
+
+
+def _columns(text: str) -> int:
+    return sum(char_width(char) for char in text)
+
+
+def _continuation(line: str) -> str | None:
+    """The quoted text of a string line (``"..."``, ``#~ "..."``, ``#| "..."``), None for others."""
+    match = re.fullmatch(r'\s*(?:#~\s*)?(?:#\|\s*)?"(.*)"\s*', line)
+    return match.group(1) if match else None
+
+
+def _first_piece(content: str, measure: Callable[[str], int]) -> int:
+    """The size of ``content`` up to its first break opportunity (escaped, as in the file)."""
+    allowed = _gnu_breakables(content)
+    end = next((i for i in range(1, len(content)) if allowed[i]), len(content))
+    return measure(content[:end])
 
 
 def _declared_charset(data: bytes, shown: str) -> tuple[str, str]:
@@ -631,8 +698,11 @@ def render_po(catalog: PoFile) -> str:
 
 
 def po_bytes(catalog: PoFile) -> bytes:
-    """The rendered catalog encoded in its charset."""
-    data = render_po(catalog).encode(catalog.charset)
+    """The rendered catalog encoded in its charset, with its line endings."""
+    text = render_po(catalog)
+    if catalog.newline != "\n":
+        text = text.replace("\n", catalog.newline)
+    data = text.encode(catalog.charset)
     return codecs.BOM_UTF8 + data if catalog.byte_order_mark else data
 
 

@@ -78,6 +78,7 @@ def test_a_changed_entry_keeps_the_wrapping_of_its_untouched_parts(data: Path) -
 
 def test_new_entries_are_written_like_gnu_gettext() -> None:
     catalog = parse_po(HEADER)
+    catalog.width = 76
     entry = PoEntry("Since the mid-1990s, over 34,000 people from the North have settled.")
     entry.msgstr = "1990년대 중반 이후 북한 출신 3만 4천 명이 넘는 사람들이 남한에 정착했습니다."
     entry.references = [f"scripts_src/episodes/ep{i}.yaml:{i * 101}" for i in range(1, 6)]
@@ -102,7 +103,7 @@ def test_wrap_string_follows_gnu_rules() -> None:
     assert wrap_string("", "msgid", "") == ['msgid ""']
     assert wrap_string("", "msgstr", "short\n") == ['msgstr "short\\n"']
     assert wrap_string("", "msgid", "a\nb") == ['msgid ""', '"a\\n"', '"b"']
-    assert wrap_string("#~ ", "msgid", "x " * 40) == [
+    assert wrap_string("#~ ", "msgid", "x " * 40, width=76) == [
         '#~ msgid ""',
         f'#~ "{"x " * 35}"',  # 71 columns between the quotes
         '#~ "x x x x x "',
@@ -185,7 +186,8 @@ def _random_text(rng: random.Random, words: int) -> str:
     return "".join(rng.choice(VOCABULARY) + rng.choice(separators) for _ in range(words)).strip()
 
 
-def test_wrapping_is_byte_identical_to_gnu_msgcat() -> None:
+@pytest.mark.parametrize("width", [76, 77, 79])
+def test_wrapping_is_byte_identical_to_gnu_msgcat(width: int) -> None:
     rng = random.Random(20240304)
     entries = [PoEntry("", "Content-Type: text/plain; charset=UTF-8\n")]
     for n in range(600):
@@ -197,9 +199,12 @@ def test_wrapping_is_byte_identical_to_gnu_msgcat() -> None:
         entry.references = [f"scripts_src/episodes/ep{i}.yaml:{n * 7 + i}" for i in range(n % 6)]
         entries.append(entry)
     entries.sort(key=lambda e: e.obsolete)  # GNU writes obsolete entries last
-    ours = render_po(PoFile(entries))
-    gnu = subprocess.run(["msgcat", "--width=76", "-"], input=ours, capture_output=True, text=True, check=True)
+    ours = render_po(PoFile(entries, width=width))
+    gnu = subprocess.run(["msgcat", f"--width={width}", "-"], input=ours, capture_output=True, text=True, check=True)
     assert ours == gnu.stdout
+    if width == 79:  # GNU's default page width is the default for new files
+        assert render_po(PoFile(entries)) == ours
+        assert parse_po_bytes(ours.encode(), "gnu.po").width == 79
 
 
 @pytest.mark.parametrize(
