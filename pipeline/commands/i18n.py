@@ -19,7 +19,6 @@ import sys
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from babel.messages.catalog import Catalog
 from rich.console import Console
 
 from pipeline.commands import load, project_root
@@ -37,6 +36,7 @@ from pipeline.i18n.checks import (
 )
 from pipeline.i18n.extract import write_templates
 from pipeline.i18n.merge import MergeReport, NotesFilter, merge_catalog, new_catalog
+from pipeline.i18n.plurals import plural_forms
 from pipeline.i18n.pofile import PoFile, read_po_file, write_po_file
 from pipeline.i18n.station_edit import add_language
 from pipeline.i18n.stats import project_stats, stats_document, stats_table
@@ -168,7 +168,7 @@ def run_update(args: argparse.Namespace) -> int:
             path = po_path(root, lang, domain)
             shown = display_path(path, root)
             if not path.exists():
-                write_po_file(path, new_catalog(template, _new_header(template, lang), notes))
+                write_po_file(path, _new_catalog(root, template, lang, path, notes))
                 print(f"{shown}: created ({len(template.messages())} messages to translate)")
                 continue
             catalog = read_po_file(path, root)
@@ -208,7 +208,7 @@ def _warn_orphans(root: Path, lang: str, templates: dict[str, PoFile]) -> None:
 
 
 def _new_header(template: PoFile, lang: str) -> list[tuple[str, str]]:
-    """Header fields of a new catalog, as msginit writes them, with Babel's plural rule."""
+    """Header fields of a new catalog, as msginit writes them, with GNU's plural rule."""
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M%z")
     locale = Locale.parse(lang)
     return [
@@ -222,8 +222,30 @@ def _new_header(template: PoFile, lang: str) -> list[tuple[str, str]]:
         ("MIME-Version", "1.0"),
         ("Content-Type", "text/plain; charset=UTF-8"),
         ("Content-Transfer-Encoding", "8bit"),
-        ("Plural-Forms", Catalog(locale=lang).plural_forms),
+        ("Plural-Forms", plural_forms(lang)),
     ]
+
+
+def _invitation(template: PoFile, lang: str, path: str) -> list[str]:
+    """The comments that open a new catalog: what it is, and how to translate and check it."""
+    language = Locale.parse(lang).get_display_name("en") or lang
+    header = template.header
+    what = header.comments[0] if header is not None and header.comments else template.path
+    return [
+        f"{language} ({lang}) translation of {what}",
+        "Translate every msgstr; keep {placeholders} exactly as they are. The notes above",
+        "each message say which voice speaks it and how long the translation may take.",
+        "Put your name in Last-Translator; Language-Team is who reviews it.",
+        f"Check your work:  pipeline i18n check --lang {lang}",
+        f"Hear one entry:   pipeline say --lang {lang} --entry {path}:LINE --out line.mp3",
+    ]
+
+
+def _new_catalog(root: Path, template: PoFile, lang: str, path: Path, notes: NotesFilter) -> PoFile:
+    catalog = new_catalog(template, _new_header(template, lang), notes)
+    assert catalog.header is not None
+    catalog.header.comments = _invitation(template, lang, display_path(path, root))
+    return catalog
 
 
 # --------------------------------------------------------------------------- init
@@ -253,7 +275,7 @@ def run_init(args: argparse.Namespace) -> int:
         if path.exists():
             print(f"{display_path(path, root)}: exists, left as it is")
             continue
-        write_po_file(path, new_catalog(template, _new_header(template, lang), notes))
+        write_po_file(path, _new_catalog(root, template, lang, path, notes))
         print(f"{display_path(path, root)}: created")
         created += 1
     if station_text is not None:

@@ -262,3 +262,24 @@ def test_inserting_a_paragraph_leaves_one_new_entry_and_nothing_fuzzy(
     assert run(project, "stats", "--json") == 0
     rows = {row["domain"]: row for row in json.loads(capsys.readouterr().out)["catalogs"]}
     assert (rows["sd-cards"]["untranslated"], rows["sd-cards"]["fuzzy"]) == (1, 0)
+
+
+def test_a_new_catalog_invites_translation_and_has_gnus_plural_forms(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(project, "extract") == 0
+    assert run(project, "init", "--lang", "ar") == 0
+    path = po_path(project, "ar", "sd-cards")
+    catalog = read_po_file(path, project)
+    assert catalog.header is not None
+    comments = "\n".join(catalog.header.comments)
+    assert comments.startswith("Arabic (ar) translation of Open Window Radio: episode 'sd-cards'")
+    assert "pipeline i18n check --lang ar" in comments
+    assert "pipeline say --lang ar --entry locales/ar/LC_MESSAGES/sd-cards.po:LINE" in comments
+    assert "not this file" not in comments
+    assert catalog.header_field("Language-Team") == "Arabic"
+    assert catalog.header_field("Plural-Forms") == (
+        "nplurals=6; plural=n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : n%100>=3 && n%100<=10 ? 3 : n%100>=11 ? 4 : 5;"
+    )
+    assert catalog.width == 79
+    msgfmt_check(path)
