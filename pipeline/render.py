@@ -7,7 +7,9 @@ locale), splits the text into sentences and normalises each sentence for
 speech. A segment with any untranslated or fuzzy string is not rendered: it
 is recorded in :attr:`LocalisedEpisode.incomplete` with the script file and
 line, the msgid and the catalog line, so the Korean voice never reads
-English.
+English. For a translator's preview (``partial=True``) such segments are
+rendered all the same, each missing string a part with no text and a
+:attr:`SpokenPart.gap` saying why; a build never asks for that.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ class SpokenPart:
     # The catalog messages its text was made from (template string, field values), so that
     # reviews can point at the catalog entries behind a spoken line.
     messages: tuple[SourceMessage, ...] = ()
+    gap: MissingTranslation | None = None  # a preview's missing string: nothing to speak
 
 
 @dataclass(frozen=True)
@@ -123,11 +126,27 @@ class _Untranslated(Exception):
         self.missing = missing
 
 
+@dataclass(frozen=True)
+class _Gap:
+    """In a preview, stands where a missing string's translation would go."""
+
+    missing: MissingTranslation
+
+
 def render_episode(
-    project: Project, episode: Episode, lang: str, translator: Translator, normalise: Normaliser
+    project: Project,
+    episode: Episode,
+    lang: str,
+    translator: Translator,
+    normalise: Normaliser,
+    partial: bool = False,
 ) -> LocalisedEpisode:
-    """Render ``episode`` in ``lang``; untranslated segments are recorded, not spoken."""
-    renderer = _EpisodeRenderer(project, episode, lang, translator, normalise)
+    """Render ``episode`` in ``lang``; untranslated segments are recorded, not spoken.
+
+    With ``partial`` (a preview), segments with missing strings are rendered
+    too, each missing string a :attr:`SpokenPart.gap`.
+    """
+    renderer = _EpisodeRenderer(project, episode, lang, translator, normalise, partial)
     return renderer.render()
 
 
@@ -139,6 +158,7 @@ class _EpisodeRenderer:
         lang: str,
         translator: Translator,
         normalise: Normaliser,
+        partial: bool = False,
     ) -> None:
         self.project = project
         self.episode = episode
@@ -146,6 +166,8 @@ class _EpisodeRenderer:
         self.translator = translator
         self.normalise = normalise
         self.station_message: SourceMessage | None = None
+        self.partial = partial
+        self.gaps: list[MissingTranslation] = []
 
     def render(self) -> LocalisedEpisode:
         station = self.project.station
@@ -160,18 +182,24 @@ class _EpisodeRenderer:
             self.episode.title,
             self.episode.title_location,
         )
-        if result.episode_missing:
+        if result.episode_missing and not self.partial:
             return result
-        globals_ = {
-            "station": result.station_name or "",
-            "episode_title": result.title or "",
+        missing = {m.msgid: _Gap(m) for m in result.episode_missing}
+        globals_: dict[str, str | _Gap] = {
+            "station": result.station_name if result.station_name is not None else missing[station.name],
+            "episode_title": result.title if result.title is not None else missing[self.episode.title],
             "episode_date": format_date(self.episode.date, format="long", locale=self.lang),
         }
         for segment in self.episode.segments:
+            self.gaps = []
             try:
-                result.segments.append(self._segment(segment, globals_))
-            except _Untranslated as missing:
-                result.incomplete.setdefault(segment.id, []).append(missing.missing)
+                rendered = self._segment(segment, globals_)
+            except _Untranslated as untranslated:
+                result.incomplete.setdefault(segment.id, []).append(untranslated.missing)
+                continue
+            if self.gaps:
+                result.incomplete[segment.id] = list(self.gaps)
+            result.segments.append(rendered)
         return result
 
     def _collect(
@@ -187,14 +215,18 @@ class _EpisodeRenderer:
             result.episode_missing.append(MissingTranslation(self.lang, origin, msgid, lookup))
         return lookup.text
 
-    def _translate(self, domain: str, context: str, msgid: str, origin: SourceLocation, segment: str) -> str:
+    def _translate(self, domain: str, context: str, msgid: str, origin: SourceLocation, segment: str) -> str | _Gap:
         lookup = self.translator.lookup(domain, context, msgid)
         if not lookup.ok:
-            raise _Untranslated(MissingTranslation(self.lang, origin, msgid, lookup, segment))
+            missing = MissingTranslation(self.lang, origin, msgid, lookup, segment)
+            if not self.partial:
+                raise _Untranslated(missing)
+            self.gaps.append(missing)
+            return _Gap(missing)
         assert lookup.text is not None
         return lookup.text
 
-    def _segment(self, segment: Segment, globals_: dict[str, str]) -> RenderedSegment:
+    def _segment(self, segment: Segment, globals_: dict[str, str | _Gap]) -> RenderedSegment:
         template = self.project.templates[segment.template]
         values, paragraphs = self._field_values(segment)
         parts: list[SpokenPart] = []
@@ -206,20 +238,29 @@ class _EpisodeRenderer:
                 for paragraph, source in zip(
                     paragraphs[list_field], self._paragraph_messages(segment, list_field), strict=True
                 ):
-                    parts.append(self._spoken(part, paragraph, (source,)))
+                    parts.append(self._spoken_or_gap(part, paragraph, (source,)))
                 continue
             text = self._template_text(part, segment)
-            filled = self._fill(part, text, {**globals_, **values})
-            parts.append(self._spoken(part, filled, self._part_messages(part, segment)))
+            try:
+                filled = text if isinstance(text, _Gap) else self._fill(part, text, {**globals_, **values})
+            except _Untranslated as bad:  # a translation whose placeholders do not fit
+                if not self.partial:
+                    raise
+                self.gaps.append(bad.missing)
+                filled = _Gap(bad.missing)
+            parts.append(self._spoken_or_gap(part, filled, self._part_messages(part, segment)))
         title = values.get("title")
+        if isinstance(title, _Gap):
+            title = None
         if not title:
             title = parts[0].sentences[0].written if parts and parts[0].sentences else segment.id
         return RenderedSegment(segment.id, segment.number, title, tuple(parts), segment.location)
 
-    def _field_values(self, segment: Segment) -> tuple[dict[str, str], dict[str, list[str]]]:
-        """The segment's fields as this language speaks them: single values, and paragraph lists."""
-        values: dict[str, str] = {}
-        paragraphs: dict[str, list[str]] = {}
+    def _field_values(self, segment: Segment) -> tuple[dict[str, str | _Gap], dict[str, list[str | _Gap]]]:
+        """The segment's fields as this language speaks them: single values, and paragraph lists
+        (in a preview, a missing string is a gap)."""
+        values: dict[str, str | _Gap] = {}
+        paragraphs: dict[str, list[str | _Gap]] = {}
         domain = self.episode.id
         for name, value in segment.fields.items():
             if value.type == "text":
@@ -270,12 +311,15 @@ class _EpisodeRenderer:
             return False
         return all(name in segment.fields or name not in template.fields for name in part.placeholders)
 
-    def _template_text(self, part: TemplatePart, segment: Segment) -> str:
+    def _template_text(self, part: TemplatePart, segment: Segment) -> str | _Gap:
         if not part.is_translatable:
             return part.text
         return self._translate(SHARED_DOMAIN, part.context, part.text, part.location, segment.id)
 
-    def _fill(self, part: TemplatePart, text: str, values: dict[str, str]) -> str:
+    def _fill(self, part: TemplatePart, text: str, values: dict[str, str | _Gap]) -> str | _Gap:
+        gaps = [value for name in part.placeholders if isinstance(value := values.get(name), _Gap)]
+        if gaps:
+            return gaps[0]
         try:
             parsed = list(string.Formatter().parse(text))
         except ValueError as exc:
@@ -290,6 +334,13 @@ class _EpisodeRenderer:
             pieces.append(str(values[name]))
         filled = "".join(pieces)
         return resolve_particles(filled) if self.lang.split("-")[0] == "ko" else filled
+
+    def _spoken_or_gap(self, part: TemplatePart, text: str | _Gap, messages: tuple[SourceMessage, ...]) -> SpokenPart:
+        if isinstance(text, _Gap):
+            return SpokenPart(
+                part.voice, (), part.pause_before, part.pause_after, part.location, messages, gap=text.missing
+            )
+        return self._spoken(part, text, messages)
 
     def _bad_translation(self, part: TemplatePart, reason: str) -> _Untranslated:
         lookup = Lookup(None, "refused", "", detail=reason)

@@ -196,16 +196,16 @@ def select_profiles(station: Station, wanted: Iterable[str]) -> list[Profile]:
 
 
 def render_all(
-    project: Project, episodes: list[Episode], languages: list[str]
+    project: Project, episodes: list[Episode], languages: list[str], partial: bool = False
 ) -> dict[tuple[str, str], LocalisedEpisode]:
-    """Every episode in every language, rendered before any audio is made."""
+    """Every episode in every language, rendered before any audio is made (``partial``: a preview with gaps)."""
     rendered = {}
     for lang in languages:
         translator = Translator(project.root, lang, project.station.source_language)
         normalise = stored_normaliser(project.root / SPEECH_TEXT_DIR, project.root, project.station, lang)
         for episode in episodes:
             try:
-                rendered[(episode.id, lang)] = render_episode(project, episode, lang, translator, normalise)
+                rendered[(episode.id, lang)] = render_episode(project, episode, lang, translator, normalise, partial)
             except CatalogError as error:  # a broken catalog fails its episodes, not the build
                 rendered[(episode.id, lang)] = LocalisedEpisode(episode, lang, None, None, error=str(error))
         normalise.save(prune=len(episodes) == len(project.episodes))  # a partial render keeps the rest

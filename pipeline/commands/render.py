@@ -2,7 +2,9 @@
 
 Entry points: :func:`register`, :func:`run` and :func:`print_episode`. Each part
 is printed as normalised (the default), as written (``--written``) or as its
-voices are given it, Korean respelled as pronounced (``--pronounced``).
+voices are given it, Korean respelled as pronounced (``--pronounced``). With
+``--allow-incomplete`` segments with missing translations are printed too, each
+missing string a marked gap: a translator's preview.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ from pipeline.build.orchestrator import render_all, select_episodes, select_lang
 from pipeline.commands import load_selection, project_root
 from pipeline.errors import CatalogError
 from pipeline.project.station import VoiceSpec
-from pipeline.render import LocalisedEpisode
+from pipeline.render import LocalisedEpisode, SpokenPart
 from pipeline.speech import SpeechChunk, voice_text
+
+Voices = dict[str, dict[str, VoiceSpec]]
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -35,49 +39,68 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         action="store_true",
         help="print the text the voices are given, Korean respelled as pronounced (합니다 → 함니다)",
     )
+    parser.add_argument(
+        "--allow-incomplete",
+        action="store_true",
+        help="also print segments with missing translations, each gap marked (exit 0)",
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Render one episode in one language; exit 1 when segments are missing translations."""
+    """Render one episode in one language; exit 1 when segments are missing translations.
+
+    With ``--allow-incomplete`` every segment is printed, a missing string as
+    a marked gap, and the exit status is 0: a translator's preview.
+    """
     project, ids = load_selection(project_root(args), [args.episode])
     episodes = select_episodes(project, ids)
     languages = select_languages(project.station, [args.lang])
-    localised = render_all(project, episodes, languages)[(episodes[0].id, args.lang)]
+    partial = args.allow_incomplete
+    localised = render_all(project, episodes, languages, partial)[(episodes[0].id, args.lang)]
     if localised.error:  # never the English text under another language's heading
         raise CatalogError(localised.error)
     voices = project.station.voices if args.pronounced else None
     print_episode(localised, written=args.written, pronounced_by=voices)
     for missing in localised.missing():
         print(str(missing), file=sys.stderr)
-    return 0 if localised.is_complete else 1
+    return 0 if localised.is_complete or partial else 1
 
 
-def print_episode(
-    localised: LocalisedEpisode,
-    written: bool = False,
-    pronounced_by: dict[str, dict[str, VoiceSpec]] | None = None,
-) -> None:
+def print_episode(localised: LocalisedEpisode, written: bool = False, pronounced_by: Voices | None = None) -> None:
     """One block per segment: a heading, then one line per part with its voice role; with
-    ``pronounced_by`` (the station's voices), each chunk as its voice is given it."""
-    print(f"# {localised.title or localised.episode.title} [{localised.lang}]")
+    ``pronounced_by`` (the station's voices), each chunk as its voice is given it.
+
+    Nothing is shown in the source language under another language's
+    heading: a missing title or part is a marked gap.
+    """
+    print(f"# {localised.title or GAP_MARK} [{localised.lang}]")
     for segment in localised.segments:
         print(f"\n## {segment.number:02d} {segment.id}: {segment.title}")
         for part in segment.parts:
-            if written:
-                text = " ".join(sentence.written for sentence in part.sentences)
-            else:
-                text = " ".join(
-                    _show(chunk, localised.lang, _given(chunk, part.role, pronounced_by))
-                    for s in part.sentences
-                    for chunk in s.chunks
-                )
-            print(f"[{part.role}] {text}")
+            print(f"[{part.role}] {_part_text(part, localised.lang, written, pronounced_by)}")
+    shown = {segment.id for segment in localised.segments}
     for segment_id in localised.incomplete:
-        print(f"\n## {segment_id}: not rendered (missing translations)")
+        if segment_id not in shown:
+            print(f"\n## {segment_id}: not rendered (missing translations)")
 
 
-def _given(chunk: SpeechChunk, role: str, voices: dict[str, dict[str, VoiceSpec]] | None) -> str:
+GAP_MARK = "[not translated]"
+
+
+def _part_text(part: SpokenPart, lang: str, written: bool, pronounced_by: Voices | None) -> str:
+    if part.gap is not None:
+        return f"{GAP_MARK} {part.gap.lookup.reason()}"
+    if written:
+        return " ".join(sentence.written for sentence in part.sentences)
+    return " ".join(
+        _show(chunk, lang, _given(chunk, part.role, pronounced_by))
+        for sentence in part.sentences
+        for chunk in sentence.chunks
+    )
+
+
+def _given(chunk: SpeechChunk, role: str, voices: Voices | None) -> str:
     spec = voices.get(chunk.lang, {}).get(role) if voices is not None else None
     return voice_text(chunk, spec.pronounce) if spec is not None else chunk.text
 
