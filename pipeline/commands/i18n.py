@@ -16,13 +16,15 @@ import argparse
 import datetime as dt
 import json
 import sys
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 from rich.console import Console
 
 from pipeline.commands import load, project_root
-from pipeline.errors import CatalogInvalid, UsageError, display_path
+from pipeline.errors import CatalogError, CatalogInvalid, SourceLocation, UsageError, display_path
 from pipeline.fsutil import atomic_write_text
 from pipeline.i18n.budget import localise_notes
 from pipeline.i18n.catalogs import compile_into_cache, compile_problems
@@ -36,6 +38,7 @@ from pipeline.i18n.checks import (
 )
 from pipeline.i18n.extract import write_templates
 from pipeline.i18n.merge import MergeReport, NotesFilter, merge_catalog, new_catalog
+from pipeline.i18n.messages import STATION_NAME_CONTEXT
 from pipeline.i18n.plurals import plural_forms
 from pipeline.i18n.pofile import PoFile, read_po_file, write_po_file
 from pipeline.i18n.station_edit import add_language
@@ -49,6 +52,7 @@ from pipeline.project.layout import (
     language_of_catalog,
     po_path,
 )
+from pipeline.project.script import SHARED_DOMAIN, Project, load_project
 from pipeline.project.station import Station, load_station
 from pipeline.speech import load_lexicon
 
@@ -102,7 +106,13 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     check = commands.add_parser("check", parents=[common], help="speech-aware checks of translated catalogs")
     _add_lang_option(check)
     check.add_argument("--strict", action="store_true", help="warnings fail the check too")
-    check.add_argument("catalogs", nargs="*", metavar="PO", help="catalogs to check (default: all of the project)")
+    check.add_argument(
+        "targets",
+        nargs="*",
+        metavar="EPISODE|PO",
+        help="episodes (their catalogs and the station strings they speak) or catalog files "
+        "(default: every catalog of the project)",
+    )
     check.set_defaults(run=run_check)
 
 
@@ -336,28 +346,27 @@ def run_stats(args: argparse.Namespace) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    """Check catalogs; exit 1 on errors (and on warnings with ``--strict``)."""
+    """Check catalogs; exit 1 on errors (and on warnings with ``--strict``).
+
+    Errors are printed before warnings, each in file and line order, and a
+    summary counts them by check. A catalog that cannot be read is an error
+    like any other, and the rest are still checked.
+    """
     root = Path(args.project)
     in_project = is_project(root)
     station = load_station(root) if in_project else None
-    if args.catalogs:
-        only = args.lang[0] if args.lang and len(args.lang) == 1 else None
-        targets: list[tuple[Path, str | None]] = [(Path(p), only) for p in args.catalogs]
-    else:
-        if station is None:
-            project_root(args)  # explains that --project is not a content folder
-        assert station is not None
-        targets = [
-            (path, lang)
-            for lang in _target_languages(station, args.lang)
-            for path in sorted(catalog_folder(root, lang).glob("*.po"))
-        ]
+    targets = _check_targets(args, root, station)
     config = load_check_config(root) if in_project else CheckConfig()
     glossary = load_glossary(root / GLOSSARY_FILE, root) if in_project else []
     findings: list[Finding] = []
-    for path, only in targets:
-        catalog = read_po_file(path, root)
-        lang = only or _language_of(catalog, path)
+    for target in targets:
+        try:
+            catalog = read_po_file(target.path, root)
+        except CatalogError as error:
+            where = error.location or SourceLocation(display_path(target.path, root))
+            findings.append(Finding(where.path, where.line or 1, "error", "catalog", error.message))
+            continue
+        lang = target.lang or _language_of(catalog, target.path)
         context = CheckContext(
             lang=lang,
             source_lang=station.source_language if station else "en",
@@ -366,17 +375,80 @@ def run_check(args: argparse.Namespace) -> int:
             glossary=glossary,
             config=config,
         )
-        findings.extend(check_catalog(catalog, context))
+        findings.extend(f for f in check_catalog(catalog, context) if target.wants(catalog, f))
+    findings.sort(key=lambda f: (f.severity != "error", f.path, f.line, f.check))
     for finding in findings:
         print(finding)
+    print(_check_summary(findings, len(targets)), file=sys.stderr)
     errors = sum(1 for f in findings if f.severity == "error")
-    warnings = len(findings) - errors
-    print(
-        f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)} "
-        f"in {len(targets)} catalog{'s' * (len(targets) != 1)}",
-        file=sys.stderr,
-    )
-    return 1 if errors or (args.strict and warnings) else 0
+    return 1 if errors or (args.strict and len(findings) > errors) else 0
+
+
+@dataclass(frozen=True)
+class _CheckTarget:
+    """One catalog to check, its language if known, and the contexts wanted (None: all)."""
+
+    path: Path
+    lang: str | None
+    contexts: frozenset[str] | None = None
+
+    def wants(self, catalog: PoFile, finding: Finding) -> bool:
+        if self.contexts is None:
+            return True
+        entry = next((e for e in catalog.messages() if (e.msgstr_line or e.line) == finding.line), None)
+        return entry is None or entry.msgctxt in self.contexts
+
+
+def _check_targets(args: argparse.Namespace, root: Path, station: Station | None) -> list[_CheckTarget]:
+    """Catalog files named, the catalogs of the episodes named, or every catalog of the project."""
+    files = [Path(t) for t in args.targets if t.endswith((".po", ".pot"))]
+    episodes = [t for t in args.targets if not t.endswith((".po", ".pot"))]
+    only = args.lang[0] if args.lang and len(args.lang) == 1 else None
+    targets = [_CheckTarget(path, only) for path in files]
+    if files and not episodes:
+        return targets
+    if station is None:
+        project_root(args)  # explains that --project is not a content folder
+    assert station is not None
+    languages = _target_languages(station, args.lang)
+    if not episodes:
+        folders = [catalog_folder(root, lang) for lang in languages]
+        return targets + [
+            _CheckTarget(p, lang) for lang, f in zip(languages, folders, strict=True) for p in sorted(f.glob("*.po"))
+        ]
+    project = load_project(root)
+    unknown = [e for e in episodes if e not in project.episodes]
+    if unknown:
+        known = ", ".join(sorted(project.episodes)) or "none"
+        raise UsageError(f"unknown episode {', '.join(unknown)} (episodes: {known})")
+    spoken = frozenset(_station_contexts(project, episodes))
+    for lang in languages:
+        targets.extend(_CheckTarget(po_path(root, lang, e), lang) for e in dict.fromkeys(episodes))
+        targets.append(_CheckTarget(po_path(root, lang, SHARED_DOMAIN), lang, spoken))
+    return [t for t in targets if t.path.exists()]
+
+
+def _station_contexts(project: Project, episodes: list[str]) -> set[str]:
+    """The station strings the episodes speak: the station name and their templates' parts."""
+    used = {
+        project.episodes[e].segments[i].template for e in episodes for i in range(len(project.episodes[e].segments))
+    }
+    contexts = {STATION_NAME_CONTEXT}
+    contexts.update(part.context for name in used for part in project.templates[name].parts)
+    return contexts
+
+
+def _check_summary(findings: list[Finding], catalogs: int) -> str:
+    """``2 errors (numbers 1, quotes 1), 3 warnings (length 3) in 4 catalogs``."""
+
+    def count(severity: str) -> str:
+        chosen = [f.check for f in findings if f.severity == severity]
+        counts = sorted(Counter(chosen).items(), key=lambda item: (-item[1], item[0]))
+        by_check = ", ".join(f"{name} {number}" for name, number in counts)
+        noun = f"{severity}{'s' * (len(chosen) != 1)}"
+        return f"{len(chosen)} {noun}" + (f" ({by_check})" if by_check else "")
+
+    return f"{count('error')}, {count('warning')} in {catalogs} catalog{'s' * (catalogs != 1)}"
 
 
 def _language_of(catalog: PoFile, path: Path) -> str:

@@ -6,9 +6,12 @@ and domain), :func:`stats_document` (the ``--json`` shape) and
 
 Counts are over the messages the scripts have now, looked up in the
 catalog: *translated* (ready to speak), *fuzzy* (a translation marked for
-review, not spoken), *untranslated* (in the catalog, empty) and *missing*
-(not in the catalog yet: run ``pipeline i18n update``). When the catalog is
-up to date the first three equal ``msgfmt --statistics``. *Blocked seconds*
+review, not spoken), *unusable* (translated, but the build cannot use it:
+its placeholders or plural forms do not fit, as
+:func:`pipeline.i18n.catalogs.compile_problems` finds and the build leaves
+out), *untranslated* (in the catalog, empty) and *missing* (not in the
+catalog yet: run ``pipeline i18n update``). When the catalog is up to date
+and nothing is unusable, the first three equal ``msgfmt --statistics``. *Blocked seconds*
 is the English speaking time of every message that cannot be spoken in the
 language: the audio that a build would have to leave out.
 """
@@ -22,6 +25,7 @@ from rich.table import Table
 
 from pipeline.errors import display_path
 from pipeline.i18n.budget import spoken_seconds
+from pipeline.i18n.catalogs import compile_problems
 from pipeline.i18n.extract import domain_messages
 from pipeline.i18n.pofile import PoFile, read_po_file
 from pipeline.project.layout import po_path
@@ -39,6 +43,7 @@ class CatalogStats:
     messages: int = 0
     translated: int = 0
     fuzzy: int = 0
+    unusable: int = 0
     untranslated: int = 0
     missing: int = 0
     blocked_seconds: float = 0.0
@@ -50,7 +55,7 @@ class CatalogStats:
 
     def add(self, other: CatalogStats) -> None:
         """Accumulate another row's counts into this one (for totals)."""
-        for name in ("messages", "translated", "fuzzy", "untranslated", "missing"):
+        for name in ("messages", "translated", "fuzzy", "unusable", "untranslated", "missing"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.blocked_seconds += other.blocked_seconds
 
@@ -65,8 +70,9 @@ def project_stats(project: Project, languages: list[str]) -> list[CatalogStats]:
             path = po_path(project.root, lang, domain)
             catalog = read_po_file(path, project.root) if path.exists() else None
             row = CatalogStats(lang, domain, display_path(path, project.root), catalog is not None)
+            unusable = {p.location.line for p in compile_problems(catalog)} if catalog is not None else set()
             for message in messages:
-                status = _status(catalog, message.context, message.text)
+                status = _status(catalog, message.context, message.text, unusable)
                 row.messages += 1
                 setattr(row, status, getattr(row, status) + 1)
                 if status != "translated":
@@ -75,13 +81,15 @@ def project_stats(project: Project, languages: list[str]) -> list[CatalogStats]:
     return rows
 
 
-def _status(catalog: PoFile | None, context: str, text: str) -> str:
+def _status(catalog: PoFile | None, context: str, text: str, unusable: set[int | None]) -> str:
     entry = catalog.find(context, text) if catalog is not None else None
     if entry is None:
         return "missing"
     if not entry.translated:
         return "untranslated"
-    return "fuzzy" if entry.fuzzy else "translated"
+    if entry.fuzzy:
+        return "fuzzy"
+    return "unusable" if entry.msgstr_line in unusable else "translated"
 
 
 def totals(rows: list[CatalogStats]) -> dict[str, CatalogStats]:
@@ -117,7 +125,7 @@ def stats_document(project: Project, rows: list[CatalogStats]) -> dict[str, Any]
 def stats_table(rows: list[CatalogStats]) -> Table:
     """A table with one row per catalog and a total per language."""
     table = Table(title="Translation progress")
-    for name in ("language", "domain", "translated", "fuzzy", "untranslated", "missing", "%"):
+    for name in ("language", "domain", "translated", "fuzzy", "unusable", "untranslated", "missing", "%"):
         table.add_column(name, justify="left" if name in ("language", "domain") else "right")
     table.add_column("blocked speech", justify="right")
     sums = totals(rows)
@@ -134,6 +142,7 @@ def _cells(row: CatalogStats, label: str) -> list[str]:
         label,
         str(row.translated),
         str(row.fuzzy),
+        str(row.unusable),
         str(row.untranslated),
         str(row.missing),
         f"{row.percent_translated:.0f}%",

@@ -119,7 +119,7 @@ def test_check_reports_compiler_style_and_fails_on_errors(project: Path, capsys:
     assert run(project, "check", "--lang", "ko") == 1
     captured = capsys.readouterr()
     assert captured.out == (f"locales/ko/LC_MESSAGES/station.po:{line}: error[placeholders]: missing {{station}}\n")
-    assert captured.err == "1 error, 0 warnings in 3 catalogs\n"
+    assert captured.err == "1 error (placeholders 1), 0 warnings in 3 catalogs\n"
 
 
 def test_compile_refuses_a_broken_catalog_and_writes_nothing(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -150,6 +150,7 @@ def test_stats_count_messages_and_seconds_of_blocked_speech(project: Path, capsy
         "messages": 4,
         "translated": 2,
         "fuzzy": 1,
+        "unusable": 0,
         "untranslated": 1,
         "missing": 0,
         "percent_translated": 50.0,
@@ -233,7 +234,7 @@ def test_check_takes_catalogs_from_outside_a_project(tmp_path: Path, capsys: pyt
     assert all(line.startswith(f"{catalog.as_posix()}:") for line in lines)
     # The problems planted in it, less the glossary one: there is no project glossary here.
     assert sum("error[" in line for line in lines) == 8
-    assert captured.err.startswith("8 errors, ")
+    assert captured.err.startswith("8 errors (latin 2, blank 1, length 1, numbers 1, ")
 
 
 @pytest.mark.parametrize("position", [0, 1, 2])
@@ -283,3 +284,53 @@ def test_a_new_catalog_invites_translation_and_has_gnus_plural_forms(
     )
     assert catalog.width == 79
     msgfmt_check(path)
+
+
+def test_stats_count_a_translation_the_build_cannot_use_as_not_translated(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    prepare(project)
+    line = replace_translation(project, "station", "{station}입니다.", "열린 창 방송입니다.")
+    capsys.readouterr()
+    assert run(project, "stats", "--json") == 0
+    rows = {row["domain"]: row for row in json.loads(capsys.readouterr().out)["catalogs"]}
+    assert (rows["station"]["translated"], rows["station"]["unusable"]) == (8, 1)
+    assert rows["station"]["blocked_seconds"] > 0
+    # The build agrees: the segment that speaks it is left out, for that reason.
+    assert main(["render", "sd-cards", "--lang", "ko", "--project", str(project)]) == 1
+    assert f"translation in locales/ko/LC_MESSAGES/station.po:{line} cannot be used" in capsys.readouterr().err
+    assert main(["render", "sd-cards", "--lang", "ko", "--project", str(project), "--allow-incomplete"]) == 0
+    preview = capsys.readouterr().out
+    assert (
+        f"[not translated] translation in locales/ko/LC_MESSAGES/station.po:{line} cannot be used: "
+        "placeholders: missing {station}" in preview
+    )
+
+
+def test_check_of_episodes_reports_each_problem_once_errors_first(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    prepare(project, skip=("cards.title",))
+    station_line = replace_translation(project, "station", "{station}입니다.", "열린 창 방송입니다.")
+    quote_line = replace_translation(
+        project, "media-ban", "커튼을 닫고 소리를 줄인 채로 봤어요.", "커튼을 닫고  봤어요."
+    )
+    capsys.readouterr()
+    assert run(project, "check", "sd-cards", "media-ban") == 1
+    captured = capsys.readouterr()
+    lines = captured.out.splitlines()
+    station_error = f"locales/ko/LC_MESSAGES/station.po:{station_line}: error[placeholders]: missing {{station}}"
+    assert lines.count(station_error) == 1  # once, though both episodes speak it
+    assert f"locales/ko/LC_MESSAGES/media-ban.po:{quote_line}: error[spaces]: two spaces in a row" in lines
+    severities = [line.split(": ")[1].split("[")[0] for line in lines]
+    assert severities == sorted(severities)  # errors before warnings
+    assert "warning[untranslated]" in lines[-1]
+    assert captured.err == "2 errors (placeholders 1, spaces 1), 1 warning (untranslated 1) in 3 catalogs\n"
+
+    # One episode: its catalog and the station strings it speaks, nothing else.
+    assert run(project, "check", "sd-cards") == 1
+    only = capsys.readouterr()
+    assert "media-ban.po" not in only.out
+    assert station_error in only.out.splitlines()
+    assert run(project, "check", "nope") == 2
+    assert "unknown episode nope (episodes: media-ban, sd-cards)" in capsys.readouterr().err
