@@ -40,7 +40,7 @@ from pipeline.i18n.extract import write_templates
 from pipeline.i18n.merge import MergeReport, NotesFilter, merge_catalog, new_catalog
 from pipeline.i18n.messages import STATION_NAME_CONTEXT
 from pipeline.i18n.plurals import plural_forms
-from pipeline.i18n.pofile import PoFile, read_po_file, write_po_file
+from pipeline.i18n.pofile import PoEntry, PoFile, read_po_file, write_po_file
 from pipeline.i18n.station_edit import add_language
 from pipeline.i18n.stats import project_stats, stats_document, stats_table
 from pipeline.project.layout import (
@@ -168,20 +168,35 @@ def _templates(root: Path) -> dict[str, PoFile]:
 
 
 def run_update(args: argparse.Namespace) -> int:
-    """Merge every template into every target language's catalog."""
+    """Merge every template into every target language's catalog.
+
+    Every existing catalog is read before any is written, so a broken one
+    stops the run with nothing changed. A catalog without a header gets the
+    one a new catalog would have (msgfmt refuses a catalog without).
+    """
     root = project_root(args)
     station = load_station(root)
     templates = _templates(root)
-    for lang in _target_languages(station, args.lang):
+    languages = _target_languages(station, args.lang)
+    existing = {
+        (lang, domain): read_po_file(path, root)
+        for lang in languages
+        for domain in templates
+        if (path := po_path(root, lang, domain)).exists()
+    }
+    for lang in languages:
         notes = _notes_for(lang, station)
         for domain, template in templates.items():
             path = po_path(root, lang, domain)
             shown = display_path(path, root)
-            if not path.exists():
+            catalog = existing.get((lang, domain))
+            if catalog is None:
                 write_po_file(path, _new_catalog(root, template, lang, path, notes))
                 print(f"{shown}: created ({len(template.messages())} messages to translate)")
                 continue
-            catalog = read_po_file(path, root)
+            if catalog.header is None:
+                header = "".join(f"{name}: {value}\n" for name, value in _new_header(template, lang))
+                catalog.entries.insert(0, PoEntry("", header))
             report = merge_catalog(catalog, template, args.fuzzy, notes)
             changed = write_po_file(path, catalog)
             print(f"{shown}: {_describe_merge(report) if changed else 'unchanged'}")

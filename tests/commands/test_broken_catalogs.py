@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from pipeline.cli import main
-from pipeline.i18n.catalogs import po_path
-from tests.commands.test_i18n import prepare
+from pipeline.i18n.pofile import read_po_file
+from pipeline.project.layout import po_path
+from tests.commands.test_i18n import msgfmt_check, prepare
 from tests.commands.test_i18n import project as project  # a fixture
 
 Breakage = Callable[[str], str]
@@ -71,3 +72,32 @@ def test_every_command_that_reads_catalogs_stops_with_one_line(
     assert path.read_bytes() == before  # nothing written over the translator's file
     if command[0] == "render":
         assert "[ko]" not in captured.out  # no English under the Korean heading
+
+
+def test_update_gives_a_catalog_without_a_header_the_one_a_new_catalog_has(
+    translated: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = po_path(translated, "ko", "sd-cards")
+    text = path.read_text(encoding="utf-8")
+    body = text[text.index("\n\n", text.index('msgid ""')) + 2 :]  # everything after the header entry
+    path.write_text(body, encoding="utf-8")
+    assert main(["i18n", "update", "--project", str(translated)]) == 0
+    catalog = read_po_file(path, translated)
+    assert catalog.header_field("Language") == "ko"
+    assert catalog.header_field("Plural-Forms") == "nplurals=1; plural=0;"
+    assert len([e for e in catalog.messages() if e.translated]) == 4
+    msgfmt_check(path)
+
+
+def test_update_writes_nothing_when_one_catalog_is_broken(translated: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    script = translated / "scripts_src/episodes/sd-cards.yaml"
+    script.write_text(script.read_text().replace("in seconds", "in a few seconds"))
+    assert main(["i18n", "extract", "--project", str(translated)]) == 0
+    good = po_path(translated, "ko", "sd-cards")
+    before = good.read_bytes()
+    broken = po_path(translated, "ko", "station")
+    broken.write_text(broken.read_text(encoding="utf-8").replace("charset=UTF-8", "charset=NOPE-99"), encoding="utf-8")
+    capsys.readouterr()
+    assert main(["i18n", "update", "--project", str(translated)]) == 1
+    assert "station.po:" in capsys.readouterr().err
+    assert good.read_bytes() == before
