@@ -118,6 +118,8 @@ def _say_entry(root: Path, args: argparse.Namespace) -> int:
         raise UsageError(f"--entry {args.entry}: a '{folder_lang}' catalog, but --lang is {args.lang}")
     entry = entry_at(path, line, root)
     project = load_project(root)
+    if path.suffix == ".pot" and args.lang != project.station.source_language:
+        raise UsageError(f"--entry {args.entry}: a template holds no translation; give the {args.lang} catalog")
     segment = spoken_parts(project, args.lang, path.stem, entry, display_path(path, root))
     for part in segment.parts:
         for sentence in part.sentences:

@@ -65,7 +65,8 @@ def spoken_parts(project: Project, lang: str, domain: str, entry: PoEntry, shown
         if localised.error:
             raise CatalogError(localised.error)
         rendered = next((s for s in localised.segments if s.id == segment.id), None)
-        parts = _parts_of(project, rendered, entry) if rendered else []
+        said = entry.msgid if lang == project.station.source_language else entry.translations[0]
+        parts = _parts_of(project, rendered, entry, said) if rendered else []
         gaps = [part.gap for part in parts if part.gap is not None]
         if gaps:
             raise CatalogError(f"a build would not speak this entry: {gaps[0].lookup.reason()}")
@@ -93,8 +94,9 @@ def _segments_using(project: Project, domain: str, context: str) -> list[tuple[E
     return [(e, s) for e in episodes for s in e.segments if s.template == template]
 
 
-def _parts_of(project: Project, segment: RenderedSegment, entry: PoEntry) -> list[SpokenPart]:
-    """The parts of ``segment`` that say the entry: a template part by its origin, a value by its text."""
+def _parts_of(project: Project, segment: RenderedSegment, entry: PoEntry, said: str) -> list[SpokenPart]:
+    """The parts of ``segment`` that say the entry (as ``said``): a template part by its origin,
+    a value by its text."""
     template_part = next(
         (
             part
@@ -106,7 +108,7 @@ def _parts_of(project: Project, segment: RenderedSegment, entry: PoEntry) -> lis
     )
     if template_part is not None:
         return [part for part in segment.parts if part.origin == template_part.location]
-    wanted = _plain(entry.translations[0])
+    wanted = _plain(said)
     saying = [part for part in segment.parts if wanted and part.gap is None and wanted in _plain(_written(part))]
     gaps = [part for part in segment.parts if part.gap is not None and part.gap.msgid == entry.msgid]
     return saying[:1] or gaps[:1]

@@ -39,6 +39,17 @@ def test_an_entry_is_said_by_its_parts_voice_exactly_as_rendered(mini_project: P
     assert said in rendered
 
 
+def test_a_station_string_is_said_in_the_first_segment_that_speaks_it(mini_project: Path, cli) -> None:
+    rendered = rendered_lines(mini_project, cli)
+    station_po = "locales/ko/LC_MESSAGES/station.po"
+    lines = (mini_project / station_po).read_text(encoding="utf-8").splitlines()
+    sign_off = next(n for n, line in enumerate(lines, 1) if line.startswith('msgctxt "sign_off.parts.'))
+    result = cli("say", "--project", str(mini_project), "--lang", "ko", "--entry", f"{station_po}:{sign_off}")
+    assert result.code == 0, result.err
+    assert result.out.splitlines()
+    assert all(line in rendered for line in result.out.splitlines())
+
+
 def test_an_entry_is_spoken_levelled_like_a_segment(mini_project: Path, tmp_path: Path, cli) -> None:
     out = tmp_path / "line.mp3"
     quote = line_of(mini_project, 'msgstr "외국 방송을')
