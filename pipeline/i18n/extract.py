@@ -126,7 +126,7 @@ def write_templates(project: Project, now: dt.datetime | None = None) -> Extract
         report.messages += len(catalog.messages())
         previous = _previous_template(path, root)
         if previous is not None:
-            catalog.width = previous.width  # the file keeps its wrapping
+            catalog.width = previous.wrap_width()  # the file keeps its wrapping
             catalog.set_header_field("POT-Creation-Date", previous.header_field("POT-Creation-Date") or stamp)
             if path.read_bytes() == po_bytes(catalog):
                 report.unchanged.append(path)

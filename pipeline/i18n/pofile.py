@@ -42,6 +42,7 @@ WRAP_WIDTH = 79  # GNU msgmerge's and Poedit's page width
 # Widths editors and tools wrap at, most common first: GNU gettext, Poedit and
 # Django (79), Babel (76), translate-toolkit and Weblate (77), 80.
 _KNOWN_WIDTHS = (79, 76, 77, 80)
+_NARROWEST = 40  # no editor wraps narrower; shorter lines were broken by hand
 FUZZY = "fuzzy"
 NO_WRAP = "no-wrap"
 
@@ -182,9 +183,17 @@ class PoFile:
     path: str = ""
     charset: str = "utf-8"
     trailing: str = ""
-    width: int = WRAP_WIDTH  # 0: strings are never wrapped
+    # The page width strings are wrapped at (0: never); None until first needed, then
+    # worked out from the file's own lines (only writing needs it: reading stays cheap).
+    width: int | None = None
     byte_order_mark: bool = False  # some Windows editors start UTF-8 files with one
     newline: str = "\n"  # "\r\n" for a file written on Windows
+
+    def wrap_width(self) -> int:
+        """The width changed and new entries are wrapped at: the file's own (see :func:`detect_width`)."""
+        if self.width is None:
+            self.width = detect_width(self)
+        return self.width
 
     @property
     def header(self) -> PoEntry | None:
@@ -304,7 +313,6 @@ def parse_po_bytes(data: bytes, shown: str) -> PoFile:
     catalog.charset = charset
     catalog.byte_order_mark = bom
     catalog.newline = newline
-    catalog.width = detect_width(catalog)
     return catalog
 
 
@@ -316,35 +324,47 @@ def detect_width(catalog: PoFile) -> int:
     piece did not. Widths are counted in screen columns, as GNU gettext does,
     and in characters, as Babel does (a Korean line Babel wrapped at 76
     characters is 120 columns wide). The known width that fits the most
-    lines wins; a file with long lines and none wrapped is never wrapped.
+    lines wins; otherwise the one width every line agrees on, if it is a
+    plausible page width (lines broken by hand agree on none); otherwise
+    :data:`WRAP_WIDTH`. A file with long lines and none wrapped is never wrapped.
     """
-    bounds: list[tuple[int, int]] = []
+    bounds: dict[Callable[[str], int], list[tuple[int, int]]] = {_columns: [], len: []}
     long_line = False
     for entry in catalog.entries:
         for lines in entry._source.blocks.values() if entry._source else ():
             contents = [_continuation(line) for line in lines]
-            bounds.extend(_opening_bounds(lines, contents))
+            for measure, found in bounds.items():
+                found.extend(_opening_bounds(lines, contents, measure))
             for line, content, following in zip(lines, contents, [*contents[1:], None], strict=True):
                 long_line = long_line or (len(line) > WRAP_WIDTH + 1 and " " in line and line.rstrip().endswith('"'))
                 if content is None or not following or content.endswith("\\n"):
                     continue
-                for measure in (_columns, len):
-                    bounds.append((measure(line), measure(line) + _first_piece(following, measure) - 1))
-    if not bounds:
+                for measure, found in bounds.items():
+                    found.append((measure(line), measure(line) + _first_piece(following, measure) - 1))
+    every = bounds[_columns] + bounds[len]
+    if not every:
         return 0 if long_line else WRAP_WIDTH
-    votes = {width: sum(low <= width <= high for low, high in bounds) for width in _KNOWN_WIDTHS}
+    votes = {width: sum(low <= width <= high for low, high in every) for width in _KNOWN_WIDTHS}
     best = max(_KNOWN_WIDTHS, key=lambda width: votes[width])  # the first of equals: 79
-    return best if votes[best] else max(low for low, _ in bounds)
+    if votes[best]:
+        return best
+    for found in bounds.values():
+        low, high = max(low for low, _ in found), min(high for _, high in found)
+        if _NARROWEST <= low <= high:
+            return low
+    return WRAP_WIDTH
 
 
-def _opening_bounds(lines: list[str], contents: list[str | None]) -> list[tuple[int, int]]:
+def _opening_bounds(
+    lines: list[str], contents: list[str | None], measure: Callable[[str], int]
+) -> list[tuple[int, int]]:
     """``msgid ""`` then one line: the string did not fit after its keyword."""
     if len(lines) != 2 or contents[0] is not None or not contents[1] or contents[1].endswith("\\n"):
         return []
     if not lines[0].rstrip().endswith(' ""'):
         return []
     joined = f'{lines[0].rstrip()[:-1]}{contents[1]}"'
-    return [(measure(lines[1]), measure(joined) - 1) for measure in (_columns, len)]
+    return [(measure(lines[1]), measure(joined) - 1)]
 
 
 def _columns(text: str) -> int:
@@ -690,7 +710,8 @@ def render_po(catalog: PoFile) -> str:
         if parts and not parts[-1].endswith("\n"):
             parts.append("\n")
         parts.append(leading)
-        parts.append(render_entry(entry, catalog.width))
+        unchanged = _unchanged_text(entry)
+        parts.append(unchanged if unchanged is not None else render_entry(entry, catalog.wrap_width()))
     if parts and catalog.trailing and not parts[-1].endswith("\n"):
         parts.append("\n")
     parts.append(catalog.trailing)
@@ -709,6 +730,12 @@ def po_bytes(catalog: PoFile) -> bytes:
 def write_po_file(path: Path, catalog: PoFile) -> bool:
     """Write the catalog atomically when its bytes differ; return True when written."""
     return write_if_changed(path, po_bytes(catalog))
+
+
+def _unchanged_text(entry: PoEntry) -> str | None:
+    """The entry's text as read, when nothing in it changed (nothing to wrap, no width needed)."""
+    source = entry._source
+    return source.text if source is not None and source.values == entry.block_values() else None
 
 
 def render_entry(entry: PoEntry, width: int = WRAP_WIDTH) -> str:

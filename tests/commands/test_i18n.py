@@ -282,7 +282,7 @@ def test_a_new_catalog_invites_translation_and_has_gnus_plural_forms(
     assert catalog.header_field("Plural-Forms") == (
         "nplurals=6; plural=n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : n%100>=3 && n%100<=10 ? 3 : n%100>=11 ? 4 : 5;"
     )
-    assert catalog.width == 79
+    assert catalog.wrap_width() == 79
     msgfmt_check(path)
 
 

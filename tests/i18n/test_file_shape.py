@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import io
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from babel.messages.catalog import Catalog
@@ -55,11 +57,11 @@ def _gnu(text: str, *options: str) -> str:
 
 @pytest.mark.parametrize("width", [60, 76, 77, 79, 100])
 def test_the_width_gnu_wrapped_a_file_at_is_detected(width: int) -> None:
-    assert parse_po_bytes(_gnu(_catalog_text(), f"--width={width}").encode(), "x.po").width == width
+    assert parse_po_bytes(_gnu(_catalog_text(), f"--width={width}").encode(), "x.po").wrap_width() == width
 
 
 def test_a_file_written_without_wrapping_stays_unwrapped() -> None:
-    assert parse_po_bytes(_gnu(_catalog_text(), "--no-wrap").encode(), "x.po").width == 0
+    assert parse_po_bytes(_gnu(_catalog_text(), "--no-wrap").encode(), "x.po").wrap_width() == 0
 
 
 def test_a_file_babel_wrapped_at_76_characters_is_detected() -> None:
@@ -68,7 +70,7 @@ def test_a_file_babel_wrapped_at_76_characters_is_detected() -> None:
         catalog.add(english, korean, context="story.paragraphs")
     buffer = io.BytesIO()
     write_po(buffer, catalog, width=76)
-    assert parse_po_bytes(buffer.getvalue(), "babel.po").width == 76
+    assert parse_po_bytes(buffer.getvalue(), "babel.po").wrap_width() == 76
 
 
 @pytest.mark.parametrize("width", [76, 79])
@@ -118,3 +120,15 @@ def test_a_crlf_file_stays_crlf_and_unchanged_entries_keep_their_bytes() -> None
     assert b"A Quiet Opening (2012)" in data
     second = original[original.index(b'msgctxt "story.paragraphs"\r\nmsgid ""\r\n"More') :]
     assert data.endswith(second)
+
+
+def test_reading_a_catalog_works_out_no_wrapping() -> None:
+    """Commands that only read catalogs (check, stats, render) never load the line breaker."""
+    catalog = Path(__file__).resolve().parents[2] / "locales/ko/LC_MESSAGES/radio-reach.po"
+    code = (
+        "import sys; from pathlib import Path; from pipeline.i18n.pofile import read_po_file, po_bytes;"
+        f"c = read_po_file(Path({str(catalog)!r})); assert po_bytes(c) == Path({str(catalog)!r}).read_bytes();"
+        "print('uniseg' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert result.stdout.strip() == "False"

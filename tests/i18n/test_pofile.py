@@ -204,7 +204,7 @@ def test_wrapping_is_byte_identical_to_gnu_msgcat(width: int) -> None:
     assert ours == gnu.stdout
     if width == 79:  # GNU's default page width is the default for new files
         assert render_po(PoFile(entries)) == ours
-        assert parse_po_bytes(ours.encode(), "gnu.po").width == 79
+        assert parse_po_bytes(ours.encode(), "gnu.po").wrap_width() == 79
 
 
 @pytest.mark.parametrize(
