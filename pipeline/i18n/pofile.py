@@ -300,6 +300,7 @@ def parse_po_bytes(data: bytes, shown: str) -> PoFile:
     charset, declared = _declared_charset(data, shown)
     if charset != "utf-8":
         _refuse_utf8_declared_otherwise(data, declared, shown)
+        _refuse_multibyte_declared_single_byte(data, charset, declared, shown)
     try:
         text = data.decode(charset)
     except UnicodeDecodeError as exc:
@@ -382,6 +383,32 @@ def _first_piece(content: str, measure: Callable[[str], int]) -> int:
     allowed = _gnu_breakables(content)
     end = next((i for i in range(1, len(content)) if allowed[i]), len(content))
     return measure(content[:end])
+
+
+def _refuse_multibyte_declared_single_byte(data: bytes, charset: str, declared: str, shown: str) -> None:
+    """A single-byte charset decodes any bytes, so EUC-KR or Shift_JIS under it would be read
+    as mojibake; charset-normalizer tells which encoding the bytes are really in."""
+    if not _is_single_byte(charset) or data.isascii():
+        return
+    from charset_normalizer import from_bytes  # only for the rare catalog not in UTF-8
+
+    best = from_bytes(data).best()
+    if best is None or _is_single_byte(codecs.lookup(best.encoding).name):
+        return
+    first = next(i for i, byte in enumerate(data) if byte >= 0x80)
+    raise CatalogError(
+        f"the header declares charset={declared}, but the text reads as {best.encoding} "
+        "(it would be read as mojibake): declare the file's real charset, or save it as UTF-8",
+        SourceLocation(shown, data[:first].count(b"\n") + 1),
+    )
+
+
+def _is_single_byte(codec: str) -> bool:
+    """True for charsets that give every byte a character of its own (Latin-1, cp1252, KOI8-R …)."""
+    try:
+        return len(bytes(range(256)).decode(codec)) == 256
+    except UnicodeDecodeError:
+        return False
 
 
 def _declared_charset(data: bytes, shown: str) -> tuple[str, str]:

@@ -20,6 +20,11 @@ def _first_msgstr_typo(text: str) -> str:
     return text.replace('\nmsgstr "', '\nmsgstrr "', 2).replace('\nmsgstrr "', '\nmsgstr "', 1)
 
 
+def _as_euc_kr(text: str) -> str:
+    """The text as a legacy Korean editor saved it (read back here as Latin-1 to write it unchanged)."""
+    return text.encode("euc-kr").decode("latin-1")
+
+
 BREAKAGES: dict[str, tuple[Breakage, str]] = {
     "unknown charset": (
         lambda text: text.replace("charset=UTF-8", "charset=NOPE-99"),
@@ -32,6 +37,10 @@ BREAKAGES: dict[str, tuple[Breakage, str]] = {
     "UTF-8 declared as Latin-1": (
         lambda text: text.replace("charset=UTF-8", "charset=ISO-8859-1"),
         "the header declares charset=ISO-8859-1, but the file is written in UTF-8",
+    ),
+    "EUC-KR declared as Latin-1": (
+        lambda text: _as_euc_kr(text.replace("charset=UTF-8", "charset=ISO-8859-1")),
+        "the header declares charset=ISO-8859-1, but the text reads as cp949",
     ),
     "empty": (lambda text: "", "empty catalog"),
     "keyword typo": (_first_msgstr_typo, "unknown keyword 'msgstrr' (did you mean 'msgstr'?)"),
@@ -59,7 +68,8 @@ def test_every_command_that_reads_catalogs_stops_with_one_line(
 ) -> None:
     breakage, expected = BREAKAGES[kind]
     path = po_path(translated, "ko", "sd-cards")
-    path.write_text(breakage(path.read_text(encoding="utf-8")), encoding="utf-8")
+    broken = breakage(path.read_text(encoding="utf-8"))
+    path.write_bytes(broken.encode("latin-1") if kind == "EUC-KR declared as Latin-1" else broken.encode("utf-8"))
     before = path.read_bytes()
     capsys.readouterr()
     status = main([*command, "--project", str(translated)])

@@ -276,3 +276,18 @@ def test_a_byte_order_mark_is_kept() -> None:
     catalog = parse_po_bytes(data, "bom.po")
     assert catalog.messages()[0].msgstr == "라디오"
     assert po_bytes(catalog) == data
+
+
+def test_a_real_latin_1_catalog_is_read_and_korean_bytes_under_latin_1_are_refused() -> None:
+    header = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=ISO-8859-1\\n"\n\n'
+    french = (
+        header + 'msgid "Radio carries news."\nmsgstr "La radio apporte les nouvelles de l\'extérieur, très tôt."\n'
+    )
+    assert parse_po_bytes(french.encode("latin-1"), "fr.po").messages()[0].msgstr.endswith("très tôt.")
+    korean = (
+        header
+        + 'msgid "Radio carries news."\nmsgstr "라디오는 바깥소식을 전합니다. 북한 주민들은 밤에 몰래 듣습니다."\n'
+    )
+    with pytest.raises(CatalogError) as caught:
+        parse_po_bytes(korean.encode("euc-kr"), "ko.po")
+    assert str(caught.value).startswith("ko.po:6: the header declares charset=ISO-8859-1, but the text reads as cp949")
