@@ -414,7 +414,9 @@ _QUOTE_PAIRS = (("“", "”"), ("‘", "’"))
 _RTL_LANGUAGES = {"ar", "he", "fa", "ur", "ps", "yi", "dv", "sd", "ug", "ckb"}
 _RTL_MARKS = {"\u200e", "\u200f", "\u061c"}
 _CONTROL_NAMES = {"\0": "NUL", "\a": "BEL", "\b": "BACKSPACE", "\t": "TAB", "\r": "CARRIAGE RETURN", "\x1b": "ESCAPE"}
-_INVISIBLE = set("\u200b\u200c\u200d\u2060\ufeff\u00ad") | set(
+# Zero-width space, word joiner, BOM and soft hyphen, then the bidirectional controls.
+# The zero-width joiners (U+200C, U+200D) are left alone: Persian and Indic spelling needs them.
+_INVISIBLE = set("\u200b\u2060\ufeff\u00ad") | set(
     "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
 )
 
