@@ -375,11 +375,15 @@ def run_check(args: argparse.Namespace) -> int:
     glossary = load_glossary(root / GLOSSARY_FILE, root) if in_project else []
     findings: list[Finding] = []
     for target in targets:
+        shown = display_path(target.path, root)
+        if not target.path.exists():
+            findings.append(Finding(shown, 0, "error", "catalog", "no catalog yet (run 'pipeline i18n update')"))
+            continue
         try:
             catalog = read_po_file(target.path, root)
         except CatalogError as error:
-            where = error.location or SourceLocation(display_path(target.path, root))
-            findings.append(Finding(where.path, where.line or 1, "error", "catalog", error.message))
+            where = error.location or SourceLocation(shown)
+            findings.append(Finding(where.path, where.line or 0, "error", "catalog", error.message))
             continue
         lang = target.lang or _language_of(catalog, target.path)
         context = CheckContext(
@@ -440,7 +444,7 @@ def _check_targets(args: argparse.Namespace, root: Path, station: Station | None
     for lang in languages:
         targets.extend(_CheckTarget(po_path(root, lang, e), lang) for e in dict.fromkeys(episodes))
         targets.append(_CheckTarget(po_path(root, lang, SHARED_DOMAIN), lang, spoken))
-    return [t for t in targets if t.path.exists()]
+    return targets  # a catalog not made yet is reported like one that cannot be read
 
 
 def _station_contexts(project: Project, episodes: list[str]) -> set[str]:

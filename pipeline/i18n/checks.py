@@ -83,7 +83,8 @@ class Finding:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.severity}[{self.check}]: {self.message}"
+        where = f"{self.path}:{self.line}" if self.line else self.path  # line 0: the whole file
+        return f"{where}: {self.severity}[{self.check}]: {self.message}"
 
 
 @dataclass(frozen=True)

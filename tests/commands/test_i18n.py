@@ -334,3 +334,13 @@ def test_check_of_episodes_reports_each_problem_once_errors_first(
     assert station_error in only.out.splitlines()
     assert run(project, "check", "nope") == 2
     assert "unknown episode nope (episodes: media-ban, sd-cards)" in capsys.readouterr().err
+
+
+def test_check_of_an_episode_without_catalogs_says_to_update(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(project, "extract") == 0
+    capsys.readouterr()
+    assert run(project, "check", "sd-cards") == 1
+    assert capsys.readouterr().out.splitlines() == [
+        "locales/ko/LC_MESSAGES/sd-cards.po: error[catalog]: no catalog yet (run 'pipeline i18n update')",
+        "locales/ko/LC_MESSAGES/station.po: error[catalog]: no catalog yet (run 'pipeline i18n update')",
+    ]
