@@ -181,10 +181,11 @@ def _words_in(source: str) -> set[str]:
     """Values of every number word of the source, each alone (``one`` and ordinals too)."""
     words = {**_english_words(), **_ordinal_words()}
     values = set()
-    for word in re.findall(r"[a-z]+(?:-[a-z]+)?", source.lower()):
-        if word in words:
-            values.add(str(words[word]))
-        values.update(str(value) for value in _IMPLIED.get(word, ()))
+    for token in re.findall(r"[a-z]+(?:-[a-z]+)*", source.lower()):
+        for word in {token, *token.split("-")}:  # "twenty-one" and "two-thirds" alike
+            if word in words:
+                values.add(str(words[word]))
+            values.update(str(value) for value in _IMPLIED.get(word, ()))
     return values
 
 
