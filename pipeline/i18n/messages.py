@@ -14,15 +14,17 @@ context                    string
 ``<segment>.<field>#<k>``  the *k*-th paragraph (k ≥ 2) of one field whose
                            text repeats an earlier one of the same field
 ``station.name``           the station name (shared domain)
-``<template>.parts.<n>``   part *n* (1-based) of a template (shared domain)
+``<template>.parts``       a part of a template (shared domain); ``#<k>``
+                           after it for a text an earlier part repeats
 =========================  ==============================================
 
-A paragraph's context does not say where it stands in its field, so
-inserting, removing or reordering paragraphs leaves every other paragraph's
+A paragraph's or a template part's context does not say where it stands, so
+inserting, removing or reordering paragraphs or parts leaves every other
 (msgctxt, msgid) — and its translation — as it was. Catalogs written before
-this scheme named paragraphs ``<segment>.<field>.<n>``;
-:func:`legacy_paragraph_base` recognises those contexts so that one
-``pipeline i18n update`` carries their translations over unchanged.
+this scheme named them by position (``<segment>.<field>.<n>``,
+``<template>.parts.<n>``); :func:`legacy_paragraph_base` recognises those
+contexts so that one ``pipeline i18n update`` carries their translations
+over unchanged.
 """
 
 from __future__ import annotations

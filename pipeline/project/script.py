@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import string
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -58,11 +58,13 @@ class TemplatePart:
     placeholders: tuple[str, ...]
     location: SourceLocation
     unless: str | None = None  # skip the part when this optional field is given
+    repeat: int = 1  # 2, 3 … for a part whose text an earlier part of the template already has
 
     @property
     def context(self) -> str:
-        """The gettext context of this part's text (see :mod:`pipeline.i18n.messages`)."""
-        return f"{self.template}.parts.{self.index}"
+        """The gettext context of this part's text (see :mod:`pipeline.i18n.messages`): the
+        template's, whatever the part's position, so inserting a part changes no other."""
+        return f"{self.template}.parts" + (f"#{self.repeat}" if self.repeat > 1 else "")
 
     @property
     def is_translatable(self) -> bool:
@@ -321,10 +323,12 @@ class TemplateReader:
     def _parts(self, value: Any, fields: dict[str, FieldSpec]) -> list[TemplatePart]:
         items = self.check.sequence(("parts",), value) or []
         parts = []
+        seen: dict[str, int] = {}
         for i, item in enumerate(items):
             part = self._part(("parts", i), i + 1, item, fields)
             if part:
-                parts.append(part)
+                seen[part.text] = seen.get(part.text, 0) + 1
+                parts.append(replace(part, repeat=seen[part.text]))
         return parts
 
     def _part(self, path: KeyPath, index: int, value: Any, fields: dict[str, FieldSpec]) -> TemplatePart | None:

@@ -344,3 +344,20 @@ def test_check_of_an_episode_without_catalogs_says_to_update(project: Path, caps
         "locales/ko/LC_MESSAGES/sd-cards.po: error[catalog]: no catalog yet (run 'pipeline i18n update')",
         "locales/ko/LC_MESSAGES/station.po: error[catalog]: no catalog yet (run 'pipeline i18n update')",
     ]
+
+
+def test_inserting_a_template_part_leaves_the_other_parts_translated(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    prepare(project)
+    template = project / "scripts_src/templates/sign_off.yaml"
+    template.write_text(
+        template.read_text().replace("parts:\n", 'parts:\n  - text: "Thank you for listening."\n    voice: host\n', 1)
+    )
+    assert run(project, "extract") == 0
+    capsys.readouterr()
+    assert run(project, "update") == 0
+    assert "station.po: 1 new\n" in capsys.readouterr().out
+    entries = read_po_file(po_path(project, "ko", "station")).messages()
+    assert [e for e in entries if e.fuzzy] == []
+    assert [e.msgid for e in entries if not e.translated] == ["Thank you for listening."]

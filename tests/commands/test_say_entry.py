@@ -43,7 +43,7 @@ def test_a_station_string_is_said_in_the_first_segment_that_speaks_it(mini_proje
     rendered = rendered_lines(mini_project, cli)
     station_po = "locales/ko/LC_MESSAGES/station.po"
     lines = (mini_project / station_po).read_text(encoding="utf-8").splitlines()
-    sign_off = next(n for n, line in enumerate(lines, 1) if line.startswith('msgctxt "sign_off.parts.'))
+    sign_off = next(n for n, line in enumerate(lines, 1) if line.startswith('msgctxt "sign_off.parts"'))
     result = cli("say", "--project", str(mini_project), "--lang", "ko", "--entry", f"{station_po}:{sign_off}")
     assert result.code == 0, result.err
     assert result.out.splitlines()

@@ -44,7 +44,7 @@ def test_each_message_says_where_it_is_who_speaks_it_and_how_long_it_may_take(
         "budget for the translation: 5.2 s (1.3 × English)",
     ]
     assert quote.flags == []
-    ident = catalogs["station"].find("station_ident.parts.2", "Our programme for {episode_date}: {episode_title}.")
+    ident = catalogs["station"].find("station_ident.parts", "Our programme for {episode_date}: {episode_title}.")
     assert ident.flags == ["python-brace-format"]
     assert ident.references == ["scripts_src/templates/station_ident.yaml:6"]
     name = catalogs["station"].find("station.name", "Open Window Radio")
