@@ -37,8 +37,8 @@ def parse_entry_reference(text: str) -> tuple[Path, int]:
 
 
 def find_catalog(path: Path, root: Path) -> Path:
-    """``path`` as given, or else inside the project (``--project`` elsewhere)."""
-    for candidate in (path, root / path):
+    """``path`` inside the project (as ``pipeline i18n check`` prints it), or else as given."""
+    for candidate in (root / path, path):
         if candidate.is_file():
             return candidate
     raise UsageError(f"--entry {path}: no such catalog")
@@ -102,7 +102,7 @@ def _parts_of(project: Project, segment: RenderedSegment, entry: PoEntry, said: 
             part
             for template in project.templates.values()
             for part in template.parts
-            if part.is_translatable and part.context == entry.msgctxt
+            if part.is_translatable and (part.context, part.text) == (entry.msgctxt, entry.msgid)
         ),
         None,
     )
