@@ -106,6 +106,10 @@ class _Merger:
         for entry in self.old:
             if entry.msgctxt is not None:
                 self.by_context.setdefault(entry.msgctxt, []).append(entry)
+                # An old position-numbered context also counts as its field's or template's.
+                legacy = legacy_paragraph_base(entry.msgctxt)
+                if legacy:
+                    self.by_context.setdefault(legacy[0], []).append(entry)
         self.claimed: set[int] = set()
         self.template_contexts = Counter(entry.msgctxt for entry in template.messages())
 
@@ -156,7 +160,7 @@ class _Merger:
         return self._claim(self._refresh(entry, source))
 
     def _renamed(self, source: PoEntry) -> PoEntry | None:
-        """The same paragraph under its old position-numbered context: kept as it is."""
+        """The same paragraph or template part under its old position-numbered context: kept as it is."""
         if source.msgctxt is None:
             return None
         base = context_base(source.msgctxt)

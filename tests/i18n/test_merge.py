@@ -271,3 +271,26 @@ def test_an_untranslated_entry_keeps_its_translator_comment_when_its_english_cha
         "\n# ask the desk about this name\n#, no-check-latin\n"
         'msgctxt "story.quote"\nmsgid "Ms Kim said so."\nmsgstr ""\n'
     )
+
+
+def test_a_paragraph_edited_while_its_context_is_migrated_keeps_its_translation_as_fuzzy() -> None:
+    po = parse_po(
+        catalog(
+            '\nmsgctxt "story.paragraphs.1"\nmsgid "Radios are hidden in walls."\nmsgstr "라디오는 벽 속에 숨깁니다."\n'
+            '\nmsgctxt "story.paragraphs.2"\nmsgid "Cards travel in shoes."\nmsgstr "카드는 신발 속에 실려 갑니다."\n'
+        )
+    )
+    pot = parse_po(
+        'msgid ""\nmsgstr ""\n'
+        '\nmsgctxt "story.paragraphs"\nmsgid "Radios are often hidden in walls."\nmsgstr ""\n'
+        '\nmsgctxt "story.paragraphs"\nmsgid "Cards travel in shoes."\nmsgstr ""\n'
+    )
+    report = merge_catalog(po, pot)
+    assert (report.renamed, report.source_changed, report.added, report.obsoleted) == (1, 1, 0, 0)
+    edited = po.messages()[0]
+    assert (edited.msgctxt, edited.fuzzy, edited.previous_msgctxt, edited.msgstr) == (
+        "story.paragraphs",
+        True,
+        "story.paragraphs.1",
+        "라디오는 벽 속에 숨깁니다.",
+    )
