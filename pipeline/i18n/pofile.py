@@ -789,7 +789,8 @@ def _render_block(entry: PoEntry, block: str, width: int) -> list[str]:
     if block == "extracted":
         return [f"#. {text}" if text else "#." for text in entry.extracted]
     if block == "references":
-        return render_references(entry.references, width)
+        # GNU's --no-wrap leaves strings whole but still fills "#:" lines to the page width.
+        return render_references(entry.references, width or WRAP_WIDTH)
     if block == "flags":
         return [f"#, {', '.join(entry.flags)}"] if entry.flags else []
     if block == "previous":

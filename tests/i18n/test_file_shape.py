@@ -61,7 +61,14 @@ def test_the_width_gnu_wrapped_a_file_at_is_detected(width: int) -> None:
 
 
 def test_a_file_written_without_wrapping_stays_unwrapped() -> None:
-    assert parse_po_bytes(_gnu(_catalog_text(), "--no-wrap").encode(), "x.po").wrap_width() == 0
+    original = _gnu(_catalog_text(), "--no-wrap")
+    catalog = parse_po_bytes(original.encode(), "x.po")
+    assert catalog.wrap_width() == 0
+    entry = catalog.messages()[0]
+    entry.references = [f"scripts_src/episodes/ep{n}.yaml:{n * 10}" for n in range(1, 9)]
+    entry.msgstr += " 더 긴 번역입니다." * 5
+    ours = po_bytes(catalog).decode()
+    assert _gnu(ours, "--no-wrap") == ours  # strings whole, references filled as GNU fills them
 
 
 def test_a_file_babel_wrapped_at_76_characters_is_detected() -> None:
