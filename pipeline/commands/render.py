@@ -85,7 +85,7 @@ def print_episode(localised: LocalisedEpisode, written: bool = False, pronounced
             print(f"\n## {segment_id}: not rendered (missing translations)")
 
 
-GAP_MARK = "[not translated]"
+GAP_MARK = "⟨not translated⟩"  # as the review pages mark a gap
 
 
 def _part_text(part: SpokenPart, lang: str, written: bool, pronounced_by: Voices | None) -> str:

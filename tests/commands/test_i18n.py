@@ -302,7 +302,7 @@ def test_stats_count_a_translation_the_build_cannot_use_as_not_translated(
     assert main(["render", "sd-cards", "--lang", "ko", "--project", str(project), "--allow-incomplete"]) == 0
     preview = capsys.readouterr().out
     assert (
-        f"[not translated] translation in locales/ko/LC_MESSAGES/station.po:{line} cannot be used: "
+        f"⟨not translated⟩ translation in locales/ko/LC_MESSAGES/station.po:{line} cannot be used: "
         "placeholders: missing {station}" in preview
     )
 
