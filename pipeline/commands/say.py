@@ -122,8 +122,12 @@ def _say_entry(root: Path, args: argparse.Namespace) -> int:
         raise UsageError(f"--entry {args.entry}: a template holds no translation; give the {args.lang} catalog")
     segment = spoken_parts(project, args.lang, path.stem, entry, display_path(path, root))
     for part in segment.parts:
-        for sentence in part.sentences:
-            for chunk in sentence.chunks:
+        chunks = [chunk for sentence in part.sentences for chunk in sentence.chunks]
+        if args.pronounced:  # what the part's voices are given, as the build gives it
+            voiced = (_shown(chunk, args.lang, _voice_text(project.station, chunk, part.role)) for chunk in chunks)
+            print(f"[{part.role}] {' '.join(voiced)}")
+        else:
+            for chunk in chunks:
                 print(f"[{part.role}] {_shown(chunk, args.lang)}")
     if args.out:
         seconds = speak_to_file(root, project.station, args.lang, args.profile, segment, Path(args.out))

@@ -39,6 +39,17 @@ def test_an_entry_is_said_by_its_parts_voice_exactly_as_rendered(mini_project: P
     assert said in rendered
 
 
+def test_an_entry_is_shown_as_its_voice_is_given_it(mini_project: Path, cli) -> None:
+    pronounced = cli("render", "mini", "--lang", "ko", "--pronounced", "--project", str(mini_project))
+    assert pronounced.code == 0, pronounced.err
+    quote = line_of(mini_project, 'msgstr "외국 방송을')
+    options = ("--project", str(mini_project), "--lang", "ko", "--entry", f"{CATALOG}:{quote}", "--pronounced")
+    result = cli("say", *options)
+    assert result.code == 0, result.err
+    (said,) = result.out.splitlines()
+    assert said.startswith("[guest] ") and said in pronounced.out.splitlines()
+
+
 def test_a_station_string_is_said_in_the_first_segment_that_speaks_it(mini_project: Path, cli) -> None:
     rendered = rendered_lines(mini_project, cli)
     station_po = "locales/ko/LC_MESSAGES/station.po"
