@@ -12,6 +12,7 @@ a bug and keeps its traceback.
     ├── ConfigError              exit 2   station, template or episode YAML is invalid
     │   └── ValidationFailed     exit 2   many problems found at once (``problems``)
     ├── ToolMissing              exit 2   ffmpeg, ffprobe or espeak-ng is not installed
+    ├── ClusterError             exit 2   the build's cluster cannot be reached or cannot be trusted
     ├── CatalogError             exit 1   a gettext catalog cannot be read or compiled
     │   └── CatalogInvalid       exit 1   entries that would break audio (``problems``)
     ├── IngestError              exit 1   a source document cannot be turned into a draft
@@ -124,6 +125,13 @@ class ValidationFailed(ProblemList, ConfigError):
 
 class ToolMissing(PipelineError):
     """An external program the pipeline needs is not installed."""
+
+    exit_code = 2
+
+
+class ClusterError(PipelineError):
+    """The scheduler named for a build cannot be reached, has no workers, or a worker differs from
+    the build's machine (what it sees of the shared folders, code, packages, voices)."""
 
     exit_code = 2
 

@@ -5,13 +5,16 @@ pipeline: choose what to build, render every episode in every language (all
 catalogs and scripts are checked before any audio is made), resolve the
 voices, plan each output folder (which segment files are missing or have
 changed inputs), then — holding the project's build lock — run the segment
-jobs on an executor and finish each folder as its last job completes. A
+jobs on an executor (the local worker pool, or a Dask cluster's when the
+request names a scheduler: :mod:`pipeline.build.cluster`) and finish each
+folder as its last job completes. A
 failure fails only its episode and language; the :class:`BuildReport` says
 what happened to each.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -26,9 +29,9 @@ from pipeline.build.filehashes import FileHashes
 from pipeline.build.lock import build_lock
 from pipeline.build.runlog import BuildObserver, NullObserver
 from pipeline.build.segments import SegmentJob, SegmentMade, prepare_worker, segment_job, voice_keys, warm_up_worker
-from pipeline.build.workers import DEFAULT_TIMEOUT, WorkerPool
+from pipeline.build.workers import DEFAULT_TIMEOUT, WorkerHooks, WorkerPool
 from pipeline.delivery.review import LanguageBuild, write_review_pages
-from pipeline.errors import CatalogError, ConfigError, PipelineError, SourceLocation, UsageError
+from pipeline.errors import CatalogError, ClusterError, ConfigError, PipelineError, SourceLocation, UsageError
 from pipeline.formats.manifests import DATE_KEY, LEFT_OUT_KEY, SCRIPT_KEY, SOURCES_KEY, ManifestWriter
 from pipeline.formats.output import Tags, segment_file_name, target_folder
 from pipeline.fsutil import remove_partials
@@ -59,6 +62,7 @@ class BuildRequest:
     fail_fast: bool = False
     job_timeout: float = DEFAULT_TIMEOUT
     dry_run: bool = False
+    scheduler: str = ""  # a Dask scheduler's address: run the segment jobs there (absolute paths needed)
 
 
 @dataclass
@@ -144,12 +148,12 @@ def build(
         targets = plan_targets(project, localised, profiles, voices, voice_errors, request, hashes)
         report = BuildReport(coverage=coverage(project, localised), dry_run=request.dry_run)
         if not request.dry_run:
-            with build_lock(project.root) as previous:
+            with build_lock(project.root) as previous, cluster_executor(project, request, targets, executor) as cluster:
                 if previous:
                     observer.note(f"a previous build ({_holder(previous)}) did not finish; its lock was taken over")
                 observer.start(targets=len(targets), jobs=sum(len(t.jobs) for t in targets))
                 try:
-                    run_targets(project, targets, request, observer, executor)
+                    run_targets(project, targets, request, observer, executor or cluster)
                     review_pages(project, localised, targets, request.out, profiles[0])
                 finally:
                     hashes.save()
@@ -158,6 +162,28 @@ def build(
     if not request.dry_run:
         observer.finish(report)
     return report
+
+
+def cluster_executor(
+    project: Project, request: BuildRequest, targets: list[_Target], executor: Executor | None
+) -> contextlib.AbstractContextManager[Executor | None]:
+    """The Dask cluster's executor (connected and its workers checked) when the build names a
+    scheduler and has jobs to run; otherwise nothing, and ``distributed`` is never imported."""
+    jobs = [job for target in targets for job in target.jobs]
+    if executor is not None or not request.scheduler or not jobs:
+        return contextlib.nullcontext()
+    try:
+        from pipeline.build.cluster import open_cluster
+    except ModuleNotFoundError as error:
+        if error.name not in ("distributed", "dask"):
+            raise
+        raise ClusterError("--scheduler needs Dask: pip install 'broadcast-pipeline[cluster]'") from None
+    from pipeline.build.worker_env import probe_for, token_folders
+
+    probe = probe_for(project.root, project.station, jobs)
+    shared = token_folders(project.root / CACHE_DIR, request.out)
+    hooks = WorkerHooks(initializer=prepare_worker, warm_up=warm_up_worker)
+    return open_cluster(request.scheduler, probe, shared, request.job_timeout, hooks)
 
 
 def _holder(previous: dict[str, object]) -> str:

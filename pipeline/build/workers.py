@@ -228,7 +228,7 @@ class WorkerPool(Executor):
             if status == "ok":
                 job.future.set_result(payload)
             else:
-                job.future.set_exception(_rebuild_error(payload))
+                job.future.set_exception(rebuild_error(payload))
             if worker.jobs_done >= self.recycle_after:
                 with self._lock:
                     self._replace(worker)
@@ -293,7 +293,19 @@ class WorkerPool(Executor):
         worker.conn.close()
 
 
-def _rebuild_error(payload: tuple[str, str, int, str]) -> Exception:
+def run_job(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[str, Any]:
+    """Call ``fn`` in a worker: ``("ok", result)``, or ``("error", payload)`` for :func:`rebuild_error`
+    (a picklable description: an exception object itself may not survive the trip)."""
+    try:
+        return "ok", fn(*args, **kwargs)
+    except PipelineError as error:
+        return "error", ("PipelineError", str(error), error.exit_code, "")
+    except Exception as error:  # a bug: keep its traceback for the report
+        return "error", (type(error).__name__, f"{type(error).__name__}: {error}", 1, traceback.format_exc())
+
+
+def rebuild_error(payload: tuple[str, str, int, str]) -> Exception:
+    """The error a job's caller sees for a worker's ``("error", payload)``."""
     kind, message, exit_code, trace = payload
     if kind == "PipelineError":
         error = JobFailed(message)
@@ -317,23 +329,7 @@ def worker_main(conn: Connection, hooks: WorkerHooks) -> None:
                 return
             if request is None:
                 return
-            fn, args, kwargs = request
-            try:
-                conn.send(("ok", fn(*args, **kwargs)))
-            except PipelineError as error:
-                conn.send(("error", ("PipelineError", str(error), error.exit_code, "")))
-            except Exception as error:  # a bug: keep its traceback for the report
-                conn.send(
-                    (
-                        "error",
-                        (
-                            type(error).__name__,
-                            f"{type(error).__name__}: {error}",
-                            1,
-                            traceback.format_exc(),
-                        ),
-                    )
-                )
+            conn.send(run_job(*request))
     finally:
         if hooks.finalizer is not None:
             hooks.finalizer()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -13,6 +14,8 @@ from pipeline.build.workers import DEFAULT_TIMEOUT
 from pipeline.commands import load_selection, project_root
 from pipeline.errors import UsageError
 from pipeline.project.layout import OUTPUT_DIR, REVIEW_FOLDER
+
+SCHEDULER_VARIABLE = "PIPELINE_SCHEDULER"
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -62,6 +65,14 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         metavar="SECONDS",
         help=f"give up on a segment file after this long (retried once; default {DEFAULT_TIMEOUT:g})",
     )
+    parser.add_argument(
+        "--scheduler",
+        default=os.environ.get(SCHEDULER_VARIABLE, ""),
+        metavar="ADDRESS",
+        help=f"run the segment jobs on the Dask cluster of this scheduler, e.g. tcp://127.0.0.1:8786 "
+        f"(default: ${SCHEDULER_VARIABLE}; the project and output folders must be at the same paths on "
+        "every worker; --jobs then does not apply)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -72,8 +83,10 @@ def run(args: argparse.Namespace) -> int:
     if args.job_timeout <= 0:
         raise UsageError("--job-timeout must be more than 0 seconds")
     root = project_root(args)
-    project, episodes = load_selection(root, args.episodes)
     out = Path(args.out) if args.out else root / OUTPUT_DIR
+    if args.scheduler:  # workers find the shared folders by the same absolute paths
+        root, out = root.absolute(), out.absolute()
+    project, episodes = load_selection(root, args.episodes)
     request = BuildRequest(
         episodes,
         tuple(args.lang),
@@ -84,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
         fail_fast=args.fail_fast,
         job_timeout=args.job_timeout,
         dry_run=args.dry_run,
+        scheduler=args.scheduler,
     )
     if args.dry_run:
         report = build(project, request)

@@ -17,6 +17,7 @@ what builds leave behind::
     output/                             built audio            OUTPUT_DIR
     output/_logs/, output/_report/      a build's log, report  LOGS_FOLDER, REPORT_FOLDER
     output/_review/                     review pages           REVIEW_FOLDER
+    .cache/ and output/_logs/ cluster-check/   a cluster build's token files   CLUSTER_CHECK_FOLDER
 
 Paths here are relative to the project root; callers join them to it. Nothing
 else in the package spells these names, so a layout change is made here.
@@ -57,6 +58,7 @@ OUTPUT_DIR = Path("output")
 LOGS_FOLDER = "_logs"  # inside an output folder: a build's JSON-lines logs
 REPORT_FOLDER = "_report"  # inside an output folder: the run report
 REVIEW_FOLDER = "_review"  # inside an output folder: the review pages (script and audio side by side)
+CLUSTER_CHECK_FOLDER = "cluster-check"  # in .cache/ and output/_logs/: tokens cluster workers read back
 # For operators and reviewers only: never copied to a card.
 OPERATOR_FOLDERS = (LOGS_FOLDER, REPORT_FOLDER, REVIEW_FOLDER)
 

@@ -2,8 +2,10 @@
 
 It speaks through the real espeak-ng backend, except for texts holding a
 trigger word: ``hangword`` sleeps far past any timeout, ``crashword`` kills
-the worker process outright, and ``wobbleword`` kills it only the first time
-(a marker file remembers), which a retry must survive.
+the worker process outright, ``wobbleword`` kills it only the first time
+(a marker file remembers), which a retry must survive, and ``slowword``
+writes its process id to a marker file and then takes a minute, the first
+time only, so that a test can kill that process mid-job.
 """
 
 from __future__ import annotations
@@ -20,23 +22,30 @@ MARKER_DIR = Path(os.environ.get("FAKE_ENGINE_MARKERS", "/tmp"))
 
 
 class MisbehavingEngine(EspeakNgBackend):
-    """espeak-ng with planted faults."""
+    """espeak-ng with planted faults (markers under ``markers``: ``$FAKE_ENGINE_MARKERS`` by default)."""
+
+    def __init__(self, markers: Path | None = None) -> None:
+        self.markers = markers or MARKER_DIR
 
     def synthesise(self, text: str, voice: Voice, out_wav: Path, timeout: float) -> None:
         """Speak, unless the text asks for trouble."""
         words = set(re.findall(r"[a-z]+", text))
+        slowed = self.markers / "slowed"
+        if "slowword" in words and not slowed.exists():
+            slowed.write_text(str(os.getpid()))
+            time.sleep(60)
         if "hangword" in words:
             time.sleep(3600)
         if "crashword" in words:
             os._exit(70)
         if "wobbleword" in words:
-            marker = MARKER_DIR / "wobbled"
+            marker = self.markers / "wobbled"
             if not marker.exists():
                 marker.write_text("once")
                 os._exit(71)
         super().synthesise(text, voice, out_wav, timeout)
 
 
-def install() -> None:
+def install(markers: str | None = None) -> None:
     """Worker-pool initializer: every worker speaks through the misbehaving engine."""
-    register_backend("espeak-ng", MisbehavingEngine())
+    register_backend("espeak-ng", MisbehavingEngine(Path(markers) if markers else None))
