@@ -175,7 +175,8 @@ class ClusterExecutor(Executor):
             jobs = list(self._jobs.values())
             self._jobs.clear()
         for job in jobs:
-            job.future.cancel()
+            if not job.future.cancel():  # running: it fails, as a local worker's job does when stopped
+                _settle(job.future, error=JobFailed("stopped: the build was interrupted"))
             self._cancel_task(job)
         self._restart({job.worker for job in jobs if job.started is not None})
         self.shutdown(wait=False)
@@ -190,8 +191,10 @@ class ClusterExecutor(Executor):
         job.task.add_done_callback(lambda task: self._settled(job, key, task))
 
     def _cancel_task(self, job: _ClusterJob) -> None:
-        with contextlib.suppress(Exception):  # already gone, or the scheduler is unreachable
-            job.task.cancel()
+        task = job.task
+        if task is not None:
+            with contextlib.suppress(Exception):  # already gone, or the scheduler is unreachable
+                task.cancel()
 
     # Dask calls these from its own threads.
 
@@ -204,6 +207,7 @@ class ClusterExecutor(Executor):
             if self._jobs.get(key) is not job:
                 return  # an attempt given up on (timed out) or a build that stopped
             del self._jobs[key]
+        job.task = None  # the result leaves the worker's memory with the last reference
         if job.future.done():
             return  # cancelled by the build
         if task.status == "finished":

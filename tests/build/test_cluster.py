@@ -59,6 +59,17 @@ segments:
 
 SLOW = _episode("slow", "slowword")
 HUNG = _episode("hung", "hangword")
+CRASH = """\
+id: crash
+title: A crash
+date: 2026-11-20
+segments:
+  - id: crash
+    template: explainer
+    title: A crash story.
+    paragraphs:
+      - The engine meets a crashword in this sentence.
+"""
 
 
 def _local_cluster(workers: int, **worker_options: object) -> LocalCluster:
@@ -157,6 +168,24 @@ def test_a_job_past_its_timeout_is_stopped_and_tried_once_more(cluster, referenc
     assert error == "scripts_src/episodes/hung.yaml:5: segments[0]: 01-hung.mp3: failed 2 times: it ran longer than 6 s"
     assert len(set(cluster.scheduler.workers) - before) >= 1  # the stuck worker was replaced, twice
     assert (root / "output" / "hung" / "en" / "02-calm.mp3").exists()  # the other job is unaffected
+
+
+def test_a_job_whose_worker_always_dies_is_tried_once_more_then_fails(cluster, reference, tmp_path) -> None:
+    """Dask runs it again after its worker died (the module's cluster allows one such death), gives
+    up at the second, and the build tries it once more: four worker processes die in all."""
+    root = _fresh_copy(reference, tmp_path)
+    (root / "scripts_src" / "episodes" / "crash.yaml").write_text(CRASH, encoding="utf-8")
+    project = load_project(root)
+    request = BuildRequest(("crash",), ("en",), out=root / "output", job_timeout=60)
+    install = WorkerHooks(functools.partial(fake_engine.install, str(tmp_path)), warm_up_worker)
+    with open_cluster(cluster.scheduler_address, _probe(root), _shared(root), 60, install) as executor:
+        report = build(project, request, executor=executor)
+        assert executor.retried == 1
+    [crash] = report.outcomes
+    assert crash.status == "failed"
+    assert crash.errors == [
+        "scripts_src/episodes/crash.yaml:5: segments[0]: 01-crash.mp3: failed 2 times: its worker process died"
+    ]
 
 
 def test_a_worker_that_differs_is_refused(reference, tmp_path, cli) -> None:
