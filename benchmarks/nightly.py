@@ -44,7 +44,7 @@ import sys
 import tempfile
 import time
 import wave
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -316,11 +316,12 @@ class BuildRun:
     memory: MemoryPeak | None = None
 
 
-def run_build(root: Path, jobs: int, label: str, watch_memory: bool = False) -> BuildRun:
-    """Run ``pipeline build`` on a corpus as an operator would; optionally sample its memory."""
+def run_build(root: Path, jobs: int, label: str, watch_memory: bool = False, extra: Sequence[str] = ()) -> BuildRun:
+    """Run ``pipeline build`` (with ``extra`` arguments) on a corpus as an operator would;
+    optionally sample its memory."""
     logs = root / "output" / "_logs"
     before = set(logs.glob("*.jsonl"))
-    command = [sys.executable, "-m", "pipeline", "build", "--project", str(root), "--jobs", str(jobs)]
+    command = [sys.executable, "-m", "pipeline", "build", "--project", str(root), "--jobs", str(jobs), *extra]
     screen = root / f"benchmark-{label}.txt"
     with screen.open("w", encoding="utf-8") as lines:
         cpu, started = children_cpu_seconds(), time.perf_counter()

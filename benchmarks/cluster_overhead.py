@@ -1,0 +1,217 @@
+"""What a Dask cluster costs a build on one machine: ``.venv/bin/python benchmarks/cluster_overhead.py``.
+
+Entry point: :func:`main`. It generates the nightly benchmark's corpus
+(``--episodes`` episodes of about ``--minutes`` of audio per language, from
+the sample stories: :mod:`nightly`), starts a Dask scheduler and ``--jobs``
+worker processes of one thread each with the ``dask`` command line, on
+127.0.0.1, as an operator would, and then, ``--rounds`` times, builds the
+corpus cold (no ``.cache``, no ``output``) with the local pool
+(``pipeline build --jobs N``) and with the cluster (``pipeline build
+--scheduler ADDRESS``), alternating which goes first. Both use the same
+number of worker processes on the same machine, so the ratio of their wall
+times is what the cluster path adds: connecting, checking every worker,
+moving jobs and results through the scheduler, and workers that keep their
+imports between builds (the cluster is started once, as in operation; its
+start-up is reported apart). It also reports CPU time (user + system): the
+build's process tree, plus on the cluster what the scheduler, nannies and
+workers spent during the build; on a machine shared with other work, CPU
+time varies less than wall time. Every cluster build's outputs are checked
+to be byte-identical to the local build's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nightly
+import psutil
+from distributed import Client
+
+
+@dataclass
+class DaskCluster:
+    """A running cluster: its address, how long it took to start, and its processes."""
+
+    address: str
+    startup_seconds: float
+    processes: list[subprocess.Popen[bytes]]
+
+    def cpu_seconds(self) -> float:
+        """User + system time used so far by the scheduler, the nannies and the workers."""
+        total = 0.0
+        for process in self.processes:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                root = psutil.Process(process.pid)
+                for member in [root, *root.children(recursive=True)]:
+                    with contextlib.suppress(psutil.NoSuchProcess):
+                        times = member.cpu_times()
+                        total += times.user + times.system
+        return total
+
+
+@contextlib.contextmanager
+def dask_cluster(folder: Path, workers: int) -> Iterator[DaskCluster]:
+    """A scheduler and ``workers`` one-thread worker processes on loopback."""
+    started = time.perf_counter()
+    scheduler_file = folder / "scheduler.json"
+    dask = Path(sys.executable).with_name("dask")
+    log = (folder / "dask.log").open("w", encoding="utf-8")
+    processes = [
+        subprocess.Popen(
+            [str(dask), "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+             "--scheduler-file", str(scheduler_file)],
+            stdout=log, stderr=subprocess.STDOUT,
+        )
+    ]  # fmt: skip
+    try:
+        while not scheduler_file.exists():
+            time.sleep(0.1)
+        processes.append(
+            subprocess.Popen(
+                [str(dask), "worker", "--scheduler-file", str(scheduler_file), "--nworkers", str(workers),
+                 "--nthreads", "1", "--host", "127.0.0.1", "--no-dashboard",
+                 "--local-directory", str(folder / "dask-workers")],
+                stdout=log, stderr=subprocess.STDOUT,
+            )
+        )  # fmt: skip
+        address = json.loads(scheduler_file.read_text())["address"]
+        with Client(address, timeout=60) as client:
+            client.wait_for_workers(workers, timeout=120)
+        yield DaskCluster(address, time.perf_counter() - started, processes)
+    finally:
+        for process in reversed(processes):
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        log.close()
+
+
+def cold_build(root: Path, jobs: int, label: str, extra: list[str]) -> nightly.BuildRun:
+    """One build with no cache and no output."""
+    shutil.rmtree(root / ".cache", ignore_errors=True)
+    shutil.rmtree(root / "output", ignore_errors=True)
+    return nightly.run_build(root, jobs, label, extra=extra)
+
+
+def output_digests(root: Path) -> dict[str, str]:
+    """sha256 of every built file (the log and report aside)."""
+    output = root / "output"
+    return {
+        path.relative_to(output).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(output.rglob("*"))
+        if path.is_file() and not path.relative_to(output).parts[0].startswith("_")
+    }
+
+
+def measure(base: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """Generate the corpus, start the cluster, run the rounds; the figures as plain data."""
+    corpus = nightly.generate_corpus(base / "corpus", nightly.read_samples(nightly.REPO), args.episodes,
+                                     args.minutes, args.seed)  # fmt: skip
+    nightly.compile_bytecode()
+    rounds = []
+    with dask_cluster(base, args.jobs) as cluster:
+        nightly.say(f"cluster {cluster.address} with {args.jobs} workers started in {cluster.startup_seconds:.1f} s")
+        for number in range(1, args.rounds + 1):
+            order = ["local", "cluster"] if number % 2 else ["cluster", "local"]
+            figures: dict[str, float] = {}
+            digests: dict[str, dict[str, str]] = {}
+            for kind in order:
+                extra = ["--scheduler", cluster.address] if kind == "cluster" else []
+                cluster_cpu = cluster.cpu_seconds()
+                run = cold_build(corpus.root, args.jobs, f"{kind}-{number}", extra)
+                figures[kind] = run.seconds
+                # The build's own process tree, plus (on the cluster) what the workers spent meanwhile.
+                figures[f"{kind}_cpu"] = run.cpu_seconds + (cluster.cpu_seconds() - cluster_cpu) * (kind == "cluster")
+                digests[kind] = output_digests(corpus.root)
+                nightly.say(
+                    f"round {number}: {kind} cold build {run.seconds:.1f} s, CPU {figures[f'{kind}_cpu']:.1f} s "
+                    f"({run.segment_files} files made)"
+                )
+            if digests["local"] != digests["cluster"]:
+                raise SystemExit(f"round {number}: the cluster build's outputs differ from the local build's")
+            figures["ratio"] = figures["cluster"] / figures["local"]
+            figures["cpu_ratio"] = figures["cluster_cpu"] / figures["local_cpu"]
+            rounds.append({**figures, "files": len(digests["local"])})
+    ratios = [item["ratio"] for item in rounds]
+    cpu_ratios = [item["cpu_ratio"] for item in rounds]
+    return {
+        "episodes": args.episodes,
+        "minutes": args.minutes,
+        "jobs": args.jobs,
+        "cluster_startup_seconds": round(cluster.startup_seconds, 1),
+        "rounds": rounds,
+        "ratio_median": statistics.median(ratios),
+        "ratio_min": min(ratios),
+        "ratio_max": max(ratios),
+        "cpu_ratio_median": statistics.median(cpu_ratios),
+    }
+
+
+def print_report(results: dict[str, Any]) -> None:
+    """The rounds and the ratio, then the machine."""
+    print(f"cold builds of {results['episodes']} episodes, {results['jobs']} worker processes each way")
+    print(
+        f"{'round':>5}  {'local s':>8}  {'cluster s':>9}  {'ratio':>6}  "
+        f"{'CPU s local':>11}  {'cluster':>7}  {'ratio':>6}"
+    )
+    for number, item in enumerate(results["rounds"], 1):
+        print(
+            f"{number:>5}  {item['local']:>8.1f}  {item['cluster']:>9.1f}  {item['ratio']:>6.3f}  "
+            f"{item['local_cpu']:>11.1f}  {item['cluster_cpu']:>7.1f}  {item['cpu_ratio']:>6.3f}"
+        )
+    print(
+        f"cluster / local wall time: median {results['ratio_median']:.3f} "
+        f"(range {results['ratio_min']:.3f}-{results['ratio_max']:.3f}); CPU time: median "
+        f"{results['cpu_ratio_median']:.3f}; {results['rounds'][0]['files']} files identical each round; "
+        f"cluster start-up {results['cluster_startup_seconds']} s, not counted"
+    )
+    for name, value in results["machine"].items():
+        print(f"  {name}: {value}")
+
+
+def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
+    """The command line."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--episodes", type=int, default=10, metavar="N", help="episodes in the corpus (default 10)")
+    parser.add_argument("--minutes", type=float, default=30.0, help="minutes of audio per language (default 30)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes (default: CPUs)")
+    parser.add_argument("--rounds", type=int, default=2, help="local and cluster builds of each (default 2)")
+    parser.add_argument("--seed", type=int, default=6, help="seed of the order stories are dealt in (default 6)")
+    parser.add_argument("--json", type=Path, metavar="FILE", help="also write the figures to FILE")
+    args = parser.parse_args(argv)
+    if args.episodes < 1 or args.jobs < 1 or args.rounds < 1 or args.minutes <= 0:
+        parser.error("--episodes, --jobs and --rounds must be at least 1, --minutes more than 0")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Measure, print, and write the JSON when asked."""
+    args = parse_arguments(argv)
+    host = nightly.machine()
+    with tempfile.TemporaryDirectory(prefix="cluster-bench-") as folder:
+        results = measure(Path(folder), args)
+    results["machine"] = {**host, "load average at end (1, 5, 15 min)": nightly.load_average()}
+    print_report(results)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
