@@ -1,42 +1,65 @@
 """Atomic file writes: a file is either its old self or complete, never half-written.
 
-Entry points: :func:`atomic_write_bytes`, :func:`atomic_write_text` and the
-context manager :func:`atomic_path`, which hands out a temporary path in the
-target's folder and renames it over the target only when the block succeeds.
-Temporary names start with ``.`` and end with ``.part`` so that a crash
-leaves nothing that looks like an output; :func:`remove_partials` sweeps them.
+Entry points: :func:`atomic_write_bytes`, :func:`atomic_write_text`,
+:func:`write_if_changed`, and the two halves of an atomic write for a file
+made in one process and put in place by another: :func:`stage_bytes` and
+:func:`commit_staged` (a build's workers stage segment files; only the build
+that holds the lock commits them). Temporary names start with ``.`` and end
+with ``.part`` so that a crash leaves nothing that looks like an output;
+:func:`remove_partials` sweeps them.
+
+Output folders are trusted only up to their root: :func:`replace_links`
+turns a symbolic link on the way from the root to a folder into a real
+folder, so that nothing is written through it to somewhere else; a file
+that is a link is replaced by the rename, never written through.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import secrets
-from collections.abc import Iterator
 from pathlib import Path
 
 PARTIAL_SUFFIX = ".part"
 
 
-@contextlib.contextmanager
-def atomic_path(target: Path) -> Iterator[Path]:
-    """A temporary sibling of ``target`` that replaces it when the block succeeds."""
+def stage_bytes(target: Path, data: bytes) -> Path:
+    """Write ``data`` to a new temporary sibling of ``target`` (flushed to disk) and return its
+    path; :func:`commit_staged` puts it in place. Creating the temporary file refuses to follow
+    a link or reuse a name; a failed write leaves nothing behind."""
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}{PARTIAL_SUFFIX}")
     try:
-        yield temporary
-        with temporary.open("rb+") as handle:
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o666)
+    except OSError as error:
+        raise OSError(error.errno, error.strerror, str(target)) from error  # name the file meant
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
             os.fsync(handle.fileno())
-        temporary.replace(target)
-    finally:
+    except OSError as error:
         temporary.unlink(missing_ok=True)
+        raise OSError(error.errno, error.strerror, str(target)) from error
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return temporary
+
+
+def commit_staged(staged: Path, target: Path) -> None:
+    """Rename a file made by :func:`stage_bytes` over ``target`` (a link there is replaced,
+    never written through); the staged file is gone either way."""
+    try:
+        staged.replace(target)
+    finally:
+        staged.unlink(missing_ok=True)
 
 
 def atomic_write_bytes(target: Path, data: bytes) -> None:
     """Write ``data`` to ``target`` atomically."""
-    with atomic_path(target) as temporary:
-        temporary.write_bytes(data)
+    commit_staged(stage_bytes(target, data), target)
 
 
 def atomic_write_text(target: Path, text: str) -> None:
@@ -51,7 +74,7 @@ def write_if_changed(target: Path, data: bytes) -> bool:
     and file-syncing tools see only what really changed.
     """
     try:
-        if target.stat().st_size == len(data) and target.read_bytes() == data:
+        if not target.is_symlink() and target.stat().st_size == len(data) and target.read_bytes() == data:
             return False
     except OSError:
         pass
@@ -77,3 +100,31 @@ def sha256_file(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def links_between(root: Path, folder: Path) -> list[Path]:
+    """The symbolic links among the folders from below ``root`` down to ``folder``."""
+    try:
+        relative = folder.relative_to(root)
+    except ValueError:
+        return []
+    links = []
+    current = root
+    for part in relative.parts:
+        current = current / part
+        if current.is_symlink():
+            links.append(current)
+    return links
+
+
+def replace_links(root: Path, folder: Path) -> list[Path]:
+    """Make ``folder`` a real folder under ``root``: every symbolic link on the way is removed
+    (its target is left alone) and a real folder made in its place; returns the links removed."""
+    removed = []
+    for link in links_between(root, folder):
+        if link.is_symlink():  # an earlier link's removal may have taken this one's parent away
+            link.unlink()
+            removed.append(link)
+        link.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    return removed

@@ -34,7 +34,7 @@ from pipeline.delivery.review import LanguageBuild, write_review_pages
 from pipeline.errors import CatalogError, ClusterError, ConfigError, PipelineError, SourceLocation, UsageError
 from pipeline.formats.manifests import DATE_KEY, LEFT_OUT_KEY, SCRIPT_KEY, SOURCES_KEY, ManifestWriter
 from pipeline.formats.output import Tags, segment_file_name, target_folder
-from pipeline.fsutil import remove_partials
+from pipeline.fsutil import commit_staged, links_between, remove_partials, replace_links
 from pipeline.i18n.catalogs import Translator
 from pipeline.project.fingerprints import Fingerprints, source_files
 from pipeline.project.layout import CACHE_DIR, FILE_HASHES, OUTPUT_DIR, REVIEW_CACHE_DIR, SPEECH_TEXT_DIR
@@ -326,7 +326,10 @@ def plan_target(
         return target
     folder = target_folder(request.out, item.episode.id, item.lang, profile.name, project.station)
     outcome.folder = folder
-    manifest = ManifestWriter.load(folder, hashes)
+    # A folder reached through a link is not this build's: it is made afresh (and the link
+    # replaced by a real folder before anything is written).
+    linked = bool(links_between(request.out, folder))
+    manifest = ManifestWriter(folder, hashes) if linked else ManifestWriter.load(folder, hashes)
     sources = source_files(project.root, project.station, item.episode, item.lang, needed_langs)
     _describe(manifest, item, profile, (fingerprints or Fingerprints(project.root)).record(sources))
     album, artist = item.title or "", item.station_name or ""
@@ -392,6 +395,8 @@ def run_targets(
     remove_partials(project.root / CACHE_DIR)
     for target in targets:
         if target.outcome.folder is not None:
+            for link in replace_links(request.out, target.outcome.folder):
+                observer.note(f"{link}: was a symbolic link inside the output folder; replaced by a folder")
             remove_partials(target.outcome.folder)
         if target.jobs and target.manifest is not None:
             target.manifest.save()  # unfinished (not 'complete') until its folder is assembled
@@ -421,6 +426,10 @@ def run_targets(
             if request.fail_fast and target.outcome.errors:
                 _stop_early(futures, targets, observer)
                 break
+    except BaseException:
+        if owned:
+            pool.abort()  # interrupted: running jobs must not finish after the build has stopped
+        raise
     finally:
         if owned:
             pool.shutdown(wait=True, cancel_futures=True)
@@ -469,6 +478,8 @@ def _record(
         return
     made = future.result()
     assert target.manifest is not None
+    if made.staged is not None:
+        commit_staged(made.staged, job.destination)
     target.manifest.record(
         job.destination.name,
         kind="segment",

@@ -1,7 +1,9 @@
 """Making one segment file: what a build's worker processes run.
 
 Entry point: :func:`make_segment` (synthesise through the speech cache, join,
-level, encode once, scrub, tag, write atomically), with :func:`load_blocks`
+level, encode once, scrub, tag, stage the file beside its destination: the
+build's own process renames it into place, under the build lock, so a worker
+that outlives its build can never put a file in place), with :func:`load_blocks`
 for the loudness blocks it keeps for the whole-episode file. Nothing here
 touches shared state except the content-addressed caches, which are safe to
 fill concurrently. This module brings in the audio stack (numpy, scipy, the
@@ -24,7 +26,8 @@ from pipeline.audio.level import MP3_START_SAMPLES, Silence, Speech, join_pieces
 from pipeline.build.segments import SegmentJob, SegmentMade, blocks_path
 from pipeline.formats.lyrics import Cue
 from pipeline.formats.output import tag_mp3
-from pipeline.fsutil import atomic_write_bytes
+from pipeline.fsutil import atomic_write_bytes, stage_bytes
+from pipeline.processes import parent_alive
 from pipeline.project.layout import TTS_CACHE
 from pipeline.project.station import Pauses
 from pipeline.render import RenderedSegment
@@ -63,11 +66,13 @@ def make_segment(job: SegmentJob) -> SegmentMade:
     else:
         duration = measured.duration
     store_blocks(job.cache_root, job.input_hash, measured.blocks)
-    atomic_write_bytes(job.destination, data)
+    if not parent_alive():
+        raise SystemExit(0)  # the build that asked for this file is gone: leave nothing behind
+    staged = stage_bytes(job.destination, data)
     cues = tuple(Cue(round(c.start + offset, 3), round(c.end + offset, 3), c.text) for c in timeline.cues)
     return SegmentMade(
         round(duration, 3), cues, measured.loudness.integrated, measured.loudness.true_peak,
-        counter.synthesised, counter.cached, round(time.monotonic() - started, 3),
+        counter.synthesised, counter.cached, round(time.monotonic() - started, 3), staged,
     )  # fmt: skip
 
 

@@ -92,6 +92,7 @@ class SegmentMade:
     synthesised: int
     cached: int
     seconds: float = 0.0  # time the worker spent making it
+    staged: Path | None = None  # the finished file beside its destination, for the build to commit
 
 
 def segment_inputs(job: SegmentJob) -> dict[str, str]:

@@ -12,6 +12,14 @@ module-level functions, what a fresh worker runs before it says it is ready
 (``initializer``: imports, engines), right after (``warm_up``: work that may
 overlap the first job) and when it stops (``finalizer``: closing engines).
 
+Workers never outlive the build: each asks the kernel for SIGTERM when the
+build's process dies (``PR_SET_PDEATHSIG``, see :mod:`pipeline.processes`),
+kills its engines' process groups on the way out, and ignores Ctrl-C (the
+terminal sends it to the whole process group; the build itself stops its
+workers, so no worker prints a traceback). A worker that is stopped gets
+SIGTERM first and SIGKILL after a grace period. :meth:`WorkerPool.abort`
+stops everything at once when the build is interrupted.
+
 Because the stages only see an ``Executor``, the same build can be handed to
 another executor (a thread pool in tests, a cluster scheduler's executor)
 without touching them.
@@ -20,8 +28,10 @@ without touching them.
 from __future__ import annotations
 
 import contextlib
+import math
 import multiprocessing
 import os
+import signal
 import threading
 import time
 import traceback
@@ -33,11 +43,13 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.reduction import ForkingPickler
 from typing import Any, cast
 
-from pipeline.errors import PipelineError
+from pipeline.errors import PipelineError, storage_error
+from pipeline.processes import die_with_parent, kill_engines, remember_parent
 
 DEFAULT_TIMEOUT = 300.0
 DEFAULT_RECYCLE_AFTER = 100
 MAX_FAILED_STARTS = 3
+STOP_GRACE_SECONDS = 2.0  # a stopped worker's time to kill its engines and exit before SIGKILL
 
 
 class JobFailed(PipelineError):
@@ -131,6 +143,7 @@ class WorkerPool(Executor):
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._closing = False
+        self._aborting = False
         self.retried = 0
         self.workers_started = 0
         self._failed_starts = 0
@@ -158,13 +171,28 @@ class WorkerPool(Executor):
         if wait:
             self._dispatcher.join()
 
+    def abort(self) -> None:
+        """Stop now: cancel queued jobs, stop every worker (running jobs fail), and wait for the
+        workers to be gone. For an interrupted build, whose running jobs must not finish."""
+        with self._lock:
+            self._closing = True
+            self._aborting = True
+            while self._pending:
+                self._pending.popleft().future.cancel()
+        self._wake.set()
+        self._dispatcher.join()
+
     # The dispatcher thread: hands out jobs, collects results, enforces timeouts.
 
     def _dispatch(self) -> None:
+        # Workers are started from this thread and inherit its signal mask across exec: with
+        # SIGINT blocked here, a Ctrl-C cannot reach a worker before it has set itself to ignore it.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
             while True:
                 with self._lock:
-                    finished = self._closing and not self._pending and not any(w.job for w in self._workers)
+                    busy = any(w.job for w in self._workers) and not self._aborting
+                    finished = self._closing and not self._pending and not busy
                 if finished:
                     break
                 self._assign()
@@ -173,6 +201,8 @@ class WorkerPool(Executor):
         finally:
             for worker in list(self._workers):
                 self._stop(worker)
+                if worker.job is not None and not worker.job.future.done():
+                    worker.job.future.set_exception(JobFailed("stopped: the build was interrupted"))
 
     def _assign(self) -> None:
         with self._lock:
@@ -268,7 +298,7 @@ class WorkerPool(Executor):
 
     def _start(self) -> _Worker:
         parent, child = self.context.Pipe()
-        process = self.context.Process(target=worker_main, args=(child, self.hooks), daemon=False)
+        process = self.context.Process(target=worker_main, args=(child, self.hooks, os.getpid()), daemon=False)
         with _worker_environment():
             process.start()
         child.close()
@@ -286,7 +316,10 @@ class WorkerPool(Executor):
     def _stop(worker: _Worker) -> None:
         with contextlib.suppress(OSError, ValueError):
             worker.conn.send(None)
-        worker.process.join(timeout=2 if worker.job is None else 0)
+        worker.process.join(timeout=STOP_GRACE_SECONDS if worker.job is None else 0)
+        if worker.process.is_alive():
+            worker.process.terminate()  # the worker kills its engines' process groups and exits
+            worker.process.join(timeout=STOP_GRACE_SECONDS)
         if worker.process.is_alive():
             worker.process.kill()
             worker.process.join(timeout=5)
@@ -300,8 +333,13 @@ def run_job(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any
         return "ok", fn(*args, **kwargs)
     except PipelineError as error:
         return "error", ("PipelineError", str(error), error.exit_code, "")
+    except OSError as error:
+        refused = storage_error(error)  # a full disk or a read-only folder is the user's to fix
+        if refused is None:
+            return "error", _bug_payload(error)
+        return "error", ("PipelineError", str(refused), refused.exit_code, "")
     except Exception as error:  # a bug: keep its traceback for the report
-        return "error", (type(error).__name__, f"{type(error).__name__}: {error}", 1, traceback.format_exc())
+        return "error", _bug_payload(error)
 
 
 def rebuild_error(payload: tuple[str, str, int, str]) -> Exception:
@@ -314,8 +352,10 @@ def rebuild_error(payload: tuple[str, str, int, str]) -> Exception:
     return RuntimeError(f"{message}\n{trace}")
 
 
-def worker_main(conn: Connection, hooks: WorkerHooks) -> None:
-    """A worker process: run jobs until told to stop or the pool goes away."""
+def worker_main(conn: Connection, hooks: WorkerHooks, parent: int) -> None:
+    """A worker process: run jobs until told to stop or the pool goes away (``parent`` is the
+    build's process id: the worker dies with it)."""
+    _live_and_die_with(parent)
     if hooks.initializer is not None:
         hooks.initializer()
     conn.send(("ready", None))
@@ -333,3 +373,24 @@ def worker_main(conn: Connection, hooks: WorkerHooks) -> None:
     finally:
         if hooks.finalizer is not None:
             hooks.finalizer()
+
+
+def _bug_payload(error: Exception) -> tuple[str, str, int, str]:
+    """What the pool is told of an unexpected error: its kind, message and traceback."""
+    return (type(error).__name__, f"{type(error).__name__}: {error}", 1, traceback.format_exc())
+
+
+def _live_and_die_with(parent: int) -> None:
+    """Ignore Ctrl-C (the build stops its workers), die with ``parent``, and on SIGTERM kill the
+    engines this worker started before exiting (``finally`` blocks still run)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    remember_parent(parent)
+    die_with_parent(signal.SIGTERM, parent)
+
+
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    kill_engines()
+    signal.alarm(math.ceil(STOP_GRACE_SECONDS))  # clean-up gets this long; then SIGALRM ends the process
+    raise SystemExit(128 + signum)

@@ -204,7 +204,7 @@ class ManifestWriter:
         """True when ``name`` exists intact and was made from the same inputs."""
         record = self.files.get(name)
         path = self.folder / name
-        if not record or record.get("input_hash") != wanted_input_hash or not path.exists():
+        if not record or record.get("input_hash") != wanted_input_hash or path.is_symlink() or not path.exists():
             return False
         return path.stat().st_size == record.get("bytes") and self.hashes.sha256(path) == record.get("sha256")
 

@@ -2,7 +2,9 @@
 
 Entry point: :class:`EspeakNgBackend`. Text goes in on stdin with SSML
 enabled (``-m``), so ``<`` and ``&`` are escaped and nothing in the text can
-act as a command-line option. The version string includes a fingerprint of
+act as a command-line option. Each call runs in its own process group, which
+is killed whole on a timeout and dies with the worker
+(:func:`pipeline.processes.run_engine`). The version string includes a fingerprint of
 the installed phoneme data and the language's dictionary, because a data
 update changes the sound.
 """
@@ -18,6 +20,7 @@ from pathlib import Path
 
 from pipeline.audio.ffmpeg import tool_path
 from pipeline.errors import SynthesisError
+from pipeline.processes import run_engine
 from pipeline.tts import Voice, VoiceInfo, normalise_tag, primary_subtag
 from pipeline.tts.wavcheck import check_wav
 
@@ -77,13 +80,7 @@ class EspeakNgBackend:
             "-w", str(out_wav),
         ]  # fmt: skip
         try:
-            result = subprocess.run(
-                command,
-                input=html.escape(text, quote=False).encode("utf-8"),
-                capture_output=True,
-                timeout=timeout,
-                check=False,
-            )
+            result = run_engine(command, html.escape(text, quote=False).encode("utf-8"), timeout)
         except subprocess.TimeoutExpired as exc:
             out_wav.unlink(missing_ok=True)
             raise SynthesisError(f"espeak-ng timed out after {timeout:.0f} s on {text[:60]!r}") from exc

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import signal
 import sys
 import threading
 import time
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import SynthesisError, VoiceError
+from pipeline.processes import die_with_parent
 from pipeline.tts import Voice, VoiceInfo, normalise_tag
 from pipeline.tts.wavcheck import check_wav
 
@@ -131,7 +133,7 @@ class Pyttsx3Backend:
         self._kill()
         context = multiprocessing.get_context("spawn")
         parent, child = context.Pipe()
-        process = context.Process(target=engine_host, args=(child, self.driver), daemon=True)
+        process = context.Process(target=engine_host, args=(child, self.driver, os.getpid()), daemon=True)
         process.start()
         child.close()
         self._process, self._conn = process, parent
@@ -149,8 +151,11 @@ class Pyttsx3Backend:
         self._jobs = 0
 
 
-def engine_host(conn: Connection, driver: str | None) -> None:
-    """Engine process main loop: answer requests until told to quit or an error happens."""
+def engine_host(conn: Connection, driver: str | None, parent: int) -> None:
+    """Engine process main loop: answer requests until told to quit or an error happens
+    (``parent``: the process that started it; the engine dies with it)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the process that started it stops it
+    die_with_parent(signal.SIGKILL, parent)
     _silence_stdout()
     try:
         import pyttsx3

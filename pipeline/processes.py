@@ -1,0 +1,113 @@
+"""Child processes that never outlive the build that started them.
+
+Entry points: :func:`die_with_parent` (a worker or engine host asks the
+kernel to signal it when its parent dies), :func:`run_engine` (an external
+speech engine run in its own process group, killed as a group on timeout,
+error or shutdown) and :func:`kill_engines` (what a worker does on its way
+out).
+
+A killed build must leave nothing running: a worker that outlived its build
+could finish a stale segment after the next build started, and a hung engine
+adopted by init stays forever. Linux's ``PR_SET_PDEATHSIG`` makes the kernel
+send a signal to a process when the thread that started it ends, however it
+ends (``kill -9`` included). It is set through ``prctl`` from the C library
+with ctypes: five lines, where the packages that wrap it (python-prctl) need
+a compiler and libcap headers at install time. Elsewhere than Linux the call
+is a no-op and the liveness checks (:func:`parent_alive`) remain.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import subprocess
+from collections.abc import Callable
+from functools import cache
+
+PR_SET_PDEATHSIG = 1
+
+
+@cache
+def _prctl() -> Callable[..., int] | None:
+    try:
+        function: Callable[..., int] = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    return function
+
+
+def die_with_parent(signal_number: int = signal.SIGTERM, parent: int | None = None) -> None:
+    """Ask for ``signal_number`` when the parent dies; exit now if it already has.
+
+    ``parent`` is the process id the caller expects as its parent: a parent
+    that died before the request was made would otherwise go unnoticed
+    (the process would already belong to init).
+    """
+    prctl = _prctl()
+    if prctl is not None:
+        prctl(PR_SET_PDEATHSIG, int(signal_number), 0, 0, 0)
+    if parent is not None and os.getppid() != parent:
+        os._exit(128 + int(signal_number))
+
+
+_expected_parent: int | None = None
+
+
+def remember_parent(parent: int) -> None:
+    """Record the process this one works for (see :func:`parent_alive`)."""
+    global _expected_parent
+    _expected_parent = parent
+
+
+def parent_alive() -> bool:
+    """False once the process recorded by :func:`remember_parent` is gone (this process then
+    belongs to another); True when none was recorded."""
+    return _expected_parent is None or os.getppid() == _expected_parent
+
+
+# Process groups of the engines running now, killed by kill_engines() when the worker stops.
+_running_groups: set[int] = set()
+
+
+def _engine_preexec() -> None:
+    """In the engine, between fork and exec: die with the worker, whatever kills it."""
+    prctl = _prctl()
+    if prctl is not None:
+        prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+
+
+def run_engine(command: list[str], stdin: bytes, timeout: float) -> subprocess.CompletedProcess[bytes]:
+    """Run an engine in its own process group; on timeout (``subprocess.TimeoutExpired`` is
+    raised) or any interruption, the whole group is killed before this returns."""
+    process = subprocess.Popen(
+        command,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        process_group=0,
+        preexec_fn=_engine_preexec,  # the engine must die with its worker, however the worker dies
+    )
+    _running_groups.add(process.pid)
+    try:
+        stdout, stderr = process.communicate(stdin, timeout=timeout)
+    except BaseException:
+        _kill_group(process.pid)
+        process.communicate()
+        raise
+    finally:
+        _running_groups.discard(process.pid)
+    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
+
+
+def _kill_group(group: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(group, signal.SIGKILL)
+
+
+def kill_engines() -> None:
+    """Kill every engine process group this process started and has not reaped."""
+    for group in list(_running_groups):
+        _kill_group(group)
+    _running_groups.clear()
