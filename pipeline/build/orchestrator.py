@@ -274,7 +274,10 @@ def make_single_segment(
         voices, errors = resolve_voices(station, [segment])
         if errors:
             raise next(iter(errors.values()))
-        return _segment_maker()(segment_job(segment, voices, station.pauses, profile, destination, tags, project_root))
+        made = _segment_maker()(segment_job(segment, voices, station.pauses, profile, destination, tags, project_root))
+    if made.staged is not None:
+        commit_staged(made.staged, destination)
+    return made
 
 
 def plan_targets(
