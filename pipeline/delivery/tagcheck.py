@@ -10,7 +10,12 @@ tell someone who made it, with what, when or on which machine. It looks at
 * APE tags, and RIFF chunks other than ``fmt``/``data`` in WAV files
   (ffmpeg's ``LIST``/``INFO``/``ISFT`` names its version);
 * the raw bytes, for the ``LAME``/``Lavf``/``Lavc`` signatures encoders
-  leave in unused frame bits and header frames.
+  leave in unused frame bits and header frames, home folder paths and this
+  machine's user and host names (:func:`identifying_bytes`).
+
+:func:`identifying_text` is the same search over text a listener reads
+(transcripts, lyrics, playlists), without the software names a story may
+well mention.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from pathlib import Path
 
 from mutagen import MutagenError
 from mutagen.id3 import ID3, ID3NoHeaderError
+
+from pipeline.text.characters import unsafe_characters
 
 ALLOWED_ID3_FRAMES = {
     "TIT2": "title",
@@ -78,6 +85,7 @@ _GENERIC_NAMES = frozenset({"root", "user", "admin", "localhost", "ubuntu", "deb
 def identifying_data(path: Path, data: bytes) -> list[str]:
     """Every reason the container of ``path`` (whose bytes are ``data``) identifies its maker."""
     problems = [f"bytes hold the encoder signature '{name}'" for name in _signatures(data)]
+    problems += identifying_bytes(data)
     suffix = path.suffix.lower()
     if suffix == ".mp3":
         problems += id3v2_problems(path)
@@ -110,6 +118,9 @@ def id3v2_problems(path: Path) -> list[str]:
             problems.append(f"tag {frame_id} ({meaning}) is not allowed{shown}")
         else:
             problems += [f"tag {frame_id}: {reason}" for reason in text_problems(value)]
+            unsafe = unsafe_characters(value)
+            if unsafe:
+                problems.append(f"tag {frame_id}: holds control characters ({', '.join(unsafe)})")
     return problems
 
 
@@ -164,12 +175,43 @@ def text_problems(value: str) -> list[str]:
     if match := _SOFTWARE.search(value):
         word = value[match.start() :].split(maxsplit=1)[0]
         problems.append(f"names software ({word[:24]!r})")
+    return problems + identifying_text(value)
+
+
+def identifying_text(value: str) -> list[str]:
+    """Why text a listener reads (a transcript, lyrics, a playlist, a tag) would point at the
+    machine or the person that made it: a file path, this machine's user or host name."""
+    problems = []
     if _PATH.search(value):
         problems.append("contains a file path")
+    elif any(folder in value for folder in _HOME_FOLDERS):
+        problems.append("contains a home folder path")
     for kind, name in _local_names():
         if re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", value, re.IGNORECASE):
             problems.append(f"contains this machine's {kind} name")
     return problems
+
+
+def identifying_bytes(data: bytes) -> list[str]:
+    """Home folders and this machine's user and host names in raw bytes (ASCII or UTF-16), as a
+    tool that leaves its working folder or machine name in a file would. Only names of at least
+    MIN_RAW_NAME bytes are looked for: shorter ones turn up by chance in audio."""
+    return [f"bytes hold {what}" for what, pattern in _raw_patterns() if pattern.search(data)]
+
+
+MIN_RAW_NAME = 6
+_HOME_FOLDERS = ("/home/", "/Users/", "/root/", "\\Users\\")
+
+
+@cache
+def _raw_patterns() -> tuple[tuple[str, re.Pattern[bytes]], ...]:
+    wanted = [("a home folder path", folder) for folder in _HOME_FOLDERS]
+    wanted += [(f"this machine's {kind} name", name) for kind, name in _local_names() if len(name) >= MIN_RAW_NAME]
+    patterns = []
+    for what, text in wanted:
+        forms = [re.escape(text.encode(codec)) for codec in ("utf-8", "utf-16-le")]
+        patterns.append((what, re.compile(b"|".join(forms))))
+    return tuple(patterns)
 
 
 @cache

@@ -11,7 +11,9 @@ chunks and raw bytes (:mod:`pipeline.delivery.tagcheck`). Sizes and sha256 are
 compared with the manifest; LRC/SRT timing with the audio's duration;
 playlist entries must exist; names must be card-safe; a card (audio in
 ``<lang>/<episode>/`` folders, no manifests) must have its ``LISTEN.txt``,
-which ``bundle`` writes last.
+which ``bundle`` writes last. Every other file is searched for identifying
+text (paths, home folders, this machine's user and host names) and text
+files for control and bidirectional-override characters.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from pathlib import Path
 
 from pipeline.audio.ffmpeg import decode_errors, probe_stream
 from pipeline.audio.mp3frames import probe
-from pipeline.delivery.tagcheck import identifying_data
+from pipeline.delivery.tagcheck import identifying_bytes, identifying_data, identifying_text
 from pipeline.errors import AudioError, OutputError
 from pipeline.formats import lyrics
 from pipeline.formats.manifests import AUDIO_KINDS, MANIFEST_NAME, Manifest, find_manifests, read_manifest
@@ -32,10 +34,12 @@ from pipeline.formats.naming import LISTEN_FILE, name_problems
 from pipeline.formats.playlists import read_playlist_paths
 from pipeline.project.layout import OPERATOR_FOLDERS
 from pipeline.project.station import Profile
+from pipeline.text.characters import unsafe_characters
 
 AUDIO_SUFFIXES = (".mp3", ".wav")
 LYRICS_SUFFIXES = (".lrc", ".srt")
 PLAYLIST_SUFFIXES = (".m3u8", ".m3u")
+TEXT_SUFFIXES = (*LYRICS_SUFFIXES, *PLAYLIST_SUFFIXES, ".txt")
 CODEC_NAMES = {"mp3": "mp3", "wav": "pcm_s16le"}
 LRC_ALLOWED_TAGS = ("ti", "ar", "al", "length", "offset")
 MAX_DECODE_LINES = 3
@@ -188,6 +192,25 @@ class _Run:
             self._check_playlist(path)
         if path.name != MANIFEST_NAME:
             self._check_listed(path)
+            self._check_contents(path)
+
+    def _check_contents(self, path: Path) -> None:
+        """What any file a listener receives must not hold: identifying text, and in text files
+        control or bidirectional-override characters (audio is searched in check_audio)."""
+        suffix = path.suffix.lower()
+        if suffix in AUDIO_SUFFIXES:
+            return
+        data = path.read_bytes()
+        if suffix not in TEXT_SUFFIXES:
+            for problem in identifying_bytes(data):
+                self.add(path, problem)
+            return
+        text = data.decode("utf-8", errors="replace")
+        for problem in identifying_text(text):
+            self.add(path, problem)
+        unsafe = unsafe_characters(text.replace("\r\n", "\n"))  # CR LF ends lines in SRT and old playlists
+        if unsafe:
+            self.add(path, f"holds control characters ({', '.join(unsafe)})")
 
     def _check_frames(self, path: Path, data: bytes) -> None:
         try:

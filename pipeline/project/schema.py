@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from pipeline.errors import Problem
 from pipeline.project.yamlsource import KeyPath, LocatedDocument
+from pipeline.text.characters import MAX_TEXT_CHARACTERS, is_reserved_name, unsafe_characters
 
 Word = TypeVar("Word", bound=str)  # one of a fixed set of words, as its caller types them
 
@@ -43,8 +44,9 @@ def type_name(value: Any) -> str:
 
 
 def is_safe_slug(value: str) -> bool:
-    """True when ``value`` can be used as a file name on every file system."""
-    return bool(SLUG_RE.match(value)) and len(value) <= SLUG_MAX
+    """True when ``value`` can be used as a file name on every file system (FAT's and
+    Windows' device names such as ``con`` or ``com1`` are not)."""
+    return bool(SLUG_RE.match(value)) and len(value) <= SLUG_MAX and not is_reserved_name(value)
 
 
 class Checker:
@@ -100,8 +102,12 @@ class Checker:
         if not allow_empty and not value.strip():
             self.fail(path, "must not be empty")
             return None
-        if any(ord(ch) < 32 and ch not in "\n\t" for ch in value):
-            self.fail(path, "contains control characters")
+        if len(value) > MAX_TEXT_CHARACTERS:
+            self.fail(path, f"text of {len(value):,} characters: the limit is {MAX_TEXT_CHARACTERS:,}; split it")
+            return None
+        unsafe = unsafe_characters(value)
+        if unsafe:
+            self.fail(path, f"contains control characters ({', '.join(unsafe)})")
             return None
         return value
 
@@ -129,6 +135,9 @@ class Checker:
         """An id that is safe as a file or folder name."""
         text = self.string(path, value)
         if text is None:
+            return None
+        if is_reserved_name(text):
+            self.fail(path, f"{text!r} is not a safe id: FAT and Windows keep it for a device (con, aux, nul, com1...)")
             return None
         if not is_safe_slug(text):
             self.fail(path, f"{text!r} is not a safe id: {SLUG_RULE}, at most {SLUG_MAX} characters")
