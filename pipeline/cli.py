@@ -6,8 +6,10 @@ Each command lives in :mod:`pipeline.commands` as a module with a
 bare ``pipeline``, ``--help`` or an unknown command registers them all).
 This module is the only place that catches
 :class:`~pipeline.errors.PipelineError`: expected failures print one line per
-problem on stderr and exit with the error's status; anything else is a bug
-and keeps its traceback.
+problem on stderr and exit with the error's status; so does an ``OSError``
+that says the file system refused (read-only, full, no permission: see
+:func:`~pipeline.errors.storage_error`). Anything else is a bug and keeps its
+traceback.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import sys
 from collections.abc import Sequence
 
 from pipeline import __version__
-from pipeline.errors import PipelineError
+from pipeline.errors import PipelineError, storage_error
 
 COMMANDS: tuple[str, ...] = (
     "build",
@@ -88,6 +90,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as error:
+        refused = storage_error(error)
+        if refused is None:
+            raise
+        print(str(refused), file=sys.stderr)
+        return refused.exit_code
 
 
 if __name__ == "__main__":

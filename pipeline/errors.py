@@ -19,14 +19,20 @@ a bug and keeps its traceback.
     ├── VoiceError               exit 1   no installed voice for a language or role
     ├── SynthesisError           exit 1   the TTS engine failed, hung or wrote a bad WAV
     ├── AudioError               exit 1   audio could not be measured, encoded, parsed or joined
-    └── OutputError              exit 1   a built file is unreadable, or files do not fit
+    ├── OutputError              exit 1   a built file is unreadable, or files do not fit
+    └── StorageError             exit 1   the file system refused: read-only, full, no permission
 
 ValidationFailed and CatalogInvalid also derive from :class:`ProblemList`, the
 shape of an error that carries several problems and prints one per line.
+:func:`storage_error` turns an ``OSError`` that says the file system refused
+(read-only, full, over quota, no permission, a folder where a file should
+be...) into a :class:`StorageError` naming the path: the command line and
+the build's workers use it, so a full disk is one line, not a traceback.
 """
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -162,3 +168,28 @@ class AudioError(PipelineError):
 
 class OutputError(PipelineError):
     """A built file cannot be read, or the built files do not fit where they must go."""
+
+
+class StorageError(PipelineError):
+    """The file system refused a read or write: read-only, full, over quota, no permission."""
+
+
+# errno values that describe the file system or the paths given, not a fault in the program.
+STORAGE_ERRNOS = frozenset(
+    {
+        errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EIO, errno.EFBIG,
+        errno.EISDIR, errno.ENOTDIR, errno.ELOOP, errno.ENAMETOOLONG, errno.EBUSY, errno.EXDEV,
+        errno.ENXIO, errno.EMFILE, errno.ENFILE, errno.ENOENT, errno.EEXIST, errno.ENOTEMPTY,
+    }
+)  # fmt: skip
+
+
+def storage_error(error: OSError) -> StorageError | None:
+    """The one-line error for a file-system refusal (None for any other ``OSError``)."""
+    if error.errno not in STORAGE_ERRNOS:
+        return None
+    reason = error.strerror or str(error)
+    path = error.filename2 if error.errno == errno.EXDEV and error.filename2 else error.filename
+    if path is None:
+        return StorageError(reason)
+    return StorageError(f"{reason} ({errno.errorcode.get(error.errno or 0, '?')})", SourceLocation(str(path)))

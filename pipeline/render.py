@@ -106,7 +106,7 @@ class LocalisedEpisode:
     @property
     def is_complete(self) -> bool:
         """True when every segment and the title can be spoken."""
-        return not self.incomplete and not self.episode_missing
+        return not self.error and not self.incomplete and not self.episode_missing
 
     @property
     def can_build(self) -> bool:

@@ -4,19 +4,24 @@ Entry point: :func:`build_lock`. The lock is ``fcntl.flock`` on
 ``.cache/build.lock``: the kernel releases it when its process ends, however
 it ends, so a lock left by a killed build is simply taken over. The file
 holds the holder's process id, host and start time so that a second build
-can say who is building.
+can say who is building. The lock file is opened without following links
+(``O_NOFOLLOW``): a link planted at its path is refused, never truncated
+through.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
 import socket
+import stat
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TextIO
 
 from pipeline.errors import UsageError
 from pipeline.project.layout import LOCK_FILE
@@ -26,12 +31,16 @@ class BuildLocked(UsageError):
     """Another build of the same project is running."""
 
 
+class LockUnusable(UsageError):
+    """The lock file's path holds something that must not be opened as a lock (a link, a folder)."""
+
+
 @contextlib.contextmanager
 def build_lock(root: Path, command: str = "build") -> Iterator[dict[str, object] | None]:
     """Hold the project's build lock; yields what a dead previous holder left, if anything."""
     path = root / LOCK_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle = path.open("a+", encoding="utf-8")
+    handle = _open_lock_file(path)
     try:
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -53,6 +62,23 @@ def build_lock(root: Path, command: str = "build") -> Iterator[dict[str, object]
         handle.truncate()
     finally:
         handle.close()
+
+
+def _open_lock_file(path: Path) -> TextIO:
+    """The lock file, opened for reading and writing without following a link: a lock file
+    that is a link (or a folder, a device, a pipe) is refused, never truncated through."""
+    try:
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK, 0o644)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise LockUnusable(f"{path}: the build lock is a symbolic link; remove it") from None
+        if error.errno == errno.EISDIR:
+            raise LockUnusable(f"{path}: the build lock is a folder; remove it") from None
+        raise
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        raise LockUnusable(f"{path}: the build lock is not a regular file; remove it")
+    return os.fdopen(descriptor, "a+", encoding="utf-8")
 
 
 def _read(handle: object) -> dict[str, object]:

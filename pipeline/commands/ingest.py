@@ -89,8 +89,9 @@ def run(args: argparse.Namespace) -> int:
     paths = documents(args.paths)
     if options.names_one_article and len(paths) > 1:
         raise UsageError(f"--id and --title name one article; {len(paths)} documents were given")
-    context = load_context(root)
     out_dir = Path(args.out) if args.out else root / DRAFTS_DIR
+    _check_targets(out_dir, args.report_file)
+    context = load_context(root)
     results = [ingest_file(path, context, options) for path in paths]
     written: dict[str, str] = {}
     failed = False
@@ -146,6 +147,14 @@ def _date(value: str | None) -> dt.date | None:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise problem from None
+
+
+def _check_targets(out_dir: Path, report_file: str | None) -> None:
+    """Refuse, before any work, an output folder that is a file or a report file that is a folder."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"--out {out_dir}: is a file, not a folder for drafts")
+    if report_file and Path(report_file).is_dir():
+        raise UsageError(f"--report-file {report_file}: is a folder, not a file")
 
 
 def documents(paths: list[str]) -> list[Path]:

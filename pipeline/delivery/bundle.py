@@ -68,6 +68,7 @@ LFN_CHARS_PER_ENTRY = 13
 COPY_CHUNK = 1024 * 1024
 SMALL_CARD_BYTES = 512 * 10**6  # below this, SD cards come with 16 KiB clusters
 DEFAULT_EPOCH = fatimage.DEFAULT_EPOCH  # 1980-01-01 00:00:00 UTC, the earliest date FAT and zip store
+LATEST_EPOCH = 4354819199  # 2107-12-31 23:59:59 UTC, the last time FAT and zip can store
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]i?B)\s*$", re.IGNORECASE)
 _UNITS = {
     "kb": 10**3,
@@ -255,6 +256,8 @@ def source_date_epoch() -> int:
         return DEFAULT_EPOCH
     if not value.strip().isdigit():
         raise UsageError(f"SOURCE_DATE_EPOCH={value!r} is not a whole number of seconds")
+    if int(value) > LATEST_EPOCH:  # FAT and zip timestamps end with 2107
+        raise UsageError(f"SOURCE_DATE_EPOCH={value!r} is out of range: FAT and zip dates end on 2107-12-31")
     return max(int(value), DEFAULT_EPOCH)
 
 

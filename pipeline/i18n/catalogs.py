@@ -24,12 +24,14 @@ from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import write_mo
 from babel.support import Translations
 
-from pipeline.errors import CatalogInvalid, Problem, SourceLocation, display_path
+from pipeline.errors import CatalogError, CatalogInvalid, Problem, SourceLocation, display_path
 from pipeline.fsutil import atomic_write_bytes, atomic_write_text
 from pipeline.i18n.formats import placeholder_mismatch
 from pipeline.i18n.merge import plural_count
 from pipeline.i18n.pofile import PoEntry, PoFile, read_po_file
 from pipeline.project.layout import MO_CACHE_DIR, po_path
+from pipeline.text.characters import MAX_LENGTH_RATIO, MAX_TEXT_CHARACTERS, MIN_EXCESS_SECONDS, unsafe_characters
+from pipeline.text.durations import estimate_seconds
 
 # "refused": the translation exists but the template cannot take it (``detail`` says why).
 LookupStatus = Literal["source", "translated", "fuzzy", "untranslated", "missing", "invalid", "refused"]
@@ -199,6 +201,7 @@ class Translator:
     def __init__(self, root: Path, lang: str, source_language: str) -> None:
         self.root = root
         self.lang = lang
+        self.source_language = source_language
         self.is_source = lang == source_language
         self._translations: dict[str, dict[str, str]] = {}
         self._catalogs: dict[str, PoFile | None] = {}
@@ -210,10 +213,13 @@ class Translator:
         if self.is_source:
             return Lookup(msgid, "source", shown)
         text = self._compiled(domain).get(f"{context}\x04{msgid}")
-        if text:
+        unusable = self._unusable(text, msgid) if text else ""
+        if text and not unusable:
             return Lookup(text, "translated", shown)
         catalog = self._catalog(domain)
         entry = catalog.find(context, msgid) if catalog is not None else None
+        if unusable:
+            return Lookup(None, "invalid", shown, entry.msgstr_line if entry is not None else None, unusable)
         if entry is None:
             return Lookup(None, "missing", shown)
         if entry.translated and not entry.fuzzy:
@@ -222,6 +228,23 @@ class Translator:
             return Lookup(None, "invalid", shown, entry.msgstr_line, detail)
         status: LookupStatus = "fuzzy" if entry.fuzzy and entry.translated else "untranslated"
         return Lookup(None, status, shown, entry.msgstr_line)
+
+    def _unusable(self, text: str, msgid: str) -> str:
+        """Why a compiled translation must not be spoken (empty when it may): control or
+        bidirectional-override characters (never into a tag, a lyric line or a playlist), or a
+        length no translation of ``msgid`` can have (bounded work before any synthesis)."""
+        unsafe = unsafe_characters(text)
+        if unsafe:
+            return f"holds control characters ({', '.join(unsafe)})"
+        if len(text) > MAX_TEXT_CHARACTERS:
+            return f"{len(text):,} characters long: the limit is {MAX_TEXT_CHARACTERS:,}"
+        if len(text) <= len(msgid):  # not longer in characters: not absurdly longer to say
+            return ""
+        spoken = estimate_seconds(text, self.lang)
+        source = estimate_seconds(msgid, self.source_language)
+        if spoken > MAX_LENGTH_RATIO * source and spoken - source > MIN_EXCESS_SECONDS:
+            return f"about {spoken:.0f} s of speech for a source of {source:.0f} s: far too long for a translation"
+        return ""
 
     def _shown_path(self, domain: str) -> str:
         if domain not in self._shown:

@@ -18,6 +18,7 @@ into the same list of :class:`SourceLine`:
 from __future__ import annotations
 
 import re
+import stat
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -96,7 +97,10 @@ def read_document(path: Path, shown: str) -> SourceDocument:
 
 def _read_bytes(path: Path, where: SourceLocation) -> bytes:
     try:
-        size = path.stat().st_size
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode) and not stat.S_ISDIR(status.st_mode):
+            raise IngestError("not a regular file (a pipe, socket or device is never read)", where)
+        size = status.st_size
         if size > MAX_FILE_BYTES:
             raise IngestError(
                 f"file is {size:,} bytes; an article is far smaller (limit {MAX_FILE_BYTES:,})",

@@ -36,6 +36,9 @@ _SAFE_SCALAR_TAGS = {
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 _MAP_TAG = "tag:yaml.org,2002:map"
 _MAX_NODES = 200_000
+# Scripts nest a handful of levels; PyYAML composes nodes recursively (a RecursionError at a few
+# hundred levels, and libyaml's composer overflows the C stack at about 100,000).
+MAX_DEPTH = 64
 
 
 def format_key_path(path: KeyPath) -> str:
@@ -162,6 +165,10 @@ def load_located(path: Path, display: str | None = None) -> LocatedDocument:
 def parse_located(text: str, shown: str) -> LocatedDocument:
     """Parse YAML text that claims to come from ``shown``."""
     document = LocatedDocument(shown, None)
+    too_deep = _line_too_deep(text)
+    if too_deep is not None:
+        message = f"nested more than {MAX_DEPTH} levels deep"
+        raise ValidationFailed([Problem(SourceLocation(shown, too_deep), message)])
     try:
         nodes = _compose_nodes(text)
     except yaml.MarkedYAMLError as exc:
@@ -207,6 +214,28 @@ def _compose_nodes(text: str) -> list[Node]:
         return list(_compose_all(text, FAST_LOADER))
     except yaml.YAMLError:
         return list(_compose_all(text, yaml.SafeLoader))
+
+
+def _line_too_deep(text: str) -> int | None:
+    """The 1-based line where collections first nest deeper than MAX_DEPTH, found from the
+    parser's events (which keep their own stack, so any depth is safe); None when they do not
+    (or when the text does not parse: the composer reports that)."""
+    loader = FAST_LOADER(text)
+    depth = 0
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return int(event.start_mark.line) + 1
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return None
+    finally:
+        loader.dispose()
+    return None
 
 
 def _compose_all(text: str, loader_class: type) -> Iterator[Node]:

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pipeline.project.station as station_module
+from pipeline.errors import storage_error
 from pipeline.fsutil import atomic_write_text
 from pipeline.project.layout import lexicon_path
 from pipeline.project.station import Station
@@ -65,7 +66,15 @@ class StoredNormaliser:
         """Keep the texts used since loading (with ``prune``, only those: a build of every
         episode drops the sentences no script says any more; without it, the stored ones too),
         unless the file already holds exactly that; remove the language's files made under
-        other fingerprints."""
+        other fingerprints. The store only saves work: where the project cannot be written
+        (read-only, full), the text is normalised afresh next time."""
+        try:
+            self._save(prune)
+        except OSError as error:
+            if storage_error(error) is None:
+                raise
+
+    def _save(self, prune: bool) -> None:
         kept = self._used if prune else {**self._stored, **self._used}
         if kept != self._stored:
             texts = {text: [_stored_chunk(chunk) for chunk in chunks] for text, chunks in kept.items()}

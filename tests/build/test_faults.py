@@ -20,17 +20,20 @@ PIPELINE = [sys.executable, "-m", "pipeline"]
 WORDS = ("north", "river", "valley", "signal", "winter", "station", "market", "border", "letter", "harbour")
 
 
-def long_episode(sentences: int) -> str:
-    """An English-only episode whose one story has ``sentences`` distinct sentences."""
+def long_episode(sentences: int, per_paragraph: int = 100) -> str:
+    """An English-only episode whose one story has ``sentences`` distinct sentences (about five
+    seconds each), ``per_paragraph`` to a paragraph."""
     lines = [
         f"The {WORDS[n % 10]} report number {n} says that the {WORDS[(n // 10) % 10]} radio was heard again."
         for n in range(sentences)
     ]
-    paragraph = " ".join(lines)
+    paragraphs = "".join(
+        f"      - {' '.join(lines[start : start + per_paragraph])}\n" for start in range(0, sentences, per_paragraph)
+    )
     return (
         "id: long\ntitle: A long night\ndate: 2026-11-20\nsegments:\n"
         "  - id: story\n    template: explainer\n    title: A long story.\n"
-        f"    paragraphs:\n      - {paragraph}\n"
+        f"    paragraphs:\n{paragraphs}"
     )
 
 
