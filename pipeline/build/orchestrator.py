@@ -403,14 +403,16 @@ def run_targets(
             remove_partials(target.outcome.folder)
         if target.jobs and target.manifest is not None:
             target.manifest.save()  # unfinished (not 'complete') until its folder is assembled
-    pool = executor or WorkerPool(
-        request.jobs or os.cpu_count() or 1,
-        timeout=request.job_timeout,
-        initializer=prepare_worker,
-        warm_up=warm_up_worker,
-        finalizer=close_backends,
-    )
-    owned = executor is None
+    owned_pool = None
+    if executor is None:
+        executor = owned_pool = WorkerPool(
+            request.jobs or os.cpu_count() or 1,
+            timeout=request.job_timeout,
+            initializer=prepare_worker,
+            warm_up=warm_up_worker,
+            finalizer=close_backends,
+        )
+    pool = executor
     futures: dict[Future[SegmentMade], tuple[_Target, SegmentJob, float]] = {}
     try:
         for target in targets:
@@ -430,12 +432,12 @@ def run_targets(
                 _stop_early(futures, targets, observer)
                 break
     except BaseException:
-        if owned:
-            pool.abort()  # interrupted: running jobs must not finish after the build has stopped
+        if owned_pool is not None:
+            owned_pool.abort()  # interrupted: running jobs must not finish after the build has stopped
         raise
     finally:
-        if owned:
-            pool.shutdown(wait=True, cancel_futures=True)
+        if owned_pool is not None:
+            owned_pool.shutdown(wait=True, cancel_futures=True)
 
 
 def review_pages(

@@ -228,7 +228,7 @@ def _line_too_deep(text: str) -> int | None:
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    return int(event.start_mark.line) + 1
+                    return int(event.start_mark.line) + 1 if event.start_mark is not None else 1
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
     except yaml.YAMLError:
