@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +49,43 @@ def import_scipy() -> None:
     :func:`pipeline.build.segment_audio.warm_up`)."""
     _signal()
     _ndimage()
+
+
+# Control signals longer than this (about 12 minutes of audio) are averaged a chunk at a time.
+RUNNING_MEAN_LONG = 1 << 20
+RUNNING_MEAN_CHUNK = 1 << 17
+
+
+def running_mean(values: np.ndarray, size: int) -> np.ndarray:
+    """``scipy.ndimage.uniform_filter1d(values, size, mode="nearest")``, value for value.
+
+    scipy keeps a running sum in double precision over the whole line and
+    divides each output by ``size``; on a long line its line buffers take
+    twice the line again in doubles (76 MB more than the result for an hour
+    of audio's control signal). The same running sum is kept here a chunk at
+    a time (a sequential cumulative sum carries it exactly), so long lines
+    cost only their result; short ones go to scipy. Tested equal on random
+    data of both precisions.
+    """
+    if len(values) <= RUNNING_MEAN_LONG:
+        result: np.ndarray = _ndimage().uniform_filter1d(values, size=size, mode="nearest")
+        return result
+    left, length = size // 2, len(values)
+
+    def extended(start: int, stop: int) -> np.ndarray:  # the line with its edges repeated, as doubles
+        return values[np.clip(np.arange(start - left, stop - left), 0, length - 1)].astype(np.float64)
+
+    out = np.empty(length, dtype=values.dtype)
+    total = np.cumsum(extended(0, size))[-1]
+    out[0] = total / size
+    for start in range(1, length, RUNNING_MEAN_CHUNK):
+        stop = min(start + RUNNING_MEAN_CHUNK, length)
+        steps = extended(start + size - 1, stop + size - 1) - extended(start - 1, stop - 1)
+        steps[0] += total
+        sums = np.cumsum(steps)
+        out[start:stop] = sums / size
+        total = sums[-1]
+    return out
 
 
 def widen(values: np.ndarray, size: int) -> np.ndarray:
@@ -116,6 +153,7 @@ OVERSAMPLE = 4
 _INTERPOLATOR_TAPS = 48  # 12 per phase, as the true-peak meter of ITU-R BS.1770-4 Annex 2
 _INTERPOLATOR_DELAY = (_INTERPOLATOR_TAPS - 1) // 2
 _REACH = 6  # input samples on each side that one interpolated point depends on
+INTERPOLATOR_REACH = _REACH
 RUN_BATCH = 4096  # loud runs interpolated at a time (about 2 MB of work), so long audio stays small
 
 
@@ -162,17 +200,26 @@ def true_peaks(samples: np.ndarray, floor: float = 0.0) -> np.ndarray:
     most of the signal needs no interpolation.
     """
     sample_peaks = control_max(np.abs(samples.astype(np.float32, copy=False)))
+    return raise_to_points(sample_peaks, floor, lambda runs: _points_between_samples(samples, runs))
+
+
+# Given run indices, the highest point between samples of each, batch by batch (see _points_between_samples).
+PointsBetween = Callable[[np.ndarray], Iterable[tuple[np.ndarray, np.ndarray]]]
+
+
+def raise_to_points(sample_peaks: np.ndarray, floor: float, points: PointsBetween) -> np.ndarray:
+    """:func:`true_peaks` from the sample peaks of each run and a source of points between samples."""
     runs = _runs_to_interpolate(sample_peaks, _interpolation_level(sample_peaks, floor), math.inf)
-    return _with_points_between(samples, sample_peaks, runs)
+    return _with_points_between(sample_peaks, runs, points)
 
 
-def _with_points_between(samples: np.ndarray, run_peaks: np.ndarray, runs: np.ndarray) -> np.ndarray:
+def _with_points_between(run_peaks: np.ndarray, runs: np.ndarray, points: PointsBetween) -> np.ndarray:
     """``run_peaks`` (a peak per run of CONTROL_STEP samples) raised, in the given ``runs``, to
     the highest point between their samples."""
     if runs.size == 0:
         return run_peaks
     raised = run_peaks.copy()
-    for batch, between in _points_between_samples(samples, runs):
+    for batch, between in points(runs):
         raised[batch] = np.maximum(raised[batch], between)
     return raised
 
@@ -197,11 +244,20 @@ def _points_between_samples(samples: np.ndarray, runs: np.ndarray) -> Iterator[t
     """For the given runs of CONTROL_STEP samples, batch by batch: the run indices and the
     highest absolute value of the points oversampling each run's samples (points past the end
     of the signal, in a short last run, count as silence). One matrix product per batch."""
-    window = CONTROL_STEP + 2 * _REACH
     padded = np.pad(samples.astype(np.float32), (_REACH, _REACH + CONTROL_STEP))
+    return points_between_samples(padded, runs, len(samples))
+
+
+def points_between_samples(
+    padded: np.ndarray, runs: np.ndarray, length: int
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """:func:`_points_between_samples` for ``length`` samples given with _REACH samples before
+    and _REACH + CONTROL_STEP after (zeros outside the signal, or a longer signal's own samples
+    around one of its blocks)."""
+    window = CONTROL_STEP + 2 * _REACH
     every_run = np.lib.stride_tricks.sliding_window_view(padded, window)[::CONTROL_STEP]
-    short_tail = len(samples) % CONTROL_STEP
-    last_run = len(samples) // CONTROL_STEP
+    short_tail = length % CONTROL_STEP
+    last_run = length // CONTROL_STEP
     for start in range(0, runs.size, RUN_BATCH):
         batch = runs[start : start + RUN_BATCH]
         points = np.abs(every_run[batch] @ _run_interpolator())
@@ -231,24 +287,16 @@ def apply_filters(samples: np.ndarray, rate: int, filters: Sequence[AudioFilter]
     sections: list[np.ndarray] = []
     for item in filters:
         if item.kind in ("highpass", "lowpass"):
-            sections.append(_design(item, rate))
+            sections.append(design_filter(item, rate))
             continue
         if sections:
             out, sections = filter_sos(np.vstack(sections), out), []
         if item.kind == "compressor":
-            out = compress(
-                out,
-                rate,
-                threshold_db=item.get("threshold_db", -24),
-                ratio=item.get("ratio", 3),
-                attack_ms=item.get("attack_ms", 5),
-                release_ms=item.get("release_ms", 100),
-                makeup_db=item.get("makeup_db", 0),
-            )
+            out = compress(out, rate, **compressor_settings(item))
     return filter_sos(np.vstack(sections), out) if sections else out
 
 
-def _design(item: AudioFilter, rate: int) -> np.ndarray:
+def design_filter(item: AudioFilter, rate: int) -> np.ndarray:
     """Second-order sections of a profile's high-pass (2nd-order Butterworth) or low-pass filter.
 
     A low-pass with ``stop_frequency`` is elliptic, of the lowest order that keeps the pass band
@@ -301,23 +349,63 @@ def control_max(values: np.ndarray) -> np.ndarray:
     return _control(values, "max")
 
 
+def control_mean(values: np.ndarray) -> np.ndarray:
+    """The mean of each run of CONTROL_STEP samples."""
+    return _control(values, "mean")
+
+
 def audio_rate_gain(control: np.ndarray, length: int) -> np.ndarray:
     """A control signal at audio rate, ramping linearly between the control points, which sit
     in the middle of their runs (steps in a gain would add clicks and peaks between samples).
     The same as holding each point for its run and taking a moving average one run wide."""
-    points = control.astype(np.float32)
+    return _ramps(control.astype(np.float32)).ravel()[:length]
+
+
+def audio_rate_gain_part(control: np.ndarray, first_step: int, length: int) -> np.ndarray:
+    """``audio_rate_gain(control, ...)[first_step * CONTROL_STEP:][:length]``, computing only those
+    steps (with their neighbours): the same values, for one block of a long signal."""
+    steps = -(-length // CONTROL_STEP)
+    low, high = max(first_step - 1, 0), min(first_step + steps + 1, len(control))
+    ramps = _ramps(control[low:high].astype(np.float32))
+    offset = first_step - low
+    return ramps[offset : offset + steps].ravel()[:length]
+
+
+def _ramps(points: np.ndarray) -> np.ndarray:
+    """One row per control point: its run's gains, ramping to the neighbouring points."""
     before = np.concatenate([points[:1], points[:-1]]) - points
     after = np.concatenate([points[1:], points[-1:]]) - points
-    ramps = points[:, None] + before[:, None] * _RAMP_FROM_BEFORE + after[:, None] * _RAMP_TO_AFTER
-    return ramps.ravel()[:length]
+    return points[:, None] + before[:, None] * _RAMP_FROM_BEFORE + after[:, None] * _RAMP_TO_AFTER
 
 
 def _window(rate: int, milliseconds: float) -> int:
     return max(1, round(rate / CONTROL_STEP * milliseconds / 1000))
 
 
-def compress(
-    samples: np.ndarray,
+def compressor_settings(item: AudioFilter) -> dict[str, float]:
+    """A profile's compressor entry as the keyword arguments of :func:`compressor_gain`."""
+    return {
+        "threshold_db": item.get("threshold_db", -24),
+        "ratio": item.get("ratio", 3),
+        "attack_ms": item.get("attack_ms", 5),
+        "release_ms": item.get("release_ms", 100),
+        "makeup_db": item.get("makeup_db", 0),
+    }
+
+
+def compress(samples: np.ndarray, rate: int, **settings: float) -> np.ndarray:
+    """Downward compression (see :func:`compressor_gain` for ``settings``), with look-ahead.
+
+    The level is the RMS over the attack time; gain reductions are held for
+    the release time and smoothed over it, so they begin before a loud
+    syllable and recover gently after it.
+    """
+    gain = compressor_gain(_control(samples * samples, "mean"), rate, **settings)
+    return samples * audio_rate_gain(gain, len(samples))
+
+
+def compressor_gain(
+    mean_squares: np.ndarray,
     rate: int,
     threshold_db: float,
     ratio: float,
@@ -325,20 +413,16 @@ def compress(
     release_ms: float,
     makeup_db: float = 0.0,
 ) -> np.ndarray:
-    """Downward compression above ``threshold_db`` by ``ratio``, with look-ahead.
-
-    The level is the RMS over the attack time; gain reductions are held for
-    the release time and smoothed over it, so they begin before a loud
-    syllable and recover gently after it.
-    """
-    ndimage = _ndimage()
-    power = ndimage.uniform_filter1d(_control(samples * samples, "mean"), size=_window(rate, attack_ms), mode="nearest")
+    """The compressor's gain per control step, from the signal's mean square per step: above
+    ``threshold_db`` the level is reduced by ``ratio``."""
+    power = running_mean(mean_squares, _window(rate, attack_ms))
     level_db = 10 * np.log10(power + 1e-12)
     reduction_db = np.maximum(level_db - threshold_db, 0.0) * (1.0 - 1.0 / ratio)
     release = _window(rate, release_ms)
     held = widen(reduction_db, release)
-    smoothed = ndimage.uniform_filter1d(held, size=release, mode="nearest")
-    return samples * audio_rate_gain(10 ** ((makeup_db - smoothed) / 20), len(samples))
+    smoothed = running_mean(held, release)
+    gain: np.ndarray = 10 ** ((makeup_db - smoothed) / 20)
+    return gain
 
 
 @dataclass(frozen=True)
@@ -380,10 +464,26 @@ def peak_envelope(
         peaks, done_level = sample_peaks, math.inf
     else:
         sample_peaks, peaks, done_level = extending.sample_peaks, extending.peaks, extending.level
+    points = functools.partial(_points_between_samples, samples)
+    return envelope_from(sample_peaks, peaks, done_level, floor, rate, len(samples), points, lookahead_ms)
+
+
+def envelope_from(
+    sample_peaks: np.ndarray,
+    peaks: np.ndarray,
+    done_level: float,
+    floor: float,
+    rate: int,
+    length: int,
+    points: PointsBetween,
+    lookahead_ms: float = LOOKAHEAD_MS,
+) -> PeakEnvelope:
+    """:func:`peak_envelope` from the sample peaks of each control step, the peaks known so far
+    (interpolated down to ``done_level``) and a source of points between samples."""
     level = _interpolation_level(sample_peaks, floor)
-    peaks = _with_points_between(samples, peaks, _runs_to_interpolate(sample_peaks, level, done_level))
+    peaks = _with_points_between(peaks, _runs_to_interpolate(sample_peaks, level, done_level), points)
     window = _window(rate, lookahead_ms) * 2 + 1
-    return PeakEnvelope(peaks, widen(peaks, window), len(samples), window, floor, sample_peaks, min(level, done_level))
+    return PeakEnvelope(peaks, widen(peaks, window), length, window, floor, sample_peaks, min(level, done_level))
 
 
 def limiter_gain(envelope: PeakEnvelope, gain_db: float, ceiling_db: float | np.ndarray) -> tuple[np.ndarray, float]:
@@ -395,15 +495,28 @@ def limiter_gain(envelope: PeakEnvelope, gain_db: float, ceiling_db: float | np.
     peak exceeds the ceiling.
     """
     scale = 10 ** (gain_db / 20)
-    ceiling = 10 ** (np.asarray(ceiling_db) / 20)
-    needed = np.minimum(1.0, ceiling / np.maximum(envelope.held * scale, 1e-12))
+    ceiling = np.asarray(ceiling_db) / 20
+    ceiling = np.power(10, ceiling, out=ceiling) if ceiling.ndim else 10**ceiling
+    # In place where the same operation allows it, and the gain needed at each step worked out
+    # again rather than kept: a long signal's control arrays are tens of MB each.
     window = envelope.window
-    ndimage = _ndimage()
-    lowest = ndimage.minimum_filter1d(needed, size=window, mode="nearest")
-    smooth = ndimage.uniform_filter1d(lowest, size=window, mode="nearest")
-    curve = scale * np.minimum(smooth, needed)
+    lowest = _ndimage().minimum_filter1d(_needed_gain(envelope, scale, ceiling), size=window, mode="nearest")
+    curve = running_mean(lowest, window)
+    del lowest
+    np.minimum(curve, _needed_gain(envelope, scale, ceiling), out=curve)
+    curve *= scale
     peak = float(np.max(envelope.peaks * curve)) if curve.size else 0.0
     return curve, 20 * math.log10(peak) if peak > 0 else -math.inf
+
+
+def _needed_gain(envelope: PeakEnvelope, scale: float, ceiling: np.ndarray) -> np.ndarray:
+    """The gain each control step needs (at most 1) to keep its held peak times ``scale`` under ``ceiling``."""
+    held = envelope.held * scale
+    np.maximum(held, 1e-12, out=held)
+    needed: np.ndarray = ceiling / held
+    del held
+    np.minimum(1.0, needed, out=needed)
+    return needed
 
 
 def step_energies(weighted: np.ndarray) -> np.ndarray:
@@ -418,19 +531,38 @@ def gained_loudness(energies: np.ndarray, curve: np.ndarray, rate: int) -> float
     measuring the gained signal, at a sixteenth of the work."""
     hop = round(HOP_SECONDS * rate)
     count = len(energies) * CONTROL_STEP // hop
-    hop_of_step = np.arange(len(energies)) * CONTROL_STEP // hop
-    inside = hop_of_step < count
-    hop_sums = np.bincount(hop_of_step[inside], weights=(energies * curve * curve)[inside], minlength=count)
-    return integrated_loudness(_block_mean_squares(hop_sums, hop))
+    # A long signal's hops are summed a stretch of whole hops at a time: every hop's steps are
+    # added in the same order as at once, and no stretch needs more than a few MB.
+    sums = [_gained_hop_sums(energies, curve, first, min(first + GAIN_HOPS_AT_ONCE, count), hop)
+            for first in range(0, count, GAIN_HOPS_AT_ONCE)]  # fmt: skip
+    return integrated_loudness(_block_mean_squares(np.concatenate(sums) if sums else np.zeros(0), hop))
+
+
+GAIN_HOPS_AT_ONCE = 8192  # about 14 minutes of audio
+
+
+def _gained_hop_sums(energies: np.ndarray, curve: np.ndarray, first: int, stop: int, hop: int) -> np.ndarray:
+    """Sums of ``energies * curve**2`` over the control steps that start in hops ``first`` to ``stop``."""
+    begin = -(-first * hop // CONTROL_STEP)  # the first step that starts in hop ``first``
+    end = min(len(energies), -(-stop * hop // CONTROL_STEP))
+    hop_of_step = np.arange(begin, end)
+    hop_of_step *= CONTROL_STEP
+    hop_of_step //= hop
+    hop_of_step -= first
+    weights = energies[begin:end] * curve[begin:end]
+    weights *= curve[begin:end]
+    sums: np.ndarray = np.bincount(hop_of_step, weights=weights, minlength=stop - first)
+    return sums
 
 
 def k_weighted(samples: np.ndarray, rate: int) -> np.ndarray:
     """``samples`` through the BS.1770 K-weighting filters (in the samples' precision)."""
-    return filter_sos(_k_weighting_sos(rate), samples)
+    return filter_sos(k_weighting_sos(rate), samples)
 
 
 @functools.cache
-def _k_weighting_sos(rate: int) -> np.ndarray:
+def k_weighting_sos(rate: int) -> np.ndarray:
+    """The K-weighting filters as second-order sections."""
     return np.vstack([np.concatenate([b, a]) for b, a in k_weighting(rate)])
 
 
@@ -451,13 +583,33 @@ def filter_sos(sos: np.ndarray, samples: np.ndarray) -> np.ndarray:
     return _signal().sosfilt(sos.astype(samples.dtype), nudged)
 
 
+def filter_sos_block(sos: np.ndarray, samples: np.ndarray, state: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`filter_sos` for one block of a longer signal (an even number of samples, except
+    the last): the output and the filter's state for the next block (``state`` None: at rest)."""
+    nudged = samples.copy()
+    nudged[::2] += samples.dtype.type(2 * _KEEP_NORMAL)
+    if state is None:
+        state = np.zeros((len(sos), 2), dtype=samples.dtype)
+    output, state = _signal().sosfilt(sos.astype(samples.dtype), nudged, zi=state)
+    return output, state
+
+
 def mean_square_blocks(weighted: np.ndarray, rate: int) -> np.ndarray:
     """Mean square of an already K-weighted signal in each 400 ms block (100 ms apart)."""
+    return block_mean_squares(hop_sums(weighted, rate), rate)
+
+
+def hop_sums(weighted: np.ndarray, rate: int) -> np.ndarray:
+    """Sums of squares of a K-weighted signal per whole 100 ms hop (rates divisible by 10 Hz)."""
     hop = round(HOP_SECONDS * rate)
     count = len(weighted) // hop
-    # Sums of squares per 100 ms hop (rates divisible by 10 Hz).
-    hop_sums = np.einsum("ij,ij->i", *(2 * [weighted[: count * hop].reshape(count, hop)]), dtype=np.float64)
-    return _block_mean_squares(hop_sums, hop)
+    sums: np.ndarray = np.einsum("ij,ij->i", *(2 * [weighted[: count * hop].reshape(count, hop)]), dtype=np.float64)
+    return sums
+
+
+def block_mean_squares(sums: np.ndarray, rate: int) -> np.ndarray:
+    """Mean square in each 400 ms gating block, from :func:`hop_sums`."""
+    return _block_mean_squares(sums, round(HOP_SECONDS * rate))
 
 
 def _block_mean_squares(hop_sums: np.ndarray, hop: int) -> np.ndarray:

@@ -24,7 +24,7 @@ import importlib.metadata
 import math
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,7 +33,8 @@ import numpy as np
 import soundfile
 from pydub import AudioSegment
 
-from pipeline.audio import dsp
+from pipeline.audio import blocks, dsp
+from pipeline.audio.blocks import SampleStore
 from pipeline.audio.ffmpeg import checked_run, tool_path
 from pipeline.errors import AudioError
 from pipeline.formats.lyrics import Cue
@@ -97,39 +98,41 @@ class Speech:
 
 @dataclass(frozen=True)
 class Timeline:
-    """Joined mono 16-bit PCM at ``sample_rate`` and the sentence cues inside it."""
+    """Joined mono audio at ``sample_rate`` (16-bit PCM values as floats, in a
+    :class:`~pipeline.audio.blocks.SampleStore`) and the sentence cues inside it."""
 
-    pcm: bytes
+    samples: SampleStore
     sample_rate: int
     cues: tuple[Cue, ...]
+
+    @classmethod
+    def from_pcm(cls, pcm: bytes, sample_rate: int, cues: tuple[Cue, ...] = ()) -> Timeline:
+        """A timeline of mono 16-bit PCM."""
+        return cls(SampleStore.of(dsp.to_float(pcm), blocks.block_samples(sample_rate)), sample_rate, cues)
 
     @property
     def duration(self) -> float:
         """Length in seconds."""
-        return len(self.pcm) / (SAMPLE_WIDTH * self.sample_rate)
+        return self.samples.length / self.sample_rate
 
 
 def join_pieces(pieces: Sequence[Speech | Silence], sample_rate: int = WORKING_RATE) -> Timeline:
-    """Concatenate speech and silences once; cue times come from the real sample counts."""
-    chunks: list[bytes] = []
+    """Concatenate speech and silences (a long timeline goes to a temporary file as it grows);
+    cue times come from the real sample counts."""
+    store = SampleStore(blocks.block_samples(sample_rate))
     cues: list[Cue] = []
-    frames = 0
     open_cue: tuple[float, str] | None = None
     for piece in pieces:
         if isinstance(piece, Silence):
-            count = round(piece.seconds * sample_rate)
-            chunks.append(bytes(SAMPLE_WIDTH * count))
-            frames += count
+            store.append(np.zeros(round(piece.seconds * sample_rate), dtype=np.float32))
             continue
         if piece.cue is not None:
-            open_cue = (frames / sample_rate, piece.cue)
-        data = trim_silence(_read_pcm(piece.wav, sample_rate), sample_rate)
-        chunks.append(data)
-        frames += len(data) // SAMPLE_WIDTH
+            open_cue = (store.length / sample_rate, piece.cue)
+        store.append(dsp.to_float(trim_silence(_read_pcm(piece.wav, sample_rate), sample_rate)))
         if piece.cue_end and open_cue is not None:
-            cues.append(Cue(round(open_cue[0], 3), round(frames / sample_rate, 3), open_cue[1]))
+            cues.append(Cue(round(open_cue[0], 3), round(store.length / sample_rate, 3), open_cue[1]))
             open_cue = None
-    return Timeline(b"".join(chunks), sample_rate, tuple(cues))
+    return Timeline(store, sample_rate, tuple(cues))
 
 
 def trim_silence(pcm: bytes, sample_rate: int) -> bytes:
@@ -168,19 +171,29 @@ class Loudness:
     true_peak: float
 
 
+# Levelled 16-bit PCM, block by block; each call starts again from the beginning.
+PcmBlocks = Callable[[], Iterator[bytes]]
+
+
 @dataclass(frozen=True)
 class Levelled:
-    """Levelled PCM ready to encode, its loudness, and its gating blocks (for joining)."""
+    """Levelled PCM ready to encode (block by block), its loudness, and its gating blocks (for joining)."""
 
-    pcm: bytes
+    pcm_blocks: PcmBlocks
     sample_rate: int
     loudness: Loudness
     blocks: np.ndarray
+    length: int  # samples
+
+    @property
+    def pcm(self) -> bytes:
+        """All of the PCM at once (for short audio)."""
+        return b"".join(self.pcm_blocks())
 
     @property
     def measured(self) -> Measured:
         """Its loudness, gating blocks and length."""
-        return Measured(self.loudness, self.blocks, len(self.pcm) / (SAMPLE_WIDTH * self.sample_rate))
+        return Measured(self.loudness, self.blocks, self.length / self.sample_rate)
 
 
 @dataclass(frozen=True)
@@ -199,33 +212,35 @@ class Leveller:
     def __init__(self, timeline: Timeline, profile: Profile) -> None:
         self.profile = profile
         self.rate = timeline.sample_rate
-        self.filtered = dsp.apply_filters(dsp.to_float(timeline.pcm), self.rate, profile.filters)
-        self.weighted = dsp.k_weighted(self.filtered, self.rate)
-        self.energies = dsp.step_energies(self.weighted)
-        self.measured = dsp.integrated_loudness(dsp.mean_square_blocks(self.weighted, self.rate))
+        self.filtered = blocks.filtered(timeline.samples, self.rate, profile.filters)
+        self.energies, mean_squares = blocks.weighted_measures(self.filtered, self.rate)
+        self.measured = dsp.integrated_loudness(mean_squares)
         if self.measured <= _SILENT_LUFS:
             raise AudioError("the audio is silent: nothing was synthesised")
         self.ceilings = sorted({_limiter_ceiling(profile, margin) for margin in LIMITER_MARGINS_DB})
         self.ceiling = self.ceilings[0]
-        self.envelope = dsp.peak_envelope(
-            self.filtered, self.rate, floor=_envelope_floor(profile.loudness_lufs - self.measured, self.ceiling)
-        )
+        floor = _envelope_floor(profile.loudness_lufs - self.measured, self.ceiling)
+        self.envelope = blocks.envelope(self.filtered, self.rate, floor=floor)
 
     def render(self, gain_offset: float = 0.0, cuts: np.ndarray | None = None) -> Levelled:
         """The levelled audio (see :meth:`gains`) with its loudness and gating blocks."""
-        gains, true_peak = self.gains(gain_offset, cuts)
-        blocks = dsp.mean_square_blocks(self.weighted * gains, self.rate)
-        loudness = Loudness(round(dsp.integrated_loudness(blocks), 2), round(true_peak, 2))
-        return Levelled(dsp.to_pcm(self.filtered * gains), self.rate, loudness, blocks)
+        curve, true_peak = self.gains(gain_offset, cuts)
+        _, mean_squares = blocks.weighted_measures(self.filtered, self.rate, gain=curve)
+        loudness = Loudness(round(dsp.integrated_loudness(mean_squares), 2), round(true_peak, 2))
+        return Levelled(self._pcm(curve), self.rate, loudness, mean_squares, self.filtered.length)
 
-    def render_pcm(self, gain_offset: float = 0.0, cuts: np.ndarray | None = None) -> bytes:
+    def render_pcm(self, gain_offset: float = 0.0, cuts: np.ndarray | None = None) -> PcmBlocks:
         """Only the levelled PCM (see :meth:`gains`), for a file that is decoded and measured anyway."""
-        return dsp.to_pcm(self.filtered * self.gains(gain_offset, cuts)[0])
+        return self._pcm(self.gains(gain_offset, cuts)[0])
+
+    def _pcm(self, curve: np.ndarray) -> PcmBlocks:
+        return lambda: blocks.pcm_blocks(blocks.gained_blocks(self.filtered, curve))
 
     def gains(self, gain_offset: float = 0.0, cuts: np.ndarray | None = None) -> tuple[np.ndarray, float]:
-        """The gain of every sample that brings the audio to the target loudness (plus
-        ``gain_offset``) under the limiter, whose ceiling is lowered by ``cuts`` (dB per control
-        step) where the codec overshot; and the true peak it leaves.
+        """The gain curve (one point per control step, see :func:`dsp.audio_rate_gain`) that
+        brings the audio to the target loudness (plus ``gain_offset``) under the limiter, whose
+        ceiling is lowered by ``cuts`` (dB per control step) where the codec overshot; and the
+        true peak it leaves.
 
         The limiter takes a little loudness away, so the gain is pushed up by
         what it took until the limited signal meets the target. Dense audio
@@ -240,7 +255,7 @@ class Leveller:
             if target - reached <= LOUDNESS_TOLERANCE or not higher:
                 break
             self.ceiling = higher[0]
-        return dsp.audio_rate_gain(curve, len(self.filtered)), true_peak
+        return curve, true_peak
 
     def _search(
         self, target: float, ceiling: float | np.ndarray, may_give_up: bool = False
@@ -256,7 +271,7 @@ class Leveller:
         for _ in range(LEVELLING_ROUNDS):
             if not self.envelope.covers(gain, lowest_ceiling):
                 floor = _envelope_floor(gain, lowest_ceiling)
-                self.envelope = dsp.peak_envelope(self.filtered, self.rate, floor=floor, extending=self.envelope)
+                self.envelope = blocks.envelope(self.filtered, self.rate, floor=floor, extending=self.envelope)
             curve, true_peak = dsp.limiter_gain(self.envelope, gain, ceiling)
             reached = dsp.gained_loudness(self.energies, curve, self.rate)
             if abs(target - reached) <= LOUDNESS_TOLERANCE:
@@ -343,16 +358,19 @@ def level_and_encode(timeline: Timeline, profile: Profile, destination: Path) ->
     measurement is the file's own.
     """
     leveller = Leveller(timeline, profile)
+    blocks.release_freed_memory(timeline.samples)
     if profile.codec != "mp3":
         levelled = leveller.render()
-        encode(levelled.pcm, levelled.sample_rate, profile, destination)
+        encode(levelled.pcm_blocks, levelled.sample_rate, profile, destination)
         return levelled.measured
     gain_offset, cuts = CODEC_LOUDNESS_LOSS_LU, leveller.no_cuts()
     pcm = leveller.render_pcm(gain_offset, cuts)
+    blocks.release_freed_memory(timeline.samples)
     encode(pcm, leveller.rate, profile, destination)
     peak_limit = profile.true_peak_dbtp - PEAK_SAFETY_DB
     delay = round(MP3_START_SAMPLES * leveller.rate / profile.sample_rate)
     for round_number in range(FILE_CHECK_ROUNDS + 1):
+        blocks.release_freed_memory(timeline.samples)
         heard, peaks = measure_decoded(destination, profile, leveller.rate, delay)
         off_target = profile.loudness_lufs - heard.loudness.integrated
         over = _overshoot(peaks, peak_limit, len(cuts))
@@ -365,6 +383,7 @@ def level_and_encode(timeline: Timeline, profile: Profile, destination: Path) ->
         if off_target > FILE_LOUDNESS_TOLERANCE and heard.loudness.true_peak < peak_limit:
             leveller.raise_ceiling(peak_limit - heard.loudness.true_peak)
         cuts = cuts - _spread(np.where(over > 0, over + PEAK_SAFETY_DB, 0.0), leveller.rate)
+        blocks.release_freed_memory(timeline.samples)
         pcm = leveller.render_pcm(gain_offset, cuts)
         encode(pcm, leveller.rate, profile, destination)
     for _ in range(FILE_CHECK_ROUNDS):
@@ -393,8 +412,9 @@ def _spread(cut: np.ndarray, rate: int) -> np.ndarray:
     return dsp.widen(cut, width)
 
 
-def _turned_down(pcm: bytes, decibels: float) -> bytes:
-    return dsp.to_pcm(dsp.to_float(pcm) * np.float32(10 ** (-decibels / 20)))
+def _turned_down(pcm: PcmBlocks, decibels: float) -> PcmBlocks:
+    factor = np.float32(10 ** (-decibels / 20))
+    return lambda: (dsp.to_pcm(dsp.to_float(block) * factor) for block in pcm())
 
 
 def measure_decoded(path: Path, profile: Profile, sample_rate: int, delay: int) -> tuple[Measured, np.ndarray]:
@@ -402,22 +422,63 @@ def measure_decoded(path: Path, profile: Profile, sample_rate: int, delay: int) 
     measure it in-process; also the true peak of every control step of the levelled audio, to
     find where the codec overshot (the decoder's output starts ``delay`` samples late; exact
     wherever it comes within reach of the profile's true-peak limit)."""
-    if _in_process(profile, sample_rate):
-        samples = _decode_mp3(path)
-    else:
-        command = [tool_path("ffmpeg"), "-hide_banner", "-nostats", "-v", "error", "-i", str(path),
-                   "-f", "f32le", "-ac", "1", "-ar", str(sample_rate), "pipe:1"]  # fmt: skip
-        samples = np.frombuffer(_decoded(command, f"decoding {path.name}"), dtype="<f4")
-    blocks = dsp.loudness_blocks(samples, sample_rate)
+    size = blocks.block_samples(sample_rate)
     lead = -delay % dsp.CONTROL_STEP  # silence in front, so that the steps fall where the levelled audio's do
-    peaks = dsp.true_peaks(
-        np.concatenate([np.zeros(lead, dtype=np.float32), samples]),
-        floor=10 ** ((profile.true_peak_dbtp - PEAK_SAFETY_DB) / 20),
-    )
+    shifted = SampleStore(size)
+    shifted.append(np.zeros(lead, dtype=np.float32))
+    weighting, state, hop_sums, length = dsp.k_weighting_sos(sample_rate), None, [], 0
+    for samples in _decoded_blocks(path, profile, sample_rate, size):
+        weighted, state = dsp.filter_sos_block(weighting, samples, state)
+        hop_sums.append(dsp.hop_sums(weighted, sample_rate))
+        shifted.append(samples)
+        length += len(samples)
+    mean_squares = dsp.block_mean_squares(np.concatenate(hop_sums) if hop_sums else np.zeros(0), sample_rate)
+    peaks = blocks.true_peaks(shifted, floor=10 ** ((profile.true_peak_dbtp - PEAK_SAFETY_DB) / 20))
+    shifted.close()
     top = float(peaks.max()) if peaks.size else 0.0
     true_peak = 20 * math.log10(top) if top > 0 else -math.inf
-    loudness = Loudness(round(dsp.integrated_loudness(blocks), 2), round(true_peak, 2))
-    return Measured(loudness, blocks, len(samples) / sample_rate), peaks[(delay + lead) // dsp.CONTROL_STEP :]
+    loudness = Loudness(round(dsp.integrated_loudness(mean_squares), 2), round(true_peak, 2))
+    return Measured(loudness, mean_squares, length / sample_rate), peaks[(delay + lead) // dsp.CONTROL_STEP :]
+
+
+def _decoded_blocks(path: Path, profile: Profile, sample_rate: int, size: int) -> Iterator[np.ndarray]:
+    """The decoded file, ``size`` samples at a time (float32, as the decoder makes them)."""
+    if _in_process(profile, sample_rate):
+        try:
+            with soundfile.SoundFile(str(path)) as decoder:
+                yield from _sequential_reads(decoder, size)
+        except (soundfile.LibsndfileError, RuntimeError) as exc:
+            raise AudioError(f"cannot decode {path.name}: {exc}") from exc
+        return
+    with tempfile.TemporaryDirectory(prefix="pipeline-") as scratch:
+        raw = Path(scratch) / "decoded.f32"
+        command = [tool_path("ffmpeg"), "-hide_banner", "-nostats", "-v", "error", "-i", str(path),
+                   "-f", "f32le", "-ac", "1", "-ar", str(sample_rate), str(raw)]  # fmt: skip
+        _decoded(command, f"decoding {path.name}")
+        with raw.open("rb") as handle:
+            while block := handle.read(size * 4):
+                yield np.frombuffer(block, dtype="<f4")
+
+
+def _sequential_reads(decoder: soundfile.SoundFile, size: int) -> Iterator[np.ndarray]:
+    """The first channel of an open file, ``size`` frames at a time, read straight through.
+
+    ``SoundFile.read`` asks for its position and seeks back to it around
+    every call; for an MP3 each seek restarts mpg123 without the frames'
+    bit reservoir (it says so on stderr), so reading in pieces through it
+    gives other samples than reading the whole file at once. libsndfile's
+    own sequential read (``sf_readf_float``, through soundfile's binding)
+    gives exactly the whole-file samples, a piece at a time.
+    """
+    channels, remaining = decoder.channels, decoder.frames  # no more than a whole-file read returns
+    while remaining > 0:
+        wanted = min(size, remaining)
+        buffer = np.empty((wanted, channels), dtype=np.float32)
+        read = soundfile._snd.sf_readf_float(decoder._file, soundfile._ffi.from_buffer("float[]", buffer), wanted)
+        if read <= 0:
+            return
+        remaining -= read
+        yield np.ascontiguousarray(buffer[:read, 0])
 
 
 def _in_process(profile: Profile, sample_rate: int) -> bool:
@@ -442,21 +503,31 @@ def joined_loudness(parts: Sequence[np.ndarray]) -> float:
     return round(dsp.integrated_loudness(np.concatenate(blocks) if blocks else np.zeros(0)), 2)
 
 
-def encode(pcm: bytes, sample_rate: int, profile: Profile, destination: Path) -> None:
-    """Encode mono 16-bit PCM to ``destination`` with the profile's codec: LAME in-process for
-    a mono MP3 at the working rate, otherwise one ffmpeg pass."""
+def encode(pcm: PcmBlocks, sample_rate: int, profile: Profile, destination: Path) -> None:
+    """Encode mono 16-bit PCM (block by block) to ``destination`` with the profile's codec: LAME
+    in-process for a mono MP3 at the working rate, otherwise one ffmpeg pass over the PCM put
+    in a temporary file beside ``destination``."""
     if _in_process(profile, sample_rate):
-        destination.write_bytes(_lame_encode(pcm, profile))
+        with destination.open("wb") as out:
+            for frames in _lame_frames(pcm(), profile):
+                out.write(frames)
         return
     resample = []
     if profile.sample_rate != sample_rate:
         # ffmpeg's own resampler with a long filter: soxr's output differs from run to run,
         # which would break reproducible files.
         resample = ["-af", f"aresample={profile.sample_rate}:filter_size=64:phase_shift=12"]
-    command = [tool_path("ffmpeg"), "-hide_banner", "-nostats", "-v", "error", "-y",
-               "-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0",
-               *resample, *encoder_arguments(profile), str(destination)]  # fmt: skip
-    checked_run(command, f"encoding {destination.name}", pcm)
+    raw = destination.with_name(destination.name + ".pcm")
+    try:
+        with raw.open("wb") as out:
+            for block in pcm():
+                out.write(block)
+        command = [tool_path("ffmpeg"), "-hide_banner", "-nostats", "-v", "error", "-y",
+                   "-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", str(raw),
+                   *resample, *encoder_arguments(profile), str(destination)]  # fmt: skip
+        checked_run(command, f"encoding {destination.name}")
+    finally:
+        raw.unlink(missing_ok=True)
 
 
 def check_in_process_codec() -> str:
@@ -483,6 +554,12 @@ def _version(package: str) -> str:
 def _lame_encode(pcm: bytes, profile: Profile) -> bytes:
     """Mono 16-bit PCM to a constant-bitrate MP3 with LAME, set as ffmpeg's libmp3lame sets it
     (quality 3, no Xing/Info frame): the frames are identical to ffmpeg's."""
+    return b"".join(_lame_frames(iter([pcm]), profile))
+
+
+def _lame_frames(pcm: Iterator[bytes], profile: Profile) -> Iterator[bytes]:
+    """:func:`_lame_encode` for PCM given block by block: LAME keeps what does not fill a frame
+    for the next block, so the frames are the same as for the PCM given at once."""
     encoder = lameenc.Encoder()
     encoder.set_bit_rate(profile.bitrate_kbps)
     encoder.set_in_sample_rate(profile.sample_rate)
@@ -490,7 +567,9 @@ def _lame_encode(pcm: bytes, profile: Profile) -> bytes:
     encoder.set_channels(1)
     encoder.set_quality(LAME_QUALITY)
     try:
-        return bytes(encoder.encode(pcm) + encoder.flush())
+        for block in pcm:
+            yield bytes(encoder.encode(block))
+        yield bytes(encoder.flush())
     except RuntimeError as exc:
         raise AudioError(f"LAME could not encode: {exc}") from exc
 

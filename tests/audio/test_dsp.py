@@ -156,7 +156,7 @@ def test_gained_loudness_matches_measuring_the_gained_signal(speech: np.ndarray)
 
 
 def test_levelling_reaches_the_target_even_when_the_limiter_works_hard(speech: np.ndarray) -> None:
-    quiet = audio.Timeline(dsp.to_pcm(speech * np.float32(0.05)), RATE, ())
+    quiet = audio.Timeline.from_pcm(dsp.to_pcm(speech * np.float32(0.05)), RATE, ())
     leveller = audio.Leveller(quiet, PLAYER)
     levelled = leveller.render()
     measured = dsp.integrated_loudness(dsp.loudness_blocks(dsp.to_float(levelled.pcm), RATE))
@@ -165,7 +165,7 @@ def test_levelling_reaches_the_target_even_when_the_limiter_works_hard(speech: n
 
 
 def test_the_usual_limiter_ceiling_is_kept_when_the_target_is_within_reach(speech: np.ndarray) -> None:
-    leveller = audio.Leveller(audio.Timeline(dsp.to_pcm(speech * np.float32(0.05)), RATE, ()), PLAYER)
+    leveller = audio.Leveller(audio.Timeline.from_pcm(dsp.to_pcm(speech * np.float32(0.05)), RATE, ()), PLAYER)
     leveller.render()
     assert leveller.ceiling == PLAYER.true_peak_dbtp - audio.LIMITER_MARGINS_DB[0]
 
@@ -174,7 +174,7 @@ def test_audio_too_dense_for_the_usual_ceiling_gets_the_highest_allowed_one(spee
     usual = PLAYER.true_peak_dbtp - audio.LIMITER_MARGINS_DB[0]
     highest = PLAYER.true_peak_dbtp - audio.LIMITER_MARGINS_DB[-1]
     loud = replace(PLAYER, loudness_lufs=-14.0)  # out of reach of this speech under either ceiling
-    timeline = audio.Timeline(dsp.to_pcm(speech * np.float32(0.05)), RATE, ())
+    timeline = audio.Timeline.from_pcm(dsp.to_pcm(speech * np.float32(0.05)), RATE, ())
     leveller = audio.Leveller(timeline, loud)
     under_usual = audio.Leveller(timeline, replace(loud, true_peak_dbtp=usual + audio.LIMITER_MARGINS_DB[-1]))
     levelled = leveller.render()
@@ -186,7 +186,7 @@ def test_audio_too_dense_for_the_usual_ceiling_gets_the_highest_allowed_one(spee
 def test_audio_out_of_reach_under_one_ceiling_takes_the_next_not_the_highest(
     speech: np.ndarray, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    timeline = audio.Timeline(dsp.to_pcm(speech * np.float32(0.05)), RATE, ())
+    timeline = audio.Timeline.from_pcm(dsp.to_pcm(speech * np.float32(0.05)), RATE, ())
     usual, middle, highest = audio.LIMITER_MARGINS_DB
 
     def loudest_under(margin: float) -> float:

@@ -1,0 +1,65 @@
+"""Memory does not grow with a segment's length: a 60-minute segment builds in bounded memory."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+TIME = shutil.which("time") or ("/usr/bin/time" if Path("/usr/bin/time").exists() else None)
+# Measured: a 59.5-minute segment's build peaked at 498 MB (a 10-minute segment alone took 625 MB
+# before levelling went block by block). The peak still grows slowly with length: the limiter's
+# control data (one value per 16 samples) is kept whole, about 5 MB more per minute; the aim of
+# 400 MB for an hour is not met yet. The ceiling catches any return to whole-signal arrays
+# (several GB for an hour).
+CEILING_MB = 560
+SENTENCE = "The valley report says that the border radio was heard again tonight, clear and strong."
+
+
+def hour_long_episode(minutes: float) -> str:
+    """One segment of about ``minutes`` of speech: the same sentence again and again (synthesised
+    once, from the speech cache after that; espeak-ng takes about 5.95 s over it with its
+    pause), a hundred to a paragraph."""
+    sentences = round(minutes * 60 / 5.95)
+    sizes = [min(100, sentences - start) for start in range(0, sentences, 100)]
+    paragraphs = "".join(f"      - {' '.join([SENTENCE] * size)}\n" for size in sizes)
+    return (
+        "id: hour\ntitle: A long hour\ndate: 2026-11-20\nsegments:\n"
+        "  - id: story\n    template: explainer\n    title: A long story.\n"
+        f"    paragraphs:\n{paragraphs}"
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(TIME is None, reason="GNU time (/usr/bin/time -v) is not installed")
+def test_a_60_minute_segment_builds_under_the_memory_ceiling(mini_project: Path) -> None:
+    (mini_project / "scripts_src" / "episodes" / "hour.yaml").write_text(hour_long_episode(61), encoding="utf-8")
+    command = [
+        str(TIME),
+        "-v",
+        sys.executable,
+        "-m",
+        "pipeline",
+        "build",
+        "hour",
+        "--lang",
+        "en",
+        "--jobs",
+        "1",
+        "--job-timeout",
+        "3600",
+    ]
+    result = subprocess.run([*command, "--project", str(mini_project)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    # GNU time reports the largest of the build's process and the children it waited for (the worker).
+    peak_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", result.stderr).group(1))
+    manifest = json.loads((mini_project / "output" / "hour" / "en" / "manifest.json").read_text(encoding="utf-8"))
+    duration = manifest["files"]["01-story.mp3"]["duration"]
+    print(f"{duration / 60:.1f}-minute segment: peak resident set {peak_kb / 1024:.0f} MB")
+    assert duration >= 60 * 60
+    assert peak_kb < CEILING_MB * 1024
