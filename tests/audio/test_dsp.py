@@ -292,7 +292,7 @@ def test_the_radio_band_limit_is_steep_enough_for_am() -> None:
 
 def test_headroom_left_by_the_codec_raises_the_ceiling_up_to_the_limit_only(speech: np.ndarray) -> None:
     loud = replace(PLAYER, loudness_lufs=-12.0)  # out of reach under the usual ceilings
-    timeline = audio.Timeline(dsp.to_pcm(speech * np.float32(0.05)), RATE, ())
+    timeline = audio.Timeline.from_pcm(dsp.to_pcm(speech * np.float32(0.05)), RATE, ())
     leveller = audio.Leveller(timeline, loud)
     before = leveller.render().loudness.integrated
     leveller.raise_ceiling(1.0)
