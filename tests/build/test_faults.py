@@ -198,9 +198,10 @@ def test_killing_a_build_kills_its_hung_engines(
 
 
 def test_ctrl_c_stops_the_build_with_one_line(mini_project: Path) -> None:
-    write_episode(mini_project, long_episode(60))
+    write_episode(mini_project, long_episode(150))
     build = start_build(mini_project, "long", jobs=2, stderr=subprocess.PIPE)
     wait_for(lambda: cached_wavs(mini_project) >= 3, 120, "the build to be under way")
+    assert build.poll() is None, "the build ended before it could be interrupted"
     workers = descendants(build.pid)
     os.killpg(build.pid, signal.SIGINT)  # what a terminal sends to the whole foreground group
     _, err = build.communicate(timeout=60)
