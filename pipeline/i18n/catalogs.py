@@ -24,7 +24,7 @@ from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import write_mo
 from babel.support import Translations
 
-from pipeline.errors import CatalogError, CatalogInvalid, Problem, SourceLocation, display_path
+from pipeline.errors import CatalogInvalid, Problem, SourceLocation, display_path
 from pipeline.fsutil import atomic_write_bytes, atomic_write_text
 from pipeline.i18n.formats import placeholder_mismatch
 from pipeline.i18n.merge import plural_count
