@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
 from collections.abc import Sequence
 
 from pipeline import __version__
+from pipeline.build.interrupt import signal_number
 from pipeline.errors import PipelineError
 
 COMMANDS: tuple[str, ...] = (
@@ -83,9 +85,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PipelineError as error:
         print(str(error), file=sys.stderr)
         return error.exit_code
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM/SIGHUP where a command handles them
+        signum = signal_number(stop)
+        print(f"interrupted ({signal.Signals(signum).name})", file=sys.stderr)
+        return 128 + signum
     except BrokenPipeError:
         return 0
 

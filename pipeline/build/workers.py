@@ -131,6 +131,7 @@ class WorkerPool(Executor):
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._closing = False
+        self._terminating = False
         self.retried = 0
         self.workers_started = 0
         self._failed_starts = 0
@@ -158,6 +159,15 @@ class WorkerPool(Executor):
         if wait:
             self._dispatcher.join()
 
+    def terminate(self) -> None:
+        """Stop at once (an interrupted build): cancel queued jobs, kill the workers mid-job."""
+        with self._lock:
+            self._closing = self._terminating = True
+            while self._pending:
+                self._pending.popleft().future.cancel()
+        self._wake.set()
+        self._dispatcher.join()
+
     # The dispatcher thread: hands out jobs, collects results, enforces timeouts.
 
     def _dispatch(self) -> None:
@@ -165,7 +175,7 @@ class WorkerPool(Executor):
             while True:
                 with self._lock:
                     finished = self._closing and not self._pending and not any(w.job for w in self._workers)
-                if finished:
+                if finished or self._terminating:
                     break
                 self._assign()
                 self._collect()
