@@ -33,6 +33,7 @@ COMMANDS: tuple[str, ...] = (
     "say",
     "i18n",
     "cache",
+    "clean",
 )
 
 

@@ -231,6 +231,45 @@ def test_every_run_keeps_its_report_and_the_latest_links_to_them(mini_project: P
     assert (ko["problems"][0]["file"], ko["problems"][0]["line"]) == ("locales/ko/LC_MESSAGES/mini.po", 35)
 
 
+# --------------------------------------------------------------------------- retracted episodes and clean
+
+
+def test_retracted_episodes_are_listed_and_cleaned(mini_project: Path, cli) -> None:
+    assert cli("build", "--lang", "en", "--project", str(mini_project)).code == 0
+    out = mini_project / "output"
+    old = out / "withdrawn-story" / "en"
+    old.mkdir(parents=True)
+    (old / "manifest.json").write_text('{"files": {}}\n', encoding="utf-8")
+    (old / "01-opening.mp3").write_bytes(b"old audio")
+    result = cli("build", "--lang", "en", "--project", str(mini_project))
+    assert result.code == 0
+    assert f"1 output folder(s) with no episode script: {out / 'withdrawn-story'}" in result.out
+    assert [e["folders"] for e in events(mini_project) if e["event"] == "retracted"] == [[str(out / "withdrawn-story")]]
+
+    dry = cli("clean", "--retracted", "--dry-run", "--project", str(mini_project))
+    assert dry.code == 0 and f"would remove {out / 'withdrawn-story'} (2 files" in dry.out
+    assert old.exists()
+    assert cli("clean", "--retracted", "--project", str(mini_project)).code == 0
+    assert not (out / "withdrawn-story").exists()
+    assert (out / "mini" / "en" / "mini.mp3").exists() and (out / "_report" / "index.html").exists()
+
+    dry = cli("clean", "--dry-run", "--project", str(mini_project))
+    assert f"would remove {out} (" in dry.out and (out / "mini").exists()
+    assert cli("clean", "--project", str(mini_project)).code == 0
+    assert not out.exists()
+    assert [p.name for p in (mini_project / ".cache").iterdir()] == ["build.lock"]
+
+
+def test_clean_refuses_while_a_build_runs(mini_project: Path, cli) -> None:
+    from pipeline.build.lock import build_lock
+
+    (mini_project / "output").mkdir()
+    with build_lock(mini_project):
+        result = cli("clean", "--project", str(mini_project))
+    assert result.code == 2 and result.err.startswith("another build is running")
+    assert (mini_project / "output").exists()
+
+
 # --------------------------------------------------------------------------- --force and --segment
 
 
