@@ -15,7 +15,9 @@ and nothing is unusable, the first three equal ``msgfmt --statistics``. *Blocked
 is the English speaking time of every message that cannot be spoken in the
 language (:func:`pipeline.text.durations.blocked_seconds`, the same measure a
 build reports). An episode whose script limits its languages
-(``languages: [en]``) is not counted in the others.
+(``languages: [en]``) still has its rows in the other languages (its
+translation may be under way), marked ``built: false`` and left out of the
+language totals, as a build leaves it out.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ class CatalogStats:
     untranslated: int = 0
     missing: int = 0
     blocked_seconds: float = 0.0
+    built: bool = True  # False: the episode's script does not make it in this language (not in totals)
 
     @property
     def percent_translated(self) -> float:
@@ -80,11 +83,10 @@ def project_stats(
             if domain not in wanted:
                 continue
             episode = wanted[domain]
-            if episode is not None and not episode.is_made_in(lang):
-                continue
             path = po_path(project.root, lang, domain)
             catalog = _read_catalog(path, project, broken_as_missing)
             row = CatalogStats(lang, domain, display_path(path, project.root), catalog is not None)
+            row.built = episode is None or episode.is_made_in(lang)
             unusable = {p.location.line for p in compile_problems(catalog)} if catalog is not None else set()
             blocked = []
             for message in messages:
@@ -125,6 +127,8 @@ def totals(rows: list[CatalogStats]) -> dict[str, CatalogStats]:
     result: dict[str, CatalogStats] = {}
     for row in rows:
         total = result.setdefault(row.language, CatalogStats(row.language, "*", "", True))
+        if not row.built:
+            continue
         total.exists = total.exists and row.exists
         total.add(row)
     return result
@@ -145,7 +149,8 @@ def stats_document(project: Project, rows: list[CatalogStats]) -> dict[str, Any]
         "source_language": project.station.source_language,
         "catalogs": [as_dict(row) for row in rows],
         "languages": {
-            lang: as_dict(total, "language", "domain", "catalog", "exists") for lang, total in totals(rows).items()
+            lang: as_dict(total, "language", "domain", "catalog", "exists", "built")
+            for lang, total in totals(rows).items()
         },
     }
 
@@ -159,9 +164,14 @@ def stats_table(rows: list[CatalogStats]) -> Table:
     sums = totals(rows)
     for lang, total in sums.items():
         for row in (r for r in rows if r.language == lang):
-            table.add_row(*_cells(row, row.domain if row.exists else f"{row.domain} (no catalog)"))
+            table.add_row(*_cells(row, _label(row)))
         table.add_row(*_cells(total, "all"), style="bold", end_section=True)
     return table
+
+
+def _label(row: CatalogStats) -> str:
+    notes = ([] if row.exists else ["no catalog"]) + ([] if row.built else [f"not built in {row.language}"])
+    return f"{row.domain} ({', '.join(notes)})" if notes else row.domain
 
 
 def _cells(row: CatalogStats, label: str) -> list[str]:

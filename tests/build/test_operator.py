@@ -133,7 +133,9 @@ def test_an_english_only_episode_is_not_pending_in_korean(mini_project: Path, cl
     assert report.exit_code == 0
     assert report.coverage["ko"].missing == 0
     stats = json.loads(cli("i18n", "stats", "--json", "--project", str(mini_project)).out)
-    assert not [row for row in stats["catalogs"] if row["domain"] == "english-only" and row["language"] == "ko"]
+    (row,) = [row for row in stats["catalogs"] if row["domain"] == "english-only" and row["language"] == "ko"]
+    assert row["built"] is False and row["exists"] is False and row["blocked_seconds"] > 0
+    assert stats["languages"]["ko"]["blocked_seconds"] == 0.0  # not waited for in Korean
 
 
 # --------------------------------------------------------------------------- signals
