@@ -116,7 +116,7 @@ def build(
             hashes = FileHashes.load(project.root / FILE_HASHES)
             targets = plan_targets(project, localised, profiles, voices, voice_errors, request, hashes)
             report.coverage = coverage(project, episodes, languages)
-            report.retracted = retracted_folders(project.root, request.out)
+            report.retracted = retracted_folders(project, request.out)
             if not request.dry_run:
                 pages = functools.partial(review_pages, project, localised, targets, request.out, profiles[0])
                 run_locked(project, targets, request, observer, executor, hashes, report.retracted, pages)

@@ -122,7 +122,7 @@ class BuildReport:
     seconds: float = 0.0
     dry_run: bool = False
     subset: str = ""  # what a run that did not build the whole catalogue was limited to
-    retracted: list[Path] = field(default_factory=list)  # output folders whose script is gone
+    retracted: list[Path] = field(default_factory=list)  # output folders no script makes any more
     interrupted: int | None = None  # the signal that stopped the run
 
     @property

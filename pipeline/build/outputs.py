@@ -1,15 +1,19 @@
-"""What an output folder holds: earlier builds, and episodes whose script is gone.
+"""What an output folder holds: earlier builds, and outputs no script makes any more.
 
 Entry points: :func:`holds_build` (does a folder still hold a finished build
-of its episode), :func:`retracted_folders` (episode folders under ``output/``
-with no script under ``scripts_src/episodes`` or ``scripts_src/drafts``:
-every build lists them, ``pipeline clean --retracted`` removes them) and
-:func:`script_ids`.
+of its episode), :func:`retracted_folders` (what is under ``output/`` that no
+script makes any more: every build lists these folders, ``pipeline clean
+--retracted`` removes them) and :func:`script_ids`.
 
 An episode folder is ``<out>/<episode id>/`` holding at least one
 ``<lang>[-<profile>]/manifest.json``; folders whose names start with ``_``
 (``_logs``, ``_report``, ``_review``) or ``.`` belong to the tools, not to an
-episode.
+episode. Retracted are an episode folder whose id no script under
+``scripts_src/episodes`` or ``scripts_src/drafts`` has, and, inside the folder
+of a loaded episode, a language folder for a language or profile it is no
+longer made in (``languages: [en]`` after a Korean build, a language or
+profile taken out of ``station.yaml``): left alone, those would go on a card
+as if current.
 """
 
 from __future__ import annotations
@@ -19,7 +23,10 @@ from pathlib import Path
 
 from pipeline.errors import ConfigError, PipelineError, SourceLocation, display_path
 from pipeline.formats.manifests import MANIFEST_NAME
+from pipeline.formats.output import target_folder
 from pipeline.project.layout import DRAFTS_DIR, EPISODES_DIR
+from pipeline.project.script import Episode, Project
+from pipeline.project.station import Station
 from pipeline.project.yamlsource import load_located
 
 
@@ -64,11 +71,32 @@ def episode_folders(out: Path) -> list[Path]:
     ]
 
 
-def retracted_folders(root: Path, out: Path, strict: bool = False) -> list[Path]:
-    """Episode folders under ``out`` whose episode has no script in the project any more
-    (``strict``: see :func:`script_ids`)."""
+def retracted_folders(project: Project, out: Path, strict: bool = False) -> list[Path]:
+    """Episode and language folders under ``out`` that no script of ``project`` makes any more
+    (``strict``: see :func:`script_ids`). Drafts not loaded into ``project`` keep all their folders."""
     folders = episode_folders(out)
     if not folders:
         return []
-    known = script_ids(root, strict)
-    return [folder for folder in folders if folder.name not in known]
+    known = script_ids(project.root, strict)
+    found = []
+    for folder in folders:
+        if folder.name not in known:
+            found.append(folder)
+            continue
+        episode = project.episodes.get(folder.name)
+        if episode is not None:
+            made = _made_folder_names(project.station, episode, out)
+            found += [
+                leaf for leaf in sorted(folder.iterdir()) if (leaf / MANIFEST_NAME).exists() and leaf.name not in made
+            ]
+    return found
+
+
+def _made_folder_names(station: Station, episode: Episode, out: Path) -> set[str]:
+    """The language folders a build may make for ``episode``: each language it is made in × each profile."""
+    return {
+        target_folder(out, episode.id, lang, profile, station).name
+        for lang in station.languages
+        if episode.is_made_in(lang)
+        for profile in station.profiles
+    }

@@ -11,7 +11,7 @@ run built only part of the catalogue or was interrupted, then gives the
 summary (folders that failed or wait for translation but still hold an older
 build are marked *stale*), translation coverage of the target languages,
 every failure, every dropped segment and every missing translation with the
-``file:line`` to fix, and output folders whose episode script is gone. Pages
+``file:line`` to fix, and output folders no script makes any more. Pages
 are self-contained: no scripts, no external files.
 """
 
@@ -27,7 +27,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pipeline.build.outcomes import BuildReport, TargetOutcome, signal_name
-from pipeline.build.runlog import file_stamp, keep_newest
+from pipeline.build.runlog import file_stamp, keep_newest, retracted_line
 from pipeline.fsutil import atomic_write_text
 from pipeline.project.layout import REPORT_FOLDER, REVIEW_FOLDER
 
@@ -109,11 +109,7 @@ def header_lines(report: BuildReport) -> list[str]:
     if report.interrupted is not None:
         lines.append(f"interrupted by {signal_name(report.interrupted)}: folders not finished are 'interrupted'")
     if report.retracted:
-        lines.append(
-            f"{len(report.retracted)} output folder(s) with no episode script: "
-            + ", ".join(str(folder) for folder in report.retracted)
-            + " ('pipeline clean --retracted' removes them)"
-        )
+        lines.append(retracted_line([str(folder) for folder in report.retracted]))
     return lines
 
 
@@ -175,7 +171,7 @@ def render_html(
     if notes:
         body += ["<h2>Notes</h2>", _problems(notes)]
     if report.retracted:
-        body += ["<h2>Output with no episode script</h2>", _problems([str(f) for f in report.retracted])]
+        body += ["<h2>Output no script makes any more</h2>", _problems([str(f) for f in report.retracted])]
     if earlier is not None:
         links = "".join(f'<li><a href="{RUNS_DIR}/{html.escape(n)}">{html.escape(n)}</a></li>' for n in earlier)
         body += ["<h2>Earlier runs</h2>", f"<ul>{links}</ul>" if earlier else "<p>None kept.</p>"]

@@ -13,7 +13,7 @@ UTC with milliseconds) and ``event``:
 - ``note``: ``message``
 - ``start``: ``targets`` (output folders), ``jobs`` (segment files to make),
   ``workers`` (worker processes it uses at most)
-- ``retracted``: ``folders`` (output folders whose episode script is gone)
+- ``retracted``: ``folders`` (output folders no script makes any more)
 - ``segment``: ``file``, ``status`` (made/failed), ``seconds``, ``error``, and
   for a made file ``duration``, ``synthesised``, ``cached``, ``loudness_lufs``,
   ``true_peak_dbtp``
@@ -319,10 +319,10 @@ def keep_newest(folder: Path, pattern: str, keep: int) -> list[Path]:
 
 
 def retracted_line(folders: list[str]) -> str:
-    """One line naming the output folders whose episode script is gone."""
+    """One line naming the output folders no script makes any more."""
     return (
-        f"{len(folders)} output folder(s) with no episode script (retracted?): {', '.join(folders)}; "
-        "'pipeline clean --retracted' removes them"
+        f"{len(folders)} output folder(s) no script makes any more: {', '.join(folders)} "
+        "('pipeline clean --retracted' removes them)"
     )
 
 

@@ -2,7 +2,8 @@
 
 ``pipeline clean`` removes the output folder and the build caches under
 ``.cache/`` (what ``make clean`` runs); ``--retracted`` removes only the
-episode folders whose script is gone (every build lists them);
+episode folders whose script is gone and the language folders an episode is
+no longer made in (every build lists them);
 ``--dry-run`` says what would go. It holds the build lock, so it never
 removes files a running build is writing.
 """
@@ -17,6 +18,7 @@ from pipeline.build.lock import build_lock
 from pipeline.build.outputs import retracted_folders
 from pipeline.commands import output_folder, project_root
 from pipeline.project.layout import CACHE_DIR, LOCK_FILE
+from pipeline.project.script import load_project
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -26,9 +28,11 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         parents=[common],
         help="remove built outputs and caches (or only retracted episodes' outputs)",
         description="Remove the output folder and the build caches (.cache/); with --retracted, only the "
-        "output folders of episodes whose script is gone.",
+        "output folders of episodes whose script is gone and of languages an episode is no longer made in.",
     )
-    parser.add_argument("--retracted", action="store_true", help="only output folders with no episode script")
+    parser.add_argument(
+        "--retracted", action="store_true", help="only output folders no script makes any more (listed by every build)"
+    )
     parser.add_argument("--out", metavar="DIR", help="output folder (default: output/ in the project)")
     parser.add_argument("--dry-run", action="store_true", help="say what would be removed, remove nothing")
     parser.set_defaults(run=run)
@@ -39,7 +43,10 @@ def run(args: argparse.Namespace) -> int:
     root = project_root(args)
     out = output_folder(args, root)
     with build_lock(root, "clean"):
-        wanted = retracted_folders(root, out, strict=True) if args.retracted else [out, *_cache_entries(root)]
+        if args.retracted:  # the whole project is loaded: a script with problems stops it here
+            wanted = retracted_folders(load_project(root), out, strict=True)
+        else:
+            wanted = [out, *_cache_entries(root)]
         doomed = [path for path in wanted if path.exists()]
         verb = "would remove" if args.dry_run else "removed"
         for path in doomed:

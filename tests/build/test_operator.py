@@ -236,30 +236,58 @@ def test_every_run_keeps_its_report_and_the_latest_links_to_them(mini_project: P
 # --------------------------------------------------------------------------- retracted episodes and clean
 
 
-def test_retracted_episodes_are_listed_and_cleaned(mini_project: Path, cli) -> None:
+def _old_folder(folder: Path) -> Path:
+    """A folder as an earlier build left it."""
+    folder.mkdir(parents=True)
+    (folder / "manifest.json").write_text('{"files": {}}\n', encoding="utf-8")
+    (folder / "01-opening.mp3").write_bytes(b"old audio")
+    return folder
+
+
+def test_retracted_episodes_and_languages_are_listed_and_cleaned(mini_project: Path, cli) -> None:
     assert cli("build", "--lang", "en", "--project", str(mini_project)).code == 0
     out = mini_project / "output"
-    old = out / "withdrawn-story" / "en"
-    old.mkdir(parents=True)
-    (old / "manifest.json").write_text('{"files": {}}\n', encoding="utf-8")
-    (old / "01-opening.mp3").write_bytes(b"old audio")
-    result = cli("build", "--lang", "en", "--project", str(mini_project))
+    _old_folder(out / "withdrawn-story" / "en")  # its script was deleted
+    _old_folder(out / "mini" / "fr")  # a language the station no longer has
+    _old_folder(out / "mini" / "ko")  # made before the script said languages: [en]
+    _old_folder(out / "mini" / "en-radio")  # another profile of a language it is made in: kept
+    _old_folder(out / "a-draft" / "en")  # built from a draft: kept
+    drafts = mini_project / "scripts_src" / "drafts"
+    drafts.mkdir()
+    (drafts / "a-draft.yaml").write_text(ENGLISH_ONLY.replace("english-only", "a-draft"), encoding="utf-8")
+    script = mini_project / "scripts_src" / "episodes" / "mini.yaml"
+    script.write_text(
+        script.read_text(encoding="utf-8").replace("date: 2026-11-20\n", "date: 2026-11-20\nlanguages: [en]\n")
+    )
+    retracted = [str(out / "mini" / "fr"), str(out / "mini" / "ko"), str(out / "withdrawn-story")]
+
+    result = cli("build", "--project", str(mini_project))
     assert result.code == 0
-    assert f"1 output folder(s) with no episode script: {out / 'withdrawn-story'}" in result.out
-    assert [e["folders"] for e in events(mini_project) if e["event"] == "retracted"] == [[str(out / "withdrawn-story")]]
+    assert f"3 output folder(s) no script makes any more: {', '.join(retracted)}" in result.out
+    assert [e["folders"] for e in events(mini_project) if e["event"] == "retracted"] == [retracted]
+    assert "Output no script makes any more" in (out / "_report" / "index.html").read_text(encoding="utf-8")
 
     dry = cli("clean", "--retracted", "--dry-run", "--project", str(mini_project))
     assert dry.code == 0 and f"would remove {out / 'withdrawn-story'} (2 files" in dry.out
-    assert old.exists()
+    assert all(Path(folder).exists() for folder in retracted)
     assert cli("clean", "--retracted", "--project", str(mini_project)).code == 0
-    assert not (out / "withdrawn-story").exists()
+    assert not any(Path(folder).exists() for folder in retracted)
     assert (out / "mini" / "en" / "mini.mp3").exists() and (out / "_report" / "index.html").exists()
+    assert (out / "mini" / "en-radio").exists() and (out / "a-draft" / "en").exists()
 
     dry = cli("clean", "--dry-run", "--project", str(mini_project))
     assert f"would remove {out} (" in dry.out and (out / "mini").exists()
     assert cli("clean", "--project", str(mini_project)).code == 0
     assert not out.exists()
     assert [p.name for p in (mini_project / ".cache").iterdir()] == ["build.lock"]
+
+
+def test_clean_retracted_refuses_when_a_script_cannot_be_read(mini_project: Path, cli) -> None:
+    _old_folder(mini_project / "output" / "mini" / "en")
+    (mini_project / "scripts_src" / "episodes" / "mini.yaml").write_text("id: [mini\n", encoding="utf-8")
+    result = cli("clean", "--retracted", "--project", str(mini_project))
+    assert result.code == 2 and result.err.startswith("scripts_src/episodes/mini.yaml:")
+    assert (mini_project / "output" / "mini" / "en").exists()
 
 
 def test_clean_refuses_while_a_build_runs(mini_project: Path, cli) -> None:
