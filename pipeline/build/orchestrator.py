@@ -477,8 +477,8 @@ def run_targets(
 
     Runs under the build lock: only then are the temporary files an
     interrupted build left behind swept away (before it, they may be another
-    running build's files in the making). When the run is interrupted, a pool
-    it owns is stopped at once, its workers killed mid-job.
+    running build's files in the making). When the run is interrupted, the
+    worker pool is stopped at once, its workers killed mid-job.
     """
     remove_partials(project.root / CACHE_DIR)
     for target in targets:
@@ -516,7 +516,7 @@ def run_targets(
         for future in futures:
             future.cancel()
         if isinstance(pool, WorkerPool):
-            pool.terminate()
+            pool.abort()  # running jobs must not finish after the build has stopped
         raise
     finally:
         if owned:

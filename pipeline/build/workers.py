@@ -131,7 +131,7 @@ class WorkerPool(Executor):
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._closing = False
-        self._terminating = False
+        self._aborting = False
         self.retried = 0
         self.workers_started = 0
         self._failed_starts = 0
@@ -159,10 +159,12 @@ class WorkerPool(Executor):
         if wait:
             self._dispatcher.join()
 
-    def terminate(self) -> None:
-        """Stop at once (an interrupted build): cancel queued jobs, kill the workers mid-job."""
+    def abort(self) -> None:
+        """Stop now: cancel queued jobs, stop every worker (running jobs fail), and wait for the
+        workers to be gone. For an interrupted build, whose running jobs must not finish."""
         with self._lock:
-            self._closing = self._terminating = True
+            self._closing = True
+            self._aborting = True
             while self._pending:
                 self._pending.popleft().future.cancel()
         self._wake.set()
@@ -174,8 +176,9 @@ class WorkerPool(Executor):
         try:
             while True:
                 with self._lock:
-                    finished = self._closing and not self._pending and not any(w.job for w in self._workers)
-                if finished or self._terminating:
+                    busy = any(w.job for w in self._workers) and not self._aborting
+                    finished = self._closing and not self._pending and not busy
+                if finished:
                     break
                 self._assign()
                 self._collect()
@@ -183,6 +186,8 @@ class WorkerPool(Executor):
         finally:
             for worker in list(self._workers):
                 self._stop(worker)
+                if worker.job is not None and not worker.job.future.done():
+                    worker.job.future.set_exception(JobFailed("stopped: the build was interrupted"))
 
     def _assign(self) -> None:
         with self._lock:
