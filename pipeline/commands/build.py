@@ -78,7 +78,8 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     parser.add_argument(
         "--no-cache",
         action="store_true",
-        help="synthesise the speech of every file made again instead of reading the speech cache",
+        help="synthesise the speech of the files this run makes instead of reading the speech cache "
+        "(with --force: of every selected file)",
     )
     parser.add_argument(
         "--segment",

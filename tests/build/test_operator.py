@@ -78,6 +78,22 @@ def test_exit_status_2_for_usage_errors(mini_project: Path, cli) -> None:
     assert not (mini_project / "output").exists()
 
 
+def test_the_exit_status_and_verdict_follow_the_worst_outcome() -> None:
+    from pipeline.build.outcomes import BuildReport, TargetOutcome
+
+    def report(*statuses: str, interrupted: int | None = None) -> BuildReport:
+        outcomes = [TargetOutcome(f"ep{n}", "ko", "player", status) for n, status in enumerate(statuses)]
+        return BuildReport(outcomes=outcomes, interrupted=interrupted)  # type: ignore[arg-type]
+
+    assert report().exit_code == 0
+    assert report("built", "unchanged").verdict() == "2 built — exit 0"
+    assert report("built", "partial", "incomplete").verdict() == "2 waiting for translation, 1 built — exit 3"
+    assert report("failed", "incomplete", "built").verdict() == "1 failed, 1 waiting for translation, 1 built — exit 1"
+    interrupted = report("built", "interrupted", "failed", interrupted=signal.SIGTERM)
+    assert interrupted.verdict() == "interrupted by SIGTERM: 1 failed, 1 not finished, 1 built — exit 143"
+    assert report("interrupted", interrupted=signal.SIGHUP).exit_code == 129
+
+
 def test_help_documents_the_exit_statuses(cli) -> None:
     result = cli("build", "--help")
     assert result.code == 0
