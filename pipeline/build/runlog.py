@@ -20,8 +20,8 @@ UTC with milliseconds) and ``event``:
 - ``folder``: one for every output folder of the run, whatever its status:
   ``episode``, ``lang``, ``profile``, ``status``, ``folder``, ``stale``,
   ``made``, ``segments``, ``untranslated_seconds``, ``dropped_seconds``,
-  ``problems`` (each ``kind``, ``file``, ``line``, ``msgctxt``, ``segment``,
-  ``message``)
+  ``problems`` (each ``episode``, ``lang``, ``kind``, ``file``, ``line``,
+  ``msgctxt``, ``segment``, ``message``)
 - ``interrupted``: ``signal`` (``SIGTERM``…), when a signal stopped the run
 - ``finish``: ``seconds``, ``exit_code``, ``verdict``, ``subset``,
   ``interrupted``, ``retracted``, ``outcomes`` (the ``folder`` fields of each)
@@ -294,7 +294,9 @@ def folder_fields(outcome: TargetOutcome) -> dict[str, Any]:
         "untranslated_seconds": outcome.untranslated_seconds,
         "dropped_seconds": outcome.dropped_seconds,
         "notes": outcome.notes,
-        "problems": [problem.fields() for problem in outcome.problems()],
+        "problems": [
+            {"episode": outcome.episode, "lang": outcome.lang, **problem.fields()} for problem in outcome.problems()
+        ],
     }
 
 

@@ -372,6 +372,8 @@ def test_the_json_log_schema(mini_project: Path, cli) -> None:
     (ko,) = [e for e in log if e["event"] == "folder" and e["lang"] == "ko"]
     (problem,) = ko["problems"]
     assert problem == {
+        "episode": "mini",
+        "lang": "ko",
         "kind": "untranslated",
         "file": "scripts_src/episodes/mini.yaml",
         "line": 13,
