@@ -48,7 +48,9 @@ NOT_FINISHED = ("interrupted",)
 class BuildProblem:
     """One problem of one output folder, printable as one compiler-style line."""
 
-    kind: str  # untranslated, fuzzy, missing, invalid, dropped, catalog, voice, segment, assemble, stopped, interrupted
+    # untranslated, fuzzy, missing, invalid, refused (a lookup's status), dropped, catalog, voice,
+    # segment, assemble, stopped, interrupted
+    kind: str
     text: str  # the line shown to people
     file: str | None = None
     line: int | None = None
