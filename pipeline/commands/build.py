@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from pipeline.build.interrupt import stop_on_signals
+from pipeline.build.interrupt import SignalGuard, stop_on_signals
 from pipeline.build.orchestrator import BuildRequest, build, check_request
 from pipeline.build.report import print_summary, write_html_report
 from pipeline.build.runlog import observers_for
@@ -115,11 +115,11 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--job-timeout must be more than 0 seconds")
     if args.segment and not args.episodes:
         raise UsageError("--segment needs the episode named: pipeline build EPISODE --segment ID")
-    with stop_on_signals():  # SIGTERM and SIGHUP stop the build as Ctrl-C does
-        return _build(args)
+    with stop_on_signals() as guard:  # SIGTERM and SIGHUP stop the build as Ctrl-C does
+        return _build(args, guard)
 
 
-def _build(args: argparse.Namespace) -> int:
+def _build(args: argparse.Namespace, guard: SignalGuard) -> int:
     root = project_root(args)
     out = output_folder(args, root)
     if args.scheduler:  # workers find the shared folders by the same absolute paths
@@ -143,10 +143,12 @@ def _build(args: argparse.Namespace) -> int:
     check_request(project, request)  # usage errors leave no log behind
     if args.dry_run:
         report = build(project, request)
+        guard.quieten()
         print_summary(report)
         return report.exit_code
     observer, log = observers_for(out)
     report = build(project, request, observer)
+    guard.quieten()  # the build is over: a signal now would only cut the report short
     print_summary(report)
     page = write_html_report(report, out)
     print(f"report: {page}\nreview: {out / REVIEW_FOLDER / 'index.html'}\nlog: {log.path}", file=sys.stderr)

@@ -157,6 +157,23 @@ def test_an_english_only_episode_is_not_pending_in_korean(mini_project: Path, cl
 # --------------------------------------------------------------------------- signals
 
 
+def test_the_first_signal_interrupts_and_later_ones_are_only_noted() -> None:
+    from pipeline.build.interrupt import Interrupted, stop_on_signals
+
+    before = signal.getsignal(signal.SIGHUP)
+    with pytest.raises(Interrupted) as stopped, stop_on_signals() as guard:
+        os.kill(os.getpid(), signal.SIGHUP)
+        time.sleep(1)
+    assert stopped.value.signum == signal.SIGHUP
+    assert signal.getsignal(signal.SIGHUP) == before
+    with stop_on_signals() as guard:
+        guard.quieten()
+        os.kill(os.getpid(), signal.SIGTERM)
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.1)
+    assert guard.received == [signal.SIGTERM, signal.SIGINT]
+
+
 def _start_build(project: Path) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "pipeline", "build", "--jobs", "2", "--project", str(project)],
