@@ -14,7 +14,8 @@ UTC with milliseconds) and ``event``:
 - ``start``: ``targets`` (output folders), ``jobs`` (segment files to make),
   ``workers`` (worker processes it uses at most)
 - ``retracted``: ``folders`` (output folders no script makes any more)
-- ``segment``: ``file``, ``status`` (made/failed), ``seconds``, ``error``, and
+- ``segment``: ``episode``, ``lang``, ``segment``, ``file``, ``status``
+  (made/failed), ``seconds``, ``error``, and
   for a made file ``duration``, ``synthesised``, ``cached``, ``loudness_lufs``,
   ``true_peak_dbtp``
 - ``folder``: one for every output folder of the run, whatever its status:
@@ -249,7 +250,13 @@ class JsonLog(NullObserver):
 
     def job_done(self, job: SegmentJob, made: SegmentMade | None, error: str | None, seconds: float) -> None:
         """One segment file made or failed."""
-        fields: dict[str, Any] = {"file": job.label, "seconds": round(made.seconds if made else seconds, 3)}
+        fields: dict[str, Any] = {
+            "episode": job.destination.parent.parent.name,
+            "lang": job.tags.lang,
+            "segment": job.segment.id,
+            "file": job.label,
+            "seconds": round(made.seconds if made else seconds, 3),
+        }
         if made is not None:
             fields |= {"duration": made.duration, "synthesised": made.synthesised, "cached": made.cached,
                        "loudness_lufs": made.loudness_lufs, "true_peak_dbtp": made.true_peak_dbtp}  # fmt: skip

@@ -384,6 +384,8 @@ def test_the_json_log_schema(mini_project: Path, cli) -> None:
     assert all(ISO_MS.match(e["time"]) for e in log)
     start = log[0]
     assert start["event"] == "start" and (start["targets"], start["jobs"], start["workers"]) == (2, 3, 1)
+    made = [(e["episode"], e["lang"], e["segment"], e["status"]) for e in log if e["event"] == "segment"]
+    assert sorted(made) == [("mini", "en", name, "made") for name in ("closing", "opening", "radio-reach")]
     folders = {(e["lang"], e["status"]) for e in log if e["event"] == "folder"}
     assert folders == {("ko", "incomplete"), ("en", "built")}
     (ko,) = [e for e in log if e["event"] == "folder" and e["lang"] == "ko"]
