@@ -249,6 +249,7 @@ def test_every_run_keeps_its_report_and_the_latest_links_to_them(mini_project: P
     assert f'href="runs/{pages[-2].name}"' in latest  # the full build before it
     full = pages[-2].read_text(encoding="utf-8")
     assert '<p class="verdict">2 built — exit 0</p>' in full and "subset" not in full
+    assert 'href="../_review/index.html"' in latest and 'href="../../_review/index.html"' in full
     coverage = full.split("<h2>Translation coverage</h2>")[1].split("<h2>")[0]
     assert "<td>ko</td>" in coverage and "<td>en</td>" not in coverage
 
