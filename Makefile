@@ -60,5 +60,6 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,cluster]'
 	touch $(STAMP)
 
+# Outputs and caches: `pipeline clean` (it waits for no build: it refuses while one runs).
 clean:
-	rm -rf output .cache
+	@if [ -x $(BIN)/pipeline ]; then $(BIN)/pipeline clean; else rm -rf output .cache; fi

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
 from collections.abc import Sequence
 
 from pipeline import __version__
+from pipeline.build.interrupt import signal_number
 from pipeline.errors import PipelineError, storage_error
 
 COMMANDS: tuple[str, ...] = (
@@ -33,6 +35,7 @@ COMMANDS: tuple[str, ...] = (
     "say",
     "i18n",
     "cache",
+    "clean",
 )
 
 
@@ -85,9 +88,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PipelineError as error:
         print(str(error), file=sys.stderr)
         return error.exit_code
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM/SIGHUP where a command handles them
+        signum = signal_number(stop)
+        print(f"interrupted ({signal.Signals(signum).name})", file=sys.stderr)
+        return 128 + signum
     except BrokenPipeError:
         return 0
     except OSError as error:

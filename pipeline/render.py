@@ -5,9 +5,10 @@ value and template string up in the language's catalogs, fills the
 template's placeholders (dates and numbers formatted by Babel for the
 locale), splits the text into sentences and normalises each sentence for
 speech. A segment with any untranslated or fuzzy string is not rendered: it
-is recorded in :attr:`LocalisedEpisode.incomplete` with the script file and
-line, the msgid and the catalog line, so the Korean voice never reads
-English. For a translator's preview (``partial=True``) such segments are
+is recorded in :attr:`LocalisedEpisode.incomplete` with every such string
+(the script file and line, the msgctxt, the msgid and the catalog line), so
+the Korean voice never reads English and a translator sees all that is left
+to do at once. For a translator's preview (``partial=True``) such segments are
 rendered all the same, each missing string a part with no text and a
 :attr:`SpokenPart.gap` saying why; a build never asks for that.
 """
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import string
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from babel.dates import format_date
 from babel.numbers import format_decimal
@@ -84,6 +85,7 @@ class MissingTranslation:
     msgid: str
     lookup: Lookup
     segment_id: str | None = None
+    context: str | None = None  # the msgctxt the string has in the catalog
 
     def __str__(self) -> str:
         short = self.msgid if len(self.msgid) <= 60 else self.msgid[:57] + "..."
@@ -102,6 +104,7 @@ class LocalisedEpisode:
     incomplete: dict[str, list[MissingTranslation]] = field(default_factory=dict)
     episode_missing: list[MissingTranslation] = field(default_factory=list)
     error: str | None = None  # a catalog this episode needs cannot be read
+    error_location: SourceLocation | None = None  # where that catalog is broken
 
     @property
     def is_complete(self) -> bool:
@@ -192,14 +195,11 @@ class _EpisodeRenderer:
         }
         for segment in self.episode.segments:
             self.gaps = []
-            try:
-                rendered = self._segment(segment, globals_)
-            except _Untranslated as untranslated:
-                result.incomplete.setdefault(segment.id, []).append(untranslated.missing)
-                continue
+            rendered = self._segment(segment, globals_)
             if self.gaps:
                 result.incomplete[segment.id] = list(self.gaps)
-            result.segments.append(rendered)
+            if self.partial or not self.gaps:
+                result.segments.append(rendered)
         return result
 
     def _collect(
@@ -212,15 +212,15 @@ class _EpisodeRenderer:
     ) -> str | None:
         lookup = self.translator.lookup(domain, context, msgid)
         if not lookup.ok:
-            result.episode_missing.append(MissingTranslation(self.lang, origin, msgid, lookup))
+            result.episode_missing.append(MissingTranslation(self.lang, origin, msgid, lookup, None, context))
         return lookup.text
 
     def _translate(self, domain: str, context: str, msgid: str, origin: SourceLocation, segment: str) -> str | _Gap:
+        """The translation, or a gap that records why there is none (the rest of the segment is
+        still looked up, so that every missing string is listed at once)."""
         lookup = self.translator.lookup(domain, context, msgid)
         if not lookup.ok:
-            missing = MissingTranslation(self.lang, origin, msgid, lookup, segment)
-            if not self.partial:
-                raise _Untranslated(missing)
+            missing = MissingTranslation(self.lang, origin, msgid, lookup, segment, context)
             self.gaps.append(missing)
             return _Gap(missing)
         assert lookup.text is not None
@@ -229,7 +229,7 @@ class _EpisodeRenderer:
     def _segment(self, segment: Segment, globals_: dict[str, str | _Gap]) -> RenderedSegment:
         template = self.project.templates[segment.template]
         values, paragraphs = self._field_values(segment)
-        parts: list[SpokenPart] = []
+        texts: list[tuple[TemplatePart, str | _Gap, tuple[SourceMessage, ...]]] = []
         for part in template.parts:
             if not self._is_spoken(part, segment, template):
                 continue
@@ -238,17 +238,19 @@ class _EpisodeRenderer:
                 for paragraph, source in zip(
                     paragraphs[list_field], self._paragraph_messages(segment, list_field), strict=True
                 ):
-                    parts.append(self._spoken_or_gap(part, paragraph, (source,)))
+                    texts.append((part, paragraph, (source,)))
                 continue
             text = self._template_text(part, segment)
             try:
                 filled = text if isinstance(text, _Gap) else self._fill(part, text, {**globals_, **values})
             except _Untranslated as bad:  # a translation whose placeholders do not fit
-                if not self.partial:
-                    raise
-                self.gaps.append(bad.missing)
-                filled = _Gap(bad.missing)
-            parts.append(self._spoken_or_gap(part, filled, self._part_messages(part, segment)))
+                missing = replace(bad.missing, segment_id=segment.id, context=part.context)
+                self.gaps.append(missing)
+                filled = _Gap(missing)
+            texts.append((part, filled, self._part_messages(part, segment)))
+        if self.gaps and not self.partial:  # left out of the audio: nothing is normalised
+            return RenderedSegment(segment.id, segment.number, segment.id, (), segment.location)
+        parts = [self._spoken_or_gap(part, text, messages) for part, text, messages in texts]
         title = values.get("title")
         if isinstance(title, _Gap):
             title = None

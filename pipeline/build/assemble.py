@@ -48,9 +48,10 @@ class FolderPlan:
     album: str
 
 
-def assemble_target(plan: FolderPlan, manifest: ManifestWriter, cache_root: Path) -> int:
-    """Write the episode file and companions, then the manifest; return how many files changed."""
-    written = _episode_file(plan, manifest, cache_root)
+def assemble_target(plan: FolderPlan, manifest: ManifestWriter, cache_root: Path, force: bool = False) -> int:
+    """Write the episode file and companions, then the manifest; return how many files changed
+    (``force`` joins the episode file again even when its manifest says it is current)."""
+    written = _episode_file(plan, manifest, cache_root, force)
     written += _lyrics(plan, manifest)
     written += _playlists(plan, manifest)
     written += _transcript(plan, manifest)
@@ -70,13 +71,13 @@ def expected_files(plan: FolderPlan) -> set[str]:
     return names
 
 
-def _episode_file(plan: FolderPlan, manifest: ManifestWriter, cache_root: Path) -> int:
+def _episode_file(plan: FolderPlan, manifest: ManifestWriter, cache_root: Path, force: bool) -> int:
     """The whole episode as one file, joined from the segment files without re-encoding."""
     name = episode_file_name(plan.localised.episode.id, plan.profile)
     tags = Tags(plan.album, plan.artist, plan.album, 1, 1, plan.localised.lang)
     records = [manifest.files[file] for file, _ in plan.segments]
     wanted = input_hash({"segments": [record["sha256"] for record in records], "tags": tags.__dict__})
-    if manifest.is_current(name, wanted):
+    if not force and manifest.is_current(name, wanted):
         return 0
     paths = [plan.folder / file for file, _ in plan.segments]
     if plan.profile.codec == "mp3":

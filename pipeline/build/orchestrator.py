@@ -1,52 +1,58 @@
 """The build: episode scripts and catalogs in; levelled, tagged audio and its companions out.
 
 Entry point: :func:`build`. It reads like the table of contents of the
-pipeline: choose what to build, render every episode in every language (all
-catalogs and scripts are checked before any audio is made), resolve the
-voices, plan each output folder (which segment files are missing or have
-changed inputs), then — holding the project's build lock — run the segment
-jobs on an executor (the local worker pool, or a Dask cluster's when the
-request names a scheduler: :mod:`pipeline.build.cluster`) and finish each
-folder as its last job completes. A
-failure fails only its episode and language; the :class:`BuildReport` says
-what happened to each.
+pipeline: choose what to build, render every episode in every language it is
+made in (all catalogs and scripts are checked before any audio is made),
+resolve the voices, plan each output folder (which segment files are missing
+or have changed inputs, or are forced; only the ``--segment`` ones when
+named), measure translation coverage, list output folders whose script is
+gone, then — holding the project's build lock — run the segment jobs on an
+executor (the local worker pool, or a Dask cluster's when the request names
+a scheduler: :mod:`pipeline.build.cluster`) and finish each folder as its
+last job completes. A failure fails
+only its episode and language; the :class:`~pipeline.build.outcomes.BuildReport`
+says what happened to each, and its exit status. A signal stops the workers
+at once and the folders not finished are reported ``interrupted``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, as_completed
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Literal
 
 from pipeline.audio.ffmpeg import tool_path
 from pipeline.build.assemble import FolderPlan, assemble_target
 from pipeline.build.filehashes import FileHashes
+from pipeline.build.interrupt import signal_number
 from pipeline.build.lock import build_lock
+from pipeline.build.outcomes import BuildProblem, BuildReport, Coverage, TargetOutcome, TargetStatus, signal_name
+from pipeline.build.outputs import holds_build, retracted_folders
 from pipeline.build.runlog import BuildObserver, NullObserver
 from pipeline.build.segments import SegmentJob, SegmentMade, prepare_worker, segment_job, voice_keys, warm_up_worker
 from pipeline.build.workers import DEFAULT_TIMEOUT, WorkerHooks, WorkerPool
 from pipeline.delivery.review import LanguageBuild, write_review_pages
 from pipeline.errors import CatalogError, ClusterError, ConfigError, PipelineError, SourceLocation, UsageError
 from pipeline.formats.manifests import DATE_KEY, LEFT_OUT_KEY, SCRIPT_KEY, SOURCES_KEY, ManifestWriter
-from pipeline.formats.output import Tags, segment_file_name, target_folder
+from pipeline.formats.output import Tags, episode_file_name, segment_file_name, target_folder
 from pipeline.fsutil import commit_staged, links_between, remove_partials, replace_links
 from pipeline.i18n.catalogs import Translator
 from pipeline.project.fingerprints import Fingerprints, source_files
 from pipeline.project.layout import CACHE_DIR, FILE_HASHES, OUTPUT_DIR, REVIEW_CACHE_DIR, SPEECH_TEXT_DIR
 from pipeline.project.script import Episode, Project
 from pipeline.project.station import Profile, Station
-from pipeline.render import LocalisedEpisode, MissingTranslation, RenderedSegment, render_episode
+from pipeline.render import LocalisedEpisode, RenderedSegment, render_episode
+from pipeline.speech import SpeechChunk
 from pipeline.speech.store import stored_normaliser
-from pipeline.text.durations import estimate_seconds
+from pipeline.text.durations import blocked_seconds
 from pipeline.tts import Voice, close_backends, closing_backends, get_backend, resolve_voice
 
-# Built, unchanged, incomplete or failed; in a dry run, "to build" or "up to date".
-TargetStatus = Literal["built", "unchanged", "incomplete", "failed", "to build", "up to date"]
+__all__ = ["BuildReport", "BuildRequest", "Coverage", "TargetOutcome", "TargetStatus", "build", "render_all"]
 
 
 @dataclass(frozen=True)
@@ -63,57 +69,9 @@ class BuildRequest:
     job_timeout: float = DEFAULT_TIMEOUT
     dry_run: bool = False
     scheduler: str = ""  # a Dask scheduler's address: run the segment jobs there (absolute paths needed)
-
-
-@dataclass
-class TargetOutcome:
-    """What happened (or, in a dry run, would happen) to one episode × language × profile."""
-
-    episode: str
-    lang: str
-    profile: str
-    status: TargetStatus
-    folder: Path | None = None
-    audio_seconds: float = 0.0
-    segments: int = 0
-    made: int = 0  # segment files made this run
-    synthesised: int = 0
-    cached: int = 0
-    files_written: int = 0
-    missing: list[MissingTranslation] = field(default_factory=list)
-    untranslated_seconds: float = 0.0
-    errors: list[str] = field(default_factory=list)
-    reasons: dict[str, str] = field(default_factory=dict)  # file → why it must be made
-
-    @property
-    def label(self) -> str:
-        """``radio-reach [ko, player]``."""
-        return f"{self.episode} [{self.lang}, {self.profile}]"
-
-
-@dataclass
-class Coverage:
-    """How much of one language's text can be spoken."""
-
-    messages: int = 0
-    missing: int = 0
-    seconds_blocked: float = 0.0
-
-
-@dataclass
-class BuildReport:
-    """Every target's outcome, translation coverage per language, and where the logs are."""
-
-    outcomes: list[TargetOutcome] = field(default_factory=list)
-    coverage: dict[str, Coverage] = field(default_factory=dict)
-    seconds: float = 0.0
-    dry_run: bool = False
-
-    @property
-    def exit_code(self) -> int:
-        """0 when everything asked for was built (or, dry run, could be), 1 otherwise."""
-        fine = ("built", "unchanged", "to build", "up to date")
-        return 0 if all(o.status in fine for o in self.outcomes) else 1
+    force: bool = False  # make the selected files again whatever their manifests say
+    segments: tuple[str, ...] = ()  # only these segments of the named episodes
+    fresh_speech: bool = False  # synthesise again instead of reading the speech cache
 
 
 @dataclass
@@ -121,10 +79,12 @@ class _Target:
     """One output folder being made: its plan, manifest, jobs and outcome."""
 
     outcome: TargetOutcome
+    profile: Profile
     plan: FolderPlan | None = None
     manifest: ManifestWriter | None = None
     jobs: list[SegmentJob] = field(default_factory=list)
     pending: int = 0
+    out_of_date: list[str] = field(default_factory=list)  # segment files left as they are (--segment)
 
 
 def build(
@@ -133,30 +93,36 @@ def build(
     observer: BuildObserver | None = None,
     executor: Executor | None = None,
 ) -> BuildReport:
-    """Build the requested episodes, languages and profiles of ``project``."""
+    """Build the requested episodes, languages and profiles of ``project``.
+
+    A signal (Ctrl-C, or SIGTERM/SIGHUP inside :func:`~pipeline.build.interrupt.stop_on_signals`)
+    stops the workers at once; the report then says what was finished and the run is
+    ``interrupted``.
+    """
     started = time.monotonic()
     observer = observer or NullObserver()
     episodes = select_episodes(project, request.episodes)
     languages = select_languages(project.station, request.languages)
     profiles = select_profiles(project.station, request.profiles)
+    check_segments(episodes, request.segments)
     for tool in ("ffmpeg", "ffprobe"):
         tool_path(tool)  # fail before any work when one is missing
-    localised = render_all(project, episodes, languages)
-    with closing_backends():
-        voices, voice_errors = resolve_voices(project.station, all_segments(localised.values()))
-        hashes = FileHashes.load(project.root / FILE_HASHES)
-        targets = plan_targets(project, localised, profiles, voices, voice_errors, request, hashes)
-        report = BuildReport(coverage=coverage(project, localised), dry_run=request.dry_run)
-        if not request.dry_run:
-            with build_lock(project.root) as previous, cluster_executor(project, request, targets, executor) as cluster:
-                if previous:
-                    observer.note(f"a previous build ({_holder(previous)}) did not finish; its lock was taken over")
-                observer.start(targets=len(targets), jobs=sum(len(t.jobs) for t in targets))
-                try:
-                    run_targets(project, targets, request, observer, executor or cluster)
-                    review_pages(project, localised, targets, request.out, profiles[0])
-                finally:
-                    hashes.save()
+    report = BuildReport(dry_run=request.dry_run, subset=describe_subset(project, request))
+    targets: list[_Target] = []
+    try:
+        localised = render_all(project, episodes, languages, made_in_only=True)
+        with closing_backends():
+            voices, voice_errors = resolve_voices(project.station, all_segments(localised.values()))
+            hashes = FileHashes.load(project.root / FILE_HASHES)
+            targets = plan_targets(project, localised, profiles, voices, voice_errors, request, hashes)
+            report.coverage = coverage(project, episodes, languages)
+            report.retracted = retracted_folders(project, request.out)
+            if not request.dry_run:
+                pages = functools.partial(review_pages, project, localised, targets, request.out, profiles[0])
+                run_locked(project, targets, request, observer, executor, hashes, report.retracted, pages)
+    except KeyboardInterrupt as stop:
+        report.interrupted = signal_number(stop)
+        stop_unfinished(targets, observer, report.interrupted)
     report.outcomes = [target.outcome for target in targets]
     report.seconds = time.monotonic() - started
     if not request.dry_run:
@@ -221,19 +187,61 @@ def select_profiles(station: Station, wanted: Iterable[str]) -> list[Profile]:
     return [station.profiles[name] for name in names]
 
 
+def check_segments(episodes: list[Episode], wanted: Iterable[str]) -> None:
+    """``--segment`` ids must belong to the episodes named on the command line."""
+    wanted = list(wanted)
+    if not wanted:
+        return
+    known = list(dict.fromkeys(segment.id for episode in episodes for segment in episode.segments))
+    unknown = [name for name in wanted if name not in known]
+    if unknown:
+        names = ", ".join(episode.id for episode in episodes)
+        raise UsageError(f"unknown segment {', '.join(unknown)} in {names} (segments: {', '.join(known)})")
+
+
+def check_request(project: Project, request: BuildRequest) -> None:
+    """Raise the usage error in ``request`` (unknown episode, language, profile or segment), if any,
+    before anything is written."""
+    select_languages(project.station, request.languages)
+    select_profiles(project.station, request.profiles)
+    check_segments(select_episodes(project, request.episodes), request.segments)
+
+
+def describe_subset(project: Project, request: BuildRequest) -> str:
+    """What the run was limited to (empty when it builds every episode in every language)."""
+    limits = []
+    if request.episodes:
+        limits.append(f"episodes {', '.join(request.episodes)}")
+    if request.languages and set(request.languages) != set(project.station.languages):
+        limits.append(f"languages {', '.join(request.languages)}")
+    if request.segments:
+        limits.append(f"segments {', '.join(request.segments)}")
+    return "; ".join(limits)
+
+
 def render_all(
-    project: Project, episodes: list[Episode], languages: list[str], partial: bool = False
+    project: Project,
+    episodes: list[Episode],
+    languages: list[str],
+    partial: bool = False,
+    made_in_only: bool = False,
 ) -> dict[tuple[str, str], LocalisedEpisode]:
-    """Every episode in every language, rendered before any audio is made (``partial``: a preview with gaps)."""
+    """Every episode in every language, rendered before any audio is made (``partial``: a preview
+    with gaps; ``made_in_only``: only in the languages each episode's script allows)."""
     rendered = {}
     for lang in languages:
+        chosen = [e for e in episodes if e.is_made_in(lang)] if made_in_only else episodes
+        if not chosen:
+            continue
         translator = Translator(project.root, lang, project.station.source_language)
         normalise = stored_normaliser(project.root / SPEECH_TEXT_DIR, project.root, project.station, lang)
-        for episode in episodes:
+        for episode in chosen:
             try:
                 rendered[(episode.id, lang)] = render_episode(project, episode, lang, translator, normalise, partial)
             except CatalogError as error:  # a broken catalog fails its episodes, not the build
-                rendered[(episode.id, lang)] = LocalisedEpisode(episode, lang, None, None, error=str(error))
+                rendered[(episode.id, lang)] = LocalisedEpisode(
+                    episode, lang, None, None, error=str(error), error_location=error.location
+                )
         normalise.save(prune=len(episodes) == len(project.episodes))  # a partial render keeps the rest
     return rendered
 
@@ -311,28 +319,28 @@ def plan_target(
     """Which segment files of one output folder must be made, and why (``hashes`` may remember
     the sha256 of files an earlier build made; ``fingerprints`` those of the project's files)."""
     outcome = TargetOutcome(item.episode.id, item.lang, profile.name, "to build")
+    outcome.folder = target_folder(request.out, item.episode.id, item.lang, profile.name, project.station)
     outcome.missing = item.missing()
-    outcome.untranslated_seconds = round(
-        sum(estimate_seconds(m.msgid, project.station.source_language) for m in outcome.missing), 1
-    )
-    target = _Target(outcome)
+    outcome.untranslated_seconds = round(blocked_seconds([m.msgid for m in outcome.missing], project.station), 1)
+    target = _Target(outcome, profile)
     if item.error:
-        outcome.status, outcome.errors = "failed", [item.error]
-        return target
+        where = item.error_location
+        problem = BuildProblem("catalog", item.error, where.path if where else None, where.line if where else None)
+        return _not_built(target, "failed", [problem])
     if not item.can_build or (outcome.missing and not request.allow_incomplete):
-        outcome.status = "incomplete"
-        return target
+        return _not_built(target, "incomplete")
     needed_langs = {lang for segment in item.segments for lang, _ in voice_keys(segment)}
-    blocked = [str(voice_errors[code]) for code in sorted(needed_langs) if code in voice_errors]
+    blocked = [voice_errors[code] for code in sorted(needed_langs) if code in voice_errors]
     if blocked:
-        outcome.status, outcome.errors = "failed", blocked[:1]
-        return target
-    folder = target_folder(request.out, item.episode.id, item.lang, profile.name, project.station)
-    outcome.folder = folder
+        return _not_built(target, "failed", [problem_of("voice", blocked[0])])
+    if item.incomplete:
+        _record_dropped(project, item, outcome)
+    folder = outcome.folder
     # A folder reached through a link is not this build's: it is made afresh (and the link
     # replaced by a real folder before anything is written).
     linked = bool(links_between(request.out, folder))
     manifest = ManifestWriter(folder, hashes) if linked else ManifestWriter.load(folder, hashes)
+    outcome.stale = episode_file_name(item.episode.id, profile) in manifest.files  # until this run makes it
     sources = source_files(project.root, project.station, item.episode, item.lang, needed_langs)
     _describe(manifest, item, profile, (fingerprints or Fingerprints(project.root)).record(sources))
     album, artist = item.title or "", item.station_name or ""
@@ -341,18 +349,63 @@ def plan_target(
         name = segment_file_name(segment.number, segment.id, profile)
         tags = Tags(segment.title, artist, album, track, len(item.segments), item.lang)
         job = segment_job(segment, voices, project.station.pauses, profile, folder / name, tags, project.root)
+        job = replace(job, fresh_speech=request.fresh_speech)
         reason = _why_make(manifest, name, job.input_hash, job.inputs)
-        if reason:
-            outcome.reasons[name] = reason
+        if request.segments and segment.id not in request.segments:
+            if reason:
+                target.out_of_date.append(name)
+        elif reason or request.force:
+            outcome.reasons[name] = reason or "forced (--force)"
             target.jobs.append(job)
         segments.append((name, segment))
     outcome.segments = len(segments)
     target.plan = FolderPlan(item, profile, folder, tuple(segments), artist, album)
     target.manifest = manifest
-    if not target.jobs and all(manifest.entry(name) for name, _ in segments):
+    if not target.jobs and not request.force and all(manifest.entry(name) for name, _ in segments):
         outcome.status = "up to date"
     target.pending = len(target.jobs)
     return target
+
+
+def _not_built(target: _Target, status: TargetStatus, errors: Iterable[BuildProblem] = ()) -> _Target:
+    """A folder this run does not make: stale when it still holds an earlier build."""
+    target.outcome.status = status
+    target.outcome.errors.extend(errors)
+    target.outcome.stale = _holds_build(target)
+    return target
+
+
+def _holds_build(target: _Target) -> bool:
+    outcome = target.outcome
+    assert outcome.folder is not None
+    return holds_build(outcome.folder, episode_file_name(outcome.episode, target.profile))
+
+
+def _record_dropped(project: Project, item: LocalisedEpisode, outcome: TargetOutcome) -> None:
+    """Each segment an ``--allow-incomplete`` build leaves out, and the source speech it holds."""
+    spoken = source_texts(project, item.episode)
+    seconds = 0.0
+    for segment in item.episode.segments:
+        if segment.id not in item.incomplete:
+            continue
+        missing = item.incomplete[segment.id]
+        lost = blocked_seconds([spoken.get(segment.id, "")], project.station)
+        seconds += lost
+        where = segment.location
+        text = (
+            f"{where}: {item.lang}: segment '{segment.id}' left out: {len(missing)} string(s) not translated, "
+            f"{lost:.1f} s of speech"
+        )
+        outcome.dropped.append(BuildProblem("dropped", text, where.path, where.line, None, segment.id))
+    outcome.dropped_seconds = round(seconds, 1)
+
+
+def source_texts(project: Project, episode: Episode) -> dict[str, str]:
+    """Each segment's text as the source language speaks it (templates filled), by segment id."""
+    source = project.station.source_language
+    translator = Translator(project.root, source, source)
+    rendered = render_episode(project, episode, source, translator, lambda text: [SpeechChunk(text, source)])
+    return {segment.id: segment.written_text for segment in rendered.segments}
 
 
 def _describe(
@@ -382,6 +435,43 @@ def _why_make(manifest: ManifestWriter, name: str, wanted: str, inputs: dict[str
     return "changed: " + ", ".join(changed)
 
 
+def run_locked(
+    project: Project,
+    targets: list[_Target],
+    request: BuildRequest,
+    observer: BuildObserver,
+    executor: Executor | None,
+    hashes: FileHashes,
+    retracted: list[Path],
+    then: Callable[[], None] = lambda: None,
+) -> None:
+    """Under the project's build lock: announce the run, make every folder, then run ``then``
+    (what is written from the finished folders: the review pages)."""
+    with build_lock(project.root) as previous, cluster_executor(project, request, targets, executor) as cluster:
+        if previous:
+            observer.note(f"a previous build ({_holder(previous)}) did not finish; its lock was taken over")
+        jobs = sum(len(t.jobs) for t in targets)
+        workers = min(jobs, _worker_count(request, executor))
+        observer.start(targets=len(targets), jobs=jobs, workers=workers)
+        if retracted:
+            observer.retracted([str(folder) for folder in retracted])
+        for target in targets:
+            if target.plan is None:  # not built this run: say so now
+                observer.target_done(target.outcome)
+        try:
+            run_targets(project, targets, request, observer, executor or cluster)
+            then()
+        finally:
+            hashes.save()
+
+
+def _worker_count(request: BuildRequest, executor: Executor | None) -> int:
+    if executor is None:
+        return request.jobs or os.cpu_count() or 1
+    size = getattr(executor, "size", None) or getattr(executor, "_max_workers", None)
+    return int(size or 1)
+
+
 def run_targets(
     project: Project,
     targets: list[_Target],
@@ -393,11 +483,12 @@ def run_targets(
 
     Runs under the build lock: only then are the temporary files an
     interrupted build left behind swept away (before it, they may be another
-    running build's files in the making).
+    running build's files in the making). When the run is interrupted, the
+    worker pool is stopped at once, its workers killed mid-job.
     """
     remove_partials(project.root / CACHE_DIR)
     for target in targets:
-        if target.outcome.folder is not None:
+        if target.plan is not None and target.outcome.folder is not None:
             for link in replace_links(request.out, target.outcome.folder):
                 observer.note(f"{link}: was a symbolic link inside the output folder; replaced by a folder")
             remove_partials(target.outcome.folder)
@@ -417,7 +508,7 @@ def run_targets(
     try:
         for target in targets:
             if target.plan is not None and not target.jobs:
-                _finish(project, target, observer)
+                _finish(project, target, observer, request.force)
             for job in target.jobs:
                 futures[pool.submit(_segment_maker(), job)] = (target, job, time.monotonic())
         for future in as_completed(futures):
@@ -427,11 +518,13 @@ def run_targets(
             _record(target, job, future, observer, time.monotonic() - submitted)
             target.pending -= 1
             if target.pending == 0:
-                _finish(project, target, observer)
+                _finish(project, target, observer, request.force)
             if request.fail_fast and target.outcome.errors:
                 _stop_early(futures, targets, observer)
                 break
     except BaseException:
+        for future in futures:
+            future.cancel()
         if owned_pool is not None:
             owned_pool.abort()  # interrupted: running jobs must not finish after the build has stopped
         raise
@@ -454,7 +547,7 @@ def review_pages(
             t.outcome.status,
             t.outcome.folder,
             t.manifest.files if t.manifest is not None else {},
-            tuple(t.outcome.errors),
+            tuple(str(error) for error in t.outcome.errors),
         )
         for t in targets
         if t.outcome.profile == profile.name
@@ -478,7 +571,9 @@ def _record(
 ) -> None:
     error = future.exception()
     if error is not None:
-        target.outcome.errors.append(f"{job.segment.origin}: {job.destination.name}: {error}")
+        where = job.segment.origin
+        text = f"{where}: {job.destination.name}: {error}"
+        target.outcome.errors.append(BuildProblem("segment", text, where.path, where.line, None, job.segment.id))
         observer.job_done(job, None, str(error), seconds)
         return
     made = future.result()
@@ -506,23 +601,38 @@ def _record(
     observer.job_done(job, made, None, seconds)
 
 
-def _finish(project: Project, target: _Target, observer: BuildObserver) -> None:
+def _finish(project: Project, target: _Target, observer: BuildObserver, force: bool = False) -> None:
     """Assemble a folder whose segment files all exist; or record why it failed."""
     outcome = target.outcome
     assert target.plan is not None and target.manifest is not None
-    if not outcome.errors:
+    if not outcome.errors and target.out_of_date:
+        outcome.notes.append(
+            f"not assembled: {len(target.out_of_date)} other segment file(s) out of date "
+            f"({', '.join(target.out_of_date)}); build the episode without --segment"
+        )
+    elif not outcome.errors:
         try:
-            outcome.files_written = outcome.made + assemble_target(
-                target.plan, target.manifest, project.root / CACHE_DIR
-            )
+            written = assemble_target(target.plan, target.manifest, project.root / CACHE_DIR, force)
+            outcome.files_written = outcome.made + written
         except PipelineError as error:
-            outcome.errors.append(str(error))
+            outcome.errors.append(problem_of("assemble", error))
     if outcome.errors:
         outcome.status = "failed"
     else:
-        outcome.status = "built" if outcome.files_written else "unchanged"
-        outcome.audio_seconds = sum(target.manifest.files[name]["duration"] for name, _ in target.plan.segments)
+        outcome.stale = bool(target.out_of_date)
+        if outcome.dropped:
+            outcome.status = "partial"
+        else:
+            outcome.status = "built" if outcome.files_written or outcome.made else "unchanged"
+        files = target.manifest.files
+        outcome.audio_seconds = sum(files.get(name, {}).get("duration", 0.0) for name, _ in target.plan.segments)
     observer.target_done(outcome)
+
+
+def problem_of(kind: str, error: PipelineError) -> BuildProblem:
+    """A build problem from an error, with the file and line it names."""
+    where = error.location
+    return BuildProblem(kind, str(error), where.path if where else None, where.line if where else None)
 
 
 def _stop_early(
@@ -535,24 +645,33 @@ def _stop_early(
     for target in targets:
         if target.outcome.status == "to build":
             target.outcome.status = "failed"
-            target.outcome.errors.append("not built: the build stopped at the first failure (--fail-fast)")
+            text = "not built: the build stopped at the first failure (--fail-fast)"
+            target.outcome.errors.append(BuildProblem("stopped", text))
             observer.target_done(target.outcome)
 
 
-def coverage(project: Project, localised: dict[tuple[str, str], LocalisedEpisode]) -> dict[str, Coverage]:
-    """Per language: messages in the built episodes, how many are missing, seconds they block."""
-    from pipeline.i18n.messages import episode_messages, shared_messages
+def stop_unfinished(targets: list[_Target], observer: BuildObserver, signum: int) -> None:
+    """After a signal: every folder not finished is ``interrupted``; the log says so."""
+    name = signal_name(signum)
+    for target in targets:
+        outcome = target.outcome
+        if outcome.status not in ("to build", "up to date"):
+            continue
+        outcome.status = "interrupted"
+        outcome.errors.append(BuildProblem("interrupted", f"not finished: the build was stopped by {name}"))
+        outcome.stale = _holds_build(target)
+        observer.target_done(outcome)
+    observer.interrupted(name)
 
-    result: dict[str, Coverage] = {}
-    episodes = {item.episode.id: item.episode for item in localised.values()}
-    total = len(shared_messages(project)) + sum(len(episode_messages(project, e)) for e in episodes.values())
-    missing: dict[str, dict[tuple[str, str], str]] = {}
-    for (_, lang), item in localised.items():
-        result.setdefault(lang, Coverage(messages=total))
-        for message in item.missing():
-            missing.setdefault(lang, {})[(str(message.location), message.msgid)] = message.msgid
-    for lang, messages in missing.items():
-        result[lang].missing = len(messages)
-        source = project.station.source_language
-        result[lang].seconds_blocked = round(sum(estimate_seconds(text, source) for text in messages.values()), 1)
-    return result
+
+def coverage(project: Project, episodes: list[Episode], languages: list[str]) -> dict[str, Coverage]:
+    """Per target language: messages of the station and the built episodes, how many cannot be
+    spoken, and the seconds they block (the figures of ``pipeline i18n stats``)."""
+    from pipeline.i18n.stats import project_stats, totals
+
+    targets = [lang for lang in languages if lang != project.station.source_language]
+    rows = project_stats(project, targets, episodes, broken_as_missing=True)
+    return {
+        lang: Coverage(total.messages, total.messages - total.translated, round(total.blocked_seconds, 1))
+        for lang, total in totals(rows).items()
+    }

@@ -1,15 +1,24 @@
-"""The morning report: a summary table on the terminal and ``output/_report/index.html``.
+"""The morning report: a summary on the terminal, and the HTML report kept for every run.
 
 Entry points: :func:`summary_rows` (one row per episode × language ×
-profile), :func:`print_summary` and :func:`write_html_report`. The HTML page
-is self-contained (no scripts, no external files): the summary, translation
-coverage per language, and every failure and missing translation with its
-cause and the ``file:line`` to fix.
+profile), :func:`print_summary` and :func:`write_html_report`.
+
+Every run writes ``output/_report/runs/<UTC time>-<pid>.html`` (the newest
+:data:`KEEP_RUNS` are kept) and the same page as ``output/_report/index.html``,
+the latest run, with links to the earlier ones. A page opens with the verdict
+(``2 failed, 1 waiting for translation, 33 built — exit 3``), says when the
+run built only part of the catalogue or was interrupted, then gives the
+summary (folders that failed or wait for translation but still hold an older
+build are marked *stale*), translation coverage of the target languages,
+every failure, every dropped segment and every missing translation with the
+``file:line`` to fix, and output folders no script makes any more. Pages
+are self-contained: no scripts, no external files.
 """
 
 from __future__ import annotations
 
 import html
+import os
 import sys
 import time
 from pathlib import Path
@@ -17,10 +26,13 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from pipeline.build.orchestrator import BuildReport, TargetOutcome
+from pipeline.build.outcomes import BuildReport, TargetOutcome, signal_name
+from pipeline.build.runlog import file_stamp, keep_newest, retracted_line
 from pipeline.fsutil import atomic_write_text
 from pipeline.project.layout import REPORT_FOLDER, REVIEW_FOLDER
 
+RUNS_DIR = "runs"
+KEEP_RUNS = 30
 COLUMNS = (
     "episode",
     "lang",
@@ -31,6 +43,8 @@ COLUMNS = (
     "from cache",
     "minutes",
     "untranslated s",
+    "dropped s",
+    "folder",
 )
 
 
@@ -46,14 +60,24 @@ def summary_rows(report: BuildReport) -> list[tuple[str, ...]]:
             str(o.made),
             str(o.cached),
             f"{o.audio_seconds / 60:.1f}",
-            f"{o.untranslated_seconds:.0f}",
+            f"{o.untranslated_seconds:.1f}",
+            f"{o.dropped_seconds:.1f}",
+            _folder_state(o),
         )
         for o in report.outcomes
     ]
 
 
+def _folder_state(outcome: TargetOutcome) -> str:
+    if outcome.stale:
+        return "stale: holds an older build"
+    if outcome.status in ("built", "unchanged", "partial", "up to date"):
+        return "current"
+    return "-"
+
+
 def print_summary(report: BuildReport) -> None:
-    """Problems on stderr (one line each), then the summary table on stdout."""
+    """Problems on stderr (one line each), then the summary table and the verdict on stdout."""
     for outcome in report.outcomes:
         for line in problem_lines(outcome):
             print(line, file=sys.stderr)
@@ -70,54 +94,110 @@ def print_summary(report: BuildReport) -> None:
                 console.print(f"{outcome.label}: {name}: {reason}", highlight=False, markup=False)
     else:
         for folder in sorted(
-            {str(o.folder) for o in report.outcomes if o.folder and o.status in ("built", "unchanged")}
+            {str(o.folder) for o in report.outcomes if o.folder and o.status in ("built", "unchanged", "partial")}
         ):
             console.print(f"files in {folder}", highlight=False, markup=False)
+    for line in header_lines(report):
+        console.print(line, highlight=False, markup=False)
+
+
+def header_lines(report: BuildReport) -> list[str]:
+    """The verdict, and what limited the run."""
+    lines = [report.verdict()]
+    if report.subset:
+        lines.append(f"this run built a subset: {report.subset}")
+    if report.interrupted is not None:
+        lines.append(f"interrupted by {signal_name(report.interrupted)}: folders not finished are 'interrupted'")
+    if report.retracted:
+        lines.append(retracted_line([str(folder) for folder in report.retracted]))
+    return lines
 
 
 def problem_lines(outcome: TargetOutcome) -> list[str]:
-    """Missing translations and failures of one target, compiler-style."""
-    return [str(m) for m in outcome.missing] + [f"{outcome.label}: {error}" for error in outcome.errors]
+    """Missing translations, dropped segments and failures of one target, compiler-style."""
+    return (
+        [str(m) for m in outcome.missing]
+        + [str(d) for d in outcome.dropped]
+        + [f"{outcome.label}: {error}" for error in outcome.errors]
+        + [f"{outcome.label}: {note}" for note in outcome.notes]
+    )
 
 
-def write_html_report(report: BuildReport, out: Path) -> Path:
-    """Write ``<out>/_report/index.html`` and return its path."""
-    path = out / REPORT_FOLDER / "index.html"
-    atomic_write_text(path, render_html(report))
+def write_html_report(report: BuildReport, out: Path, when: float | None = None) -> Path:
+    """Write this run's page under ``<out>/_report/runs/`` and as ``index.html``; return the latter."""
+    when = time.time() if when is None else when
+    folder = out / REPORT_FOLDER
+    runs = folder / RUNS_DIR
+    name = f"{file_stamp(when)}-{os.getpid()}.html"
+    atomic_write_text(runs / name, render_html(report, when))
+    keep_newest(runs, "*.html", KEEP_RUNS)
+    earlier = sorted((path.name for path in runs.glob("*.html") if path.name != name), reverse=True)
+    path = folder / "index.html"
+    atomic_write_text(path, render_html(report, when, this_run=f"{RUNS_DIR}/{name}", earlier=earlier))
     return path
 
 
-def render_html(report: BuildReport) -> str:
-    """The report page."""
-    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    failed = [o for o in report.outcomes if o.errors]
-    incomplete = [o for o in report.outcomes if o.missing]
+def render_html(
+    report: BuildReport, when: float | None = None, this_run: str | None = None, earlier: list[str] | None = None
+) -> str:
+    """One run's page; the latest page (``index.html``) also links to its own copy and the earlier runs."""
+    up = "../" if this_run is not None else "../../"  # from _report/ or _report/runs/ to the output folder
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(time.time() if when is None else when))
+    lines = header_lines(report)
     body = [
-        f"<h1>Build report</h1><p>{html.escape(when)} · {len(report.outcomes)} folders · "
-        f"{report.seconds:.0f} s · exit status {report.exit_code}</p>",
-        f'<p><a href="../{REVIEW_FOLDER}/index.html">Review pages</a>: each episode line by line, beside its audio</p>',
+        "<h1>Build report</h1>",
+        f'<p class="verdict">{html.escape(lines[0])}</p>',
+        *(f'<p class="warning">{html.escape(line)}</p>' for line in lines[1:]),
+        f"<p>{html.escape(stamp)} · {len(report.outcomes)} folders · {report.seconds:.0f} s</p>",
+        f'<p><a href="{up}{REVIEW_FOLDER}/index.html">Review pages</a>: each episode line by line, '
+        "beside its audio</p>",
+    ]
+    if this_run is not None:
+        body.append(f'<p>This page is the latest run; it is kept as <a href="{html.escape(this_run)}">'
+                    f"{html.escape(this_run)}</a>.</p>")  # fmt: skip
+    body += [
         "<h2>Summary</h2>",
         _table(COLUMNS, summary_rows(report), status_column=3),
         "<h2>Translation coverage</h2>",
-        _table(
-            ("language", "messages", "missing", "translated", "seconds blocked"),
-            [
-                (
-                    lang,
-                    str(c.messages),
-                    str(c.missing),
-                    f"{100 * (1 - c.missing / c.messages):.1f} %" if c.messages else "-",
-                    f"{c.seconds_blocked:.0f}",
-                )
-                for lang, c in sorted(report.coverage.items())
-            ],
-        ),
+        _coverage(report),
         "<h2>Failures</h2>",
-        _list([f"{o.label}: {e}" for o in failed for e in o.errors]) if failed else "<p>None.</p>",
+        _problems([f"{o.label}: {e}" for o in report.outcomes for e in o.errors]),
+        "<h2>Segments left out</h2>",
+        _problems([str(d) for o in report.outcomes for d in o.dropped]),
         "<h2>Missing translations</h2>",
-        _list([str(m) for o in incomplete for m in o.missing]) if incomplete else "<p>None.</p>",
+        _problems([str(m) for o in report.outcomes for m in o.missing]),
     ]
+    notes = [f"{o.label}: {note}" for o in report.outcomes for note in o.notes]
+    if notes:
+        body += ["<h2>Notes</h2>", _problems(notes)]
+    if report.retracted:
+        body += ["<h2>Output no script makes any more</h2>", _problems([str(f) for f in report.retracted])]
+    if earlier is not None:
+        links = "".join(f'<li><a href="{RUNS_DIR}/{html.escape(n)}">{html.escape(n)}</a></li>' for n in earlier)
+        body += ["<h2>Earlier runs</h2>", f"<ul>{links}</ul>" if earlier else "<p>None kept.</p>"]
     return _PAGE.format(body="\n".join(body))
+
+
+def _coverage(report: BuildReport) -> str:
+    if not report.coverage:
+        return "<p>No target language in this run.</p>"
+    return _table(
+        ("language", "messages", "not translated", "translated", "seconds blocked"),
+        [
+            (
+                lang,
+                str(c.messages),
+                str(c.missing),
+                f"{100 * (1 - c.missing / c.messages):.1f} %" if c.messages else "-",
+                f"{c.seconds_blocked:.1f}",
+            )
+            for lang, c in sorted(report.coverage.items())
+        ],
+    )
+
+
+def _problems(items: list[str]) -> str:
+    return _list(items) if items else "<p>None.</p>"
 
 
 def _table(columns: tuple[str, ...], rows: list[tuple[str, ...]], status_column: int | None = None) -> str:
@@ -144,8 +224,10 @@ table {{ border-collapse: collapse; margin-bottom: 1.5em; }}
 th, td {{ border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; }}
 th {{ background: #f0f0f0; }}
 td.built, td.unchanged {{ color: #176f2c; }}
-td.failed {{ color: #b00020; font-weight: bold; }}
-td.incomplete {{ color: #a05a00; font-weight: bold; }}
+td.failed, td.interrupted {{ color: #b00020; font-weight: bold; }}
+td.incomplete, td.partial {{ color: #a05a00; font-weight: bold; }}
+p.verdict {{ font-size: 1.3em; font-weight: bold; }}
+p.warning {{ color: #a05a00; font-weight: bold; }}
 code {{ white-space: pre-wrap; }}
 </style></head>
 <body>

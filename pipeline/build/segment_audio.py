@@ -48,7 +48,7 @@ def make_segment(job: SegmentJob) -> SegmentMade:
     cache = SpeechCache(job.cache_root / TTS_CACHE)
 
     def speak(text: str, voice: Voice) -> Path:
-        return synthesise_cached(text, voice, cache, counter)
+        return synthesise_cached(text, voice, cache, counter, refresh=job.fresh_speech)
 
     pieces = segment_pieces(job.segment, job.voices, job.pauses, speak)
     # The profile's lead-in and lead-out (playout wants silence around every file); cues shift with it.

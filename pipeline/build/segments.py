@@ -36,6 +36,7 @@ class SegmentJob:
     tags: Tags
     cache_root: Path
     inputs: dict[str, str] = field(default_factory=dict)  # see segment_inputs()
+    fresh_speech: bool = False  # synthesise every sentence again (``--no-cache``), refreshing the cache
 
     @property
     def input_hash(self) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pipeline.errors import UsageError, display_path
-from pipeline.project.layout import EPISODES_DIR, is_project
+from pipeline.project.layout import EPISODES_DIR, OUTPUT_DIR, is_project
 from pipeline.project.script import Project, load_project
 
 
@@ -17,6 +17,11 @@ def project_root(args: argparse.Namespace) -> Path:
     if not is_project(root):
         raise UsageError(f"{root}: not a content folder (no scripts_src/ inside); use --project DIR")
     return root
+
+
+def output_folder(args: argparse.Namespace, root: Path) -> Path:
+    """The folder named by ``--out``, or ``output/`` in the project."""
+    return Path(args.out) if args.out else root / OUTPUT_DIR
 
 
 def load(args: argparse.Namespace) -> Project:

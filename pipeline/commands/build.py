@@ -5,15 +5,26 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
 
-from pipeline.build.orchestrator import BuildRequest, build
+from pipeline.build.interrupt import SignalGuard, stop_on_signals
+from pipeline.build.orchestrator import BuildRequest, build, check_request
 from pipeline.build.report import print_summary, write_html_report
 from pipeline.build.runlog import observers_for
 from pipeline.build.workers import DEFAULT_TIMEOUT
-from pipeline.commands import load_selection, project_root
+from pipeline.commands import load_selection, output_folder, project_root
 from pipeline.errors import UsageError
-from pipeline.project.layout import OUTPUT_DIR, REVIEW_FOLDER
+from pipeline.project.layout import REVIEW_FOLDER
+
+EXIT_STATUS_HELP = """\
+exit status:
+  0    everything asked for was built (or was already up to date)
+  1    something failed (see the report)
+  2    usage or configuration error: nothing was built
+  3    nothing failed, but some folders are waiting for translation
+       (not built, or built without some segments with --allow-incomplete)
+  128+N  stopped by signal N: 130 Ctrl-C (SIGINT), 129 SIGHUP, 143 SIGTERM;
+       the workers are stopped and the report says what was finished
+"""
 
 SCHEDULER_VARIABLE = "PIPELINE_SCHEDULER"
 
@@ -26,6 +37,8 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         help="build episodes into audio files",
         description="Build episodes (all by default) in every station language into output/. "
         "Only what changed is made again.",
+        epilog=EXIT_STATUS_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("episodes", nargs="*", metavar="EPISODE", help="episode id, or path to an episode .yaml")
     parser.add_argument(
@@ -57,6 +70,24 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         help="worker processes (default: one per CPU)",
     )
     parser.add_argument("--fail-fast", action="store_true", help="stop at the first failure")
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="make the selected files again whatever their manifests say (speech still from the cache)",
+    )
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="synthesise the speech of the files this run makes instead of reading the speech cache "
+        "(with --force: of every selected file)",
+    )
+    parser.add_argument(
+        "--segment",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="only this segment of the named episodes (repeatable; needs EPISODE)",
+    )
     parser.add_argument("--dry-run", action="store_true", help="list what would be built and why, build nothing")
     parser.add_argument(
         "--job-timeout",
@@ -77,13 +108,20 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 
 
 def run(args: argparse.Namespace) -> int:
-    """Load, build, report; exit 0 when all was built, 1 when anything was not, 2 on usage errors."""
+    """Load, build, report; the exit status is in ``EXIT_STATUS_HELP``."""
     if args.jobs < 0:
         raise UsageError("--jobs must be 0 (one per CPU) or more")
     if args.job_timeout <= 0:
         raise UsageError("--job-timeout must be more than 0 seconds")
+    if args.segment and not args.episodes:
+        raise UsageError("--segment needs the episode named: pipeline build EPISODE --segment ID")
+    with stop_on_signals() as guard:  # SIGTERM and SIGHUP stop the build as Ctrl-C does
+        return _build(args, guard)
+
+
+def _build(args: argparse.Namespace, guard: SignalGuard) -> int:
     root = project_root(args)
-    out = Path(args.out) if args.out else root / OUTPUT_DIR
+    out = output_folder(args, root)
     if args.scheduler:  # workers find the shared folders by the same absolute paths
         root, out = root.absolute(), out.absolute()
     project, episodes = load_selection(root, args.episodes)
@@ -98,13 +136,19 @@ def run(args: argparse.Namespace) -> int:
         job_timeout=args.job_timeout,
         dry_run=args.dry_run,
         scheduler=args.scheduler,
+        force=args.force,
+        segments=tuple(dict.fromkeys(args.segment)),
+        fresh_speech=args.no_cache,
     )
+    check_request(project, request)  # usage errors leave no log behind
     if args.dry_run:
         report = build(project, request)
+        guard.quieten()
         print_summary(report)
         return report.exit_code
     observer, log = observers_for(out)
     report = build(project, request, observer)
+    guard.quieten()  # the build is over: a signal now would only cut the report short
     print_summary(report)
     page = write_html_report(report, out)
     print(f"report: {page}\nreview: {out / REVIEW_FOLDER / 'index.html'}\nlog: {log.path}", file=sys.stderr)

@@ -50,7 +50,7 @@ NOT_BUILT = "not built"  # the language's folder was not built (incomplete or fa
 GAP = "⟨not translated⟩"  # in the shown text of a left-out segment, where a translation is missing
 EARLIER = "built earlier"  # a language this build did not touch: its folder as an earlier build left it
 TEXT_ONLY = "text only"  # the source language when the station does not broadcast in it
-AUDIO_READY = ("built", "unchanged", EARLIER)
+AUDIO_READY = ("built", "unchanged", "partial", EARLIER)  # partial: built without the segments left out
 
 MarkLookup = Callable[[str, SourceMessage], tuple[Mark, ...]]  # (language, message) -> marks
 
@@ -60,7 +60,7 @@ class LanguageBuild:
     """One language of an episode as the build left it: the rendered text and its folder."""
 
     localised: LocalisedEpisode
-    status: str  # the folder's build status: built, unchanged, incomplete, failed (or EARLIER)
+    status: str  # the folder's build status: built, unchanged, partial, incomplete, failed, interrupted (or EARLIER)
     folder: Path | None = None
     files: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # the manifest's file records
     errors: tuple[str, ...] = ()

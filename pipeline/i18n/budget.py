@@ -20,8 +20,8 @@ import re
 from babel import Locale
 
 from pipeline.i18n.messages import SourceMessage
-from pipeline.project.station import SpeakingRate, Station, default_speaking_rate
-from pipeline.text.durations import estimate_seconds
+from pipeline.project.station import Station
+from pipeline.text.durations import estimate_seconds, station_rate
 
 BUDGET_RATIO = 1.3
 LIMIT_RATIO = 1.6
@@ -30,16 +30,9 @@ _BUDGET_NOTE = re.compile(
 )
 
 
-def speaking_rate(station: Station | None, lang: str) -> SpeakingRate:
-    """The station's rate for ``lang``, or the default when there is no station."""
-    if station is not None and lang in station.speaking_rates:
-        return station.speaking_rates[lang]
-    return default_speaking_rate(lang)
-
-
 def spoken_seconds(text: str, lang: str, station: Station | None = None) -> float:
     """Estimated seconds to read ``text`` aloud in ``lang``."""
-    return estimate_seconds(text, lang, speaking_rate(station, lang))
+    return estimate_seconds(text, lang, station_rate(station, lang))
 
 
 def budget_seconds(source_seconds: float) -> float:
@@ -61,7 +54,7 @@ def translator_notes(message: SourceMessage, station: Station) -> list[str]:
 
 def localise_notes(notes: list[str], lang: str, station: Station | None) -> list[str]:
     """``notes`` with the budget also given in ``lang``'s units (words or syllables)."""
-    rate = speaking_rate(station, lang)
+    rate = station_rate(station, lang)
     result = []
     for note in notes:
         match = _BUDGET_NOTE.match(note)

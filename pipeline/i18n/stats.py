@@ -13,23 +13,28 @@ out), *untranslated* (in the catalog, empty) and *missing* (not in the
 catalog yet: run ``pipeline i18n update``). When the catalog is up to date
 and nothing is unusable, the first three equal ``msgfmt --statistics``. *Blocked seconds*
 is the English speaking time of every message that cannot be spoken in the
-language: the audio that a build would have to leave out.
+language (:func:`pipeline.text.durations.blocked_seconds`, the same measure a
+build reports). An episode whose script limits its languages
+(``languages: [en]``) still has its rows in the other languages (its
+translation may be under way), marked ``built: false`` and left out of the
+language totals, as a build leaves it out.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 from rich.table import Table
 
-from pipeline.errors import display_path
-from pipeline.i18n.budget import spoken_seconds
+from pipeline.errors import CatalogError, display_path
 from pipeline.i18n.catalogs import compile_problems
 from pipeline.i18n.extract import domain_messages
 from pipeline.i18n.pofile import PoFile, read_po_file
 from pipeline.project.layout import po_path
-from pipeline.project.script import Project
+from pipeline.project.script import SHARED_DOMAIN, Episode, Project
+from pipeline.text.durations import blocked_seconds
 
 
 @dataclass
@@ -47,6 +52,7 @@ class CatalogStats:
     untranslated: int = 0
     missing: int = 0
     blocked_seconds: float = 0.0
+    built: bool = True  # False: the episode's script does not make it in this language (not in totals)
 
     @property
     def percent_translated(self) -> float:
@@ -60,25 +66,49 @@ class CatalogStats:
         self.blocked_seconds += other.blocked_seconds
 
 
-def project_stats(project: Project, languages: list[str]) -> list[CatalogStats]:
-    """One row per language and domain, domains in extraction order."""
-    station = project.station
+def project_stats(
+    project: Project,
+    languages: list[str],
+    episodes: list[Episode] | None = None,
+    broken_as_missing: bool = False,
+) -> list[CatalogStats]:
+    """One row per language and domain, domains in extraction order: the station's, then
+    ``episodes`` (default: all) in the languages each is made in. A catalog that cannot be read
+    raises CatalogError, or with ``broken_as_missing`` counts as absent (a build reports it)."""
     rows = []
     domains = domain_messages(project)
+    wanted = {SHARED_DOMAIN: None, **{episode.id: episode for episode in episodes or project.episodes.values()}}
     for lang in languages:
         for domain, messages in domains.items():
+            if domain not in wanted:
+                continue
+            episode = wanted[domain]
             path = po_path(project.root, lang, domain)
-            catalog = read_po_file(path, project.root) if path.exists() else None
+            catalog = _read_catalog(path, project, broken_as_missing)
             row = CatalogStats(lang, domain, display_path(path, project.root), catalog is not None)
+            row.built = episode is None or episode.is_made_in(lang)
             unusable = {p.location.line for p in compile_problems(catalog)} if catalog is not None else set()
+            blocked = []
             for message in messages:
                 status = _status(catalog, message.context, message.text, unusable)
                 row.messages += 1
                 setattr(row, status, getattr(row, status) + 1)
                 if status != "translated":
-                    row.blocked_seconds += spoken_seconds(message.text, station.source_language, station)
+                    blocked.append(message.text)
+            row.blocked_seconds = blocked_seconds(blocked, project.station)
             rows.append(row)
     return rows
+
+
+def _read_catalog(path: Path, project: Project, broken_as_missing: bool) -> PoFile | None:
+    if not path.exists():
+        return None
+    try:
+        return read_po_file(path, project.root)
+    except CatalogError:
+        if broken_as_missing:
+            return None
+        raise
 
 
 def _status(catalog: PoFile | None, context: str, text: str, unusable: set[int | None]) -> str:
@@ -97,6 +127,8 @@ def totals(rows: list[CatalogStats]) -> dict[str, CatalogStats]:
     result: dict[str, CatalogStats] = {}
     for row in rows:
         total = result.setdefault(row.language, CatalogStats(row.language, "*", "", True))
+        if not row.built:
+            continue
         total.exists = total.exists and row.exists
         total.add(row)
     return result
@@ -117,7 +149,8 @@ def stats_document(project: Project, rows: list[CatalogStats]) -> dict[str, Any]
         "source_language": project.station.source_language,
         "catalogs": [as_dict(row) for row in rows],
         "languages": {
-            lang: as_dict(total, "language", "domain", "catalog", "exists") for lang, total in totals(rows).items()
+            lang: as_dict(total, "language", "domain", "catalog", "exists", "built")
+            for lang, total in totals(rows).items()
         },
     }
 
@@ -131,9 +164,14 @@ def stats_table(rows: list[CatalogStats]) -> Table:
     sums = totals(rows)
     for lang, total in sums.items():
         for row in (r for r in rows if r.language == lang):
-            table.add_row(*_cells(row, row.domain if row.exists else f"{row.domain} (no catalog)"))
+            table.add_row(*_cells(row, _label(row)))
         table.add_row(*_cells(total, "all"), style="bold", end_section=True)
     return table
+
+
+def _label(row: CatalogStats) -> str:
+    notes = ([] if row.exists else ["no catalog"]) + ([] if row.built else [f"not built in {row.language}"])
+    return f"{row.domain} ({', '.join(notes)})" if notes else row.domain
 
 
 def _cells(row: CatalogStats, label: str) -> list[str]:

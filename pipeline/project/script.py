@@ -10,7 +10,10 @@ A *template* (``scripts_src/templates/<name>.yaml``) declares the fields a
 segment supplies and the parts that are spoken: each part has text with
 ``{placeholders}``, a voice role and pauses. An *episode*
 (``scripts_src/episodes/*.yaml``) has an id, a title, a date and an ordered
-list of segments; each segment names a template and gives its fields.
+list of segments; each segment names a template and gives its fields. An
+episode may name the station languages it is made in (``languages: [en]``,
+e.g. while no translation exists): it is built, counted and reported only in
+those.
 """
 
 from __future__ import annotations
@@ -171,6 +174,11 @@ class Episode:
     title_location: SourceLocation
     sources: tuple[Source, ...] = ()
     description: str = ""
+    languages: tuple[str, ...] = ()  # the station languages it is made in; empty means all
+
+    def is_made_in(self, lang: str) -> bool:
+        """True when the episode is built in ``lang`` (every station language unless it names some)."""
+        return not self.languages or lang in self.languages
 
 
 @dataclass
@@ -210,7 +218,8 @@ def load_project(root: Path, episode_files: Iterable[Path] | None = None) -> Pro
         episode_files = sorted((root / EPISODES_DIR).glob("*.yaml"))
     episodes: dict[str, Episode] = {}
     for path in episode_files:
-        episode = _collect(problems, load_episode_file, path, root, templates)
+        languages = station.languages if station else None
+        episode = _collect(problems, load_episode_file, path, root, templates, languages)
         if episode is None:
             continue
         if episode.id in episodes:
@@ -396,22 +405,33 @@ class TemplateReader:
         return names
 
 
-def load_episode_file(path: Path, root: Path, templates: dict[str, Template | None]) -> Episode:
-    """Load and validate one episode script against the templates."""
+def load_episode_file(
+    path: Path,
+    root: Path,
+    templates: dict[str, Template | None],
+    languages: tuple[str, ...] | None = None,
+) -> Episode:
+    """Load and validate one episode script against the templates (and the station's ``languages``)."""
     document = load_located(path, display_path(path, root))
-    return EpisodeReader(document, templates).read()
+    return EpisodeReader(document, templates, languages).read()
 
 
 class EpisodeReader:
     """Validates one episode document against the known templates."""
 
     TOP_REQUIRED = ("id", "title", "date", "segments")
-    TOP_OPTIONAL = ("description", "sources")
+    TOP_OPTIONAL = ("description", "sources", "languages")
     SOURCE_KEYS = ("publication", "title", "date", "file", "url")
 
-    def __init__(self, document: LocatedDocument, templates: Mapping[str, Template | None]) -> None:
+    def __init__(
+        self,
+        document: LocatedDocument,
+        templates: Mapping[str, Template | None],
+        station_languages: tuple[str, ...] | None = None,
+    ) -> None:
         self.doc = document
         self.templates = templates
+        self.station_languages = station_languages  # None: the station is unknown (or invalid)
         self.check = Checker(document)
         self.skipped = False  # a segment uses a template that has problems of its own
 
@@ -428,6 +448,7 @@ class EpisodeReader:
         if "description" in data:
             check.string(("description",), description)
         sources = self._sources(data.get("sources", []))
+        languages = self._languages(data["languages"]) if "languages" in data else ()
         segments = self._segments(data.get("segments")) if "segments" in data else []
         if check.problems or self.skipped:
             raise ValidationFailed(check.problems)
@@ -441,7 +462,26 @@ class EpisodeReader:
             self.doc.at(("title",)),
             tuple(sources),
             description,
+            languages,
         )
+
+    def _languages(self, value: Any) -> tuple[str, ...]:
+        """``languages: [en]``: station languages, each once."""
+        items = self.check.sequence(("languages",), value) or []
+        chosen: list[str] = []
+        for i, item in enumerate(items):
+            path = ("languages", i)
+            if self.station_languages is not None:
+                lang = self.check.choice(path, item, self.station_languages)
+            else:
+                lang = self.check.string(path, item)
+            if lang is None:
+                continue
+            if lang in chosen:
+                self.check.fail(path, f"language '{lang}' is listed twice")
+                continue
+            chosen.append(lang)
+        return tuple(chosen)
 
     def _sources(self, value: Any) -> list[Source]:
         items = self.check.sequence(("sources",), value, allow_empty=True) or []

@@ -1,16 +1,24 @@
 """Spoken-duration estimates from text, at the station's speaking rate per language.
 
-Entry point: :func:`estimate_seconds`. Used where no audio exists yet: ingest
-(cutting articles into segments), translator budgets and catalog statistics.
-Rates are words per minute (English and other space-separated languages) or
-syllables per minute (Korean: one Hangul block is one syllable).
+Entry points: :func:`estimate_seconds`, :func:`station_rate` and
+:func:`blocked_seconds`. Used where no audio exists yet: ingest (cutting
+articles into segments), translator budgets, catalog statistics and the
+build's report of what could not be spoken. Rates are words per minute
+(English and other space-separated languages) or syllables per minute
+(Korean: one Hangul block is one syllable).
+
+*Blocked seconds* are measured once, here: the source-language speaking
+time, at the station's rate, of text a language cannot speak yet. ``pipeline
+build`` (per folder and per language), its report and ``pipeline i18n
+stats`` all call :func:`blocked_seconds`, so their figures agree.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
-from pipeline.project.station import SpeakingRate, default_speaking_rate
+from pipeline.project.station import SpeakingRate, Station, default_speaking_rate
 
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*", re.UNICODE)
@@ -39,3 +47,17 @@ def estimate_seconds(text: str, lang: str, rate: SpeakingRate | None = None) -> 
     units = count_units(text, rate.unit)
     pauses = max(0, len(_SENTENCE_END.findall(text)) - 1) * SENTENCE_PAUSE_SECONDS
     return 60.0 * units / rate.per_minute + pauses
+
+
+def station_rate(station: Station | None, lang: str) -> SpeakingRate:
+    """The station's speaking rate for ``lang``, or the default when it sets none (or there is no station)."""
+    if station is not None and lang in station.speaking_rates:
+        return station.speaking_rates[lang]
+    return default_speaking_rate(lang)
+
+
+def blocked_seconds(texts: Iterable[str], station: Station) -> float:
+    """Source-language seconds of speech in ``texts``: what a language that cannot speak them loses."""
+    source = station.source_language
+    rate = station_rate(station, source)
+    return sum(estimate_seconds(text, source, rate) for text in texts)

@@ -129,11 +129,13 @@ def synthesise_cached(
     cache: SpeechCache,
     counter: SynthesisCounter | None = None,
     timeout: float = DEFAULT_TIMEOUT,
+    refresh: bool = False,
 ) -> Path:
-    """The WAV of ``text`` in ``voice``: from the cache, or synthesised once and stored."""
+    """The WAV of ``text`` in ``voice``: from the cache, or synthesised once and stored
+    (with ``refresh``, synthesised again and stored in place of any cached one)."""
     backend = get_backend(voice.backend)
     key = cache.key(text, voice, backend.version(voice.lang))
-    found = cache.lookup(key)
+    found = None if refresh else cache.lookup(key)
     if found is not None:
         if counter:
             counter.cached += 1

@@ -155,6 +155,7 @@ def test_stats_count_messages_and_seconds_of_blocked_speech(project: Path, capsy
         "missing": 0,
         "percent_translated": 50.0,
         "blocked_seconds": 10.4,  # the title 1.6 s + the 22-word paragraph 8.8 s
+        "built": True,
     }
     assert document["languages"]["ko"]["messages"] == 20
     assert document["languages"]["ko"]["untranslated"] == 2
