@@ -54,7 +54,10 @@ def _density_line(density: SpeechDensity) -> str:
     per_minute = density.bytes_per_minute / 1_000_000
     line = f"{TTS_CACHE}: {per_minute:.2f} MB per minute of audio ({density.minutes:.1f} minutes)"
     if density.unmeasured:
-        line += f"; {density.unmeasured} entries from before FLAC left out (misses; `cache prune` removes them)"
+        line += (
+            f"; {density.unmeasured} entries from before FLAC left out"
+            " (misses: a build that meets one deletes it, `cache prune` the rest)"
+        )
     return line
 
 

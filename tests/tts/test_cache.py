@@ -100,3 +100,12 @@ def test_stats_gives_the_speech_caches_bytes_per_minute(mini_project: Path, cli)
     assert match, stats
     assert float(match.group(1)) == round(size / minutes / 1e6, 2)
     assert float(match.group(2)) == round(minutes, 1)
+    old = tts / "ab" / ("ab" + "1" * 62)
+    old.parent.mkdir(exist_ok=True)
+    old.with_suffix(".wav").write_bytes(b"RIFF old entry")
+    old.with_suffix(".json").write_text('{"bytes": 14, "sha256": "x", "text": "x"}', encoding="utf-8")
+    stats = cli("cache", "stats", "--project", str(mini_project)).out
+    assert stats.rstrip().endswith(
+        "; 1 entries from before FLAC left out (misses: a build that meets one deletes it, `cache prune` the rest)"
+    )
+    assert float(re.search(r"^tts: (\d+\.\d\d) MB", stats, re.MULTILINE).group(1)) == round(size / minutes / 1e6, 2)
