@@ -1,44 +1,50 @@
-"""The nightly-build benchmark: ``.venv/bin/python benchmarks/nightly.py [--episodes N] [--jobs N]``.
+"""The nightly-build benchmark: ``.venv/bin/python benchmarks/nightly.py [--jobs N] [--only PART,...]``.
 
-Entry point: :func:`main`. In a temporary folder (or ``--keep DIR``) it
-generates two corpus projects from the sample episodes: their stories, with
-the real Korean translations of the sample catalogs, dealt in a seeded order
-into ``--episodes`` episodes of about ``--minutes`` of audio per language
-(``nightly/``), and into one episode of the same length (``long/``). It
-compiles the package's bytecode (as installing it does). Then it
+Entry point: :func:`main`. It compiles the package's bytecode (as installing
+it does), then measures four parts, in a temporary folder (or ``--keep DIR``):
 
-1. builds ``nightly/`` with ``pipeline build`` three times — cold (no
-   ``.cache``, no ``output``), again with no change, and after one Korean
-   translation of a one-sentence paragraph changed — timing each command and
-   reading what it did from the build's JSON-lines log;
-2. runs the raw toolchain on the same texts (each segment's rendered,
-   normalised text through ``espeak-ng -w`` and ``ffmpeg`` to a 32 kbps MP3,
-   ``--jobs`` segments at a time);
-3. builds ``long/`` cold while sampling the resident memory of the build's
-   whole process tree every 50 ms;
+1. ``unique`` (the headline): text said once. A copy of the sample station
+   (its episodes and catalogs; no story is told twice) is built cold with
+   ``pipeline build`` and the raw toolchain is run on the same texts (each
+   segment's rendered, normalised text through ``espeak-ng -w`` and
+   ``ffmpeg`` to a 32 kbps MP3, ``--jobs`` segments at a time), in
+   ``--repeats`` alternated pairs; medians of wall and CPU time (user +
+   system of the whole process tree). It prints the parts synthesised and
+   taken from the cache (the station's ident and sign-off come back in every
+   episode), and the speech cache's bytes per minute of audio.
+2. ``repeated``: the sample stories with their real Korean translations,
+   dealt in a seeded order into ``--episodes`` episodes of about ``--minutes``
+   of audio per language, built cold, again with no change, and after one
+   Korean translation of a one-sentence paragraph changed, then the raw
+   toolchain once. The corpus says each story several times, so the cold
+   build takes most parts from its cache: a second, labelled line.
+3. ``memory``: the resident memory of the build's whole process tree, sampled
+   every 50 ms, while it builds cold one Korean story segment of about
+   ``--minutes`` and an episode of that length made of many segments.
+4. ``catalogue``: a catalogue grown to each ``--catalogue`` size (the ident,
+   the shortest sample story and the sign-off per episode; text repeats):
+   the new episodes are built, then a no-op rebuild of the whole is timed
+   three times and a dry run (planning only) once.
 
-and prints the figures next to the targets of the nightly-build issue, with
-the machine they were measured on. ``--json FILE`` keeps them.
-
-The sample episodes hold about 13 minutes of stories per language, so the
-corpus says each story several times (in different episodes, under other
-catalogs). The cold build takes the repeated sentences from its speech cache
-while the raw toolchain speaks every segment; the table shows how many parts
-the cold build synthesised and how many it found in the cache. The raw
-toolchain reads each segment with its language's host voice, as one text.
+It prints the figures next to the targets, the command, and the machine they
+were measured on. ``--json FILE`` keeps them. The raw toolchain reads each
+segment with its language's host voice, as one text.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import datetime as dt
+import itertools
 import json
 import os
 import platform
 import random
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -53,10 +59,11 @@ from typing import Any
 import psutil
 import yaml
 
+from pipeline.build.caches import entries, speech_density
 from pipeline.build.orchestrator import render_all
 from pipeline.i18n.messages import EPISODE_TITLE_CONTEXT, segment_messages
 from pipeline.i18n.pofile import PoEntry, PoFile, read_po_file, write_po_file
-from pipeline.project.layout import EPISODES_DIR, TEMPLATES_DIR, po_path
+from pipeline.project.layout import EPISODES_DIR, TEMPLATES_DIR, TTS_CACHE, po_path
 from pipeline.project.script import load_project
 from pipeline.render import spoken_text
 from pipeline.speech import normaliser_for
@@ -76,10 +83,16 @@ EPISODE_EXTRA_SECONDS = 20.0
 SAMPLE_SECONDS = 0.05
 MB = 1_000_000
 
-RATIO_TARGET = 1.25
+UNIQUE_RATIO_TARGET = 1.2  # cold build of text that never repeats / raw toolchain
+CACHE_MB_PER_MINUTE_TARGET = 1.2
+SEGMENT_RSS_TARGET_MB = 400.0  # one process, one segment of --minutes
+CATALOGUE_NO_OP_TARGET_SECONDS = 5.0
+RATIO_TARGET = 1.25  # the repeated-text corpus (an earlier round's target)
 NO_OP_TARGET_PERCENT = 2.0
 ONE_CHANGE_TARGET_PARTS = 1
-PEAK_RSS_TARGET_MB = 300.0
+PEAK_RSS_TARGET_MB = 300.0  # one process, an episode of --minutes in many segments
+NO_OP_REPEATS = 3
+SECTIONS = ("unique", "repeated", "memory", "catalogue")
 
 
 # --------------------------------------------------------------------------- the corpus
@@ -247,6 +260,159 @@ def write_catalog(folder: Path, episode_id: str, title: tuple[str, str], stories
     write_po_file(path, PoFile(entries))
 
 
+# --------------------------------------------------------------------------- text that never repeats
+
+
+@dataclass(frozen=True)
+class PartCount:
+    """Utterances a build asks for (text × language × voice role) and how many of them differ."""
+
+    parts: int
+    distinct: int
+
+
+def copy_sample_station(folder: Path) -> Corpus:
+    """The repository's own station, episodes and catalogs: stories each told once."""
+    replace_corpus_folder(folder)
+    for name in ("scripts_src", "locales"):
+        shutil.copytree(REPO / name, folder / name)
+    (folder / MARKER).write_text(json.dumps({"sample station": True}) + "\n", encoding="utf-8")
+    return Corpus(folder)
+
+
+def count_parts(root: Path) -> PartCount:
+    """Every utterance a cold build of ``root`` synthesises or takes from its cache."""
+    project = load_project(root)
+    rendered = render_all(project, list(project.episodes.values()), list(project.station.languages))
+    said = [
+        (chunk.text, chunk.lang, part.role)
+        for item in rendered.values()
+        for segment in item.segments
+        for part in segment.parts
+        for sentence in part.sentences
+        for chunk in sentence.chunks
+    ]
+    return PartCount(len(said), len(set(said)))
+
+
+def reset_build(root: Path) -> None:
+    """Back to a cold start: no ``.cache``, no ``output``."""
+    for name in (".cache", "output"):
+        shutil.rmtree(root / name, ignore_errors=True)
+
+
+def measure_unique(folder: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """Cold builds of the sample station and the raw toolchain on its texts, alternated
+    (``--repeats`` pairs, the order flipped every other pair); then the speech cache's size."""
+    corpus = copy_sample_station(folder)
+    parts = count_parts(corpus.root)
+    raw = raw_jobs(corpus.root, corpus.root / "raw-toolchain")
+    colds: list[BuildRun] = []
+    raws: list[RawRun] = []
+    for repeat in range(args.repeats):
+        reset_build(corpus.root)
+        order = ("build", "raw") if repeat % 2 == 0 else ("raw", "build")
+        for step in order:
+            if step == "build":
+                colds.append(run_build(corpus.root, args.jobs, f"unique-cold-{repeat + 1}"))
+            else:
+                raws.append(run_raw(raw, args.jobs))
+        say(f"unique text, pair {repeat + 1}: cold build {colds[-1].seconds:.1f} s, raw {raws[-1].seconds:.1f} s")
+    density = speech_density(entries(corpus.root))
+    tts_bytes = sum(entry.size for entry in entries(corpus.root) if entry.kind == TTS_CACHE)
+    return {
+        "parts": asdict(parts),
+        "cold": [asdict(run) for run in colds],
+        "raw": [asdict(run) for run in raws],
+        "cache_bytes": tts_bytes,
+        "cache_speech_minutes": round(density.minutes, 2),
+        "cache_bytes_per_speech_minute": round(density.bytes_per_minute),
+        "built_audio_minutes": round(sum(colds[-1].audio_seconds.values()) / 60, 2),
+    }
+
+
+# --------------------------------------------------------------------------- one long segment
+
+
+def long_segment_story(samples: Samples, minutes: float) -> Story:
+    """One explainer of about ``minutes`` per language: the sample stories' paragraphs, in turn
+    (its messages are left for :func:`generate_long_segment`, which knows their contexts)."""
+    first = samples.stories[0]
+    paragraphs: list[str] = []
+    seconds = 0.0
+    for story in itertools.cycle(samples.stories):
+        if seconds >= minutes * 60:
+            break
+        for context, english, hangul in story.messages:
+            if context.split(".")[0] == "paragraphs":
+                paragraphs.append(english)
+                seconds += story_seconds([(context, english, hangul)])
+    return Story("explainer", {"title": first.fields["title"], "paragraphs": paragraphs}, [], seconds)
+
+
+def generate_long_segment(folder: Path, samples: Samples, minutes: float) -> Corpus:
+    """A project of one episode whose story is a single segment of about ``minutes``; its Korean
+    catalog gives every message of that segment, under the contexts the project gives them."""
+    replace_corpus_folder(folder)
+    copy_station(folder)
+    korean_of = {english: hangul for story in samples.stories for _, english, hangul in story.messages}
+    untranslated = long_segment_story(samples, minutes)
+    write_episode(folder, "long-segment", samples.titles[0][0], FIRST_DATE, [untranslated])
+    project = load_project(folder)
+    episode = project.episodes["long-segment"]
+    segment = next(item for item in episode.segments if item.id == segment_id(1))
+    messages = [
+        (message.context.removeprefix(f"{segment.id}."), message.text, korean_of[message.text])
+        for message in segment_messages(episode.id, segment, project.templates[segment.template])
+    ]
+    story = dataclasses.replace(untranslated, messages=messages)
+    write_catalog(folder, "long-segment", samples.titles[0], [story])
+    (folder / MARKER).write_text(json.dumps({"long segment minutes": minutes}) + "\n", encoding="utf-8")
+    return Corpus(folder, {"long-segment": [story]})
+
+
+# --------------------------------------------------------------------------- the catalogue
+
+
+def add_catalogue_episodes(folder: Path, samples: Samples, first: int, last: int) -> None:
+    """Episodes ``first``..``last`` of the catalogue: the ident, the shortest sample story, the sign-off."""
+    story = min(samples.stories, key=lambda item: item.seconds)
+    for index in range(first, last + 1):
+        episode_id = f"cat-{index:04d}"
+        title = samples.titles[(index - 1) % len(samples.titles)]
+        write_episode(folder, episode_id, title[0], FIRST_DATE + dt.timedelta(days=index - 1), [story])
+        write_catalog(folder, episode_id, title, [story])
+
+
+def measure_catalogue(folder: Path, samples: Samples, args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Grow a catalogue to each of ``--catalogue`` sizes: build the new episodes, then time a no-op
+    rebuild of the whole (the median of three) and a dry run, which only plans."""
+    replace_corpus_folder(folder)
+    copy_station(folder)
+    (folder / MARKER).write_text(json.dumps({"catalogue": args.catalogue}) + "\n", encoding="utf-8")
+    rows = []
+    built = 0
+    for size in args.catalogue:
+        add_catalogue_episodes(folder, samples, built + 1, size)
+        cold = run_build(folder, args.jobs, f"catalogue-{size}-new")
+        built = size
+        noops = [run_build(folder, args.jobs, f"catalogue-{size}-no-op") for _ in range(NO_OP_REPEATS)]
+        plan = run_build(folder, args.jobs, f"catalogue-{size}-dry-run", extra=("--dry-run",))
+        median_noop = sorted(noops, key=lambda run: run.seconds)[len(noops) // 2]
+        say(f"catalogue of {size}: new episodes {cold.seconds:.1f} s, no-op {median_noop.seconds:.2f} s")
+        rows.append(
+            {
+                "episodes": size,
+                "new_episodes_build": asdict(cold),
+                "no_op": asdict(median_noop),
+                "no_op_seconds": [round(run.seconds, 2) for run in noops],
+                "no_op_made": sum(run.segment_files for run in noops),
+                "dry_run": asdict(plan),
+            }
+        )
+    return rows
+
+
 # --------------------------------------------------------------------------- the one change
 
 
@@ -330,6 +496,8 @@ def run_build(root: Path, jobs: int, label: str, watch_memory: bool = False, ext
         exit_code = process.wait()
         seconds, cpu = time.perf_counter() - started, children_cpu_seconds() - cpu
     written = sorted(set(logs.glob("*.jsonl")) - before)
+    if exit_code == 0 and "--dry-run" in extra:  # a dry run writes no log
+        return BuildRun(seconds, exit_code, round(cpu, 1))
     if exit_code != 0 or len(written) != 1:
         raise SystemExit(f"{label} build failed (exit {exit_code}); its output is in {screen}")
     run = read_build_log(written[0], BuildRun(seconds, exit_code, round(cpu, 1)))
@@ -516,35 +684,117 @@ def verdict(met: bool) -> str:
     return "yes" if met else "NO"
 
 
-def figure_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
-    """(figure, measured, target, met) for the table."""
-    cold, noop, change, raw, memory = (results[k] for k in ("cold", "no_op", "one_change", "raw", "memory"))
-    ratio = cold["seconds"] / raw["seconds"]
-    cpu_ratio = cold["cpu_seconds"] / raw["cpu_seconds"]
-    percent = 100 * noop["seconds"] / cold["seconds"]
-    tree_mb, process_mb = memory["tree_bytes"] / MB, memory["process_bytes"] / MB
+Row = tuple[str, str, str, str]  # figure, measured, target, met
+
+
+def figure_rows(results: dict[str, Any]) -> list[Row]:
+    """(figure, measured, target, met) for the table: each measured section's rows."""
+    rows: list[Row] = []
+    for name, rows_of in (("unique", unique_rows), ("repeated", repeated_rows), ("memory", memory_rows),
+                          ("catalogue", catalogue_rows)):  # fmt: skip
+        if name in results:
+            rows += rows_of(results)
+    return rows
+
+
+def median_of(runs: list[dict[str, Any]], key: str) -> float:
+    """The median of one figure over repeated runs."""
+    return statistics.median(run[key] for run in runs)
+
+
+def unique_rows(results: dict[str, Any]) -> list[Row]:
+    """The headline: text said once, cold build against the raw toolchain, medians of the pairs."""
+    unique = results["unique"]
+    colds, raws = unique["cold"], unique["raw"]
+    wall, cpu = median_of(colds, "seconds"), median_of(colds, "cpu_seconds")
+    raw_wall, raw_cpu = median_of(raws, "seconds"), median_of(raws, "cpu_seconds")
+    ratio, cpu_ratio = wall / raw_wall, cpu / raw_cpu
+    pair_ratios = [c["seconds"] / r["seconds"] for c, r in zip(colds, raws, strict=True)]
+    synthesised, cached = colds[-1]["synthesised"], colds[-1]["cached"]
+    share = 100 * cached / max(1, synthesised + cached)
+    parts = unique["parts"]
+    per_minute = unique["cache_bytes_per_speech_minute"] / MB
+    per_built_minute = unique["cache_bytes"] / MB / max(unique["built_audio_minutes"], 1e-9)
     return [
-        ("cold build", f"{cold['seconds']:.1f} s (CPU {cold['cpu_seconds']:.0f} s)", "", ""),
-        ("  parts synthesised / from cache", f"{cold['synthesised']} / {cold['cached']}", "", ""),
-        ("raw toolchain", f"{raw['seconds']:.1f} s (CPU {raw['cpu_seconds']:.0f} s)", "", ""),
-        ("cold build / raw toolchain", f"{ratio:.2f}", f"≤ {RATIO_TARGET}", verdict(ratio <= RATIO_TARGET)),
-        ("  the same in CPU time", f"{cpu_ratio:.2f}", "", ""),
-        ("no-op rebuild", f"{noop['seconds']:.1f} s", "", ""),
-        ("  as % of the cold build", f"{percent:.1f} %", f"≤ {NO_OP_TARGET_PERCENT:g} %",
-         verdict(percent <= NO_OP_TARGET_PERCENT)),
-        ("one-change rebuild", f"{change['seconds']:.1f} s", "", ""),
-        ("  parts synthesised", str(change["synthesised"]), f"exactly {ONE_CHANGE_TARGET_PARTS}",
-         verdict(change["synthesised"] == ONE_CHANGE_TARGET_PARTS)),
-        ("  segment files made", str(change["segment_files"]), "", ""),
-        (f"{results['minutes']:g}-min episode: peak RSS", f"{process_mb:.0f} MB ({memory['process_role']})",
-         f"< {PEAK_RSS_TARGET_MB:g} MB", verdict(process_mb < PEAK_RSS_TARGET_MB)),
-        ("  summed over the process tree", f"{tree_mb:.0f} MB", "", ""),
-        ("  the same in PSS", f"{memory['tree_pss_bytes'] / MB:.0f} MB", "", ""),
+        (f"TEXT SAID ONCE (the sample station), medians of {len(colds)} alternated pairs", "", "", ""),
+        ("  cold build", f"{wall:.1f} s (CPU {cpu:.1f} s)", "", ""),
+        ("  raw toolchain", f"{raw_wall:.1f} s (CPU {raw_cpu:.1f} s)", "", ""),
+        ("  cold build / raw toolchain", f"{ratio:.2f}", f"≤ {UNIQUE_RATIO_TARGET}", ""),
+        ("    the same in CPU time", f"{cpu_ratio:.2f}", f"≤ {UNIQUE_RATIO_TARGET}", ""),
+        # A busy machine makes the raw toolchain's many short processes wait as long as the build,
+        # which flatters the wall ratio: the target counts as met only when both ratios meet it.
+        ("    both within the target", "", "", verdict(max(ratio, cpu_ratio) <= UNIQUE_RATIO_TARGET)),
+        ("    range over the pairs (wall)", f"{min(pair_ratios):.2f}-{max(pair_ratios):.2f}", "", ""),
+        ("  parts synthesised / from cache", f"{synthesised} / {cached} ({share:.1f} % from cache)", "", ""),
+        ("  distinct parts / parts", f"{parts['distinct']} / {parts['parts']}", "", ""),
+        ("  speech cache per minute of its speech", f"{per_minute:.2f} MB", f"≤ {CACHE_MB_PER_MINUTE_TARGET}",
+         verdict(per_minute <= CACHE_MB_PER_MINUTE_TARGET)),
+        ("    per minute of built audio", f"{per_built_minute:.2f} MB", "", ""),
     ]  # fmt: skip
 
 
+def repeated_rows(results: dict[str, Any]) -> list[Row]:
+    """The dealt corpus, which repeats the sample stories: ratio, no-op and one-change rebuilds."""
+    cold, noop, change, raw = (results[k] for k in ("cold", "no_op", "one_change", "raw"))
+    ratio = cold["seconds"] / raw["seconds"]
+    cpu_ratio = cold["cpu_seconds"] / raw["cpu_seconds"]
+    percent = 100 * noop["seconds"] / cold["seconds"]
+    return [
+        (f"REPEATED TEXT ({results['episodes']} episodes dealt from the sample stories), one run", "", "", ""),
+        ("  cold build", f"{cold['seconds']:.1f} s (CPU {cold['cpu_seconds']:.0f} s)", "", ""),
+        ("  parts synthesised / from cache", f"{cold['synthesised']} / {cold['cached']}", "", ""),
+        ("  raw toolchain", f"{raw['seconds']:.1f} s (CPU {raw['cpu_seconds']:.0f} s)", "", ""),
+        ("  cold build / raw toolchain", f"{ratio:.2f}", f"≤ {RATIO_TARGET}", verdict(ratio <= RATIO_TARGET)),
+        ("    the same in CPU time", f"{cpu_ratio:.2f}", "", ""),
+        ("  no-op rebuild", f"{noop['seconds']:.1f} s", "", ""),
+        ("    as % of the cold build", f"{percent:.1f} %", f"≤ {NO_OP_TARGET_PERCENT:g} %",
+         verdict(percent <= NO_OP_TARGET_PERCENT)),
+        ("  one-change rebuild", f"{change['seconds']:.1f} s", "", ""),
+        ("    parts synthesised", str(change["synthesised"]), f"exactly {ONE_CHANGE_TARGET_PARTS}",
+         verdict(change["synthesised"] == ONE_CHANGE_TARGET_PARTS)),
+        ("    segment files made", str(change["segment_files"]), "", ""),
+    ]  # fmt: skip
+
+
+def memory_rows(results: dict[str, Any]) -> list[Row]:
+    """Peak resident memory: one long segment, and a long episode of many segments."""
+    rows: list[Row] = [("MEMORY (peak RSS of the largest process)", "", "", "")]
+    segment, episode = results["segment_memory"], results["memory"]
+    segment_minutes = sum(results["segment_build"]["audio_seconds"].values()) / 60
+    segment_mb = segment["process_bytes"] / MB
+    rows.append((f"  a {segment_minutes:.0f}-min episode of one story segment (ko)",
+                 f"{segment_mb:.0f} MB ({segment['process_role']})",
+                 f"< {SEGMENT_RSS_TARGET_MB:g} MB", verdict(segment_mb < SEGMENT_RSS_TARGET_MB)))  # fmt: skip
+    process_mb = episode["process_bytes"] / MB
+    rows += [
+        (f"  {results['minutes']:g}-min episode in segments", f"{process_mb:.0f} MB ({episode['process_role']})",
+         f"< {PEAK_RSS_TARGET_MB:g} MB", verdict(process_mb < PEAK_RSS_TARGET_MB)),
+        ("    summed over the process tree", f"{episode['tree_bytes'] / MB:.0f} MB", "", ""),
+        ("    the same in PSS", f"{episode['tree_pss_bytes'] / MB:.0f} MB", "", ""),
+    ]  # fmt: skip
+    return rows
+
+
+def catalogue_rows(results: dict[str, Any]) -> list[Row]:
+    """No-op rebuilds and dry runs of a growing catalogue, with the time per episode."""
+    rows: list[Row] = [("CATALOGUE (repeated text), no-op median of 3; dry run plans only", "", "", "")]
+    for row in results["catalogue"]:
+        episodes, noop, plan = row["episodes"], row["no_op"], row["dry_run"]
+        per_episode = 1000 * noop["seconds"] / episodes
+        met = noop["seconds"] < CATALOGUE_NO_OP_TARGET_SECONDS and row["no_op_made"] == 0
+        rows += [
+            (f"  {episodes} episodes: no-op rebuild",
+             f"{noop['seconds']:.2f} s (CPU {noop['cpu_seconds']:.1f} s; {per_episode:.1f} ms per episode; "
+             f"{row['no_op_made']} files made)",
+             f"< {CATALOGUE_NO_OP_TARGET_SECONDS:g} s", verdict(met)),
+            ("    dry run", f"{plan['seconds']:.2f} s ({1000 * plan['seconds'] / episodes:.1f} ms per episode)",
+             "", ""),
+        ]  # fmt: skip
+    return rows
+
+
 def print_report(results: dict[str, Any]) -> None:
-    """The figures, the targets and whether each was met; the corpus; the machine."""
+    """The figures, the targets and whether each was met; the corpora; the machine."""
     rows = [("figure", "measured", "target", "met"), *figure_rows(results)]
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     print()
@@ -559,24 +809,49 @@ def print_report(results: dict[str, Any]) -> None:
 
 
 def corpus_lines(results: dict[str, Any]) -> list[tuple[str, str]]:
-    """What was built and spoken, to check the corpus is the size it should be."""
-    cold, raw, memory_build = results["cold"], results["raw"], results["memory_build"]
-    long = f"{results['minutes']:g}-min episode"
-    return [
-        (
-            "corpus",
-            f"{results['episodes']} episodes × {len(cold['audio_seconds'])} languages, --jobs {results['jobs']}",
-        ),
-        ("cold build audio (min)", minutes_by_language(cold["audio_seconds"])),
-        ("raw toolchain speech (min)", f"{minutes_by_language(raw['speech_seconds'])} in {raw['segments']} files"),
-        (f"{long} audio (min)", minutes_by_language(memory_build["audio_seconds"])),
-        (f"{long} cold build", f"{memory_build['seconds']:.1f} s (CPU {memory_build['cpu_seconds']:.0f} s)"),
-        (
-            f"{long} peak RSS by role (MB)",
-            ", ".join(f"{role} {size / MB:.0f}" for role, size in results["memory"]["role_bytes"].items()),
-        ),
-        ("one change", f"{results['change']['episode']} {results['change']['context']}"),
-    ]
+    """What was built and spoken, to check each corpus is the size it should be."""
+    lines = [("command", results["command"]), ("jobs", str(results["jobs"]))]
+    if "unique" in results:
+        unique = results["unique"]
+        cold = unique["cold"][-1]
+        lines += [
+            ("text said once: built audio (min)", minutes_by_language(cold["audio_seconds"])),
+            ("text said once: raw toolchain speech (min)",
+             f"{minutes_by_language(unique['raw'][-1]['speech_seconds'])} in {unique['raw'][-1]['segments']} files"),
+            ("text said once: cold builds (s)", ", ".join(f"{run['seconds']:.1f}" for run in unique["cold"])),
+            ("text said once: raw toolchain (s)", ", ".join(f"{run['seconds']:.1f}" for run in unique["raw"])),
+            ("text said once: speech cache", f"{unique['cache_bytes'] / MB:.1f} MB for "
+             f"{unique['cache_speech_minutes']:.1f} min of speech"),
+        ]  # fmt: skip
+    if "repeated" in results:
+        cold, raw = results["cold"], results["raw"]
+        lines += [
+            ("repeated text: cold build audio (min)", minutes_by_language(cold["audio_seconds"])),
+            ("repeated text: raw toolchain speech (min)",
+             f"{minutes_by_language(raw['speech_seconds'])} in {raw['segments']} files"),
+            ("repeated text: one change", f"{results['change']['episode']} {results['change']['context']}"),
+        ]  # fmt: skip
+    if "memory" in results:
+        segment, episode = results["segment_build"], results["memory_build"]
+        lines += [
+            ("long segment: audio (min)", minutes_by_language(segment["audio_seconds"])),
+            ("long segment: cold build", f"{segment['seconds']:.1f} s (CPU {segment['cpu_seconds']:.0f} s)"),
+            ("long segment: peak RSS by role (MB)", by_role(results["segment_memory"])),
+            ("long episode: audio (min)", minutes_by_language(episode["audio_seconds"])),
+            ("long episode: cold build", f"{episode['seconds']:.1f} s (CPU {episode['cpu_seconds']:.0f} s)"),
+            ("long episode: peak RSS by role (MB)", by_role(results["memory"])),
+        ]
+    for row in results.get("catalogue", []):
+        new = row["new_episodes_build"]
+        lines.append((f"catalogue to {row['episodes']}: building the new episodes",
+                      f"{new['seconds']:.1f} s, {new['segment_files']} segment files; no-op runs (s) "
+                      + ", ".join(f"{value:.2f}" for value in row["no_op_seconds"])))  # fmt: skip
+    return lines
+
+
+def by_role(memory: dict[str, Any]) -> str:
+    """``main 107, worker 205``."""
+    return ", ".join(f"{role} {size / MB:.0f}" for role, size in memory["role_bytes"].items())
 
 
 def minutes_by_language(seconds: dict[str, float]) -> str:
@@ -606,12 +881,53 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         help="worker processes for the build and the raw toolchain (default: one per CPU)",
     )
     parser.add_argument("--seed", type=int, default=6, help="seed of the order stories are dealt in (default 6)")
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=5,
+        metavar="N",
+        help="alternated pairs of cold build and raw toolchain on the text said once (default 5)",
+    )
+    parser.add_argument(
+        "--catalogue",
+        type=_sizes,
+        default=[100, 300, 1000],
+        metavar="N,N,...",
+        help="catalogue sizes, in episodes, for the no-op rebuild and planning (default 100,300,1000)",
+    )
+    parser.add_argument(
+        "--only",
+        type=_sections,
+        default=list(SECTIONS),
+        metavar="PART,...",
+        help=f"measure only these parts: {', '.join(SECTIONS)} (default all)",
+    )
     parser.add_argument("--keep", type=Path, metavar="DIR", help="generate the corpora in DIR and keep them")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the figures to FILE")
     args = parser.parse_args(argv)  # fmt: skip
-    if args.episodes < 1 or args.jobs < 1 or args.minutes <= 0:
-        parser.error("--episodes and --jobs must be at least 1, --minutes more than 0")
+    if args.episodes < 1 or args.jobs < 1 or args.repeats < 1 or args.minutes <= 0:
+        parser.error("--episodes, --jobs and --repeats must be at least 1, --minutes more than 0")
     return args
+
+
+def _sizes(text: str) -> list[int]:
+    """``100,300,1000`` → ascending sizes of at least 1."""
+    try:
+        sizes = sorted({int(item) for item in text.split(",")})
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r}: write episode counts separated by commas") from exc
+    if sizes[0] < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: a catalogue has at least 1 episode")
+    return sizes
+
+
+def _sections(text: str) -> list[str]:
+    """``unique,memory`` → the named parts of the benchmark."""
+    names = [item.strip() for item in text.split(",") if item.strip()]
+    unknown = [name for name in names if name not in SECTIONS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"{text!r}: choose from {', '.join(SECTIONS)}")
+    return names
 
 
 @contextlib.contextmanager
@@ -639,14 +955,28 @@ def compile_bytecode() -> None:
 def measure(base: Path, args: argparse.Namespace) -> dict[str, Any]:
     """Generate the corpora, then run every build and the raw toolchain; the figures as plain data."""
     samples = read_samples(REPO)
+    compile_bytecode()
+    results: dict[str, Any] = {"episodes": args.episodes, "minutes": args.minutes, "jobs": args.jobs, "seed": args.seed}
+    if "unique" in args.only:
+        say("text said once: the sample station, cold builds and the raw toolchain in turn")
+        results["unique"] = measure_unique(base / "unique", args)
+    if "repeated" in args.only:
+        results.update(measure_repeated(base, samples, args))
+    if "memory" in args.only:
+        results.update(measure_memory(base, samples, args))
+    if "catalogue" in args.only:
+        results["catalogue"] = measure_catalogue(base / "catalogue", samples, args)
+    return results
+
+
+def measure_repeated(base: Path, samples: Samples, args: argparse.Namespace) -> dict[str, Any]:
+    """The dealt corpus: cold, no-op and one-change builds, then the raw toolchain."""
     nightly = generate_corpus(base / "nightly", samples, args.episodes, args.minutes, args.seed)
-    long = generate_corpus(base / "long", samples, 1, args.minutes, args.seed)
-    say(f"corpora generated in {base}; rendering the raw toolchain's texts")
+    say(f"repeated text: corpus generated in {nightly.root}; rendering the raw toolchain's texts")
     raw = raw_jobs(nightly.root, nightly.root / "raw-toolchain")
     change = choose_change(nightly)
     shutil.rmtree(nightly.root / ".cache", ignore_errors=True)  # rendering compiled the catalogs
-    compile_bytecode()
-    say("cold build")
+    say("repeated text: cold build")
     cold = run_build(nightly.root, args.jobs, "cold")
     say(f"cold build: {cold.seconds:.1f} s; no-op rebuild")
     noop = run_build(nightly.root, args.jobs, "no-op")
@@ -655,19 +985,31 @@ def measure(base: Path, args: argparse.Namespace) -> dict[str, Any]:
     one = run_build(nightly.root, args.jobs, "one-change")
     say(f"one-change rebuild: {one.seconds:.1f} s; raw toolchain on {len(raw)} segments")
     raw_run = run_raw(raw, args.jobs)
-    say(f"raw toolchain: {raw_run.seconds:.1f} s; cold build of the long episode with memory sampling")
-    memory_build = run_build(long.root, args.jobs, "long", watch_memory=True)
-    assert memory_build.memory is not None
+    say(f"raw toolchain: {raw_run.seconds:.1f} s")
     return {
-        "episodes": args.episodes,
-        "minutes": args.minutes,
-        "jobs": args.jobs,
-        "seed": args.seed,
+        "repeated": True,
         "cold": asdict(cold),
         "no_op": asdict(noop),
         "one_change": asdict(one),
         "change": asdict(change),
         "raw": asdict(raw_run),
+    }
+
+
+def measure_memory(base: Path, samples: Samples, args: argparse.Namespace) -> dict[str, Any]:
+    """Cold builds, memory sampled: one Korean segment of ``--minutes``; an episode of that length."""
+    segment = generate_long_segment(base / "long-segment", samples, args.minutes)
+    say(f"memory: one segment of about {args.minutes:g} minutes (Korean), cold, memory sampled")
+    segment_build = run_build(
+        segment.root, args.jobs, "long-segment", watch_memory=True, extra=("--lang", "ko", "--job-timeout", "7200")
+    )
+    long = generate_corpus(base / "long", samples, 1, args.minutes, args.seed)
+    say(f"memory: one segment {segment_build.seconds:.1f} s; an episode of {args.minutes:g} minutes in segments")
+    memory_build = run_build(long.root, args.jobs, "long", watch_memory=True)
+    assert memory_build.memory is not None and segment_build.memory is not None
+    return {
+        "segment_build": asdict(segment_build),
+        "segment_memory": asdict(segment_build.memory),
         "memory_build": asdict(memory_build),
         "memory": asdict(memory_build.memory),
     }
@@ -680,6 +1022,7 @@ def main(argv: list[str] | None = None) -> int:
     with work_folder(args.keep) as base:
         results = measure(base, args)
     results["machine"] = {**host, "load average at end (1, 5, 15 min)": load_average()}
+    results["command"] = " ".join(["benchmarks/nightly.py", *(sys.argv[1:] if argv is None else argv)])
     print_report(results)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

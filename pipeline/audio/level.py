@@ -88,8 +88,9 @@ class Silence:
 
 @dataclass(frozen=True)
 class Speech:
-    """An engine WAV (joined without the engine's own leading and trailing silence); ``cue``
-    starts a sentence cue, ``cue_end`` closes it after this piece."""
+    """An engine's utterance (its WAV, or the speech cache's FLAC), joined without the engine's
+    own leading and trailing silence; ``cue`` starts a sentence cue, ``cue_end`` closes it after
+    this piece."""
 
     wav: Path
     cue: str | None = None
@@ -151,8 +152,8 @@ def trim_silence(pcm: bytes, sample_rate: int) -> bytes:
 
 def _read_pcm(path: Path, sample_rate: int) -> bytes:
     try:
-        segment = AudioSegment.from_wav(str(path))
-    except Exception as exc:  # pydub raises several unrelated types for a bad file
+        segment = _read_flac(path) if path.suffix == ".flac" else AudioSegment.from_wav(str(path))
+    except Exception as exc:  # pydub and libsndfile raise several unrelated types for a bad file
         raise AudioError(f"cannot read synthesised audio {path.name}: {exc}") from exc
     if segment.channels != 1:
         segment = segment.set_channels(1)
@@ -161,6 +162,14 @@ def _read_pcm(path: Path, sample_rate: int) -> bytes:
     if segment.frame_rate != sample_rate:
         segment = segment.set_frame_rate(sample_rate)
     return segment.raw_data
+
+
+def _read_flac(path: Path) -> AudioSegment:
+    """A cached FLAC's 16-bit samples as the engine's WAV held them (the speech cache keeps only
+    16-bit PCM as FLAC), so the conversions below do exactly what they would do to that WAV."""
+    samples, rate = soundfile.read(str(path), dtype="int16", always_2d=True)
+    data = samples.astype("<i2", copy=False).tobytes()
+    return AudioSegment(data=data, sample_width=SAMPLE_WIDTH, frame_rate=rate, channels=samples.shape[1])
 
 
 @dataclass(frozen=True)

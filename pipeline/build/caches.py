@@ -1,26 +1,29 @@
 """What the build caches under ``.cache`` hold, and removing what has not been used lately.
 
 Entry points: :func:`entries` (every entry of every cache, with its size and
-last use) and :func:`prune`. Each cache keeps an entry as a data file and,
+last use), :func:`speech_density` (the speech cache's bytes per minute of
+audio) and :func:`prune`. Each cache keeps an entry as a data file and,
 for some kinds, a small record beside it; the newer of the two times is the
 entry's last use, because a build touches what it reads.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.build.lock import build_lock
 from pipeline.project.layout import CACHE_DIR, LEVELS_CACHE, MO_CACHE, REVIEW_CACHE, SPEECH_TEXT_CACHE, TTS_CACHE
 
-# Each kind's data-file suffix and, where it has one, its record's suffix.
-CACHE_KINDS: dict[str, tuple[str, str | None]] = {
-    TTS_CACHE: (".wav", ".json"),
-    LEVELS_CACHE: (".npy", None),
-    MO_CACHE: (".mo", ".mo.src"),
-    SPEECH_TEXT_CACHE: (".json", None),
-    REVIEW_CACHE: (".json", None),
+# Each kind's data-file suffixes and, where it has one, its record's suffix. Speech is FLAC, or WAV
+# for an engine's sample format FLAC cannot hold exactly (and in entries from before FLAC).
+CACHE_KINDS: dict[str, tuple[tuple[str, ...], str | None]] = {
+    TTS_CACHE: ((".flac", ".wav"), ".json"),
+    LEVELS_CACHE: ((".npy",), None),
+    MO_CACHE: ((".mo",), ".mo.src"),
+    SPEECH_TEXT_CACHE: ((".json",), None),
+    REVIEW_CACHE: ((".json",), None),
 }
 
 
@@ -41,13 +44,55 @@ class Entry:
 def entries(root: Path) -> list[Entry]:
     """Every entry of every cache under the project's ``.cache``."""
     found = []
-    for kind, (data_suffix, record_suffix) in CACHE_KINDS.items():
+    for kind, (data_suffixes, record_suffix) in CACHE_KINDS.items():
         folder = root / CACHE_DIR / kind
-        for data in sorted(folder.rglob(f"*{data_suffix}")) if folder.exists() else []:
-            record = data.with_name(data.name.removesuffix(data_suffix) + record_suffix) if record_suffix else None
-            files = [data, record] if record and record.exists() else [data]
-            found.append(Entry(kind, files, max(path.stat().st_mtime for path in files)))
+        for suffix in data_suffixes:
+            for data in sorted(folder.rglob(f"*{suffix}")) if folder.exists() else []:
+                found.append(_entry(kind, data, suffix, record_suffix))
     return found
+
+
+def _entry(kind: str, data: Path, data_suffix: str, record_suffix: str | None) -> Entry:
+    record = data.with_name(data.name.removesuffix(data_suffix) + record_suffix) if record_suffix else None
+    files = [data, record] if record and record.exists() else [data]
+    return Entry(kind, files, max(path.stat().st_mtime for path in files))
+
+
+@dataclass(frozen=True)
+class SpeechDensity:
+    """How many bytes the speech cache spends on a minute of audio."""
+
+    minutes: float  # audio held by the entries whose record gives their length
+    size: int  # their bytes on disk, records included
+    unmeasured: int  # entries whose record gives no length (plain WAV from before FLAC)
+
+    @property
+    def bytes_per_minute(self) -> float:
+        """Bytes per minute of audio (0 for an empty cache)."""
+        return self.size / self.minutes if self.minutes else 0.0
+
+
+def speech_density(found: list[Entry]) -> SpeechDensity:
+    """Bytes per minute of audio over the speech cache's entries, from the length each record gives."""
+    minutes, size, unmeasured = 0.0, 0, 0
+    for entry in found:
+        if entry.kind != TTS_CACHE:
+            continue
+        seconds = _recorded_seconds(entry.files[-1]) if len(entry.files) > 1 else None
+        if seconds is None:
+            unmeasured += 1
+            continue
+        minutes += seconds / 60
+        size += entry.size
+    return SpeechDensity(minutes, size, unmeasured)
+
+
+def _recorded_seconds(record: Path) -> float | None:
+    try:
+        seconds = json.loads(record.read_text(encoding="utf-8")).get("seconds")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return float(seconds) if isinstance(seconds, int | float) else None
 
 
 def prune(root: Path, cutoff: float, dry_run: bool = False) -> tuple[int, int]:

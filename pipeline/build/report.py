@@ -33,6 +33,8 @@ from pipeline.project.layout import REPORT_FOLDER, REVIEW_FOLDER
 
 RUNS_DIR = "runs"
 KEEP_RUNS = 30
+FULL_TABLE_ROWS = 60  # a summary this long or shorter shows every row on the terminal
+QUIET_STATUSES = ("unchanged", "up to date")  # left out of a longer one
 COLUMNS = (
     "episode",
     "lang",
@@ -77,25 +79,34 @@ def _folder_state(outcome: TargetOutcome) -> str:
 
 
 def print_summary(report: BuildReport) -> None:
-    """Problems on stderr (one line each), then the summary table and the verdict on stdout."""
+    """Problems on stderr (one line each), then the summary table and the verdict on stdout.
+
+    A catalogue's table would run to thousands of rows, almost all of them
+    ``unchanged`` or ``up to date`` (and drawing 2,000 rows costs rich about a
+    second of CPU): past :data:`FULL_TABLE_ROWS` rows, the terminal shows the
+    other folders and counts those; the HTML report keeps every row.
+    """
     for outcome in report.outcomes:
         for line in problem_lines(outcome):
             print(line, file=sys.stderr)
+    rows = summary_rows(report)
+    shown = rows if len(rows) <= FULL_TABLE_ROWS else [row for row in rows if row[3] not in QUIET_STATUSES]
     table = Table(title="Dry run: what would be built" if report.dry_run else "Build summary")
     for column in COLUMNS:
         table.add_column(column, no_wrap=True)
-    for row in summary_rows(report):
+    for row in shown:
         table.add_row(*row)
     console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
     console.print(table)
+    if len(shown) < len(rows):
+        quiet = len(rows) - len(shown)
+        console.print(f"{quiet} more folders unchanged or up to date (every row: the HTML report)", highlight=False)
     if report.dry_run:
         for outcome in report.outcomes:
             for name, reason in outcome.reasons.items():
                 console.print(f"{outcome.label}: {name}: {reason}", highlight=False, markup=False)
     else:
-        for folder in sorted(
-            {str(o.folder) for o in report.outcomes if o.folder and o.status in ("built", "unchanged", "partial")}
-        ):
+        for folder in _folders_to_name(report, every=len(shown) == len(rows)):
             console.print(f"files in {folder}", highlight=False, markup=False)
     for line in header_lines(report):
         console.print(line, highlight=False, markup=False)
@@ -111,6 +122,12 @@ def header_lines(report: BuildReport) -> list[str]:
     if report.retracted:
         lines.append(retracted_line([str(folder) for folder in report.retracted]))
     return lines
+
+
+def _folders_to_name(report: BuildReport, every: bool) -> list[str]:
+    """The finished folders to point at: all of them, or (in a long summary) those just built."""
+    statuses = ("built", "unchanged", "partial") if every else ("built", "partial")
+    return sorted({str(o.folder) for o in report.outcomes if o.folder and o.status in statuses})
 
 
 def problem_lines(outcome: TargetOutcome) -> list[str]:

@@ -6,9 +6,10 @@ import argparse
 import re
 import time
 
-from pipeline.build.caches import CACHE_KINDS, entries, prune
+from pipeline.build.caches import CACHE_KINDS, SpeechDensity, entries, prune, speech_density
 from pipeline.commands import project_root
 from pipeline.errors import UsageError
+from pipeline.project.layout import TTS_CACHE
 
 _AGE = re.compile(r"^(\d+)([dhm])$")
 _UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60}
@@ -29,7 +30,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 
 
 def run_stats(args: argparse.Namespace) -> int:
-    """One line per cache: entries, size, oldest and newest use."""
+    """One line per cache: entries, size, oldest and newest use; the speech cache's bytes per minute."""
     found = entries(project_root(args))
     for kind in CACHE_KINDS:
         mine = [entry for entry in found if entry.kind == kind]
@@ -42,7 +43,22 @@ def run_stats(args: argparse.Namespace) -> int:
             f"last used {_ago(newest)} (oldest {_ago(oldest)})"
         )
     print(f"{'total':11s} {len(found):6d} entries  {_megabytes(sum(e.size for e in found)):>9s}")
+    density = speech_density(found)
+    if density.minutes or density.unmeasured:
+        print(_density_line(density))
     return 0
+
+
+def _density_line(density: SpeechDensity) -> str:
+    """``tts: 1.37 MB per minute of audio (24.7 minutes)``, and what was left out of it."""
+    per_minute = density.bytes_per_minute / 1_000_000
+    line = f"{TTS_CACHE}: {per_minute:.2f} MB per minute of audio ({density.minutes:.1f} minutes)"
+    if density.unmeasured:
+        line += (
+            f"; {density.unmeasured} entries from before FLAC left out"
+            " (misses: a build that meets one deletes it, `cache prune` the rest)"
+        )
+    return line
 
 
 def run_prune(args: argparse.Namespace) -> int:

@@ -16,16 +16,16 @@ def test_stats_and_prune_by_last_use(mini_project: Path, cli) -> None:
     assert count >= 10
     assert re.search(r"speech-text\s+1 entries", stats.out)  # the English sentences of the one build
     old = time.time() - 40 * 86400
-    wavs = sorted((mini_project / ".cache" / "tts").rglob("*.wav"))[:3]
-    for wav in wavs:
-        for path in (wav, wav.with_suffix(".json")):
+    flacs = sorted((mini_project / ".cache" / "tts").rglob("*.flac"))[:3]
+    for flac in flacs:
+        for path in (flac, flac.with_suffix(".json")):
             os.utime(path, (old, old))
     dry = cli("cache", "prune", "--older-than", "30d", "--dry-run", "--project", str(mini_project))
     assert dry.out.startswith("would delete 3 entries unused for more than 30d")
-    assert all(wav.exists() for wav in wavs)
+    assert all(flac.exists() for flac in flacs)
     pruned = cli("cache", "prune", "--older-than", "30d", "--project", str(mini_project))
     assert pruned.code == 0 and pruned.out.startswith("deleted 3 entries")
-    assert not any(wav.exists() or wav.with_suffix(".json").exists() for wav in wavs)
+    assert not any(flac.exists() or flac.with_suffix(".json").exists() for flac in flacs)
     rebuilt = cli("build", "--lang", "en", "--project", str(mini_project))
     assert rebuilt.code == 0  # outputs were current: nothing needed the pruned entries
 

@@ -1,0 +1,111 @@
+"""The speech cache: FLAC entries, byte-identical builds, old entries, bytes per minute."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import soundfile
+
+from pipeline.build.orchestrator import BuildRequest, build
+from pipeline.build.segments import prepare_worker
+from pipeline.build.workers import WorkerPool
+from pipeline.project.script import load_project
+from pipeline.tts import cache as speech_cache
+from pipeline.tts import close_backends
+
+
+def keep_plain_wav() -> None:
+    """Worker initializer: the cache keeps the engine's WAV as it is (as before FLAC)."""
+    prepare_worker()
+    speech_cache.COMPRESSIBLE_SUBTYPE = "none"
+
+
+def output_hashes(folder: Path) -> dict[str, str]:
+    """sha256 of every file a listener gets (logs and the report name the run, so they are left out)."""
+    return {
+        path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and not path.relative_to(folder).parts[0].startswith("_")
+    }
+
+
+def build_english(root: Path, initializer=prepare_worker) -> dict[str, str]:
+    """Build the project's English files from an empty output folder; their hashes."""
+    shutil.rmtree(root / "output", ignore_errors=True)
+    pool = WorkerPool(1, initializer=initializer, finalizer=close_backends)
+    try:
+        report = build(load_project(root), BuildRequest(languages=("en",), out=root / "output"), executor=pool)
+    finally:
+        pool.shutdown()
+    assert report.exit_code == 0
+    return output_hashes(root / "output")
+
+
+def test_a_build_from_the_flac_cache_is_byte_identical_to_one_from_plain_wav(mini_project: Path) -> None:
+    tts = mini_project / ".cache" / "tts"
+    from_wav = build_english(mini_project, keep_plain_wav)
+    assert list(tts.rglob("*.wav")) and not list(tts.rglob("*.flac"))
+    shutil.rmtree(mini_project / ".cache")
+    cold_flac = build_english(mini_project)  # a second cold build, now keeping FLAC
+    flacs = sorted(tts.rglob("*.flac"))
+    assert flacs and not list(tts.rglob("*.wav"))
+    warm_flac = build_english(mini_project)  # every utterance from the FLAC cache
+    assert len(from_wav) > 3 and from_wav == cold_flac == warm_flac
+    for flac in flacs:
+        record = json.loads(flac.with_suffix(".json").read_text(encoding="utf-8"))
+        assert record["format"] == "flac" and record["bytes"] == flac.stat().st_size
+        assert soundfile.info(str(flac)).subtype == "PCM_16"
+
+
+def test_the_flac_holds_the_engines_samples_exactly(tmp_path: Path) -> None:
+    wav = tmp_path / "engine.wav"
+    samples = (1000 * np.sin(np.arange(22050) / 7)).astype("int16")
+    soundfile.write(str(wav), samples, 22050, subtype="PCM_16")
+    fmt, data, seconds = speech_cache.compress(wav)
+    assert fmt == "flac" and seconds == 1.0 and len(data) < wav.stat().st_size
+    flac = tmp_path / "stored.flac"
+    flac.write_bytes(data)
+    assert (soundfile.read(str(flac), dtype="int16")[0] == samples).all()
+    float_wav = tmp_path / "float.wav"
+    soundfile.write(str(float_wav), samples / 32768, 22050, subtype="FLOAT")
+    assert speech_cache.compress(float_wav) == ("wav", float_wav.read_bytes(), 1.0)  # FLAC cannot hold it
+
+
+def test_an_entry_from_before_flac_is_a_miss_and_is_removed(tmp_path: Path) -> None:
+    cache = speech_cache.SpeechCache(tmp_path)
+    entry = cache.entry("ab" + "0" * 62)
+    entry.base.parent.mkdir(parents=True)
+    wav = entry.data("wav")
+    wav.write_bytes(b"RIFF old entry")
+    data = wav.read_bytes()
+    record = {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(), "text": "x"}  # no format
+    entry.record.write_text(json.dumps(record), encoding="utf-8")
+    assert cache.lookup(entry.key) is None
+    assert not wav.exists() and not entry.record.exists()
+
+
+def test_stats_gives_the_speech_caches_bytes_per_minute(mini_project: Path, cli) -> None:
+    assert cli("build", "--lang", "en", "--project", str(mini_project)).code == 0
+    tts = mini_project / ".cache" / "tts"
+    flacs = sorted(tts.rglob("*.flac"))
+    size = sum(path.stat().st_size + path.with_suffix(".json").stat().st_size for path in flacs)
+    minutes = sum(soundfile.info(str(path)).duration for path in flacs) / 60
+    stats = cli("cache", "stats", "--project", str(mini_project)).out
+    match = re.search(r"^tts: (\d+\.\d\d) MB per minute of audio \((\d+\.\d) minutes\)$", stats, re.MULTILINE)
+    assert match, stats
+    assert float(match.group(1)) == round(size / minutes / 1e6, 2)
+    assert float(match.group(2)) == round(minutes, 1)
+    old = tts / "ab" / ("ab" + "1" * 62)
+    old.parent.mkdir(exist_ok=True)
+    old.with_suffix(".wav").write_bytes(b"RIFF old entry")
+    old.with_suffix(".json").write_text('{"bytes": 14, "sha256": "x", "text": "x"}', encoding="utf-8")
+    stats = cli("cache", "stats", "--project", str(mini_project)).out
+    assert stats.rstrip().endswith(
+        "; 1 entries from before FLAC left out (misses: a build that meets one deletes it, `cache prune` the rest)"
+    )
+    assert float(re.search(r"^tts: (\d+\.\d\d) MB", stats, re.MULTILINE).group(1)) == round(size / minutes / 1e6, 2)
