@@ -163,7 +163,7 @@ def test_a_job_past_its_timeout_is_stopped_and_tried_once_more(cluster, referenc
         assert executor.retried == 1
     [hung] = report.outcomes
     assert hung.status == "failed"
-    [error] = hung.errors or [""]
+    [error] = [str(problem) for problem in hung.errors] or [""]
     assert len(hung.errors) == 1, hung.errors
     assert error == "scripts_src/episodes/hung.yaml:5: segments[0]: 01-hung.mp3: failed 2 times: it ran longer than 6 s"
     assert len(set(cluster.scheduler.workers) - before) >= 1  # the stuck worker was replaced, twice
@@ -183,7 +183,7 @@ def test_a_job_whose_worker_always_dies_is_tried_once_more_then_fails(cluster, r
         assert executor.retried == 1
     [crash] = report.outcomes
     assert crash.status == "failed"
-    assert crash.errors == [
+    assert [str(problem) for problem in crash.errors] == [
         "scripts_src/episodes/crash.yaml:5: segments[0]: 01-crash.mp3: failed 2 times: its worker process died"
     ]
 
