@@ -83,7 +83,7 @@ def still_running(processes: list[psutil.Process], seconds: float) -> list[psuti
 
 
 def cached_wavs(project: Path) -> int:
-    return len(list((project / ".cache" / "tts").rglob("*.wav")))
+    return sum(1 for path in (project / ".cache" / "tts").rglob("*") if path.suffix in (".flac", ".wav"))
 
 
 @pytest.mark.parametrize("signal_number", [signal.SIGKILL, signal.SIGTERM])
