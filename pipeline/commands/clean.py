@@ -3,7 +3,8 @@
 ``pipeline clean`` removes the output folder and the build caches under
 ``.cache/`` (what ``make clean`` runs); ``--retracted`` removes only the
 episode folders whose script is gone and the language folders an episode is
-no longer made in (every build lists them);
+no longer made in (every build lists them), with the review pages of the
+episodes it removes;
 ``--dry-run`` says what would go. It holds the build lock, so it never
 removes files a running build is writing.
 """
@@ -17,8 +18,8 @@ from pathlib import Path
 from pipeline.build.lock import build_lock
 from pipeline.build.outputs import retracted_folders
 from pipeline.commands import output_folder, project_root
-from pipeline.project.layout import CACHE_DIR, LOCK_FILE
-from pipeline.project.script import load_project
+from pipeline.project.layout import CACHE_DIR, LOCK_FILE, REVIEW_FOLDER
+from pipeline.project.script import Project, load_project
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -43,10 +44,8 @@ def run(args: argparse.Namespace) -> int:
     root = project_root(args)
     out = output_folder(args, root)
     with build_lock(root, "clean"):
-        if args.retracted:  # the whole project is loaded: a script with problems stops it here
-            wanted = retracted_folders(load_project(root), out, strict=True)
-        else:
-            wanted = [out, *_cache_entries(root)]
+        project = load_project(root) if args.retracted else None  # a script with problems stops it here
+        wanted = retracted_folders(project, out, strict=True) if project else [out, *_cache_entries(root)]
         doomed = [path for path in wanted if path.exists()]
         verb = "would remove" if args.dry_run else "removed"
         for path in doomed:
@@ -54,9 +53,25 @@ def run(args: argparse.Namespace) -> int:
             if not args.dry_run:
                 _remove(path)
             print(f"{verb} {path} ({files} files, {size / 1_000_000:.1f} MB)")
+        if project is not None:
+            doomed += _review_pages(project, out, [path for path in doomed if path.parent == out], args.dry_run)
     if not doomed:
         print("nothing to remove")
     return 0
+
+
+def _review_pages(project: Project, out: Path, episode_folders: list[Path], dry_run: bool) -> list[Path]:
+    """The review pages of the removed episode folders: removed too (the index then lists the rest)."""
+    from pipeline.delivery.review import remove_pages
+
+    if dry_run:
+        pages = [out / REVIEW_FOLDER / f"{folder.name}.html" for folder in episode_folders]
+        pages = [page for page in pages if page.is_file()]
+    else:
+        pages = remove_pages(project, out, [folder.name for folder in episode_folders])
+    for page in pages:
+        print(f"{'would remove' if dry_run else 'removed'} {page} (its review page)")
+    return pages
 
 
 def _cache_entries(root: Path) -> list[Path]:

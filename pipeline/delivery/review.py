@@ -448,6 +448,19 @@ def _write_index(project: Project, page_dir: Path) -> bool:
     return write_if_changed(page_dir / INDEX_NAME, index_html(listed).encode("utf-8"))
 
 
+def remove_pages(project: Project, out: Path, episode_ids: Iterable[str]) -> list[Path]:
+    """Remove the review pages of ``episode_ids`` from ``out`` and list the others in the index
+    again (``pipeline clean --retracted``, after it removed those episodes' folders); return
+    the pages removed."""
+    page_dir = out / REVIEW_FOLDER
+    removed = [page for page in (page_dir / f"{episode}.html" for episode in episode_ids) if page.is_file()]
+    for page in removed:
+        page.unlink()
+    if removed and (page_dir / INDEX_NAME).is_file():
+        _write_index(project, page_dir)
+    return removed
+
+
 def _remove_stale_pages(project: Project, page_dir: Path, out: Path) -> None:
     """Pages of episodes that are neither in the project as loaded nor in the output folder
     (removed or renamed; a draft built on its own loads no other episode, and keeps their pages)."""

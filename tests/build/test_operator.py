@@ -294,6 +294,8 @@ def test_retracted_episodes_and_languages_are_listed_and_cleaned(mini_project: P
         script.read_text(encoding="utf-8").replace("date: 2026-11-20\n", "date: 2026-11-20\nlanguages: [en]\n")
     )
     retracted = [str(out / "mini" / "fr"), str(out / "mini" / "ko"), str(out / "withdrawn-story")]
+    withdrawn_page = out / "_review" / "withdrawn-story.html"  # its review page, from when it was built
+    withdrawn_page.write_text("<title>Withdrawn story</title>\n", encoding="utf-8")
 
     result = cli("build", "--project", str(mini_project))
     assert result.code == 0
@@ -301,11 +303,17 @@ def test_retracted_episodes_and_languages_are_listed_and_cleaned(mini_project: P
     assert [e["folders"] for e in events(mini_project) if e["event"] == "retracted"] == [retracted]
     assert "Output no script makes any more" in (out / "_report" / "index.html").read_text(encoding="utf-8")
 
+    assert "withdrawn-story.html" in (out / "_review" / "index.html").read_text(encoding="utf-8")
+
     dry = cli("clean", "--retracted", "--dry-run", "--project", str(mini_project))
     assert dry.code == 0 and f"would remove {out / 'withdrawn-story'} (2 files" in dry.out
-    assert all(Path(folder).exists() for folder in retracted)
-    assert cli("clean", "--retracted", "--project", str(mini_project)).code == 0
-    assert not any(Path(folder).exists() for folder in retracted)
+    assert f"would remove {withdrawn_page} (its review page)" in dry.out
+    assert all(Path(folder).exists() for folder in retracted) and withdrawn_page.exists()
+    cleaned = cli("clean", "--retracted", "--project", str(mini_project))
+    assert cleaned.code == 0 and f"removed {withdrawn_page} (its review page)" in cleaned.out
+    assert not any(Path(folder).exists() for folder in retracted) and not withdrawn_page.exists()
+    index = (out / "_review" / "index.html").read_text(encoding="utf-8")
+    assert "withdrawn-story" not in index and "mini.html" in index
     assert (out / "mini" / "en" / "mini.mp3").exists() and (out / "_report" / "index.html").exists()
     assert (out / "mini" / "en-radio").exists() and (out / "a-draft" / "en").exists()
 
