@@ -6,17 +6,21 @@ when it is), :func:`split_ready` (the ready manifests and one
 one line per folder). It reads only what the build recorded in each
 ``manifest.json`` (see :mod:`pipeline.formats.manifests`): whether the build
 that described the folder finished it, the files it made, the fingerprints of
-the project files it was made from, and the segments it left out.
+the project files it was made from, and the segments it left out; a changed
+script is read for its ``languages:``, which may have retracted the folder's
+language.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
-from pipeline.errors import OutputError, Problem, ProblemList, SourceLocation
+from pipeline.errors import OutputError, Problem, ProblemList, SourceLocation, ValidationFailed
 from pipeline.formats.manifests import Manifest
 from pipeline.project.fingerprints import Fingerprints, changed_sources
+from pipeline.project.yamlsource import load_located
 
 SHOWN_LIMIT = 3  # names listed in one reason before "and N more"
 
@@ -53,10 +57,13 @@ def unready_reasons(manifest: Manifest, fingerprints: Fingerprints) -> list[str]
         return reasons
     if fingerprints.of(manifest.script) is None:
         reasons.append(f"retracted: its script {manifest.script} no longer exists")
-    else:
-        changed = changed_sources(fingerprints, manifest.sources)
-        if changed:
-            reasons.append(f"older than its sources: {_some(changed)} since it was built: build it again")
+        return reasons
+    changed = changed_sources(fingerprints, manifest.sources)
+    made_in = _languages_named(fingerprints.root / manifest.script) if f"{manifest.script} (changed)" in changed else ()
+    if made_in and manifest.language not in made_in:
+        reasons.append(f"retracted: its script {manifest.script} now makes it only in {', '.join(made_in)}")
+    elif changed:
+        reasons.append(f"older than its sources: {_some(changed)} since it was built: build it again")
     return reasons
 
 
@@ -88,6 +95,17 @@ class FoldersNotReady(ProblemList, OutputError):
     def __str__(self) -> str:
         hint = "nothing written (--skip-unready leaves such folders out)"
         return "\n".join([*(str(problem) for problem in self.problems), hint])
+
+
+def _languages_named(script: Path) -> tuple[str, ...]:
+    """The ``languages:`` a script names (empty when it names none or cannot be read: a script
+    that cannot be read is reported by the build, and its change is reason enough here)."""
+    try:
+        data = load_located(script).data
+    except ValidationFailed:
+        return ()
+    named = data.get("languages") if isinstance(data, dict) else None
+    return tuple(str(code) for code in named) if isinstance(named, list) else ()
 
 
 def _missing_files(manifest: Manifest) -> list[str]:

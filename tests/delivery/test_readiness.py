@@ -54,6 +54,20 @@ def test_each_reason_to_hold_a_folder_back(tmp_path: Path) -> None:
     assert reasons(tmp_path, folder)[-1] == f"retracted: its script {SCRIPT} no longer exists"
 
 
+def test_a_language_the_script_no_longer_names_is_retracted(tmp_path: Path) -> None:
+    folder = built_folder(tmp_path)  # built in ko
+    (tmp_path / SCRIPT).write_text("id: ep\nlanguages: [en, ko]\n", encoding="utf-8")
+    assert reasons(tmp_path, folder) == [
+        f"older than its sources: {SCRIPT} (changed) since it was built: build it again"
+    ]
+    (tmp_path / SCRIPT).write_text("id: ep\nlanguages: [en]\n", encoding="utf-8")
+    assert reasons(tmp_path, folder) == [f"retracted: its script {SCRIPT} now makes it only in en"]
+    (tmp_path / SCRIPT).write_text("id: ep\nlanguages: [en\n", encoding="utf-8")  # unreadable: the change shows
+    assert reasons(tmp_path, folder) == [
+        f"older than its sources: {SCRIPT} (changed) since it was built: build it again"
+    ]
+
+
 def test_changed_sources_say_how_each_changed(tmp_path: Path) -> None:
     (tmp_path / "a").write_text("1", encoding="utf-8")
     (tmp_path / "b").write_text("2", encoding="utf-8")
