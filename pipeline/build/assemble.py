@@ -102,7 +102,8 @@ def expected_files(plan: FolderPlan) -> set[str]:
     audio.append(episode_file_name(plan.localised.episode.id, plan.profile))
     names = set(audio) | {PLAYLIST_NAME, ASCII_PLAYLIST_NAME, TRANSCRIPT_NAME}
     if plan.profile.codec == "mp3":
-        names |= {f"{Path(file).stem}{suffix}" for file in audio for suffix in (".lrc", ".srt")}
+        stems = [file.removesuffix(f".{plan.profile.extension}") for file in audio]  # no pathlib: per folder
+        names |= {f"{stem}{suffix}" for stem in stems for suffix in (".lrc", ".srt")}
     return names
 
 

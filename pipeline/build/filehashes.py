@@ -16,6 +16,7 @@ costs reading the files again.
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 
@@ -43,15 +44,16 @@ class FileHashes:
             memo._entries = {}
         return memo
 
-    def sha256(self, file: Path) -> str:
-        """The file's sha256: remembered when its size and modification time match, read otherwise."""
-        key = str(file.absolute())
-        stat = file.stat()
+    def sha256(self, file: Path, found: os.stat_result | None = None) -> str:
+        """The file's sha256: remembered when its size and modification time match, read otherwise
+        (``found``: the file's stat when the caller has just taken it, to save a system call)."""
+        key = str(file) if file.is_absolute() else str(file.absolute())
+        found = found or file.stat()
         known = self._entries.get(key)
-        if known and known[:2] == (stat.st_size, stat.st_mtime_ns) and _settled(stat.st_mtime_ns):
+        if known and known[0] == found.st_size and known[1] == found.st_mtime_ns and _settled(found.st_mtime_ns):
             return known[2]
         digest = sha256_file(file)
-        self._entries[key] = (stat.st_size, stat.st_mtime_ns, digest)
+        self._entries[key] = (found.st_size, found.st_mtime_ns, digest)
         self._changed = True
         return digest
 

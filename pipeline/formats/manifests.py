@@ -12,6 +12,8 @@ also with duration, title and segment). Problems raise
 from __future__ import annotations
 
 import json
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -203,10 +205,16 @@ class ManifestWriter:
     def is_current(self, name: str, wanted_input_hash: str) -> bool:
         """True when ``name`` exists intact and was made from the same inputs."""
         record = self.files.get(name)
-        path = self.folder / name
-        if not record or record.get("input_hash") != wanted_input_hash or path.is_symlink() or not path.exists():
+        if not record or record.get("input_hash") != wanted_input_hash:
             return False
-        return path.stat().st_size == record.get("bytes") and self.hashes.sha256(path) == record.get("sha256")
+        path = self.folder / name
+        try:
+            found = os.lstat(path)  # one system call: a no-op build asks this of every file it keeps
+        except OSError:
+            return False
+        if not stat.S_ISREG(found.st_mode) or found.st_size != record.get("bytes"):
+            return False  # missing, a link, or not the size recorded
+        return self.hashes.sha256(path, found) == record.get("sha256")
 
     def record(self, name: str, **fields: Any) -> None:
         """Record file ``name`` with its size and sha256 and the given fields."""
