@@ -33,6 +33,7 @@ the build's workers use it, so a full disk is one line, not a traceback.
 from __future__ import annotations
 
 import errno
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,10 +67,16 @@ def display_path(path: Path, root: Path | None = None) -> str:
     """A path as people should see it: relative to ``root`` when inside it."""
     if root is not None:
         try:
-            return path.resolve().relative_to(root.resolve()).as_posix()
+            return path.resolve().relative_to(_resolved(root, Path.cwd())).as_posix()
         except ValueError:
             pass
     return path.as_posix()
+
+
+@functools.lru_cache(maxsize=32)
+def _resolved(root: Path, cwd: Path) -> Path:
+    """``root`` resolved from ``cwd``, once: a catalogue shows thousands of paths under one root."""
+    return root.resolve()
 
 
 @dataclass(frozen=True)

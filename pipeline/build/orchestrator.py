@@ -411,7 +411,6 @@ def source_texts(project: Project, episode: Episode) -> dict[str, str]:
 def _describe(
     manifest: ManifestWriter, item: LocalisedEpisode, profile: Profile, sources: dict[str, str | None]
 ) -> None:
-    filters = [f.kind for f in profile.filters]
     build: dict[str, object] = {
         SCRIPT_KEY: item.episode.path,
         SOURCES_KEY: sources,
@@ -419,7 +418,14 @@ def _describe(
     }
     if item.incomplete:
         build[LEFT_OUT_KEY] = sorted(item.incomplete)
-    manifest.describe(item.episode.id, item.lang, item.title or "", {**asdict(profile), "filters": filters}, build)
+    manifest.describe(item.episode.id, item.lang, item.title or "", _profile_fields(profile), build)
+
+
+@functools.lru_cache(maxsize=64)
+def _profile_fields(profile: Profile) -> dict[str, object]:
+    """The profile as a manifest records it (filters by kind), worked out once per build, not per folder.
+    Callers must not change the dict."""
+    return {**asdict(profile), "filters": [f.kind for f in profile.filters]}
 
 
 def _why_make(manifest: ManifestWriter, name: str, wanted: str, inputs: dict[str, str]) -> str:

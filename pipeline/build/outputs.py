@@ -19,6 +19,7 @@ as if current.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 from pipeline.errors import ConfigError, PipelineError, SourceLocation, display_path
@@ -40,15 +41,21 @@ def holds_build(folder: Path, episode_file: str) -> bool:
     return isinstance(files, dict) and episode_file in files and (folder / episode_file).exists()
 
 
-def script_ids(root: Path, strict: bool = False) -> set[str]:
+def script_ids(root: Path, strict: bool = False, loaded: Mapping[str, str] | None = None) -> set[str]:
     """The id of every episode script and draft of the project. An unreadable script is skipped
     (loading the project reports it) or, when ``strict``, raises: then nobody can tell whether
-    an output folder is its episode's."""
+    an output folder is its episode's. ``loaded`` gives the id of scripts the caller has already
+    read, by their shown path: they are not read again (a catalogue's scripts would be parsed twice)."""
     ids = set()
+    loaded = loaded or {}
     for folder in (EPISODES_DIR, DRAFTS_DIR):
         for path in sorted((root / folder).glob("*.yaml")):
+            shown = display_path(path, root)
+            if shown in loaded:
+                ids.add(loaded[shown])
+                continue
             try:
-                data = load_located(path, display_path(path, root)).data
+                data = load_located(path, shown).data
             except PipelineError:
                 if strict:
                     raise
@@ -77,7 +84,7 @@ def retracted_folders(project: Project, out: Path, strict: bool = False) -> list
     folders = episode_folders(out)
     if not folders:
         return []
-    known = script_ids(project.root, strict)
+    known = script_ids(project.root, strict, {episode.path: episode.id for episode in project.episodes.values()})
     found = []
     for folder in folders:
         if folder.name not in known:
