@@ -23,6 +23,7 @@ text) no line of it gets one.
 
 from __future__ import annotations
 
+import functools
 import os
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -231,7 +232,7 @@ def _audio(build: LanguageBuild, segment: RenderedSegment | None, segment_id: st
         lang,
         READY,
         title,
-        href=_href(build.folder / name, page_dir),
+        href=_href(build.folder, name, page_dir),
         duration=_number(record.get("duration")),
         loudness_lufs=_number(record.get("loudness_lufs")),
         true_peak_dbtp=_number(record.get("true_peak_dbtp")),
@@ -247,9 +248,14 @@ def _segment_record(files: Mapping[str, Mapping[str, Any]], segment_id: str) -> 
     return "", None
 
 
-def _href(path: Path, page_dir: Path) -> str:
-    relative = Path(os.path.relpath(path, page_dir)).as_posix()
-    return urllib.parse.quote(relative)
+def _href(folder: Path, name: str, page_dir: Path) -> str:
+    return urllib.parse.quote(f"{_relative_folder(folder, page_dir)}/{name}")
+
+
+@functools.lru_cache(maxsize=4096)
+def _relative_folder(folder: Path, page_dir: Path) -> str:
+    """``folder`` as seen from the review pages, worked out once per folder, not per file."""
+    return Path(os.path.relpath(folder, page_dir)).as_posix()
 
 
 def _number(value: object) -> float | None:
