@@ -2,7 +2,8 @@
 
 Entry points: :func:`entries` (every entry of every cache, with its size and
 last use), :func:`speech_density` (the speech cache's bytes per minute of
-audio) and :func:`prune`. Each cache keeps an entry as a data file and,
+the speech it holds), :func:`built_minutes` (the audio an output folder holds,
+to set the cache against) and :func:`prune`. Each cache keeps an entry as a data file and,
 for some kinds, a small record beside it; the newer of the two times is the
 entry's last use, because a build touches what it reads.
 """
@@ -14,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.build.lock import build_lock
+from pipeline.errors import OutputError
+from pipeline.formats.manifests import find_manifests, read_manifest
 from pipeline.project.layout import CACHE_DIR, LEVELS_CACHE, MO_CACHE, REVIEW_CACHE, SPEECH_TEXT_CACHE, TTS_CACHE
 
 # Each kind's data-file suffixes and, where it has one, its record's suffix. Speech is FLAC, or WAV
@@ -60,9 +63,9 @@ def _entry(kind: str, data: Path, data_suffix: str, record_suffix: str | None) -
 
 @dataclass(frozen=True)
 class SpeechDensity:
-    """How many bytes the speech cache spends on a minute of audio."""
+    """How many bytes the speech cache spends on a minute of the speech it holds."""
 
-    minutes: float  # audio held by the entries whose record gives their length
+    minutes: float  # speech held by the entries whose record gives their length
     size: int  # their bytes on disk, records included
     unmeasured: int  # entries whose record gives no length (plain WAV from before FLAC)
 
@@ -85,6 +88,22 @@ def speech_density(found: list[Entry]) -> SpeechDensity:
         minutes += seconds / 60
         size += entry.size
     return SpeechDensity(minutes, size, unmeasured)
+
+
+def built_minutes(out: Path) -> float:
+    """Minutes of segment audio built under ``out``, from the manifests: each episode and
+    language counted once (the longest of its profiles' folders, which speak the same cached
+    speech), pauses and silences included. Unreadable manifests are left out."""
+    longest: dict[tuple[str, str], float] = {}
+    for path in find_manifests(out) if out.is_dir() else []:
+        try:
+            manifest = read_manifest(path)
+        except OutputError:
+            continue
+        seconds = sum(entry.duration or 0.0 for entry in manifest.segments())
+        key = (manifest.episode, manifest.language)
+        longest[key] = max(longest.get(key, 0.0), seconds)
+    return sum(longest.values()) / 60
 
 
 def _recorded_seconds(record: Path) -> float | None:

@@ -6,8 +6,8 @@ import argparse
 import re
 import time
 
-from pipeline.build.caches import CACHE_KINDS, SpeechDensity, entries, prune, speech_density
-from pipeline.commands import project_root
+from pipeline.build.caches import CACHE_KINDS, SpeechDensity, built_minutes, entries, prune, speech_density
+from pipeline.commands import output_folder, project_root
 from pipeline.errors import UsageError
 from pipeline.project.layout import TTS_CACHE
 
@@ -20,6 +20,9 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     parser = subparsers.add_parser("cache", help="inspect or prune the build caches", description=__doc__)
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     stats = actions.add_parser("stats", parents=[common], help="entries and bytes per cache")
+    stats.add_argument(
+        "--out", metavar="DIR", help="the output folder to set the speech cache against (default: output/)"
+    )
     stats.set_defaults(run=run_stats)
     prune = actions.add_parser("prune", parents=[common], help="delete entries not used lately")
     prune.add_argument(
@@ -30,8 +33,10 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 
 
 def run_stats(args: argparse.Namespace) -> int:
-    """One line per cache: entries, size, oldest and newest use; the speech cache's bytes per minute."""
-    found = entries(project_root(args))
+    """One line per cache: entries, size, oldest and newest use; the speech cache's bytes per minute
+    of the speech it holds and, when the output folder holds built audio, per minute of that."""
+    root = project_root(args)
+    found = entries(root)
     for kind in CACHE_KINDS:
         mine = [entry for entry in found if entry.kind == kind]
         if not mine:
@@ -46,13 +51,20 @@ def run_stats(args: argparse.Namespace) -> int:
     density = speech_density(found)
     if density.minutes or density.unmeasured:
         print(_density_line(density))
+    out = output_folder(args, root)
+    built = built_minutes(out) if density.minutes else 0.0
+    if built:
+        print(
+            f"{TTS_CACHE}: {density.size / built / 1_000_000:.2f} MB per minute of built audio "
+            f"({built:.1f} minutes in {out.as_posix()}, pauses included)"
+        )
     return 0
 
 
 def _density_line(density: SpeechDensity) -> str:
-    """``tts: 1.37 MB per minute of audio (24.7 minutes)``, and what was left out of it."""
+    """``tts: 1.37 MB per minute of cached speech (24.7 minutes)``, and what was left out of it."""
     per_minute = density.bytes_per_minute / 1_000_000
-    line = f"{TTS_CACHE}: {per_minute:.2f} MB per minute of audio ({density.minutes:.1f} minutes)"
+    line = f"{TTS_CACHE}: {per_minute:.2f} MB per minute of cached speech ({density.minutes:.1f} minutes)"
     if density.unmeasured:
         line += (
             f"; {density.unmeasured} entries from before FLAC left out"

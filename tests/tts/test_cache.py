@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import soundfile
+from mutagen.mp3 import MP3
 
 from pipeline.build.orchestrator import BuildRequest, build
 from pipeline.build.segments import prepare_worker
@@ -96,16 +97,26 @@ def test_stats_gives_the_speech_caches_bytes_per_minute(mini_project: Path, cli)
     size = sum(path.stat().st_size + path.with_suffix(".json").stat().st_size for path in flacs)
     minutes = sum(soundfile.info(str(path)).duration for path in flacs) / 60
     stats = cli("cache", "stats", "--project", str(mini_project)).out
-    match = re.search(r"^tts: (\d+\.\d\d) MB per minute of audio \((\d+\.\d) minutes\)$", stats, re.MULTILINE)
+    match = re.search(r"^tts: (\d+\.\d\d) MB per minute of cached speech \((\d+\.\d) minutes\)$", stats, re.MULTILINE)
     assert match, stats
     assert float(match.group(1)) == round(size / minutes / 1e6, 2)
     assert float(match.group(2)) == round(minutes, 1)
+    built = re.search(
+        r"^tts: (\d+\.\d\d) MB per minute of built audio \((\d+\.\d) minutes in (.+), pauses", stats, re.M
+    )
+    assert built, stats
+    segments = [path for path in (mini_project / "output").rglob("*.mp3") if path.name[:2].isdigit()]
+    built_minutes = sum(MP3(str(path)).info.length for path in segments) / 60  # as the files say, not the manifests
+    assert abs(float(built.group(2)) - built_minutes) <= 0.05 + 0.01 * built_minutes
+    assert abs(float(built.group(1)) - size / built_minutes / 1e6) <= 0.02 * size / built_minutes / 1e6
+    assert built.group(3) == (mini_project / "output").as_posix()
     old = tts / "ab" / ("ab" + "1" * 62)
     old.parent.mkdir(exist_ok=True)
     old.with_suffix(".wav").write_bytes(b"RIFF old entry")
     old.with_suffix(".json").write_text('{"bytes": 14, "sha256": "x", "text": "x"}', encoding="utf-8")
     stats = cli("cache", "stats", "--project", str(mini_project)).out
-    assert stats.rstrip().endswith(
+    speech_line = next(line for line in stats.splitlines() if "of cached speech" in line)
+    assert speech_line.endswith(
         "; 1 entries from before FLAC left out (misses: a build that meets one deletes it, `cache prune` the rest)"
     )
     assert float(re.search(r"^tts: (\d+\.\d\d) MB", stats, re.MULTILINE).group(1)) == round(size / minutes / 1e6, 2)
