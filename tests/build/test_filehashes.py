@@ -85,3 +85,21 @@ def test_save_forgets_files_that_are_gone(tmp_path: Path) -> None:
     gone.unlink()
     memo.save()
     assert list(FileHashes.load(tmp_path / "memo.json")._entries) == [str(kept.absolute())]
+
+
+def test_a_relative_path_shares_the_memo_of_its_absolute_path(
+    tmp_path: Path, reads: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    file = tmp_path / "out" / "a.mp3"
+    file.parent.mkdir()
+    file.write_bytes(b"frames")
+    age(file)
+    memo = FileHashes.load(tmp_path / "memo.json")
+    memo.sha256(file)
+    memo.save()
+    monkeypatch.chdir(tmp_path)
+    again = FileHashes.load(tmp_path / "memo.json")
+    assert again.sha256(Path("out") / "a.mp3", (Path("out") / "a.mp3").stat()) == hashlib.sha256(b"frames").hexdigest()
+    assert reads == [file]
+    (tmp_path / "out" / "a.mp3").write_bytes(b"framez")  # same size, a new modification time
+    assert again.sha256(Path("out") / "a.mp3") == hashlib.sha256(b"framez").hexdigest()
