@@ -16,8 +16,10 @@ engine's 16-bit samples come back exactly, so a build from the cache is
 byte-identical to one from the engine's WAV, at about half the bytes (plain
 WAV at 22 050 Hz is 2.65 MB per minute; measured on the sample station's
 speech: 1.37 MB per minute at FLAC level 8, 1.46 at level 5; lzma of the raw
-samples 1.70). Another sample format (an engine writing 8-bit, 24-bit or
-floating-point WAV) is kept as the engine wrote it. Entries written before
+samples 1.70; the ``flac`` program's and WavPack's strongest settings, 1.33 at
+best: ``benchmarks/cache_codecs.py`` and the README's benchmark section).
+Another sample format (an engine writing 8-bit, 24-bit or floating-point WAV)
+is kept as the engine wrote it. Entries written before
 the format was recorded (plain WAV) are misses: they are deleted when a build
 meets them, and ``pipeline cache prune`` removes the rest.
 """
