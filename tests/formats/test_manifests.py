@@ -44,6 +44,27 @@ def test_a_file_changed_on_disk_is_not_current(tmp_path: Path) -> None:
     assert not writer.is_current("01-opening.mp3", "inputs")
 
 
+def test_a_kept_file_gone_resized_linked_or_made_a_folder_is_not_current(tmp_path: Path) -> None:
+    audio = tmp_path / "01-opening.mp3"
+    audio.write_bytes(b"audio bytes")
+    writer = ManifestWriter.load(tmp_path)
+    writer.record("01-opening.mp3", kind="segment", input_hash="inputs")
+    kept = tmp_path / "kept.mp3"
+    audio.rename(kept)
+    assert not writer.is_current("01-opening.mp3", "inputs")  # gone
+    audio.symlink_to(kept)  # the same bytes, through a link
+    assert not writer.is_current("01-opening.mp3", "inputs")
+    audio.unlink()
+    audio.write_bytes(b"audio bytes, longer")
+    assert not writer.is_current("01-opening.mp3", "inputs")
+    audio.unlink()
+    audio.mkdir()
+    assert not writer.is_current("01-opening.mp3", "inputs")
+    audio.rmdir()
+    kept.rename(audio)
+    assert writer.is_current("01-opening.mp3", "inputs")
+
+
 def test_files_no_longer_produced_are_forgotten_and_deleted(tmp_path: Path) -> None:
     for name in ("a.mp3", "b.mp3"):
         (tmp_path / name).write_bytes(b"x")
