@@ -22,6 +22,7 @@ from collections.abc import Sequence
 
 from pipeline import __version__
 from pipeline.build.interrupt import signal_number
+from pipeline.build.timeline import mark
 from pipeline.errors import PipelineError, storage_error
 
 COMMANDS: tuple[str, ...] = (
@@ -79,6 +80,7 @@ def chosen_command(argv: Sequence[str]) -> str | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the process exit status."""
+    mark("main")
     argv = sys.argv[1:] if argv is None else list(argv)
     command = chosen_command(argv)  # importing only that command's module keeps start-up short
     parser = build_parser([command] if command else COMMANDS)

@@ -35,6 +35,7 @@ from pipeline.build.outcomes import BuildProblem, BuildReport, Coverage, TargetO
 from pipeline.build.outputs import holds_build, retracted_folders
 from pipeline.build.runlog import BuildObserver, NullObserver
 from pipeline.build.segments import SegmentJob, SegmentMade, prepare_worker, segment_job, voice_keys, warm_up_worker
+from pipeline.build.timeline import mark
 from pipeline.build.workers import DEFAULT_TIMEOUT, WorkerHooks, WorkerPool
 from pipeline.delivery.review import LanguageBuild, write_review_pages
 from pipeline.errors import CatalogError, ClusterError, ConfigError, PipelineError, SourceLocation, UsageError
@@ -111,10 +112,13 @@ def build(
     targets: list[_Target] = []
     try:
         localised = render_all(project, episodes, languages, made_in_only=True)
+        mark("rendered")
         with closing_backends():
             voices, voice_errors = resolve_voices(project.station, all_segments(localised.values()))
+            mark("voices")
             hashes = FileHashes.load(project.root / FILE_HASHES)
             targets = plan_targets(project, localised, profiles, voices, voice_errors, request, hashes)
+            mark("planned")
             report.coverage = coverage(project, episodes, languages)
             report.retracted = retracted_folders(project, request.out)
             if not request.dry_run:
@@ -467,6 +471,7 @@ def run_locked(
         try:
             run_targets(project, targets, request, observer, executor or cluster)
             then()
+            mark("review pages")
         finally:
             hashes.save()
 
@@ -509,6 +514,7 @@ def run_targets(
             warm_up=warm_up_worker,
             finalizer=close_backends,
         )
+        mark("pool started")
     pool = executor
     futures: dict[Future[SegmentMade], tuple[_Target, SegmentJob, float]] = {}
     try:
@@ -517,6 +523,7 @@ def run_targets(
                 _finish(project, target, observer, request.force)
             for job in target.jobs:
                 futures[pool.submit(_segment_maker(), job)] = (target, job, time.monotonic())
+        mark("submitted", jobs=len(futures))
         for future in as_completed(futures):
             target, job, submitted = futures[future]
             if future.cancelled():
@@ -600,6 +607,7 @@ def _record(
         cues=[[cue.start, cue.end, cue.text] for cue in made.cues],
     )
     target.manifest.save()
+    mark("job recorded", file=job.label)
     outcome = target.outcome
     outcome.made += 1
     outcome.synthesised += made.synthesised
@@ -622,6 +630,7 @@ def _finish(project: Project, target: _Target, observer: BuildObserver, force: b
             outcome.files_written = outcome.made + written
         except PipelineError as error:
             outcome.errors.append(problem_of("assemble", error))
+        mark("assembled", folder=outcome.label)
     if outcome.errors:
         outcome.status = "failed"
     else:

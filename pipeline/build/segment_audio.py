@@ -24,6 +24,7 @@ import numpy as np
 from pipeline.audio import dsp, mp3frames
 from pipeline.audio.level import MP3_START_SAMPLES, Silence, Speech, join_pieces, level_and_encode
 from pipeline.build.segments import SegmentJob, SegmentMade, blocks_path
+from pipeline.build.timeline import mark
 from pipeline.formats.lyrics import Cue
 from pipeline.formats.output import tag_mp3
 from pipeline.fsutil import atomic_write_bytes, stage_bytes
@@ -38,12 +39,18 @@ from pipeline.tts.cache import SpeechCache, SynthesisCounter, synthesise_cached
 def warm_up() -> None:
     """Start importing scipy's filters (about half a second) in the background: in a fresh
     worker this overlaps the first job's speech synthesis instead of delaying its levelling."""
-    threading.Thread(target=dsp.import_scipy, name="import-scipy", daemon=True).start()
+    threading.Thread(target=_import_scipy, name="import-scipy", daemon=True).start()
+
+
+def _import_scipy() -> None:
+    dsp.import_scipy()
+    mark("scipy ready")
 
 
 def make_segment(job: SegmentJob) -> SegmentMade:
     """Synthesise (through the cache), join, level, encode, scrub, tag and write one segment."""
     started = time.monotonic()
+    mark("job started", file=job.label)
     counter = SynthesisCounter()
     cache = SpeechCache(job.cache_root / TTS_CACHE)
 
@@ -51,6 +58,7 @@ def make_segment(job: SegmentJob) -> SegmentMade:
         return synthesise_cached(text, voice, cache, counter, refresh=job.fresh_speech)
 
     pieces = segment_pieces(job.segment, job.voices, job.pauses, speak)
+    mark("job speech", file=job.label, synthesised=counter.synthesised)
     # The profile's lead-in and lead-out (playout wants silence around every file); cues shift with it.
     timeline = join_pieces([Silence(job.profile.lead_in), *pieces, Silence(job.profile.lead_out)])
     with tempfile.TemporaryDirectory(prefix="pipeline-") as scratch:
@@ -69,6 +77,7 @@ def make_segment(job: SegmentJob) -> SegmentMade:
     if not parent_alive():
         raise SystemExit(0)  # the build that asked for this file is gone: leave nothing behind
     staged = stage_bytes(job.destination, data)
+    mark("job finished", file=job.label, seconds=round(duration, 3))
     cues = tuple(Cue(round(c.start + offset, 3), round(c.end + offset, 3), c.text) for c in timeline.cues)
     return SegmentMade(
         round(duration, 3), cues, measured.loudness.integrated, measured.loudness.true_peak,

@@ -42,6 +42,7 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.reduction import ForkingPickler
 from typing import Any, cast
 
+from pipeline.build.timeline import mark
 from pipeline.errors import PipelineError, storage_error
 from pipeline.processes import die_with_parent, kill_engines, remember_parent
 
@@ -300,6 +301,7 @@ class WorkerPool(Executor):
         process = self.context.Process(target=worker_main, args=(child, self.hooks, os.getpid()), daemon=False)
         with _worker_environment():
             process.start()
+        mark("worker spawned", worker=process.pid)
         child.close()
         worker = _Worker(process, parent)
         self._workers.append(worker)
@@ -355,8 +357,10 @@ def worker_main(conn: Connection, hooks: WorkerHooks, parent: int) -> None:
     """A worker process: run jobs until told to stop or the pool goes away (``parent`` is the
     build's process id: the worker dies with it)."""
     _live_and_die_with(parent)
+    mark("worker started")
     if hooks.initializer is not None:
         hooks.initializer()
+    mark("worker ready")
     conn.send(("ready", None))
     if hooks.warm_up is not None:
         hooks.warm_up()

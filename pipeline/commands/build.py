@@ -10,6 +10,7 @@ from pipeline.build.interrupt import SignalGuard, stop_on_signals
 from pipeline.build.orchestrator import BuildRequest, build, check_request
 from pipeline.build.report import print_summary, write_html_report
 from pipeline.build.runlog import observers_for
+from pipeline.build.timeline import mark
 from pipeline.build.workers import DEFAULT_TIMEOUT
 from pipeline.commands import load_selection, output_folder, project_root
 from pipeline.errors import UsageError
@@ -125,6 +126,7 @@ def _build(args: argparse.Namespace, guard: SignalGuard) -> int:
     if args.scheduler:  # workers find the shared folders by the same absolute paths
         root, out = root.absolute(), out.absolute()
     project, episodes = load_selection(root, args.episodes)
+    mark("loaded")
     request = BuildRequest(
         episodes,
         tuple(args.lang),
@@ -151,5 +153,6 @@ def _build(args: argparse.Namespace, guard: SignalGuard) -> int:
     guard.quieten()  # the build is over: a signal now would only cut the report short
     print_summary(report)
     page = write_html_report(report, out)
+    mark("reported")
     print(f"report: {page}\nreview: {out / REVIEW_FOLDER / 'index.html'}\nlog: {log.path}", file=sys.stderr)
     return report.exit_code
