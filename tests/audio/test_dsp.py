@@ -304,3 +304,13 @@ def test_headroom_left_by_the_codec_raises_the_ceiling_up_to_the_limit_only(spee
     capped = audio.Leveller(timeline, limited)
     capped.raise_ceiling(5.0)
     assert capped.ceiling == -3.0  # a profile limiter's own ceiling still holds
+
+
+def test_each_filter_is_designed_once_per_rate_and_cannot_be_changed() -> None:
+    band_limit = AudioFilter("lowpass", (("frequency", 4500.0), ("stop_frequency", 5500.0), ("stop_db", 65.0)))
+    first = dsp.design_filter(band_limit, 22050)
+    assert dsp.design_filter(band_limit, 22050) is first
+    assert dsp.design_filter(band_limit, 16000) is not first
+    np.testing.assert_array_equal(first, dsp._design_filter(band_limit, 22050))
+    with pytest.raises(ValueError):
+        first[0, 0] = 0.0
