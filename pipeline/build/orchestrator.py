@@ -34,7 +34,15 @@ from pipeline.build.lock import build_lock
 from pipeline.build.outcomes import BuildProblem, BuildReport, Coverage, TargetOutcome, TargetStatus, signal_name
 from pipeline.build.outputs import holds_build, retracted_folders
 from pipeline.build.runlog import BuildObserver, NullObserver
-from pipeline.build.segments import SegmentJob, SegmentMade, prepare_worker, segment_job, voice_keys, warm_up_worker
+from pipeline.build.segments import (
+    SegmentJob,
+    SegmentMade,
+    make_segment_file,
+    prepare_worker,
+    segment_job,
+    voice_keys,
+    warm_up_worker,
+)
 from pipeline.build.timeline import mark
 from pipeline.build.workers import DEFAULT_TIMEOUT, WorkerHooks, WorkerPool
 from pipeline.delivery.review import LanguageBuild, write_review_pages
@@ -286,7 +294,7 @@ def make_single_segment(
         voices, errors = resolve_voices(station, [segment])
         if errors:
             raise next(iter(errors.values()))
-        made = _segment_maker()(segment_job(segment, voices, station.pauses, profile, destination, tags, project_root))
+        made = make_segment_file(segment_job(segment, voices, station.pauses, profile, destination, tags, project_root))
     if made.staged is not None:
         commit_staged(made.staged, destination)
     return made
@@ -522,7 +530,7 @@ def run_targets(
             if target.plan is not None and not target.jobs:
                 _finish(project, target, observer, request.force)
             for job in target.jobs:
-                futures[pool.submit(_segment_maker(), job)] = (target, job, time.monotonic())
+                futures[pool.submit(make_segment_file, job)] = (target, job, time.monotonic())
         mark("submitted", jobs=len(futures))
         for future in as_completed(futures):
             target, job, submitted = futures[future]
@@ -566,13 +574,6 @@ def review_pages(
         if t.outcome.profile == profile.name
     ]
     write_review_pages(project, builds, out, profile.name, project.root / REVIEW_CACHE_DIR)
-
-
-def _segment_maker() -> Callable[[SegmentJob], SegmentMade]:
-    """``make_segment``, imported on first use: it brings in the audio stack a no-op build never needs."""
-    from pipeline.build.segment_audio import make_segment
-
-    return make_segment
 
 
 def _record(

@@ -71,6 +71,15 @@ def segment_job(
     return dataclasses.replace(job, inputs=segment_inputs(job))
 
 
+def make_segment_file(job: SegmentJob) -> SegmentMade:
+    """Make ``job``'s file (:func:`pipeline.build.segment_audio.make_segment`), importing the audio
+    stack where the job runs: the build submits this function by reference, so its own process
+    starts the jobs without importing numpy, the codecs and the engines' modules first."""
+    from pipeline.build.segment_audio import make_segment
+
+    return make_segment(job)
+
+
 def prepare_worker() -> None:
     """A build worker's start: import the audio stack before the worker says it is ready."""
     import pipeline.build.segment_audio  # noqa: F401

@@ -180,6 +180,37 @@ def test_a_build_with_nothing_to_make_loads_neither_the_audio_stack_nor_other_co
     assert result.stdout.strip().splitlines()[-1] == "0"
 
 
+SUBMIT_PROBE = """
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from pipeline.build.orchestrator import BuildRequest, build
+from pipeline.project.script import load_project
+
+class Watching(ThreadPoolExecutor):
+    loaded_at_submit = []
+
+    def submit(self, fn, /, *args, **kwargs):
+        self.loaded_at_submit.append("pipeline.build.segment_audio" in sys.modules or "numpy" in sys.modules)
+        return super().submit(fn, *args, **kwargs)
+
+with Watching(1) as pool:
+    root = Path(sys.argv[1])
+    report = build(load_project(root), BuildRequest(languages=("ko",), out=root / "output"), executor=pool)
+print(report.exit_code, len(pool.loaded_at_submit), pool.loaded_at_submit[0])
+"""
+
+
+def test_the_build_submits_its_jobs_before_importing_the_audio_stack(mini_project: Path) -> None:
+    # the jobs import the audio stack where they run: the build's own process starts them without it
+    # (only the first submission is judged: here the jobs run in threads of the same process)
+    result = subprocess.run(
+        [sys.executable, "-c", SUBMIT_PROBE, str(mini_project)], capture_output=True, text=True, check=True
+    )
+    code, submitted, loaded = result.stdout.split()
+    assert code == "0" and int(submitted) > 0 and loaded == "False"
+
+
 def test_no_partial_files_are_left(built: Path) -> None:
     assert not [p for p in (built / "output").rglob("*") if p.name.startswith(".")]
 
