@@ -44,10 +44,10 @@ from pipeline.build.segments import (
     warm_up_worker,
 )
 from pipeline.build.timeline import mark
-from pipeline.build.workers import DEFAULT_TIMEOUT, WorkerHooks, WorkerPool
+from pipeline.build.workers import DEFAULT_TIMEOUT, PoolOnDemand, WorkerHooks, WorkerPool
 from pipeline.delivery.review import LanguageBuild, write_review_pages
 from pipeline.errors import CatalogError, ClusterError, ConfigError, PipelineError, SourceLocation, UsageError
-from pipeline.formats.manifests import DATE_KEY, LEFT_OUT_KEY, SCRIPT_KEY, SOURCES_KEY, ManifestWriter
+from pipeline.formats.manifests import DATE_KEY, LEFT_OUT_KEY, MANIFEST_NAME, SCRIPT_KEY, SOURCES_KEY, ManifestWriter
 from pipeline.formats.output import Tags, episode_file_name, segment_file_name, target_folder
 from pipeline.fsutil import commit_staged, links_between, remove_partials, replace_links
 from pipeline.i18n.catalogs import Translator
@@ -106,7 +106,9 @@ def build(
 
     A signal (Ctrl-C, or SIGTERM/SIGHUP inside :func:`~pipeline.build.interrupt.stop_on_signals`)
     stops the workers at once; the report then says what was finished and the run is
-    ``interrupted``.
+    ``interrupted``. When the build will surely make files (an output folder it makes has no
+    manifest yet, or ``--force``), the local workers start before rendering, so that their start
+    overlaps it and the planning; otherwise they start when the first job is submitted.
     """
     started = time.monotonic()
     observer = observer or NullObserver()
@@ -119,19 +121,22 @@ def build(
     report = BuildReport(dry_run=request.dry_run, subset=describe_subset(project, request))
     targets: list[_Target] = []
     try:
-        localised = render_all(project, episodes, languages, made_in_only=True)
-        mark("rendered")
-        with closing_backends():
-            voices, voice_errors = resolve_voices(project.station, all_segments(localised.values()))
-            mark("voices")
-            hashes = FileHashes.load(project.root / FILE_HASHES)
-            targets = plan_targets(project, localised, profiles, voices, voice_errors, request, hashes)
-            mark("planned")
-            report.coverage = coverage(project, episodes, languages)
-            report.retracted = retracted_folders(project, request.out)
-            if not request.dry_run:
-                pages = functools.partial(review_pages, project, localised, targets, request.out, profiles[0])
-                run_locked(project, targets, request, observer, executor, hashes, report.retracted, pages)
+        with PoolOnDemand(functools.partial(local_pool, request)) as local:
+            if executor is None and makes_new_folders(project, episodes, languages, profiles, request):
+                local.get(start_workers=True)
+            localised = render_all(project, episodes, languages, made_in_only=True)
+            mark("rendered")
+            with closing_backends():
+                voices, voice_errors = resolve_voices(project.station, all_segments(localised.values()))
+                mark("voices")
+                hashes = FileHashes.load(project.root / FILE_HASHES)
+                targets = plan_targets(project, localised, profiles, voices, voice_errors, request, hashes)
+                mark("planned")
+                report.coverage = coverage(project, episodes, languages)
+                report.retracted = retracted_folders(project, request.out)
+                if not request.dry_run:
+                    pages = functools.partial(review_pages, project, localised, targets, request.out, profiles[0])
+                    run_locked(project, targets, request, observer, executor, local, hashes, report.retracted, pages)
     except KeyboardInterrupt as stop:
         report.interrupted = signal_number(stop)
         stop_unfinished(targets, observer, report.interrupted)
@@ -140,6 +145,40 @@ def build(
     if not request.dry_run:
         observer.finish(report)
     return report
+
+
+def local_pool(request: BuildRequest) -> WorkerPool:
+    """The build's own worker processes (``--jobs``, one per CPU by default)."""
+    pool = WorkerPool(
+        request.jobs or os.cpu_count() or 1,
+        timeout=request.job_timeout,
+        initializer=prepare_worker,
+        warm_up=warm_up_worker,
+        finalizer=close_backends,
+    )
+    mark("pool started")
+    return pool
+
+
+def makes_new_folders(
+    project: Project, episodes: list[Episode], languages: list[str], profiles: list[Profile], request: BuildRequest
+) -> bool:
+    """Whether this build will surely make segment files, told before rendering: it is forced, or
+    an output folder of an episode made in a selected language has no manifest (a new episode,
+    language or profile; a cold build). A folder whose catalog turns out to be incomplete is then
+    not built after all, and the workers started for it have cost their start only."""
+    if request.dry_run or request.scheduler:
+        return False
+    if request.force:
+        return True
+    station = project.station
+    return any(
+        not (target_folder(request.out, episode.id, lang, profile.name, station) / MANIFEST_NAME).is_file()
+        for episode in episodes
+        for lang in languages
+        if episode.is_made_in(lang)
+        for profile in profiles
+    )
 
 
 def cluster_executor(
@@ -459,12 +498,14 @@ def run_locked(
     request: BuildRequest,
     observer: BuildObserver,
     executor: Executor | None,
+    local: PoolOnDemand,
     hashes: FileHashes,
     retracted: list[Path],
     then: Callable[[], None] = lambda: None,
 ) -> None:
     """Under the project's build lock: announce the run, make every folder, then run ``then``
-    (what is written from the finished folders: the review pages)."""
+    (what is written from the finished folders: the review pages). The jobs run on ``executor``,
+    the cluster's when the request names a scheduler, or else on ``local``'s workers."""
     with build_lock(project.root) as previous, cluster_executor(project, request, targets, executor) as cluster:
         if previous:
             observer.note(f"a previous build ({_holder(previous)}) did not finish; its lock was taken over")
@@ -477,7 +518,7 @@ def run_locked(
             if target.plan is None:  # not built this run: say so now
                 observer.target_done(target.outcome)
         try:
-            run_targets(project, targets, request, observer, executor or cluster)
+            run_targets(project, targets, request, observer, executor or cluster, local)
             then()
             mark("review pages")
         finally:
@@ -497,13 +538,17 @@ def run_targets(
     request: BuildRequest,
     observer: BuildObserver,
     executor: Executor | None,
+    local: PoolOnDemand,
 ) -> None:
-    """Run every segment job; finish each folder when its last job is done.
+    """Run every segment job (on ``executor``, or else on ``local``'s workers); finish each
+    folder when its last job is done.
 
     Runs under the build lock: only then are the temporary files an
     interrupted build left behind swept away (before it, they may be another
     running build's files in the making). When the run is interrupted, the
-    worker pool is stopped at once, its workers killed mid-job.
+    local workers are stopped at once, killed mid-job, before the lock is let go. Once the
+    last job is done they are told to stop and exit while the build finishes (``local`` waits
+    for them when the build ends).
     """
     remove_partials(project.root / CACHE_DIR)
     for target in targets:
@@ -513,23 +558,16 @@ def run_targets(
             remove_partials(target.outcome.folder)
         if target.jobs and target.manifest is not None:
             target.manifest.save()  # unfinished (not 'complete') until its folder is assembled
-    owned_pool = None
-    if executor is None:
-        executor = owned_pool = WorkerPool(
-            request.jobs or os.cpu_count() or 1,
-            timeout=request.job_timeout,
-            initializer=prepare_worker,
-            warm_up=warm_up_worker,
-            finalizer=close_backends,
-        )
-        mark("pool started")
     pool = executor
+    if pool is None and any(target.jobs for target in targets):
+        pool = local.get()  # a build with nothing to make starts no worker
     futures: dict[Future[SegmentMade], tuple[_Target, SegmentJob, float]] = {}
     try:
         for target in targets:
             if target.plan is not None and not target.jobs:
                 _finish(project, target, observer, request.force)
             for job in target.jobs:
+                assert pool is not None
                 futures[pool.submit(make_segment_file, job)] = (target, job, time.monotonic())
         mark("submitted", jobs=len(futures))
         for future in as_completed(futures):
@@ -546,12 +584,15 @@ def run_targets(
     except BaseException:
         for future in futures:
             future.cancel()
-        if owned_pool is not None:
-            owned_pool.abort()  # interrupted: running jobs must not finish after the build has stopped
+        if executor is None:
+            local.abort()  # interrupted: running jobs must not finish after the build has stopped
+            for target in targets:  # a worker stopped while staging its file leaves the part behind
+                if target.jobs and target.outcome.folder is not None:
+                    remove_partials(target.outcome.folder)
         raise
     finally:
-        if owned_pool is not None:
-            owned_pool.shutdown(wait=True, cancel_futures=True)
+        if executor is None:
+            local.release()
 
 
 def review_pages(

@@ -144,6 +144,7 @@ class WorkerPool(Executor):
         self._wake = threading.Event()
         self._closing = False
         self._aborting = False
+        self._eager = False  # start every worker now, not when jobs wait (see start_workers)
         self.retried = 0
         self.workers_started = 0
         self._failed_starts = 0
@@ -159,6 +160,14 @@ class WorkerPool(Executor):
             self._pending.append(_Job(future, fn, args, kwargs))
         self._wake.set()
         return future
+
+    def start_workers(self) -> None:
+        """Start every worker now, before any job is submitted, so that their start (a Python
+        interpreter and the initializer's imports) overlaps the caller's own work; replaced
+        workers are then started at once too. Without it, workers start when jobs wait."""
+        with self._lock:
+            self._eager = True
+        self._wake.set()
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         """Stop accepting jobs; finish (or cancel) queued ones; stop the workers."""
@@ -195,6 +204,7 @@ class WorkerPool(Executor):
                     finished = self._closing and not self._pending and not busy
                 if finished:
                     break
+                self._start_eagerly()
                 self._assign()
                 self._collect()
                 self._enforce_timeouts()
@@ -227,6 +237,13 @@ class WorkerPool(Executor):
                     continue
                 worker.job = job
                 worker.started = time.monotonic()
+
+    def _start_eagerly(self) -> None:
+        with self._lock:
+            while self._eager and not self._closing and len(self._workers) < self.size:
+                if self._failed_starts >= MAX_FAILED_STARTS:
+                    return
+                self._start()
 
     def _idle_worker(self) -> _Worker | None:
         for worker in self._workers:
@@ -327,6 +344,50 @@ class WorkerPool(Executor):
         worker.conn.close()
 
 
+class PoolOnDemand:
+    """A :class:`WorkerPool` made by ``factory`` when first asked for, and stopped with the
+    ``with`` block that holds it: its workers are waited for when the block ends, or stopped at
+    once (running jobs fail) when the block raises (an interrupted build).
+
+    This lets a caller start the workers early (:meth:`get` with ``start_workers``), let them
+    go as soon as the last job is done (:meth:`release`: they exit while the caller finishes
+    its own work), and still be sure none outlives the block.
+    """
+
+    def __init__(self, factory: Callable[[], WorkerPool]) -> None:
+        self.factory = factory
+        self.pool: WorkerPool | None = None
+
+    def get(self, start_workers: bool = False) -> WorkerPool:
+        """The pool (made now if need be); with ``start_workers``, its workers start now."""
+        if self.pool is None:
+            self.pool = self.factory()
+        if start_workers:
+            self.pool.start_workers()
+        return self.pool
+
+    def release(self) -> None:
+        """No more jobs: queued ones are cancelled, the workers stop without being waited for."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+
+    def abort(self) -> None:
+        """Stop every worker now (:meth:`WorkerPool.abort`), if the pool was made."""
+        if self.pool is not None:
+            self.pool.abort()
+
+    def __enter__(self) -> PoolOnDemand:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: object) -> None:
+        if self.pool is None:
+            return
+        if kind is None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+        else:
+            self.abort()  # interrupted: running jobs must not finish after the build has stopped
+
+
 def run_job(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[str, Any]:
     """Call ``fn`` in a worker: ``("ok", result)``, or ``("error", payload)`` for :func:`rebuild_error`
     (a picklable description: an exception object itself may not survive the trip)."""
@@ -365,17 +426,22 @@ def worker_main(conn: Connection, hooks: WorkerHooks, parent: int) -> None:
     if hooks.warm_up is not None:
         hooks.warm_up()
     try:
-        while True:
-            try:
-                request = conn.recv()
-            except (EOFError, OSError):
-                return
-            if request is None:
-                return
-            conn.send(run_job(*request))
+        _serve(conn)
     finally:
         if hooks.finalizer is not None:
             hooks.finalizer()
+
+
+def _serve(conn: Connection) -> None:
+    """Run the jobs the pool sends until it says stop (None) or goes away."""
+    while True:
+        try:
+            request = conn.recv()
+        except (EOFError, OSError):
+            return
+        if request is None:
+            return
+        conn.send(run_job(*request))
 
 
 def _bug_payload(error: Exception) -> tuple[str, str, int, str]:

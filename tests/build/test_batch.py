@@ -15,7 +15,7 @@ import pytest
 
 from pipeline.build.lock import build_lock
 from pipeline.build.orchestrator import BuildRequest, build
-from pipeline.build.workers import JobFailed, WorkerPool
+from pipeline.build.workers import JobFailed, PoolOnDemand, WorkerPool
 from pipeline.project.script import load_project
 from pipeline.tts import close_backends
 
@@ -271,3 +271,40 @@ def test_a_job_that_cannot_be_sent_fails_alone() -> None:
             unsendable.result(timeout=60)
     finally:
         pool.shutdown()
+
+
+def test_workers_started_early_are_ready_before_the_first_job(tmp_path: Path) -> None:
+    pool = WorkerPool(2, timeout=30)
+    try:
+        pool.start_workers()
+        deadline = time.monotonic() + 60
+        while sum(worker.ready for worker in pool._workers) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert pool.workers_started == 2 and all(worker.ready for worker in pool._workers)
+        pids = {pool.submit(os.getpid).result(timeout=60) for _ in range(4)}
+        assert pids <= {worker.process.pid for worker in pool._workers}
+        assert pool.workers_started == 2  # the jobs ran on the workers already started
+    finally:
+        pool.shutdown()
+
+
+def test_a_pool_on_demand_is_made_when_asked_and_its_workers_end_with_the_block() -> None:
+    with PoolOnDemand(lambda: WorkerPool(1, timeout=30)) as local:
+        assert local.pool is None  # nothing asked for, nothing started
+    with PoolOnDemand(lambda: WorkerPool(1, timeout=30)) as local:
+        pool = local.get()
+        assert pool.submit(os.getpid).result(timeout=60) != os.getpid()
+        worker = pool._workers[0].process
+        local.release()  # no more jobs: the worker is told to stop, not waited for
+        with pytest.raises(RuntimeError):
+            pool.submit(os.getpid)
+    assert not worker.is_alive()
+
+
+def test_a_pool_on_demand_stops_running_jobs_when_its_block_raises() -> None:
+    with pytest.raises(KeyboardInterrupt), PoolOnDemand(lambda: WorkerPool(1, timeout=30)) as local:
+        running = local.get().submit(time.sleep, 30)
+        time.sleep(1)
+        raise KeyboardInterrupt
+    with pytest.raises(JobFailed, match="interrupted"):
+        running.result(timeout=10)

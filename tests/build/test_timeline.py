@@ -18,23 +18,45 @@ def test_nothing_is_written_without_the_variable(tmp_path: Path, monkeypatch: py
     assert list(tmp_path.iterdir()) == []
 
 
+def read_events(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
 def test_a_cold_build_records_main_and_worker_phases(
     mini_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli
 ) -> None:
     events_file = tmp_path / "timeline.jsonl"
     monkeypatch.setenv(timeline.VARIABLE, str(events_file))
     try:
-        result = cli("build", "--project", str(mini_project), "--jobs", "2")
+        result = cli("build", "--project", str(mini_project), "--jobs", "1")
     finally:
         timeline.close()
     assert result.code == 0, result.err
-    events = [json.loads(line) for line in events_file.read_text(encoding="utf-8").splitlines()]
-    main = {e["event"] for e in events if e["pid"] == events[0]["pid"]}
-    assert {"main", "loaded", "rendered", "planned", "pool started", "submitted", "assembled", "reported"} <= main
+    events = read_events(events_file)
+    main_pid = events[0]["pid"]
+    main = [e["event"] for e in events if e["pid"] == main_pid]
+    assert {"main", "loaded", "rendered", "planned", "pool started", "submitted", "assembled", "reported"} <= set(main)
+    # a cold build starts its workers before it renders: their start overlaps rendering and planning
+    assert main.index("pool started") < main.index("rendered")
     workers = {e["pid"] for e in events if e["event"] == "worker ready"}
-    assert workers and events[0]["pid"] not in workers
+    assert len(workers) == 1 and main_pid not in workers
     started = [e for e in events if e["event"] == "job started"]
     finished = [e for e in events if e["event"] == "job finished"]
     assert started and {e["file"] for e in started} == {e["file"] for e in finished}
     assert {e["pid"] for e in finished} <= workers
     assert all(isinstance(e["t"], float) and e["cpu"] >= 0 for e in events)
+
+
+def test_a_build_with_nothing_to_make_starts_no_worker(
+    mini_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli
+) -> None:
+    assert cli("build", "--project", str(mini_project), "--jobs", "1").code == 0
+    events_file = tmp_path / "timeline.jsonl"
+    monkeypatch.setenv(timeline.VARIABLE, str(events_file))
+    try:
+        result = cli("build", "--project", str(mini_project), "--jobs", "1")
+    finally:
+        timeline.close()
+    assert result.code == 0, result.err
+    names = {e["event"] for e in read_events(events_file)}
+    assert "planned" in names and not names & {"pool started", "worker spawned", "worker ready"}
