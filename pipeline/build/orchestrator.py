@@ -37,6 +37,7 @@ from pipeline.build.runlog import BuildObserver, NullObserver
 from pipeline.build.segments import (
     SegmentJob,
     SegmentMade,
+    expected_seconds,
     make_segment_file,
     prepare_worker,
     segment_job,
@@ -548,7 +549,9 @@ def run_targets(
     running build's files in the making). When the run is interrupted, the
     local workers are stopped at once, killed mid-job, before the lock is let go. Once the
     last job is done they are told to stop and exit while the build finishes (``local`` waits
-    for them when the build ends).
+    for them when the build ends). Within each folder the jobs are submitted longest first
+    (by the speaking time their text is expected to take), so that the run ends on short
+    jobs and no worker waits long for the last one.
     """
     remove_partials(project.root / CACHE_DIR)
     for target in targets:
@@ -566,7 +569,7 @@ def run_targets(
         for target in targets:
             if target.plan is not None and not target.jobs:
                 _finish(project, target, observer, request.force)
-            for job in target.jobs:
+            for job in sorted(target.jobs, key=expected_seconds, reverse=True):
                 assert pool is not None
                 futures[pool.submit(make_segment_file, job)] = (target, job, time.monotonic())
         mark("submitted", jobs=len(futures))

@@ -20,6 +20,7 @@ from pipeline.formats.output import Tags, input_hash
 from pipeline.project.layout import CACHE_DIR, LEVELS_CACHE
 from pipeline.project.station import Pauses, Profile
 from pipeline.render import RenderedSegment
+from pipeline.text.durations import estimate_seconds
 from pipeline.tts import Voice, get_backend
 
 OUTPUT_SCHEMA = 9  # bump whenever a change to the processing changes what the files hold
@@ -49,6 +50,15 @@ class SegmentJob:
         """``radio-reach/ko/03-story.mp3`` for logs."""
         parts = self.destination.parts
         return "/".join(parts[-3:])
+
+
+def expected_seconds(job: SegmentJob) -> float:
+    """How long ``job``'s file is expected to be, from its text and pauses: each chunk's speaking
+    time at its language's usual rate (the cost of making a file grows with its length; the
+    build hands out long jobs first)."""
+    parts = job.segment.parts
+    speech = sum(estimate_seconds(c.text, c.lang) for part in parts for s in part.sentences for c in s.chunks)
+    return speech + sum(part.pause_before + part.pause_after for part in parts)
 
 
 def voice_keys(segment: RenderedSegment) -> set[tuple[str, str]]:

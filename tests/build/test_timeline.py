@@ -18,21 +18,22 @@ def test_nothing_is_written_without_the_variable(tmp_path: Path, monkeypatch: py
     assert list(tmp_path.iterdir()) == []
 
 
-def read_events(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+def timed_build(project: Path, events_file: Path, monkeypatch: pytest.MonkeyPatch, cli) -> list[dict]:
+    """``pipeline build --jobs 1`` with the timeline on: its events."""
+    monkeypatch.setenv(timeline.VARIABLE, str(events_file))
+    try:
+        result = cli("build", "--project", str(project), "--jobs", "1")
+    finally:
+        timeline.close()
+        monkeypatch.delenv(timeline.VARIABLE)
+    assert result.code == 0, result.err
+    return [json.loads(line) for line in events_file.read_text(encoding="utf-8").splitlines()]
 
 
 def test_a_cold_build_records_main_and_worker_phases(
     mini_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli
 ) -> None:
-    events_file = tmp_path / "timeline.jsonl"
-    monkeypatch.setenv(timeline.VARIABLE, str(events_file))
-    try:
-        result = cli("build", "--project", str(mini_project), "--jobs", "1")
-    finally:
-        timeline.close()
-    assert result.code == 0, result.err
-    events = read_events(events_file)
+    events = timed_build(mini_project, tmp_path / "timeline.jsonl", monkeypatch, cli)
     main_pid = events[0]["pid"]
     main = [e["event"] for e in events if e["pid"] == main_pid]
     assert {"main", "loaded", "rendered", "planned", "pool started", "submitted", "assembled", "reported"} <= set(main)
@@ -45,18 +46,15 @@ def test_a_cold_build_records_main_and_worker_phases(
     assert started and {e["file"] for e in started} == {e["file"] for e in finished}
     assert {e["pid"] for e in finished} <= workers
     assert all(isinstance(e["t"], float) and e["cpu"] >= 0 for e in events)
+    # each folder's longest job (the story, second in the script) is handed out first
+    for lang in ("ko", "en"):
+        in_folder = [e["file"] for e in started if e["file"].startswith(f"mini/{lang}/")]
+        assert in_folder[0] == f"mini/{lang}/02-radio-reach.mp3", in_folder
 
 
 def test_a_build_with_nothing_to_make_starts_no_worker(
     mini_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli
 ) -> None:
-    assert cli("build", "--project", str(mini_project), "--jobs", "1").code == 0
-    events_file = tmp_path / "timeline.jsonl"
-    monkeypatch.setenv(timeline.VARIABLE, str(events_file))
-    try:
-        result = cli("build", "--project", str(mini_project), "--jobs", "1")
-    finally:
-        timeline.close()
-    assert result.code == 0, result.err
-    names = {e["event"] for e in read_events(events_file)}
+    timed_build(mini_project, tmp_path / "cold.jsonl", monkeypatch, cli)
+    names = {e["event"] for e in timed_build(mini_project, tmp_path / "again.jsonl", monkeypatch, cli)}
     assert "planned" in names and not names & {"pool started", "worker spawned", "worker ready"}
