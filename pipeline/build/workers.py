@@ -20,6 +20,14 @@ workers, so no worker prints a traceback). A worker that is stopped gets
 SIGTERM first and SIGKILL after a grace period. :meth:`WorkerPool.abort`
 stops everything at once when the build is interrupted.
 
+Workers start when jobs wait, or all at once when asked
+(:meth:`WorkerPool.start_workers`: their start then overlaps the caller's
+own work). :class:`PoolOnDemand` holds a build's own pool: made when first
+asked for, let go as soon as the last job is done (the workers exit while
+the build finishes), waited for at the end of its ``with`` block or stopped
+at once when the block raises. A worker whose jobs are done ends without
+tearing its interpreter down.
+
 Because the stages only see an ``Executor``, the same build can be handed to
 another executor (a thread pool in tests, a cluster scheduler's executor)
 without touching them.
