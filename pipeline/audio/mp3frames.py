@@ -248,6 +248,7 @@ class _Totals:
 
     def __init__(self) -> None:
         self.first: FrameHeader | None = None
+        self.last: FrameHeader | None = None
         self.bitrates: set[int] = set()
         self.samples = self.total_bytes = self.audio_frames = self.frames = 0
 
@@ -256,8 +257,10 @@ class _Totals:
         if frame.is_header_frame:
             return
         header = frame.header
-        self.first = self.first or header
-        self.bitrates.add(header.bitrate_kbps)
+        if header is not self.last:  # a stream repeats a few headers (parsed once each): new ones are rare
+            self.last = header
+            self.first = self.first or header
+            self.bitrates.add(header.bitrate_kbps)
         self.samples += header.samples
         self.total_bytes += header.length
         self.audio_frames += 1
@@ -293,15 +296,17 @@ def scrub_ancillary(data: bytes | bytearray) -> bytes:
 
 # The furthest back a Layer III frame's main data can begin: main_data_begin is 9 bits wide.
 _MOST_BORROWED = (1 << 9) - 1
+_FORGET_AFTER = 1 << 16  # bytes of written-out reservoir dropped at a time
 
 
 def _scrubbed(data: bytes | bytearray, frames: Iterator[Frame], totals: _Totals) -> bytes:
     """The stream with only the claimed bits of the payloads kept (see :func:`scrub_ancillary`),
     frame by frame: a payload is written out once no later frame's main data can reach back
-    into it, so only the last few hundred bytes of payload are held besides the result."""
+    into it, so only the last stretch of the bit reservoir (the payloads joined) is held
+    besides the result."""
     start, end = audio_span(data)
     out = bytearray(data[:start])
-    window = _Reservoir()
+    reservoir, kept, base = bytearray(), bytearray(), 0  # the reservoir from offset ``base`` on
     waiting: collections.deque[tuple[bytes, int, int]] = collections.deque()  # side information, payload span
     for frame in frames:
         totals.add(frame)
@@ -309,57 +314,29 @@ def _scrubbed(data: bytes | bytearray, frames: Iterator[Frame], totals: _Totals)
             continue
         if frame.header.layer != 3:
             raise AudioError("only MPEG Layer III (MP3) streams can be scrubbed")
-        position = window.end
-        window.add(data[frame.payload_offset : frame.end])
+        payload_start, payload_end = frame.payload_offset, frame.end
+        position = base + len(reservoir)
+        top = position + payload_end - payload_start
+        reservoir += data[payload_start:payload_end]
+        kept += bytes(payload_end - payload_start)
         claimed_start = (position - frame.main_data_begin) * 8
         claimed_end = claimed_start + frame.main_data_bits
         if claimed_end > max(claimed_start, 0):
-            window.claim(max(claimed_start, 0), min(claimed_end, window.end * 8))
-        waiting.append((_side_info_without_private_bits(data, frame, frame.payload_offset), position, window.end))
-        while waiting and waiting[0][2] <= window.end - _MOST_BORROWED:
-            _write_frame(out, window, *waiting.popleft())
-    while waiting:
-        _write_frame(out, window, *waiting.popleft())
+            _claim(kept, reservoir, max(claimed_start, 0) - base * 8, min(claimed_end, top * 8) - base * 8)
+        waiting.append((_side_info_without_private_bits(data, frame, payload_start), position, top))
+        while waiting[0][2] <= top - _MOST_BORROWED:  # the frame just added always stays
+            side_info, payload_from, payload_to = waiting.popleft()
+            out += side_info
+            out += kept[payload_from - base : payload_to - base]
+        if waiting[0][1] - base > _FORGET_AFTER:
+            written = waiting[0][1] - base
+            del reservoir[:written], kept[:written]
+            base += written
+    for side_info, payload_from, payload_to in waiting:
+        out += side_info
+        out += kept[payload_from - base : payload_to - base]
     out += data[end:]
     return bytes(out)
-
-
-def _write_frame(out: bytearray, window: _Reservoir, side_info: bytes, start: int, end: int) -> None:
-    out += side_info
-    out += window.kept_bytes(start, end)
-    window.forget_before(end)
-
-
-class _Reservoir:
-    """The payloads of a stream's frames joined (the bit reservoir), from ``base`` on, and the
-    bits of them that some frame's main data claims."""
-
-    def __init__(self) -> None:
-        self.base = 0
-        self.data = bytearray()
-        self.kept = bytearray()
-
-    @property
-    def end(self) -> int:
-        """Reservoir offset just after the last payload added."""
-        return self.base + len(self.data)
-
-    def add(self, payload: bytes | bytearray) -> None:
-        self.data += payload
-        self.kept += bytes(len(payload))
-
-    def claim(self, start_bit: int, end_bit: int) -> None:
-        """Keep the bits from ``start_bit`` to ``end_bit`` (reservoir offsets, in bits)."""
-        shift = self.base * 8
-        _claim(self.kept, self.data, start_bit - shift, end_bit - shift)
-
-    def kept_bytes(self, start: int, end: int) -> bytes:
-        return bytes(self.kept[start - self.base : end - self.base])
-
-    def forget_before(self, offset: int) -> None:
-        del self.data[: offset - self.base]
-        del self.kept[: offset - self.base]
-        self.base = offset
 
 
 def concat(streams: Sequence[bytes | bytearray]) -> bytes:
