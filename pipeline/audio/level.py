@@ -216,7 +216,9 @@ class Measured:
 
 class Leveller:
     """One timeline's levelling: the filters, K-weighting and peak envelope are computed once;
-    :meth:`render` then tries gains and per-place ceiling cuts cheaply, at control rate."""
+    :meth:`render` then tries gains and per-place ceiling cuts cheaply, at control rate. The
+    filtered audio and every control-rate signal (step energies, envelope, gain curves, cuts)
+    are :class:`~pipeline.audio.blocks.SampleStore` objects, processed a block at a time."""
 
     def __init__(self, timeline: Timeline, profile: Profile) -> None:
         self.profile = profile
