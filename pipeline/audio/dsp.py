@@ -227,7 +227,12 @@ def _with_points_between(run_peaks: np.ndarray, runs: np.ndarray, points: Points
 def _interpolation_level(sample_peaks: np.ndarray, floor: float) -> float:
     """The level down to which runs are interpolated: ``floor``, or the loudest sample when that
     is lower (so the loudest true peak is always found); everything when there is no floor."""
-    return min(floor, float(sample_peaks.max())) if floor > 0 and sample_peaks.size else 0.0
+    return interpolation_level(float(sample_peaks.max()) if sample_peaks.size else None, floor)
+
+
+def interpolation_level(loudest: float | None, floor: float) -> float:
+    """:func:`_interpolation_level` from the loudest sample (None: no samples)."""
+    return min(floor, loudest) if floor > 0 and loudest is not None else 0.0
 
 
 def _runs_to_interpolate(run_peaks: np.ndarray, level: float, done_level: float) -> np.ndarray:
@@ -236,8 +241,14 @@ def _runs_to_interpolate(run_peaks: np.ndarray, level: float, done_level: float)
     with a sample within reach (in the run or its neighbours: the reach is shorter than a run)
     in that range once scaled by :func:`_overshoot_bound`."""
     neighbourhood = np.maximum(run_peaks, np.maximum(np.roll(run_peaks, 1), np.roll(run_peaks, -1)))
+    return np.flatnonzero(runs_within(neighbourhood, level, done_level))
+
+
+def runs_within(neighbourhood: np.ndarray, level: float, done_level: float) -> np.ndarray:
+    """Which runs, given the highest sample within reach of each, :func:`_runs_to_interpolate` takes."""
     bound = _overshoot_bound()
-    return np.flatnonzero((neighbourhood >= level / bound) & (neighbourhood < done_level / bound))
+    within: np.ndarray = (neighbourhood >= level / bound) & (neighbourhood < done_level / bound)
+    return within
 
 
 def _points_between_samples(samples: np.ndarray, runs: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
@@ -377,21 +388,34 @@ def audio_rate_gain(control: np.ndarray, length: int) -> np.ndarray:
     return _ramps(control.astype(np.float32)).ravel()[:length]
 
 
-def audio_rate_gain_part(control: np.ndarray, first_step: int, length: int) -> np.ndarray:
-    """``audio_rate_gain(control, ...)[first_step * CONTROL_STEP:][:length]``, computing only those
-    steps (with their neighbours): the same values, for one block of a long signal."""
+def gain_points_around(first_step: int, length: int, steps_in_signal: int) -> tuple[int, int]:
+    """The control points that decide :func:`audio_rate_gain` for ``length`` samples from ``first_step`` on."""
     steps = -(-length // CONTROL_STEP)
-    low, high = max(first_step - 1, 0), min(first_step + steps + 1, len(control))
-    ramps = _ramps(control[low:high].astype(np.float32))
-    offset = first_step - low
+    return max(first_step - 1, 0), min(first_step + steps + 1, steps_in_signal)
+
+
+def audio_rate_gain_of(points: np.ndarray, offset: int, length: int) -> np.ndarray:
+    """``audio_rate_gain(control, ...)[first_step * CONTROL_STEP:][:length]`` from the points
+    :func:`gain_points_around` names (``offset``: where ``first_step`` is among them)."""
+    steps = -(-length // CONTROL_STEP)
+    ramps = _ramps(points.astype(np.float32))
     return ramps[offset : offset + steps].ravel()[:length]
 
 
 def _ramps(points: np.ndarray) -> np.ndarray:
-    """One row per control point: its run's gains, ramping to the neighbouring points."""
+    """One row per control point: its run's gains, ramping to the neighbouring points.
+
+    Each sample's gain is its point plus the one ramp that reaches it: the first half of a run
+    ramps from the point before, the second half towards the point after. The other ramp's
+    weight there is zero, and gains are never negative zero, so leaving that term out changes
+    no value (it halves the work, written in place)."""
     before = np.concatenate([points[:1], points[:-1]]) - points
     after = np.concatenate([points[1:], points[-1:]]) - points
-    return points[:, None] + before[:, None] * _RAMP_FROM_BEFORE + after[:, None] * _RAMP_TO_AFTER
+    rows = np.empty((len(points), CONTROL_STEP), dtype=np.result_type(points, _RAMP_FROM_BEFORE))
+    np.multiply(before[:, None], _RAMP_FROM_BEFORE[:_HALF_STEP], out=rows[:, :_HALF_STEP])
+    np.multiply(after[:, None], _RAMP_TO_AFTER[_HALF_STEP:], out=rows[:, _HALF_STEP:])
+    rows += points[:, None]
+    return rows
 
 
 def _window(rate: int, milliseconds: float) -> int:
@@ -432,13 +456,34 @@ def compressor_gain(
     """The compressor's gain per control step, from the signal's mean square per step: above
     ``threshold_db`` the level is reduced by ``ratio``."""
     power = running_mean(mean_squares, _window(rate, attack_ms))
-    level_db = 10 * np.log10(power + 1e-12)
-    reduction_db = np.maximum(level_db - threshold_db, 0.0) * (1.0 - 1.0 / ratio)
+    reduction_db = gain_reduction_db(power, threshold_db, ratio)
     release = _window(rate, release_ms)
     held = widen(reduction_db, release)
     smoothed = running_mean(held, release)
-    gain: np.ndarray = 10 ** ((makeup_db - smoothed) / 20)
+    return makeup_gain(smoothed, makeup_db)
+
+
+def gain_reduction_db(power: np.ndarray, threshold_db: float, ratio: float) -> np.ndarray:
+    """The compressor's reduction (dB) for a level given as mean square."""
+    level_db = 10 * np.log10(power + 1e-12)
+    reduction: np.ndarray = np.maximum(level_db - threshold_db, 0.0) * (1.0 - 1.0 / ratio)
+    return reduction
+
+
+def makeup_gain(smoothed_db: np.ndarray, makeup_db: float) -> np.ndarray:
+    """The compressor's gain from its smoothed reduction (dB) and make-up gain."""
+    gain: np.ndarray = 10 ** ((makeup_db - smoothed_db) / 20)
     return gain
+
+
+def control_window(rate: int, milliseconds: float) -> int:
+    """Control steps in ``milliseconds`` (at least one)."""
+    return _window(rate, milliseconds)
+
+
+def lookahead_window(rate: int, lookahead_ms: float = LOOKAHEAD_MS) -> int:
+    """Control steps a limiter's look-ahead covers, on both sides of a step and the step itself."""
+    return _window(rate, lookahead_ms) * 2 + 1
 
 
 @dataclass(frozen=True)
@@ -462,7 +507,13 @@ class PeakEnvelope:
 
     def covers(self, gain_db: float, lowest_ceiling_db: float) -> bool:
         """Whether a limiter at ``gain_db`` whose ceiling goes down to ``lowest_ceiling_db`` can use it."""
-        return 10 ** ((lowest_ceiling_db - gain_db) / 20) >= self.floor
+        return envelope_covers(self.floor, gain_db, lowest_ceiling_db)
+
+
+def envelope_covers(floor: float, gain_db: float, lowest_ceiling_db: float) -> bool:
+    """Whether an envelope oversampled down to ``floor`` serves a limiter at ``gain_db`` whose
+    ceiling goes down to ``lowest_ceiling_db``."""
+    return 10 ** ((lowest_ceiling_db - gain_db) / 20) >= floor
 
 
 def peak_envelope(
@@ -498,7 +549,7 @@ def envelope_from(
     (interpolated down to ``done_level``) and a source of points between samples."""
     level = _interpolation_level(sample_peaks, floor)
     peaks = _with_points_between(peaks, _runs_to_interpolate(sample_peaks, level, done_level), points)
-    window = _window(rate, lookahead_ms) * 2 + 1
+    window = lookahead_window(rate, lookahead_ms)
     return PeakEnvelope(peaks, widen(peaks, window), length, window, floor, sample_peaks, min(level, done_level))
 
 
@@ -511,23 +562,36 @@ def limiter_gain(envelope: PeakEnvelope, gain_db: float, ceiling_db: float | np.
     peak exceeds the ceiling.
     """
     scale = 10 ** (gain_db / 20)
-    ceiling = np.asarray(ceiling_db) / 20
-    ceiling = np.power(10, ceiling, out=ceiling) if ceiling.ndim else 10**ceiling
+    ceiling = ceiling_amplitude(ceiling_db)
     # In place where the same operation allows it, and the gain needed at each step worked out
     # again rather than kept: a long signal's control arrays are tens of MB each.
     window = envelope.window
-    lowest = _ndimage().minimum_filter1d(_needed_gain(envelope, scale, ceiling), size=window, mode="nearest")
+    lowest = narrowest(needed_gain(envelope.held, scale, ceiling), window)
     curve = running_mean(lowest, window)
     del lowest
-    np.minimum(curve, _needed_gain(envelope, scale, ceiling), out=curve)
+    np.minimum(curve, needed_gain(envelope.held, scale, ceiling), out=curve)
     curve *= scale
     peak = float(np.max(envelope.peaks * curve)) if curve.size else 0.0
     return curve, 20 * math.log10(peak) if peak > 0 else -math.inf
 
 
-def _needed_gain(envelope: PeakEnvelope, scale: float, ceiling: np.ndarray) -> np.ndarray:
+def ceiling_amplitude(ceiling_db: float | np.ndarray) -> np.ndarray:
+    """A limiter's ceiling (dB, one or one per control step) as amplitude, in the precision
+    :func:`limiter_gain` works in (a single ceiling as a double, per-step ceilings as given)."""
+    ceiling = np.asarray(ceiling_db) / 20
+    result: np.ndarray = np.power(10, ceiling, out=ceiling) if ceiling.ndim else 10**ceiling
+    return result
+
+
+def narrowest(values: np.ndarray, size: int) -> np.ndarray:
+    """Each value replaced by the smallest within ``size`` points centred on it."""
+    result: np.ndarray = _ndimage().minimum_filter1d(values, size=size, mode="nearest")
+    return result
+
+
+def needed_gain(held_peaks: np.ndarray, scale: float, ceiling: np.ndarray) -> np.ndarray:
     """The gain each control step needs (at most 1) to keep its held peak times ``scale`` under ``ceiling``."""
-    held = envelope.held * scale
+    held = held_peaks * scale
     np.maximum(held, 1e-12, out=held)
     needed: np.ndarray = ceiling / held
     del held
@@ -559,14 +623,22 @@ GAIN_HOPS_AT_ONCE = 8192  # about 14 minutes of audio
 
 def _gained_hop_sums(energies: np.ndarray, curve: np.ndarray, first: int, stop: int, hop: int) -> np.ndarray:
     """Sums of ``energies * curve**2`` over the control steps that start in hops ``first`` to ``stop``."""
+    return gained_hop_sums_part(energies, curve, 0, first, stop, hop)
+
+
+def gained_hop_sums_part(
+    energies: np.ndarray, curve: np.ndarray, first_step: int, first: int, stop: int, hop: int
+) -> np.ndarray:
+    """:func:`_gained_hop_sums` of the steps given (``energies`` and ``curve`` from ``first_step``
+    on, which starts hop ``first`` or an earlier one)."""
     begin = -(-first * hop // CONTROL_STEP)  # the first step that starts in hop ``first``
-    end = min(len(energies), -(-stop * hop // CONTROL_STEP))
+    end = min(first_step + len(energies), -(-stop * hop // CONTROL_STEP))
     hop_of_step = np.arange(begin, end)
     hop_of_step *= CONTROL_STEP
     hop_of_step //= hop
     hop_of_step -= first
-    weights = energies[begin:end] * curve[begin:end]
-    weights *= curve[begin:end]
+    weights = energies[begin - first_step : end - first_step] * curve[begin - first_step : end - first_step]
+    weights *= curve[begin - first_step : end - first_step]
     sums: np.ndarray = np.bincount(hop_of_step, weights=weights, minlength=stop - first)
     return sums
 

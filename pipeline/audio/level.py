@@ -216,7 +216,9 @@ class Measured:
 
 class Leveller:
     """One timeline's levelling: the filters, K-weighting and peak envelope are computed once;
-    :meth:`render` then tries gains and per-place ceiling cuts cheaply, at control rate."""
+    :meth:`render` then tries gains and per-place ceiling cuts cheaply, at control rate. The
+    filtered audio and every control-rate signal (step energies, envelope, gain curves, cuts)
+    are :class:`~pipeline.audio.blocks.SampleStore` objects, processed a block at a time."""
 
     def __init__(self, timeline: Timeline, profile: Profile) -> None:
         self.profile = profile
@@ -231,25 +233,25 @@ class Leveller:
         floor = _envelope_floor(profile.loudness_lufs - self.measured, self.ceiling)
         self.envelope = blocks.envelope(self.filtered, self.rate, floor=floor)
 
-    def render(self, gain_offset: float = 0.0, cuts: np.ndarray | None = None) -> Levelled:
+    def render(self, gain_offset: float = 0.0, cuts: SampleStore | None = None) -> Levelled:
         """The levelled audio (see :meth:`gains`) with its loudness and gating blocks."""
         curve, true_peak = self.gains(gain_offset, cuts)
         _, mean_squares = blocks.weighted_measures(self.filtered, self.rate, gain=curve)
         loudness = Loudness(round(dsp.integrated_loudness(mean_squares), 2), round(true_peak, 2))
         return Levelled(self._pcm(curve), self.rate, loudness, mean_squares, self.filtered.length)
 
-    def render_pcm(self, gain_offset: float = 0.0, cuts: np.ndarray | None = None) -> PcmBlocks:
+    def render_pcm(self, gain_offset: float = 0.0, cuts: SampleStore | None = None) -> PcmBlocks:
         """Only the levelled PCM (see :meth:`gains`), for a file that is decoded and measured anyway."""
         return self._pcm(self.gains(gain_offset, cuts)[0])
 
-    def _pcm(self, curve: np.ndarray) -> PcmBlocks:
+    def _pcm(self, curve: SampleStore) -> PcmBlocks:
         return lambda: blocks.pcm_blocks(blocks.gained_blocks(self.filtered, curve))
 
-    def gains(self, gain_offset: float = 0.0, cuts: np.ndarray | None = None) -> tuple[np.ndarray, float]:
-        """The gain curve (one point per control step, see :func:`dsp.audio_rate_gain`) that
-        brings the audio to the target loudness (plus ``gain_offset``) under the limiter, whose
-        ceiling is lowered by ``cuts`` (dB per control step) where the codec overshot; and the
-        true peak it leaves.
+    def gains(self, gain_offset: float = 0.0, cuts: SampleStore | None = None) -> tuple[SampleStore, float]:
+        """The gain curve (one point per control step, see :func:`dsp.audio_rate_gain`, in a
+        control-rate store) that brings the audio to the target loudness (plus ``gain_offset``)
+        under the limiter, whose ceiling is lowered by ``cuts`` (dB per control step) where the
+        codec overshot; and the true peak it leaves.
 
         The limiter takes a little loudness away, so the gain is pushed up by
         what it took until the limited signal meets the target. Dense audio
@@ -257,39 +259,43 @@ class Leveller:
         one allowed is then used (for this and every later render).
         """
         target = self.profile.loudness_lufs + gain_offset
-        cut = cuts if cuts is not None else 0.0
         while True:
             higher = [ceiling for ceiling in self.ceilings if ceiling > self.ceiling]
-            curve, true_peak, reached = self._search(target, self.ceiling + cut, may_give_up=bool(higher))
+            curve, true_peak, reached = self._search(target, self.ceiling, cuts, may_give_up=bool(higher))
             if target - reached <= LOUDNESS_TOLERANCE or not higher:
                 break
+            curve.close()
             self.ceiling = higher[0]
         return curve, true_peak
 
     def _search(
-        self, target: float, ceiling: float | np.ndarray, may_give_up: bool = False
-    ) -> tuple[np.ndarray, float, float]:
-        """The limiter's gain curve that meets ``target`` under ``ceiling`` (or comes closest
-        in LEVELLING_ROUNDS tries); with its true peak and the loudness it reaches. With
-        ``may_give_up``, it stops as soon as the tries show the target is out of reach."""
-        lowest_ceiling = float(np.min(ceiling))
+        self, target: float, ceiling: float, cuts: SampleStore | None, may_give_up: bool = False
+    ) -> tuple[SampleStore, float, float]:
+        """The limiter's gain curve that meets ``target`` under ``ceiling`` less ``cuts`` (or
+        comes closest in LEVELLING_ROUNDS tries); with its true peak and the loudness it
+        reaches. With ``may_give_up``, it stops as soon as the tries show the target is out of
+        reach."""
+        lowest_ceiling = _lowest_ceiling(ceiling, cuts)
         plain = target - self.measured  # the gain that meets the target before the limiter acts
         highest_gain = plain + MAX_LIMITER_PUSH_DB
         gain = plain
         tried: list[tuple[float, float]] = []  # (gain, loudness reached)
+        limited: blocks.Limited | None = None
         for _ in range(LEVELLING_ROUNDS):
             if not self.envelope.covers(gain, lowest_ceiling):
                 floor = _envelope_floor(gain, lowest_ceiling)
                 self.envelope = blocks.envelope(self.filtered, self.rate, floor=floor, extending=self.envelope)
-            curve, true_peak = dsp.limiter_gain(self.envelope, gain, ceiling)
-            reached = dsp.gained_loudness(self.energies, curve, self.rate)
-            if abs(target - reached) <= LOUDNESS_TOLERANCE:
+            if limited is not None:
+                limited.curve.close()
+            limited = blocks.limited(self.envelope, self.energies, self.rate, gain, ceiling, cuts)
+            if abs(target - limited.loudness) <= LOUDNESS_TOLERANCE:
                 break
-            tried.append((gain, reached))
+            tried.append((gain, limited.loudness))
             if may_give_up and _out_of_reach(tried, target, highest_gain):
                 break
             gain = min(max(_next_gain(tried, target), plain), highest_gain)
-        return curve, true_peak, reached
+        assert limited is not None  # LEVELLING_ROUNDS > 0
+        return limited.curve, limited.true_peak, limited.loudness
 
     def raise_ceiling(self, headroom_db: float) -> None:
         """Let the limiter work ``headroom_db`` closer to the profile's true-peak limit (never
@@ -300,9 +306,19 @@ class Leveller:
         self.ceiling = max(self.ceiling, min(self.ceiling + headroom_db, highest))
         self.ceilings = sorted({*self.ceilings, self.ceiling})
 
-    def no_cuts(self) -> np.ndarray:
-        """A ceiling-cut map that cuts nothing."""
-        return np.zeros(len(self.envelope.peaks), dtype=np.float32)
+    def no_cuts(self) -> SampleStore:
+        """A ceiling-cut map (dB per control step, in a control-rate store) that cuts nothing."""
+        cuts = blocks.control_store(self.filtered)
+        for start in range(0, self.envelope.peaks.length, cuts.block):
+            cuts.append(np.zeros(min(cuts.block, self.envelope.peaks.length - start), dtype=np.float32))
+        return cuts
+
+
+def _lowest_ceiling(ceiling: float, cuts: SampleStore | None) -> float:
+    """The lowest of ``ceiling`` less ``cuts`` (in the precision the limiter works in)."""
+    if cuts is None:
+        return float(np.min(ceiling))
+    return min((float(np.min(ceiling + block)) for _, block in cuts.blocks()), default=float(np.min(ceiling)))
 
 
 def _envelope_floor(gain_db: float, lowest_ceiling_db: float) -> float:
@@ -391,7 +407,7 @@ def level_and_encode(timeline: Timeline, profile: Profile, destination: Path) ->
             gain_offset += off_target
         if off_target > FILE_LOUDNESS_TOLERANCE and heard.loudness.true_peak < peak_limit:
             leveller.raise_ceiling(peak_limit - heard.loudness.true_peak)
-        cuts = cuts - _spread(np.where(over > 0, over + PEAK_SAFETY_DB, 0.0), leveller.rate)
+        cuts = _lowered(cuts, over, leveller.rate)
         blocks.release_freed_memory(timeline.samples)
         pcm = leveller.render_pcm(gain_offset, cuts)
         encode(pcm, leveller.rate, profile, destination)
@@ -405,20 +421,30 @@ def level_and_encode(timeline: Timeline, profile: Profile, destination: Path) ->
     return heard
 
 
-def _overshoot(step_peaks: np.ndarray, limit_db: float, steps: int) -> np.ndarray:
+def _overshoot(step_peaks: SampleStore, limit_db: float, steps: int) -> SampleStore:
     """dB by which the decoded file's true peaks exceed ``limit_db``, per control step of the
-    levelled audio (``step_peaks``: see :func:`measure_decoded`)."""
-    with np.errstate(divide="ignore"):
-        over = 20 * np.log10(np.maximum(step_peaks[:steps], 1e-9)) - limit_db
-    result = np.zeros(steps, dtype=np.float32)
-    result[: len(over)] = np.maximum(over, 0.0)
-    return result
+    levelled audio (``step_peaks``: see :func:`measure_decoded`), in a control-rate store."""
+    over = SampleStore(step_peaks.block)
+    for start in range(0, steps, over.block):
+        with np.errstate(divide="ignore"):
+            above = 20 * np.log10(np.maximum(step_peaks.read(start, min(start + over.block, steps)), 1e-9)) - limit_db
+        over.append(np.maximum(above, 0.0))
+    return over
 
 
-def _spread(cut: np.ndarray, rate: int) -> np.ndarray:
-    """Widen each cut over the neighbouring ±50 ms, where the codec's frames reach."""
-    width = max(1, round(rate / dsp.CONTROL_STEP * CUT_WIDTH_SECONDS)) * 2 + 1
-    return dsp.widen(cut, width)
+def _lowered(cuts: SampleStore, over: SampleStore, rate: int) -> SampleStore:
+    """``cuts`` lowered by ``over`` and PEAK_SAFETY_DB where the codec overshot, widened over
+    the neighbouring ±50 ms, where the codec's frames reach."""
+    wanted = SampleStore(over.block)
+    for _, block in over.blocks():
+        wanted.append(np.where(block > 0, block + PEAK_SAFETY_DB, 0.0))
+    spread = blocks.widened(wanted, max(1, round(rate / dsp.CONTROL_STEP * CUT_WIDTH_SECONDS)) * 2 + 1)
+    wanted.close()
+    lowered = SampleStore(cuts.block)
+    for (_, cut), (_, extra) in zip(cuts.blocks(), spread.blocks(), strict=True):
+        lowered.append(cut - extra)
+    spread.close()
+    return lowered
 
 
 def _turned_down(pcm: PcmBlocks, decibels: float) -> PcmBlocks:
@@ -426,11 +452,12 @@ def _turned_down(pcm: PcmBlocks, decibels: float) -> PcmBlocks:
     return lambda: (dsp.to_pcm(dsp.to_float(block) * factor) for block in pcm())
 
 
-def measure_decoded(path: Path, profile: Profile, sample_rate: int, delay: int) -> tuple[Measured, np.ndarray]:
+def measure_decoded(path: Path, profile: Profile, sample_rate: int, delay: int) -> tuple[Measured, SampleStore]:
     """Decode an encoded file (as a player would, to floats as the decoder makes them) and
     measure it in-process; also the true peak of every control step of the levelled audio, to
-    find where the codec overshot (the decoder's output starts ``delay`` samples late; exact
-    wherever it comes within reach of the profile's true-peak limit)."""
+    find where the codec overshot (in a control-rate store: the decoder's output starts
+    ``delay`` samples late; exact wherever it comes within reach of the profile's true-peak
+    limit)."""
     size = blocks.block_samples(sample_rate)
     lead = -delay % dsp.CONTROL_STEP  # silence in front, so that the steps fall where the levelled audio's do
     shifted = SampleStore(size)
@@ -444,10 +471,12 @@ def measure_decoded(path: Path, profile: Profile, sample_rate: int, delay: int) 
     mean_squares = dsp.block_mean_squares(np.concatenate(hop_sums) if hop_sums else np.zeros(0), sample_rate)
     peaks = blocks.true_peaks(shifted, floor=10 ** ((profile.true_peak_dbtp - PEAK_SAFETY_DB) / 20))
     shifted.close()
-    top = float(peaks.max()) if peaks.size else 0.0
+    top = peaks.max()
     true_peak = 20 * math.log10(top) if top > 0 else -math.inf
     loudness = Loudness(round(dsp.integrated_loudness(mean_squares), 2), round(true_peak, 2))
-    return Measured(loudness, mean_squares, length / sample_rate), peaks[(delay + lead) // dsp.CONTROL_STEP :]
+    step_peaks = blocks.from_step(peaks, (delay + lead) // dsp.CONTROL_STEP)
+    peaks.close()
+    return Measured(loudness, mean_squares, length / sample_rate), step_peaks
 
 
 def _decoded_blocks(path: Path, profile: Profile, sample_rate: int, size: int) -> Iterator[np.ndarray]:

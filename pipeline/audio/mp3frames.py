@@ -27,6 +27,7 @@ Malformed data raises :class:`~pipeline.errors.AudioError`.
 
 from __future__ import annotations
 
+import collections
 import functools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -229,37 +230,58 @@ def _frame_headers(data: bytes | bytearray) -> Iterator[tuple[int, FrameHeader]]
 
 def probe(data: bytes | bytearray) -> StreamInfo:
     """Version, layer, rate, bitrate, channels, frame count and duration of a stream."""
-    return _summary(list(iter_frames(data)))
+    totals = _Totals()
+    for frame in iter_frames(data):
+        totals.add(frame)
+    return totals.info()
 
 
 def scrub_and_probe(data: bytes | bytearray) -> tuple[bytes, StreamInfo]:
     """:func:`scrub_ancillary` and :func:`probe` of the scrubbed stream, reading the frames once."""
-    frames = list(iter_frames(data))
-    scrubbed = _scrubbed(data, frames)
-    return scrubbed, _summary([frame for frame in frames if not frame.is_header_frame])
+    totals = _Totals()
+    scrubbed = _scrubbed(data, iter_frames(data), totals)
+    return scrubbed, totals.info()
 
 
-def _summary(frames: list[Frame]) -> StreamInfo:
-    audio = [frame for frame in frames if not frame.is_header_frame]
-    if not audio:
-        raise AudioError("no MPEG audio frames found")
-    first = audio[0].header
-    bitrates = {frame.header.bitrate_kbps for frame in audio}
-    samples = sum(frame.header.samples for frame in audio)
-    duration = samples / first.sample_rate
-    total_bytes = sum(frame.header.length for frame in audio)
-    average = round(total_bytes * 8 / duration / 1000) if duration else first.bitrate_kbps
-    return StreamInfo(
-        version=first.version,
-        layer=first.layer,
-        sample_rate=first.sample_rate,
-        bitrate_kbps=first.bitrate_kbps if len(bitrates) == 1 else average,
-        channels=first.channels,
-        frame_count=len(audio),
-        duration_seconds=duration,
-        constant_bitrate=len(bitrates) == 1,
-        header_frame=len(audio) != len(frames),
-    )
+class _Totals:
+    """What :func:`probe` reports, added up frame by frame (a long stream's frames are not kept)."""
+
+    def __init__(self) -> None:
+        self.first: FrameHeader | None = None
+        self.last: FrameHeader | None = None
+        self.bitrates: set[int] = set()
+        self.samples = self.total_bytes = self.audio_frames = self.frames = 0
+
+    def add(self, frame: Frame) -> None:
+        self.frames += 1
+        if frame.is_header_frame:
+            return
+        header = frame.header
+        if header is not self.last:  # a stream repeats a few headers (parsed once each): new ones are rare
+            self.last = header
+            self.first = self.first or header
+            self.bitrates.add(header.bitrate_kbps)
+        self.samples += header.samples
+        self.total_bytes += header.length
+        self.audio_frames += 1
+
+    def info(self) -> StreamInfo:
+        first = self.first
+        if first is None:
+            raise AudioError("no MPEG audio frames found")
+        duration = self.samples / first.sample_rate
+        average = round(self.total_bytes * 8 / duration / 1000) if duration else first.bitrate_kbps
+        return StreamInfo(
+            version=first.version,
+            layer=first.layer,
+            sample_rate=first.sample_rate,
+            bitrate_kbps=first.bitrate_kbps if len(self.bitrates) == 1 else average,
+            channels=first.channels,
+            frame_count=self.audio_frames,
+            duration_seconds=duration,
+            constant_bitrate=len(self.bitrates) == 1,
+            header_frame=self.audio_frames != self.frames,
+        )
 
 
 def scrub_ancillary(data: bytes | bytearray) -> bytes:
@@ -269,26 +291,52 @@ def scrub_ancillary(data: bytes | bytearray) -> bytes:
     information's private bits are zeroed too, except in CRC-protected frames,
     where the checksum covers them.
     """
-    return _scrubbed(data, list(iter_frames(data)))
+    return _scrubbed(data, iter_frames(data), _Totals())
 
 
-def _scrubbed(data: bytes | bytearray, frames: list[Frame]) -> bytes:
-    audio = [frame for frame in frames if not frame.is_header_frame]
-    if any(frame.header.layer != 3 for frame in audio):
-        raise AudioError("only MPEG Layer III (MP3) streams can be scrubbed")
-    payloads = [(frame.payload_offset, frame.end) for frame in audio]
-    reservoir = b"".join(bytes(data[start:end]) for start, end in payloads)
-    kept = _claimed_bits_only(reservoir, _claimed_bit_ranges(audio, payloads))
+# The furthest back a Layer III frame's main data can begin: main_data_begin is 9 bits wide.
+_MOST_BORROWED = (1 << 9) - 1
+_FORGET_AFTER = 1 << 16  # bytes of written-out reservoir dropped at a time
+
+
+def _scrubbed(data: bytes | bytearray, frames: Iterator[Frame], totals: _Totals) -> bytes:
+    """The stream with only the claimed bits of the payloads kept (see :func:`scrub_ancillary`),
+    frame by frame: a payload is written out once no later frame's main data can reach back
+    into it, so only the last stretch of the bit reservoir (the payloads joined) is held
+    besides the result."""
     start, end = audio_span(data)
-    pieces = [bytes(data[:start])]
-    position = 0
-    for frame, (payload_start, payload_end) in zip(audio, payloads, strict=True):
-        payload_size = payload_end - payload_start
-        pieces.append(_side_info_without_private_bits(data, frame, payload_start))
-        pieces.append(bytes(kept[position : position + payload_size]))
-        position += payload_size
-    pieces.append(bytes(data[end:]))
-    return b"".join(pieces)
+    out = bytearray(data[:start])
+    reservoir, kept, base = bytearray(), bytearray(), 0  # the reservoir from offset ``base`` on
+    waiting: collections.deque[tuple[bytes, int, int]] = collections.deque()  # side information, payload span
+    for frame in frames:
+        totals.add(frame)
+        if frame.is_header_frame:
+            continue
+        if frame.header.layer != 3:
+            raise AudioError("only MPEG Layer III (MP3) streams can be scrubbed")
+        payload_start, payload_end = frame.payload_offset, frame.end
+        position = base + len(reservoir)
+        top = position + payload_end - payload_start
+        reservoir += data[payload_start:payload_end]
+        kept += bytes(payload_end - payload_start)
+        claimed_start = (position - frame.main_data_begin) * 8
+        claimed_end = claimed_start + frame.main_data_bits
+        if claimed_end > max(claimed_start, 0):
+            _claim(kept, reservoir, max(claimed_start, 0) - base * 8, min(claimed_end, top * 8) - base * 8)
+        waiting.append((_side_info_without_private_bits(data, frame, payload_start), position, top))
+        while waiting[0][2] <= top - _MOST_BORROWED:  # the frame just added always stays
+            side_info, payload_from, payload_to = waiting.popleft()
+            out += side_info
+            out += kept[payload_from - base : payload_to - base]
+        if waiting[0][1] - base > _FORGET_AFTER:
+            written = waiting[0][1] - base
+            del reservoir[:written], kept[:written]
+            base += written
+    for side_info, payload_from, payload_to in waiting:
+        out += side_info
+        out += kept[payload_from - base : payload_to - base]
+    out += data[end:]
+    return bytes(out)
 
 
 def concat(streams: Sequence[bytes | bytearray]) -> bytes:
@@ -389,34 +437,18 @@ def _side_info_layout(version: str, channels: int) -> tuple[int, int, tuple[int,
     return length, begin_width, tuple(shifts)
 
 
-def _claimed_bit_ranges(audio: list[Frame], payloads: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Bit ranges of the reservoir (all payloads joined) that hold some frame's main data;
-    ``payloads`` are the frames' (start, end) offsets after the side information."""
-    ranges = []
-    position = 0
-    for frame, (payload_start, payload_end) in zip(audio, payloads, strict=True):
-        start = (position - frame.main_data_begin) * 8
-        end = start + frame.main_data_bits
-        position += payload_end - payload_start
-        if end > max(start, 0):
-            ranges.append((max(start, 0), min(end, position * 8)))
-    return ranges
-
-
-def _claimed_bits_only(reservoir: bytes, ranges: list[tuple[int, int]]) -> bytearray:
-    kept = bytearray(len(reservoir))
-    for start, end in ranges:
-        first_full, last_full = -(-start // 8), end // 8
-        if first_full <= last_full:
-            kept[first_full:last_full] = reservoir[first_full:last_full]
-            if start % 8:
-                kept[start // 8] |= reservoir[start // 8] & (0xFF >> (start % 8))
-            if end % 8:
-                kept[end // 8] |= reservoir[end // 8] & (0xFF << (8 - end % 8)) & 0xFF
-        else:  # the range starts and ends inside one byte
-            mask = (0xFF >> (start % 8)) & (0xFF << (8 - end % 8)) & 0xFF
-            kept[start // 8] |= reservoir[start // 8] & mask
-    return kept
+def _claim(kept: bytearray, reservoir: bytes | bytearray, start: int, end: int) -> None:
+    """Copy the bits ``start`` to ``end`` of ``reservoir`` into ``kept``."""
+    first_full, last_full = -(-start // 8), end // 8
+    if first_full <= last_full:
+        kept[first_full:last_full] = reservoir[first_full:last_full]
+        if start % 8:
+            kept[start // 8] |= reservoir[start // 8] & (0xFF >> (start % 8))
+        if end % 8:
+            kept[end // 8] |= reservoir[end // 8] & (0xFF << (8 - end % 8)) & 0xFF
+    else:  # the range starts and ends inside one byte
+        mask = (0xFF >> (start % 8)) & (0xFF << (8 - end % 8)) & 0xFF
+        kept[start // 8] |= reservoir[start // 8] & mask
 
 
 def _side_info_without_private_bits(data: bytes | bytearray, frame: Frame, payload_start: int) -> bytes:

@@ -68,7 +68,9 @@ def make_segment(job: SegmentJob) -> SegmentMade:
     offset = 0.0
     if job.profile.codec == "mp3":
         scrubbed, info = mp3frames.scrub_and_probe(data)
+        del data  # an hour's MP3 is 14 MB: no more than two copies at a time
         data = tag_mp3(scrubbed, job.tags)
+        del scrubbed
         offset = MP3_START_SAMPLES / job.profile.sample_rate
         duration = info.duration_seconds
     else:

@@ -83,9 +83,12 @@ def tag_mp3(data: bytes, tags: Tags) -> bytes:
     id3.add(TALB(encoding=Encoding.UTF16, text=[tags.album]))
     id3.add(TRCK(encoding=Encoding.UTF16, text=[f"{tags.track}/{tags.track_total}"]))
     id3.add(TLAN(encoding=Encoding.UTF16, text=[language_code_639_2(tags.lang)]))
-    buffer = io.BytesIO(data)
+    # The tag alone, put in front of the stream: saving into the stream itself would copy it
+    # twice more (an hour at 32 kbps is 14 MB) and take any last 128 bytes beginning with
+    # "TAG" for an ID3v1 tag to remove.
+    buffer = io.BytesIO()
     id3.save(buffer, v1=0, v2_version=3, padding=lambda info: 0)
-    return buffer.getvalue()
+    return buffer.getvalue() + data
 
 
 def input_hash(value: Any) -> str:

@@ -70,6 +70,7 @@ from pipeline.project.script import (
 )
 from pipeline.project.station import Station, load_station
 from pipeline.project.yamlsource import parse_located
+from pipeline.text.durations import estimate_seconds, longest_sentence_run, station_rate
 
 __all__ = [
     "DEFAULT_MAX_SECONDS",
@@ -206,6 +207,7 @@ def ingest_file(path: Path, context: IngestContext, options: IngestOptions | Non
         document.lines, unglued = unglue_headlines(document.lines)
         result.notes.extend(document.notes)
         result.notes += [f"line {number}: a headline glued to the first sentence was split off" for number in unglued]
+        _check_sentence_lengths(document, context, options.max_seconds)
         _check_scripts(document, context.lang)
         labelled = label_document(document, context.settings, _script(context.lang))
         result.dropped = labelled.dropped()
@@ -217,6 +219,24 @@ def ingest_file(path: Path, context: IngestContext, options: IngestOptions | Non
 
 def _script(lang: str) -> str:
     return SCRIPTS.get(lang.split("-")[0].split("_")[0], "LATIN")
+
+
+def _check_sentence_lengths(document: SourceDocument, context: IngestContext, max_seconds: float) -> None:
+    """Refuse a line holding a sentence that alone takes longer to say than ``max_seconds``
+    before any cleaning: the segmenter would refuse it anyway, after the cleaner's work, which
+    grows with the document (5 s of CPU for 250 lines of 19,000 characters). A line that long
+    is never page furniture (furniture is a few dozen words), so nothing it would have dropped
+    is refused here."""
+    rate = station_rate(context.station, context.lang)
+    for line in document.lines:
+        run = longest_sentence_run(line.text)
+        seconds = estimate_seconds(run, context.lang, rate)
+        if seconds > max_seconds:
+            raise document.error(
+                f"a sentence of {len(run):,} characters needs about {seconds:.0f} s, more than "
+                f"--max-seconds {max_seconds:g}; raise --max-seconds or shorten it",
+                line.number,
+            )
 
 
 def _check_scripts(document: SourceDocument, lang: str) -> None:

@@ -83,3 +83,62 @@ def test_gained_loudness_summed_a_stretch_at_a_time_is_the_same(speech: np.ndarr
     at_once = dsp.gained_loudness(energies, curve, RATE)
     monkeypatch.setattr(dsp, "GAIN_HOPS_AT_ONCE", 7)
     assert dsp.gained_loudness(energies, curve, RATE) == at_once
+
+
+def stored(values: np.ndarray, block: int) -> blocks.SampleStore:
+    store = blocks.SampleStore(block, values.dtype)
+    for piece in np.array_split(values, 5):
+        store.append(piece)
+    return store
+
+
+def read_all(store: blocks.SampleStore) -> np.ndarray:
+    return store.read(0, len(store))
+
+
+@pytest.mark.parametrize("size", [1, 15, 165])
+def test_a_running_mean_a_block_at_a_time_is_the_whole_lines(size: int) -> None:
+    values = np.random.default_rng(size).random(20_000).astype(np.float32) ** 3
+    store = stored(values, 1_000)
+    running = blocks.RunningMean(store.nearest, size)
+    parts = [running.values(start, min(start + 1_000, len(values))) for start in range(0, len(values), 1_000)]
+    assert np.array_equal(np.concatenate(parts), dsp.running_mean(values, size))
+
+
+def test_the_compressor_gain_a_block_at_a_time_is_the_whole_signals(speech: np.ndarray) -> None:
+    mean_squares = dsp.control_mean(np.tile(speech, 4) ** 2)
+    item = COMPRESSED.filters[2]
+    in_blocks = blocks.compressor_gain(stored(mean_squares, 997), RATE, item)
+    assert not in_blocks.in_memory
+    assert np.array_equal(read_all(in_blocks), dsp.compressor_gain(mean_squares, RATE, **dsp.compressor_settings(item)))
+
+
+@pytest.mark.parametrize("with_cuts", [False, True])
+def test_the_limiter_a_block_at_a_time_is_the_whole_signals(speech: np.ndarray, with_cuts: bool, monkeypatch) -> None:
+    """Curve, true peak and loudness of the limiter, envelope extended too, as the whole-array functions give them."""
+    loud = np.tile(speech, 6) / np.abs(speech).max() * np.float32(0.9)
+    whole_envelope = dsp.peak_envelope(loud, RATE, floor=10 ** (-9 / 20))
+    whole_envelope = dsp.peak_envelope(loud, RATE, floor=10 ** (-20 / 20), extending=whole_envelope)
+    steps = len(whole_envelope.peaks)
+    cuts = np.zeros(steps, dtype=np.float32)
+    if with_cuts:
+        cuts[steps // 3 : steps // 3 + 200] = -1.5
+    ceiling = -3.0 + cuts if with_cuts else -3.0
+    curve, true_peak = dsp.limiter_gain(whole_envelope, 8.0, ceiling)
+    loudness = dsp.gained_loudness(dsp.step_energies(dsp.k_weighted(loud, RATE)), curve, RATE)
+
+    monkeypatch.setattr(blocks, "BLOCK_SECONDS", 2.0)  # a dozen blocks
+    size = blocks.block_samples(RATE)
+    source = blocks.SampleStore.of(loud, size)
+    assert not source.in_memory
+    envelope = blocks.envelope(source, RATE, floor=10 ** (-9 / 20))
+    envelope = blocks.envelope(source, RATE, floor=10 ** (-20 / 20), extending=envelope)
+    assert np.array_equal(read_all(envelope.peaks), whole_envelope.peaks)
+    assert np.array_equal(read_all(envelope.held), whole_envelope.held)
+    energies, _ = blocks.weighted_measures(source, RATE)
+    stored_cuts = stored(cuts, size // dsp.CONTROL_STEP) if with_cuts else None
+    limited = blocks.limited(envelope, energies, RATE, 8.0, -3.0, stored_cuts)
+    assert np.array_equal(read_all(limited.curve), curve)
+    assert read_all(limited.curve).dtype == curve.dtype
+    assert limited.true_peak == true_peak
+    assert limited.loudness == loudness

@@ -75,7 +75,8 @@ def test_decoded_peaks_fall_on_the_levelled_audios_control_steps(tmp_path: Path)
     encoded = tmp_path / "burst.mp3"
     encoded.write_bytes(audio._lame_encode(dsp.to_pcm(tone), PLAYER))
     delay = round(audio.MP3_START_SAMPLES * RATE / PLAYER.sample_rate)
-    _, peaks = audio.measure_decoded(encoded, PLAYER, RATE, delay)
+    _, stored = audio.measure_decoded(encoded, PLAYER, RATE, delay)
+    peaks = stored.read(0, len(stored))
     loud = np.flatnonzero(peaks > 0.4)
     assert first_step - 2 <= loud[0] and loud[-1] <= first_step + steps + 2
     assert len(peaks) == pytest.approx(len(tone) // dsp.CONTROL_STEP, abs=40)
