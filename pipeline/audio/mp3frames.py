@@ -31,6 +31,8 @@ import functools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from pipeline.errors import AudioError
 
 _VERSIONS = {0b00: "2.5", 0b10: "2", 0b11: "1"}
@@ -205,61 +207,57 @@ def iter_frames(data: bytes | bytearray) -> Iterator[Frame]:
         first = False
 
 
-def _frame_headers(data: bytes | bytearray) -> Iterator[tuple[int, FrameHeader]]:
+def _frame_headers(data: bytes | bytearray) -> list[tuple[int, FrameHeader]]:
     """The offset and header of every frame between the tags, in order (the frames follow one
     another without a gap); raises AudioError on a gap or a cut frame."""
+    offsets, kind, kinds = _walk(data)
+    return [(offset, kinds[number]) for offset, number in zip(offsets, kind, strict=True)]
+
+
+def _walk(data: bytes | bytearray) -> tuple[list[int], list[int], list[FrameHeader]]:
+    """The offset of every frame between the tags and which of the stream's distinct headers it
+    has (its number in the list returned last); raises AudioError on a gap or a cut frame.
+    A stream repeats a handful of headers: each is parsed once."""
     start, end = audio_span(data)
     offset = start
     while offset < end and data[offset] == 0:
         offset += 1  # zero padding some taggers leave after an ID3v2 tag
-    first = True
+    whole = bytes(data) if isinstance(data, bytearray) else data
+    numbers: dict[bytes, int] = {}
+    kinds: list[FrameHeader] = []
+    lengths: list[int] = []
+    offsets: list[int] = []
+    kind: list[int] = []
     while offset < end:
-        header = parse_header(data, offset)
-        if header is None:
-            where = "where the first frame should be" if first else "between frames"
-            raise AudioError(f"no MPEG audio frame header at byte {offset} ({where})")
-        if offset + header.length > end:
+        four = whole[offset : offset + 4]
+        number = numbers.get(four)
+        if number is None:
+            header = _parse_header_bytes(four) if len(four) == 4 else None
+            if header is None:
+                where = "between frames" if offsets else "where the first frame should be"
+                raise AudioError(f"no MPEG audio frame header at byte {offset} ({where})")
+            number = numbers[four] = len(kinds)
+            kinds.append(header)
+            lengths.append(header.length)
+        if offset + lengths[number] > end:
             raise AudioError(
-                f"truncated: the frame at byte {offset} needs {header.length} bytes, only {end - offset} are left"
+                f"truncated: the frame at byte {offset} needs {lengths[number]} bytes, only {end - offset} are left"
             )
-        yield offset, header
-        offset += header.length
-        first = False
+        offsets.append(offset)
+        kind.append(number)
+        offset += lengths[number]
+    return offsets, kind, kinds
 
 
 def probe(data: bytes | bytearray) -> StreamInfo:
     """Version, layer, rate, bitrate, channels, frame count and duration of a stream."""
-    return _summary(list(iter_frames(data)))
+    return _audio_frames(data).summary()
 
 
 def scrub_and_probe(data: bytes | bytearray) -> tuple[bytes, StreamInfo]:
     """:func:`scrub_ancillary` and :func:`probe` of the scrubbed stream, reading the frames once."""
-    frames = list(iter_frames(data))
-    scrubbed = _scrubbed(data, frames)
-    return scrubbed, _summary([frame for frame in frames if not frame.is_header_frame])
-
-
-def _summary(frames: list[Frame]) -> StreamInfo:
-    audio = [frame for frame in frames if not frame.is_header_frame]
-    if not audio:
-        raise AudioError("no MPEG audio frames found")
-    first = audio[0].header
-    bitrates = {frame.header.bitrate_kbps for frame in audio}
-    samples = sum(frame.header.samples for frame in audio)
-    duration = samples / first.sample_rate
-    total_bytes = sum(frame.header.length for frame in audio)
-    average = round(total_bytes * 8 / duration / 1000) if duration else first.bitrate_kbps
-    return StreamInfo(
-        version=first.version,
-        layer=first.layer,
-        sample_rate=first.sample_rate,
-        bitrate_kbps=first.bitrate_kbps if len(bitrates) == 1 else average,
-        channels=first.channels,
-        frame_count=len(audio),
-        duration_seconds=duration,
-        constant_bitrate=len(bitrates) == 1,
-        header_frame=len(audio) != len(frames),
-    )
+    frames = _audio_frames(data)
+    return _scrubbed(data, frames), frames.summary()
 
 
 def scrub_ancillary(data: bytes | bytearray) -> bytes:
@@ -269,26 +267,140 @@ def scrub_ancillary(data: bytes | bytearray) -> bytes:
     information's private bits are zeroed too, except in CRC-protected frames,
     where the checksum covers them.
     """
-    return _scrubbed(data, list(iter_frames(data)))
+    return _scrubbed(data, _audio_frames(data))
 
 
-def _scrubbed(data: bytes | bytearray, frames: list[Frame]) -> bytes:
-    audio = [frame for frame in frames if not frame.is_header_frame]
-    if any(frame.header.layer != 3 for frame in audio):
+@dataclass(frozen=True)
+class _FrameTable:
+    """A stream's audio frames as arrays (numpy), so that scrubbing works on all of them at
+    once: frame by frame in Python it took 0.25 s of CPU for the sample station's 26.6 minutes
+    of 32 kbps speech (61,000 frames), with arrays 0.05 s (the frame walk is what remains).
+
+    ``kinds`` lists the distinct headers; ``kind`` gives each frame's."""
+
+    offsets: np.ndarray
+    kind: np.ndarray
+    kinds: tuple[FrameHeader, ...]
+    header_frame: bool  # a Xing/Info/VBRI frame came first (left out here)
+
+    def column(self, attribute: str) -> np.ndarray:
+        """An attribute of every frame's header, as an array of integers."""
+        return np.array([getattr(header, attribute) for header in self.kinds], dtype=np.int64)[self.kind]
+
+    def summary(self) -> StreamInfo:
+        if not self.kinds:
+            raise AudioError("no MPEG audio frames found")
+        first = self.kinds[self.kind[0]]
+        bitrates = {self.kinds[kind].bitrate_kbps for kind in np.unique(self.kind)}
+        samples = int(self.column("samples").sum())
+        duration = samples / first.sample_rate
+        total_bytes = int(self.column("length").sum())
+        average = round(total_bytes * 8 / duration / 1000) if duration else first.bitrate_kbps
+        return StreamInfo(
+            version=first.version,
+            layer=first.layer,
+            sample_rate=first.sample_rate,
+            bitrate_kbps=first.bitrate_kbps if len(bitrates) == 1 else average,
+            channels=first.channels,
+            frame_count=len(self.offsets),
+            duration_seconds=duration,
+            constant_bitrate=len(bitrates) == 1,
+            header_frame=self.header_frame,
+        )
+
+    def layouts(self) -> dict[tuple[str, int, bool], np.ndarray]:
+        """The rows of the frames of each side-information layout (version, channels, CRC);
+        a stream almost always has one."""
+        kinds: dict[tuple[str, int, bool], list[int]] = {}
+        for number, header in enumerate(self.kinds):
+            kinds.setdefault((header.version, header.channels, header.protected), []).append(number)
+        return {layout: np.flatnonzero(np.isin(self.kind, numbers)) for layout, numbers in kinds.items()}
+
+
+def _audio_frames(data: bytes | bytearray) -> _FrameTable:
+    """The stream's frames, without a leading Xing/Info/VBRI frame."""
+    offsets, kind, kinds = _walk(data)
+    header_frame = bool(offsets) and _read_frame(data, offsets[0], kinds[kind[0]], first=True).is_header_frame
+    first = 1 if header_frame else 0
+    used = sorted(set(kind[first:]))  # the Xing/Info frame's header may be used by no other frame
+    renumbered = np.full(len(kinds), -1, dtype=np.int64)
+    renumbered[used] = np.arange(len(used))
+    audio_kind = renumbered[np.array(kind[first:], dtype=np.int64)]
+    audio_offsets = np.array(offsets[first:], dtype=np.int64)
+    return _FrameTable(audio_offsets, audio_kind, tuple(kinds[number] for number in used), header_frame)
+
+
+def _scrubbed(data: bytes | bytearray, frames: _FrameTable) -> bytes:
+    """The stream rebuilt from its tags and its audio frames, each frame's unclaimed payload
+    bits and private bits zeroed."""
+    if any(header.layer != 3 for header in frames.kinds):
         raise AudioError("only MPEG Layer III (MP3) streams can be scrubbed")
-    payloads = [(frame.payload_offset, frame.end) for frame in audio]
-    reservoir = b"".join(bytes(data[start:end]) for start, end in payloads)
-    kept = _claimed_bits_only(reservoir, _claimed_bit_ranges(audio, payloads))
     start, end = audio_span(data)
-    pieces = [bytes(data[:start])]
-    position = 0
-    for frame, (payload_start, payload_end) in zip(audio, payloads, strict=True):
-        payload_size = payload_end - payload_start
-        pieces.append(_side_info_without_private_bits(data, frame, payload_start))
-        pieces.append(bytes(kept[position : position + payload_size]))
-        position += payload_size
-    pieces.append(bytes(data[end:]))
-    return b"".join(pieces)
+    if not frames.kinds:
+        return bytes(data[:start]) + bytes(data[end:])
+    stream = np.frombuffer(data, dtype=np.uint8)
+    first = int(frames.offsets[0])
+    last = int(frames.offsets[-1]) + frames.kinds[frames.kind[-1]].length
+    side_starts = frames.offsets + frames.column("header_length")
+    payload_starts = side_starts + frames.column("side_info_length")
+    payload_ends = frames.offsets + frames.column("length")
+    begin = np.zeros(len(frames.offsets), dtype=np.int64)
+    bits = np.zeros(len(frames.offsets), dtype=np.int64)
+    layouts = frames.layouts()
+    for (version, channels, _), rows in layouts.items():
+        begin[rows], bits[rows] = _side_info_fields(stream, side_starts[rows], version, channels)
+    out = stream[first:last].copy()
+    payload = _between(payload_starts - first, payload_ends - first, last - first)
+    ranges = _claimed_bit_ranges(payload_ends - payload_starts, begin, bits)
+    out[payload] = _claimed_bits_only(out[payload], ranges)
+    for (version, channels, protected), rows in layouts.items():
+        if protected:
+            continue  # the CRC covers the private bits
+        for index, keep in _private_bit_masks(version, channels):
+            out[frames.offsets[rows] - first + index] &= keep
+    return bytes(data[:start]) + out.tobytes() + bytes(data[end:])
+
+
+def _side_info_fields(
+    stream: np.ndarray, side_starts: np.ndarray, version: str, channels: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """main_data_begin and the sum of part2_3_length over granules and channels of frames of
+    one layout, read from their side information (its bits unpacked, most significant first)."""
+    length, begin_width, length_shifts = _side_info_layout(version, channels)
+    side = stream[side_starts[:, None] + np.arange(length // 8)]
+    bits = np.unpackbits(side, axis=1)
+
+    def field(first_bit: int, width: int) -> np.ndarray:
+        weights = np.left_shift(1, np.arange(width - 1, -1, -1, dtype=np.int64))
+        value: np.ndarray = bits[:, first_bit : first_bit + width] @ weights
+        return value
+
+    main_data_bits = np.zeros(len(side), dtype=np.int64)
+    for shift in length_shifts:
+        main_data_bits += field(length - shift - 12, 12)
+    return field(0, begin_width), main_data_bits
+
+
+def _between(starts: np.ndarray, ends: np.ndarray, size: int) -> np.ndarray:
+    """A mask of ``size`` that is True from each start up to its end."""
+    change = np.zeros(size + 1, dtype=np.int64)
+    np.add.at(change, starts, 1)
+    np.add.at(change, ends, -1)
+    mask: np.ndarray = np.cumsum(change[:-1]) > 0
+    return mask
+
+
+def _claimed_bit_ranges(
+    payload_sizes: np.ndarray, main_data_begin: np.ndarray, main_data_bits: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end bits of the main data of each frame that has any, in the reservoir (every
+    payload joined): it starts main_data_begin bytes before the frame's own payload and cannot
+    run past it."""
+    after = np.cumsum(payload_sizes)
+    starts = (after - payload_sizes - main_data_begin) * 8
+    ends = starts + main_data_bits
+    claimed = ends > np.maximum(starts, 0)
+    return np.maximum(starts, 0)[claimed], np.minimum(ends, after * 8)[claimed]
 
 
 def concat(streams: Sequence[bytes | bytearray]) -> bytes:
@@ -389,44 +501,22 @@ def _side_info_layout(version: str, channels: int) -> tuple[int, int, tuple[int,
     return length, begin_width, tuple(shifts)
 
 
-def _claimed_bit_ranges(audio: list[Frame], payloads: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Bit ranges of the reservoir (all payloads joined) that hold some frame's main data;
-    ``payloads`` are the frames' (start, end) offsets after the side information."""
-    ranges = []
-    position = 0
-    for frame, (payload_start, payload_end) in zip(audio, payloads, strict=True):
-        start = (position - frame.main_data_begin) * 8
-        end = start + frame.main_data_bits
-        position += payload_end - payload_start
-        if end > max(start, 0):
-            ranges.append((max(start, 0), min(end, position * 8)))
-    return ranges
-
-
-def _claimed_bits_only(reservoir: bytes, ranges: list[tuple[int, int]]) -> bytearray:
-    kept = bytearray(len(reservoir))
-    for start, end in ranges:
-        first_full, last_full = -(-start // 8), end // 8
-        if first_full <= last_full:
-            kept[first_full:last_full] = reservoir[first_full:last_full]
-            if start % 8:
-                kept[start // 8] |= reservoir[start // 8] & (0xFF >> (start % 8))
-            if end % 8:
-                kept[end // 8] |= reservoir[end // 8] & (0xFF << (8 - end % 8)) & 0xFF
-        else:  # the range starts and ends inside one byte
-            mask = (0xFF >> (start % 8)) & (0xFF << (8 - end % 8)) & 0xFF
-            kept[start // 8] |= reservoir[start // 8] & mask
-    return kept
-
-
-def _side_info_without_private_bits(data: bytes | bytearray, frame: Frame, payload_start: int) -> bytes:
-    header = frame.header
-    if header.protected:
-        return bytes(data[frame.offset : payload_start])
-    head = bytearray(data[frame.offset : payload_start])
-    for index, keep in _private_bit_masks(header.version, header.channels):
-        head[index] &= keep
-    return bytes(head)
+def _claimed_bits_only(reservoir: np.ndarray, ranges: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """The reservoir's bytes with every bit outside the given (start, end) bit ranges zeroed:
+    whole bytes inside a range are kept, and the bytes a range starts or ends in keep only its bits."""
+    starts, ends = ranges
+    first_full, last_full = -(-starts // 8), ends // 8
+    spans_bytes = first_full <= last_full
+    whole_bytes = _between(first_full[spans_bytes], last_full[spans_bytes], len(reservoir))
+    masks = np.where(whole_bytes, 0xFF, 0).astype(np.uint8)
+    head, tail = starts % 8 != 0, ends % 8 != 0
+    single = ~spans_bytes  # a range that starts and ends inside one byte
+    head_bits = (0xFF >> (starts % 8)).astype(np.uint8)
+    tail_bits = ((0xFF << (8 - ends % 8)) & 0xFF).astype(np.uint8)
+    np.bitwise_or.at(masks, (starts // 8)[spans_bytes & head], head_bits[spans_bytes & head])
+    np.bitwise_or.at(masks, (ends // 8)[spans_bytes & tail], tail_bits[spans_bytes & tail])
+    np.bitwise_or.at(masks, (starts // 8)[single], head_bits[single] & tail_bits[single])
+    return reservoir & masks
 
 
 @functools.cache
