@@ -47,7 +47,7 @@ STAGES: list[tuple[Any, str, str]] = [
     (blocks, "pcm_blocks", "levelling: the gain applied, 16-bit PCM"),
     (level, "_decoded_blocks", "the check: decoding the MP3"),
     (level, "measure_decoded", "the check: measuring the decoded audio"),
-    (cache, "compress", "FLAC for the speech cache"),
+    (cache, "compressed", "FLAC for the speech cache"),
     (level, "_read_pcm", "joining: reading speech back"),
     (level, "join_pieces", "joining: trimming and joining"),
     (mp3frames, "scrub_and_probe", "MP3 frames: scrub and probe"),

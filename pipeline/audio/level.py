@@ -24,7 +24,7 @@ import importlib.metadata
 import math
 import re
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -117,9 +117,16 @@ class Timeline:
         return self.samples.length / self.sample_rate
 
 
-def join_pieces(pieces: Sequence[Speech | Silence], sample_rate: int = WORKING_RATE) -> Timeline:
+# An utterance's 16-bit samples (frames × channels) and their sample rate, as its file decodes.
+DecodedSpeech = Mapping[Path, tuple[np.ndarray, int]]
+
+
+def join_pieces(
+    pieces: Sequence[Speech | Silence], sample_rate: int = WORKING_RATE, decoded: DecodedSpeech | None = None
+) -> Timeline:
     """Concatenate speech and silences (a long timeline goes to a temporary file as it grows);
-    cue times come from the real sample counts."""
+    cue times come from the real sample counts. ``decoded`` gives the samples of speech files
+    already known (the speech cache's fresh entries): those are not read again."""
     store = SampleStore(blocks.block_samples(sample_rate))
     cues: list[Cue] = []
     open_cue: tuple[float, str] | None = None
@@ -129,7 +136,9 @@ def join_pieces(pieces: Sequence[Speech | Silence], sample_rate: int = WORKING_R
             continue
         if piece.cue is not None:
             open_cue = (store.length / sample_rate, piece.cue)
-        store.append(dsp.to_float(trim_silence(_read_pcm(piece.wav, sample_rate), sample_rate)))
+        known = decoded.get(piece.wav) if decoded else None
+        pcm = _read_pcm(piece.wav, sample_rate) if known is None else _converted(_segment_of(*known), sample_rate)
+        store.append(dsp.to_float(trim_silence(pcm, sample_rate)))
         if piece.cue_end and open_cue is not None:
             cues.append(Cue(round(open_cue[0], 3), round(store.length / sample_rate, 3), open_cue[1]))
             open_cue = None
@@ -155,6 +164,11 @@ def _read_pcm(path: Path, sample_rate: int) -> bytes:
         segment = _read_flac(path) if path.suffix == ".flac" else AudioSegment.from_wav(str(path))
     except Exception as exc:  # pydub and libsndfile raise several unrelated types for a bad file
         raise AudioError(f"cannot read synthesised audio {path.name}: {exc}") from exc
+    return _converted(segment, sample_rate)
+
+
+def _converted(segment: AudioSegment, sample_rate: int) -> bytes:
+    """Mono 16-bit PCM at ``sample_rate`` of an engine's audio."""
     if segment.channels != 1:
         segment = segment.set_channels(1)
     if segment.sample_width != SAMPLE_WIDTH:
@@ -167,7 +181,11 @@ def _read_pcm(path: Path, sample_rate: int) -> bytes:
 def _read_flac(path: Path) -> AudioSegment:
     """A cached FLAC's 16-bit samples as the engine's WAV held them (the speech cache keeps only
     16-bit PCM as FLAC), so the conversions below do exactly what they would do to that WAV."""
-    samples, rate = soundfile.read(str(path), dtype="int16", always_2d=True)
+    return _segment_of(*soundfile.read(str(path), dtype="int16", always_2d=True))
+
+
+def _segment_of(samples: np.ndarray, rate: int) -> AudioSegment:
+    """16-bit samples (frames × channels) as pydub's audio."""
     data = samples.astype("<i2", copy=False).tobytes()
     return AudioSegment(data=data, sample_width=SAMPLE_WIDTH, frame_rate=rate, channels=samples.shape[1])
 
