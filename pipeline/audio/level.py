@@ -38,7 +38,7 @@ from pipeline.audio.blocks import SampleStore
 from pipeline.audio.ffmpeg import checked_run, tool_path
 from pipeline.errors import AudioError
 from pipeline.formats.lyrics import Cue
-from pipeline.project.station import AudioFilter, Profile
+from pipeline.project.station import Profile
 
 WORKING_RATE = 22050
 SAMPLE_WIDTH = 2
@@ -59,7 +59,7 @@ PEAK_SAFETY_DB = 0.2  # aim this far under the true-peak limit: meters differ by
 # second encoding; with 2.8 dB, 2 %. Audio too dense to reach the target loudness under one
 # ceiling (a third of that corpus's segments under 2.8 dB) takes the next: with 2.4 dB all of
 # that corpus reached it, and 5 % of its files then needed a second encoding (12 % when such
-# audio went straight to 2.0 dB). Measured again on 96 files (see SIBILANCE_HZ) with the
+# audio went straight to 2.0 dB). Measured again on 96 files (see SIBILANCE_RATIO_DB) with the
 # pronunciation stage's denser speech: 17 needed a second encoding, all for sibilants' peaks.
 LIMITER_MARGINS_DB = (2.8, 2.4, 2.0)
 # A low-bitrate MP3 encoder takes about this much loudness away (measured on the sample episodes:
@@ -76,16 +76,18 @@ _SILENT_LUFS = -69.0
 # whole band's (sibilants), against a median of -30 dB where the limiter works. Wider margins
 # for every peak did not help (3.2/2.8/2.4 dB: 15 of 96 files encoded again; 3.0/2.6/2.2: 18;
 # 2.8/2.4/2.0: 17): they only moved more files to the next ceiling. So the first encoding is
-# made with the limiter's ceiling lowered by SIBILANCE_CUT_DB where that energy ratio is over
-# SIBILANCE_RATIO_DB: none of the 96 then needed a second (the README's benchmark section).
-# At 16 kbps (16 kHz) the cuts made no difference (the sample's 32 files: 47 encodings without,
-# 50 with; there the second encodings are for loudness the codec's band limit takes away), so
-# they are made from SIBILANCE_MIN_KBPS up.
-SIBILANCE_HZ = 5000.0
+# made with the limiter's ceiling lowered by SIBILANCE_CUT_DB on sibilants (sibilance_cuts).
+# A 5 kHz high-pass found them (its energy over -6 dB of the whole band's: none of the 96 then
+# needed a second encoding) but cost 1.0 s of CPU in a cold build of the sample; the signal's
+# first difference against the K-weighted energy the leveller has already costs 0.17 s and,
+# over SIBILANCE_RATIO_DB, misses 0.14 % of the steps the high-pass marked and marks 9 % more
+# (measured on the sample). At 16 kbps (16 kHz) the cuts made no difference (the sample's 32 files: 47
+# encodings without, 50 with; there the second encodings are for loudness the codec's band
+# limit takes away), so they are made from SIBILANCE_MIN_KBPS up.
 SIBILANCE_MIN_KBPS = 32
-SIBILANCE_RATIO_DB = -6.0
+SIBILANCE_RATIO_DB = -3.5
 SIBILANCE_CUT_DB = 1.5
-SIBILANCE_WINDOW_SECONDS = 0.011  # ±5 ms
+SIBILANCE_WINDOW_SECONDS = 0.011  # ±5 ms: 15 control steps at 22.05 kHz
 # The peak envelope is oversampled only where peaks come within this much of the limiter's
 # ceiling at the gain tried; a later gain or cut beyond it extends the envelope (only the runs
 # it had left out are oversampled then).
@@ -448,24 +450,23 @@ def level_and_encode(timeline: Timeline, profile: Profile, destination: Path) ->
 
 
 def sibilance_cuts(leveller: Leveller) -> np.ndarray:
-    """The first encoding's ceiling cuts (dB per control step): SIBILANCE_CUT_DB where the
-    energy above SIBILANCE_HZ, over SIBILANCE_WINDOW_SECONDS around the step, is more than
-    SIBILANCE_RATIO_DB of the whole band's, and the sound is louder than an engine's silence
-    (see SIBILANCE_HZ for why)."""
-    highpass = dsp.design_filter(AudioFilter("highpass", (("frequency", SIBILANCE_HZ),)), leveller.rate)
-    whole, high, state = [], [], None
+    """The first encoding's ceiling cuts (dB per control step): SIBILANCE_CUT_DB where, over
+    SIBILANCE_WINDOW_SECONDS around the step, the energy of the signal's first difference (a
+    high-pass rising 6 dB an octave) is within SIBILANCE_RATIO_DB of the K-weighted signal's
+    (the leveller's own measure) and the sound is louder than an engine's silence: hiss, not
+    voice (see SIBILANCE_RATIO_DB for why and how it was chosen)."""
+    changes, previous = [], np.zeros(1, dtype=np.float32)
     for _, block in leveller.filtered.blocks():
-        hiss, state = dsp.filter_sos_block(highpass, block, state)
-        whole.append(dsp.control_mean(block * block))
-        high.append(dsp.control_mean(hiss * hiss))
+        changes.append(dsp.step_energies(np.diff(block, prepend=previous)))
+        previous = block[-1:]
     cuts = leveller.no_cuts()
-    if not whole:
+    if not changes:
         return cuts
     window = max(1, round(SIBILANCE_WINDOW_SECONDS * leveller.rate / dsp.CONTROL_STEP))
-    whole_energy = dsp.running_mean(np.concatenate(whole), window)
-    high_energy = dsp.running_mean(np.concatenate(high), window)
-    audible = whole_energy > np.float32(10 ** (PADDING_LEVEL_DBFS / 10))  # not an engine's silence
-    sibilant = audible & (high_energy > whole_energy * np.float32(10 ** (SIBILANCE_RATIO_DB / 10)))
+    weighted = dsp.running_mean(leveller.energies, window)
+    change = dsp.running_mean(np.concatenate(changes), window)
+    audible = weighted > dsp.CONTROL_STEP * 10 ** (PADDING_LEVEL_DBFS / 10)  # not an engine's silence
+    sibilant = audible & (change > weighted * 10 ** (SIBILANCE_RATIO_DB / 10))
     cuts[: len(sibilant)][sibilant[: len(cuts)]] = -SIBILANCE_CUT_DB
     return cuts
 
