@@ -456,17 +456,19 @@ def sibilance_cuts(leveller: Leveller) -> np.ndarray:
     (the leveller's own measure) and the sound is louder than an engine's silence: hiss, not
     voice (see SIBILANCE_RATIO_DB for why and how it was chosen)."""
     changes, previous = [], np.zeros(1, dtype=np.float32)
-    for _, block in leveller.filtered.blocks():
-        changes.append(dsp.step_energies(np.diff(block, prepend=previous)))
+    for _, block in leveller.filtered.blocks():  # control-rate sums kept in float32: a long segment's are large
+        changes.append(dsp.step_energies(np.diff(block, prepend=previous)).astype(np.float32))
         previous = block[-1:]
     cuts = leveller.no_cuts()
     if not changes:
         return cuts
     window = max(1, round(SIBILANCE_WINDOW_SECONDS * leveller.rate / dsp.CONTROL_STEP))
-    weighted = dsp.running_mean(leveller.energies, window)
     change = dsp.running_mean(np.concatenate(changes), window)
-    audible = weighted > dsp.CONTROL_STEP * 10 ** (PADDING_LEVEL_DBFS / 10)  # not an engine's silence
-    sibilant = audible & (change > weighted * 10 ** (SIBILANCE_RATIO_DB / 10))
+    del changes
+    weighted = dsp.running_mean(leveller.energies.astype(np.float32), window)
+    sibilant = change > weighted * np.float32(10 ** (SIBILANCE_RATIO_DB / 10))
+    del change
+    sibilant &= weighted > np.float32(dsp.CONTROL_STEP * 10 ** (PADDING_LEVEL_DBFS / 10))  # not engine silence
     cuts[: len(sibilant)][sibilant[: len(cuts)]] = -SIBILANCE_CUT_DB
     return cuts
 
