@@ -5,24 +5,32 @@ sample station) into a temporary folder, builds it cold with every segment
 job run in this one process (an in-process executor instead of the worker
 pool), and prints the CPU seconds (``time.process_time``) spent in each
 stage of making the files, with espeak-ng's own CPU (its processes are this
-one's children). Stages nest as listed: the levelling rows are inside no
-other row, the decode-and-measure check is counted apart from LAME.
+one's children).
+
+Each stage counts its own time only: a timed call made inside another (the
+levelled PCM computed while LAME asks for it, the decoder inside the check)
+is taken out of the outer one, so the rows add up to the build. A stage
+that returns a generator is timed at each step of it, where its work is
+done. LAME is timed at its own ``encode`` and ``flush`` calls (lameenc's
+encoder, wrapped), so the row is the encoder's and nothing else's.
 """
 
 from __future__ import annotations
 
 import collections
+import inspect
 import resource
 import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+import types
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Executor, Future
 from pathlib import Path
 from typing import Any
 
-from pipeline.audio import level, mp3frames
+from pipeline.audio import blocks, level, mp3frames
 from pipeline.build import assemble, segment_audio
 from pipeline.build.orchestrator import BuildRequest, build
 from pipeline.build.segments import prepare_worker
@@ -30,18 +38,97 @@ from pipeline.project.script import load_project
 from pipeline.tts import cache
 
 REPO = Path(__file__).resolve().parents[1]
+LAME = "LAME encoding (lameenc)"
 # (module or class, attribute, label): the stages timed.
 STAGES: list[tuple[Any, str, str]] = [
-    (level, "_lame_encode", "LAME encoding (lameenc)"),
     (level.Leveller, "__init__", "levelling: filters, K-weighting, true-peak envelope"),
-    (level.Leveller, "render_pcm", "levelling: gain search and the limiter"),
-    (level, "measure_decoded", "decoding the MP3 and measuring it again"),
-    (cache, "compress", "FLAC for the speech cache"),
-    (level, "_read_pcm", "reading speech back"),
+    (level.Leveller, "gains", "levelling: gain search and the limiter"),
+    (level.Leveller, "render", "levelling: measuring the levelled audio (WAV profiles)"),
+    (blocks, "pcm_blocks", "levelling: the gain applied, 16-bit PCM"),
+    (level, "_decoded_blocks", "the check: decoding the MP3"),
+    (level, "measure_decoded", "the check: measuring the decoded audio"),
+    (cache, "compressed", "FLAC for the speech cache"),
+    (level, "_read_pcm", "joining: reading speech back"),
+    (level, "join_pieces", "joining: trimming and joining"),
     (mp3frames, "scrub_and_probe", "MP3 frames: scrub and probe"),
     (assemble, "assemble_target", "episode files and companions"),
     (segment_audio, "store_blocks", "loudness blocks"),
 ]
+
+
+class StageClock:
+    """CPU seconds per stage, each stage's own: entering a stage pauses the one it is inside."""
+
+    def __init__(self) -> None:
+        self.spent: collections.Counter[str] = collections.Counter()
+        self._running: list[tuple[str, float]] = []
+
+    def enter(self, label: str) -> None:
+        now = time.process_time()
+        if self._running:
+            outer, started = self._running[-1]
+            self.spent[outer] += now - started
+        self._running.append((label, now))
+
+    def leave(self) -> None:
+        now = time.process_time()
+        label, started = self._running.pop()
+        self.spent[label] += now - started
+        if self._running:
+            self._running[-1] = (self._running[-1][0], now)
+
+    def call(self, function: Callable[..., Any], label: str, *args: Any, **kwargs: Any) -> Any:
+        """``function(*args, **kwargs)`` timed as ``label`` (each step, for a generator)."""
+        self.enter(label)
+        try:
+            result = function(*args, **kwargs)
+        finally:
+            self.leave()
+        return self._steps(result, label) if inspect.isgenerator(result) else result
+
+    def _steps(self, generator: Generator[Any, None, None], label: str) -> Iterator[Any]:
+        while True:
+            self.enter(label)
+            try:
+                item = next(generator)
+            except StopIteration:
+                return
+            finally:
+                self.leave()
+            yield item
+
+
+def timed(owner: Any, name: str, label: str, clock: StageClock) -> None:
+    """Replace ``owner.name`` (and every pipeline module's reference to it) by a timed call."""
+    original = getattr(owner, name)
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return clock.call(original, label, *args, **kwargs)
+
+    setattr(owner, name, wrapper)
+    for module in list(sys.modules.values()):
+        if module is not None and module.__name__.startswith("pipeline") and getattr(module, name, None) is original:
+            setattr(module, name, wrapper)
+
+
+def time_lame(clock: StageClock) -> None:
+    """Give :mod:`pipeline.audio.level` a lameenc whose encoders are timed at every call that encodes."""
+    import lameenc
+
+    class TimedEncoder:
+        def __init__(self) -> None:
+            self._encoder = lameenc.Encoder()
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._encoder, name)
+
+        def encode(self, pcm: bytes) -> Any:
+            return clock.call(self._encoder.encode, LAME, pcm)
+
+        def flush(self) -> Any:
+            return clock.call(self._encoder.flush, LAME)
+
+    level.lameenc = types.SimpleNamespace(Encoder=TimedEncoder)  # type: ignore[assignment]
 
 
 class InlineExecutor(Executor):
@@ -56,23 +143,6 @@ class InlineExecutor(Executor):
         return future
 
 
-def timed(owner: Any, name: str, label: str, spent: collections.Counter[str]) -> None:
-    """Replace ``owner.name`` (and every pipeline module's reference to it) by a timed call."""
-    original = getattr(owner, name)
-
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        started = time.process_time()
-        try:
-            return original(*args, **kwargs)
-        finally:
-            spent[label] += time.process_time() - started
-
-    setattr(owner, name, wrapper)
-    for module in list(sys.modules.values()):
-        if module is not None and module.__name__.startswith("pipeline") and getattr(module, name, None) is original:
-            setattr(module, name, wrapper)
-
-
 def children_cpu() -> float:
     """CPU of finished child processes (espeak-ng)."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -82,9 +152,10 @@ def children_cpu() -> float:
 def main(argv: list[str]) -> int:
     """Build a copy of the project cold in this process; print CPU seconds per stage."""
     source = Path(argv[0]) if argv else REPO
-    spent: collections.Counter[str] = collections.Counter()
+    clock = StageClock()
+    time_lame(clock)
     for owner, name, label in STAGES:
-        timed(owner, name, label, spent)
+        timed(owner, name, label, clock)
     with tempfile.TemporaryDirectory(prefix="cold-stages-") as folder:
         root = Path(folder)
         for name in ("scripts_src", "locales"):
@@ -97,9 +168,10 @@ def main(argv: list[str]) -> int:
         print(f"the build failed (exit {report.exit_code})", file=sys.stderr)
         return 1
     print(f"{total:7.2f}  the build in this process (CPU s)")
-    for label, seconds in spent.most_common():
+    for label, seconds in clock.spent.most_common():
         print(f"{seconds:7.2f}    {label}")
-    print(f"{total - sum(spent.values()):7.2f}    the rest: synthesis calls, rendering, planning, tags, manifests")
+    rest = total - sum(clock.spent.values())
+    print(f"{rest:7.2f}    the rest: synthesis calls, rendering, planning, tags, manifests")
     print(f"{espeak:7.2f}  espeak-ng processes")
     return 0
 

@@ -24,7 +24,7 @@ import importlib.metadata
 import math
 import re
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,13 +59,35 @@ PEAK_SAFETY_DB = 0.2  # aim this far under the true-peak limit: meters differ by
 # second encoding; with 2.8 dB, 2 %. Audio too dense to reach the target loudness under one
 # ceiling (a third of that corpus's segments under 2.8 dB) takes the next: with 2.4 dB all of
 # that corpus reached it, and 5 % of its files then needed a second encoding (12 % when such
-# audio went straight to 2.0 dB).
+# audio went straight to 2.0 dB). Measured again on 96 files (see SIBILANCE_RATIO_DB) with the
+# pronunciation stage's denser speech: 17 needed a second encoding, all for sibilants' peaks.
 LIMITER_MARGINS_DB = (2.8, 2.4, 2.0)
 # A low-bitrate MP3 encoder takes about this much loudness away (measured on the sample episodes:
 # 0.4-0.6 LU at 32 kbps); starting this much louder saves most files a second encoding.
 # The decoded file is measured either way.
 CODEC_LOUDNESS_LOSS_LU = 0.45
 _SILENT_LUFS = -69.0
+# Where a low-bitrate codec overshoots most: sibilants. At 32 kbps LAME cannot code their hiss
+# exactly, and its error adds to their peaks. Measured on 96 segment files (the sample station
+# read by three sets of voices and rates): every file that needed a second encoding did so for
+# a true peak over the limit (none for loudness). The highest overshoots over the levelled
+# audio (2-4.6 dB, against a median of -0.5 dB where the limiter works; 5 files looked at, 6
+# highest steps each) were where the energy above 5 kHz within ±5 ms was 1.5-8.5 dB under the
+# whole band's (sibilants), against a median of -30 dB where the limiter works. Wider margins
+# for every peak did not help (3.2/2.8/2.4 dB: 15 of 96 files encoded again; 3.0/2.6/2.2: 18;
+# 2.8/2.4/2.0: 17): they only moved more files to the next ceiling. So the first encoding is
+# made with the limiter's ceiling lowered by SIBILANCE_CUT_DB on sibilants (sibilance_cuts).
+# A 5 kHz high-pass found them (its energy over -6 dB of the whole band's: none of the 96 then
+# needed a second encoding) but cost 1.0 s of CPU in a cold build of the sample; the signal's
+# first difference against the K-weighted energy the leveller has already costs 0.17 s and,
+# over SIBILANCE_RATIO_DB, misses 0.14 % of the steps the high-pass marked and marks 9 % more
+# (measured on the sample). At 16 kbps (16 kHz) the cuts made no difference (the sample's 32 files: 47
+# encodings without, 50 with; there the second encodings are for loudness the codec's band
+# limit takes away), so they are made from SIBILANCE_MIN_KBPS up.
+SIBILANCE_MIN_KBPS = 32
+SIBILANCE_RATIO_DB = -3.5
+SIBILANCE_CUT_DB = 1.5
+SIBILANCE_WINDOW_SECONDS = 0.011  # ±5 ms: 15 control steps at 22.05 kHz
 # The peak envelope is oversampled only where peaks come within this much of the limiter's
 # ceiling at the gain tried; a later gain or cut beyond it extends the envelope (only the runs
 # it had left out are oversampled then).
@@ -117,9 +139,16 @@ class Timeline:
         return self.samples.length / self.sample_rate
 
 
-def join_pieces(pieces: Sequence[Speech | Silence], sample_rate: int = WORKING_RATE) -> Timeline:
+# An utterance's 16-bit samples (frames × channels) and their sample rate, as its file decodes.
+DecodedSpeech = Mapping[Path, tuple[np.ndarray, int]]
+
+
+def join_pieces(
+    pieces: Sequence[Speech | Silence], sample_rate: int = WORKING_RATE, decoded: DecodedSpeech | None = None
+) -> Timeline:
     """Concatenate speech and silences (a long timeline goes to a temporary file as it grows);
-    cue times come from the real sample counts."""
+    cue times come from the real sample counts. ``decoded`` gives the samples of speech files
+    already known (the speech cache's fresh entries): those are not read again."""
     store = SampleStore(blocks.block_samples(sample_rate))
     cues: list[Cue] = []
     open_cue: tuple[float, str] | None = None
@@ -129,7 +158,9 @@ def join_pieces(pieces: Sequence[Speech | Silence], sample_rate: int = WORKING_R
             continue
         if piece.cue is not None:
             open_cue = (store.length / sample_rate, piece.cue)
-        store.append(dsp.to_float(trim_silence(_read_pcm(piece.wav, sample_rate), sample_rate)))
+        known = decoded.get(piece.wav) if decoded else None
+        pcm = _read_pcm(piece.wav, sample_rate) if known is None else _converted(_segment_of(*known), sample_rate)
+        store.append(dsp.to_float(trim_silence(pcm, sample_rate)))
         if piece.cue_end and open_cue is not None:
             cues.append(Cue(round(open_cue[0], 3), round(store.length / sample_rate, 3), open_cue[1]))
             open_cue = None
@@ -155,6 +186,11 @@ def _read_pcm(path: Path, sample_rate: int) -> bytes:
         segment = _read_flac(path) if path.suffix == ".flac" else AudioSegment.from_wav(str(path))
     except Exception as exc:  # pydub and libsndfile raise several unrelated types for a bad file
         raise AudioError(f"cannot read synthesised audio {path.name}: {exc}") from exc
+    return _converted(segment, sample_rate)
+
+
+def _converted(segment: AudioSegment, sample_rate: int) -> bytes:
+    """Mono 16-bit PCM at ``sample_rate`` of an engine's audio."""
     if segment.channels != 1:
         segment = segment.set_channels(1)
     if segment.sample_width != SAMPLE_WIDTH:
@@ -167,7 +203,11 @@ def _read_pcm(path: Path, sample_rate: int) -> bytes:
 def _read_flac(path: Path) -> AudioSegment:
     """A cached FLAC's 16-bit samples as the engine's WAV held them (the speech cache keeps only
     16-bit PCM as FLAC), so the conversions below do exactly what they would do to that WAV."""
-    samples, rate = soundfile.read(str(path), dtype="int16", always_2d=True)
+    return _segment_of(*soundfile.read(str(path), dtype="int16", always_2d=True))
+
+
+def _segment_of(samples: np.ndarray, rate: int) -> AudioSegment:
+    """16-bit samples (frames × channels) as pydub's audio."""
     data = samples.astype("<i2", copy=False).tobytes()
     return AudioSegment(data=data, sample_width=SAMPLE_WIDTH, frame_rate=rate, channels=samples.shape[1])
 
@@ -369,7 +409,10 @@ def level_and_encode(timeline: Timeline, profile: Profile, destination: Path) ->
     """Level, encode to ``destination``, and check the encoded file as a player decodes it.
 
     A low-bitrate codec takes some loudness away and, here and there, puts
-    peaks back above the limiter's ceiling. The file is decoded and measured:
+    peaks back above the limiter's ceiling, most of all on sibilants: the
+    first encoding is made with the ceiling lowered there already
+    (:func:`sibilance_cuts`), which spared every second encoding of 96
+    measured files (17 needed one without). The file is decoded and measured:
     when it is off target by more than half a unit the gain is corrected, and
     where its true peak is over the profile's (less a small safety margin)
     the limiter's ceiling is lowered around those places only, so the
@@ -388,7 +431,8 @@ def level_and_encode(timeline: Timeline, profile: Profile, destination: Path) ->
         levelled = leveller.render()
         encode(levelled.pcm_blocks, levelled.sample_rate, profile, destination)
         return levelled.measured
-    gain_offset, cuts = CODEC_LOUDNESS_LOSS_LU, leveller.no_cuts()
+    sibilants_cut = (profile.bitrate_kbps or 0) >= SIBILANCE_MIN_KBPS
+    gain_offset, cuts = CODEC_LOUDNESS_LOSS_LU, sibilance_cuts(leveller) if sibilants_cut else leveller.no_cuts()
     pcm = leveller.render_pcm(gain_offset, cuts)
     blocks.release_freed_memory(timeline.samples)
     encode(pcm, leveller.rate, profile, destination)
@@ -419,6 +463,57 @@ def level_and_encode(timeline: Timeline, profile: Profile, destination: Path) ->
         encode(pcm, leveller.rate, profile, destination)
         heard, _ = measure_decoded(destination, profile, leveller.rate, delay)
     return heard
+
+
+def sibilance_cuts(leveller: Leveller) -> SampleStore:
+    """The first encoding's ceiling cuts (dB per control step, in a control-rate store):
+    SIBILANCE_CUT_DB where, over SIBILANCE_WINDOW_SECONDS around the step, the energy of the
+    signal's first difference (a high-pass rising 6 dB an octave) is within SIBILANCE_RATIO_DB
+    of the K-weighted signal's (the leveller's own measure) and the sound is louder than an
+    engine's silence: hiss, not voice (see SIBILANCE_RATIO_DB for why and how it was chosen).
+    Computed a block of control steps at a time, both running means carrying their sums across
+    blocks (:class:`blocks.RunningMean`), so a long segment's cuts take no memory of their own."""
+    changes = _difference_energies(leveller.filtered)
+    window = max(1, round(SIBILANCE_WINDOW_SECONDS * leveller.rate / dsp.CONTROL_STEP))
+    change = blocks.RunningMean(changes.nearest, window)
+    weighted = blocks.RunningMean(_in_float32(leveller.energies), window)
+    steps, measured = leveller.envelope.peaks.length, min(changes.length, leveller.energies.length)
+    cuts = blocks.control_store(leveller.filtered)
+    for start in range(0, steps, cuts.block):
+        stop = min(start + cuts.block, steps)
+        block = np.zeros(stop - start, dtype=np.float32)
+        if start < measured:
+            known = min(stop, measured)
+            sibilant = _sibilant(change.values(start, known), weighted.values(start, known))
+            block[: known - start][sibilant] = -SIBILANCE_CUT_DB
+        cuts.append(block)
+    changes.close()
+    return cuts
+
+
+def _difference_energies(filtered: SampleStore) -> SampleStore:
+    """The energy of the signal's first difference per control step (float32: a long
+    segment's control-rate sums are large), block by block, each block's first difference
+    taken from the previous block's last sample."""
+    changes = blocks.control_store(filtered)
+    previous = np.zeros(1, dtype=np.float32)
+    for _, block in filtered.blocks():
+        changes.append(dsp.step_energies(np.diff(block, prepend=previous)).astype(np.float32))
+        previous = block[-1:]
+    return changes
+
+
+def _in_float32(store: SampleStore) -> blocks.Reader:
+    """A reader of ``store``'s values (nearest value beyond its ends) in single precision."""
+    return lambda start, stop: store.nearest(start, stop).astype(np.float32)
+
+
+def _sibilant(change: np.ndarray, weighted: np.ndarray) -> np.ndarray:
+    """Where the first difference's mean energy is within SIBILANCE_RATIO_DB of the K-weighted
+    mean energy, and the K-weighted energy is above an engine's silence."""
+    sibilant: np.ndarray = change > weighted * np.float32(10 ** (SIBILANCE_RATIO_DB / 10))
+    sibilant &= weighted > np.float32(dsp.CONTROL_STEP * 10 ** (PADDING_LEVEL_DBFS / 10))  # not engine silence
+    return sibilant
 
 
 def _overshoot(step_peaks: SampleStore, limit_db: float, steps: int) -> SampleStore:

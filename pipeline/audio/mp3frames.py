@@ -31,8 +31,12 @@ import collections
 import functools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pipeline.errors import AudioError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 _VERSIONS = {0b00: "2.5", 0b10: "2", 0b11: "1"}
 _LAYERS = {0b01: 3, 0b10: 2, 0b11: 1}
@@ -209,79 +213,70 @@ def iter_frames(data: bytes | bytearray) -> Iterator[Frame]:
 def _frame_headers(data: bytes | bytearray) -> Iterator[tuple[int, FrameHeader]]:
     """The offset and header of every frame between the tags, in order (the frames follow one
     another without a gap); raises AudioError on a gap or a cut frame."""
+    for offsets, kind, kinds in _walk(data):
+        for offset, number in zip(offsets, kind, strict=True):
+            yield offset, kinds[number]
+
+
+# Frames walked and scrubbed at a time: a long stream's frames are never all held (an hour at
+# 32 kbps is 138,000), and each batch's payloads (at least 51 kB, however low the bitrate) reach
+# back further than any later frame's main data can (511 bytes).
+_FRAMES_AT_ONCE = 1024
+
+
+def _walk(data: bytes | bytearray) -> Iterator[tuple[list[int], list[int], list[FrameHeader]]]:
+    """The frames between the tags, _FRAMES_AT_ONCE at a time: the offset of each and which of
+    the stream's distinct headers it has (its number in the list given last, which grows as
+    new headers are met); raises AudioError on a gap or a cut frame. A stream repeats a
+    handful of headers: each is parsed once."""
     start, end = audio_span(data)
     offset = start
     while offset < end and data[offset] == 0:
         offset += 1  # zero padding some taggers leave after an ID3v2 tag
-    first = True
+    numbers: dict[bytes, int] = {}
+    kinds: list[FrameHeader] = []
+    lengths: list[int] = []
+    offsets: list[int] = []
+    kind: list[int] = []
+    seen = False
     while offset < end:
-        header = parse_header(data, offset)
-        if header is None:
-            where = "where the first frame should be" if first else "between frames"
-            raise AudioError(f"no MPEG audio frame header at byte {offset} ({where})")
-        if offset + header.length > end:
+        four = bytes(data[offset : offset + 4])
+        number = numbers.get(four)
+        if number is None:
+            header = _parse_header_bytes(four) if len(four) == 4 else None
+            if header is None:
+                where = "between frames" if seen or offsets else "where the first frame should be"
+                raise AudioError(f"no MPEG audio frame header at byte {offset} ({where})")
+            number = numbers[four] = len(kinds)
+            kinds.append(header)
+            lengths.append(header.length)
+        if offset + lengths[number] > end:
             raise AudioError(
-                f"truncated: the frame at byte {offset} needs {header.length} bytes, only {end - offset} are left"
+                f"truncated: the frame at byte {offset} needs {lengths[number]} bytes, only {end - offset} are left"
             )
-        yield offset, header
-        offset += header.length
-        first = False
+        offsets.append(offset)
+        kind.append(number)
+        offset += lengths[number]
+        if len(offsets) == _FRAMES_AT_ONCE:
+            yield offsets, kind, kinds
+            offsets, kind, seen = [], [], True
+    if offsets:
+        yield offsets, kind, kinds
 
 
 def probe(data: bytes | bytearray) -> StreamInfo:
     """Version, layer, rate, bitrate, channels, frame count and duration of a stream."""
     totals = _Totals()
-    for frame in iter_frames(data):
-        totals.add(frame)
+    for frames in _audio_frames(data):
+        totals.add(frames)
     return totals.info()
 
 
 def scrub_and_probe(data: bytes | bytearray) -> tuple[bytes, StreamInfo]:
     """:func:`scrub_ancillary` and :func:`probe` of the scrubbed stream, reading the frames once."""
     totals = _Totals()
-    scrubbed = _scrubbed(data, iter_frames(data), totals)
+    scrubbed = _scrubbed(data, _audio_frames(data), totals)
     return scrubbed, totals.info()
-
-
-class _Totals:
-    """What :func:`probe` reports, added up frame by frame (a long stream's frames are not kept)."""
-
-    def __init__(self) -> None:
-        self.first: FrameHeader | None = None
-        self.last: FrameHeader | None = None
-        self.bitrates: set[int] = set()
-        self.samples = self.total_bytes = self.audio_frames = self.frames = 0
-
-    def add(self, frame: Frame) -> None:
-        self.frames += 1
-        if frame.is_header_frame:
-            return
-        header = frame.header
-        if header is not self.last:  # a stream repeats a few headers (parsed once each): new ones are rare
-            self.last = header
-            self.first = self.first or header
-            self.bitrates.add(header.bitrate_kbps)
-        self.samples += header.samples
-        self.total_bytes += header.length
-        self.audio_frames += 1
-
-    def info(self) -> StreamInfo:
-        first = self.first
-        if first is None:
-            raise AudioError("no MPEG audio frames found")
-        duration = self.samples / first.sample_rate
-        average = round(self.total_bytes * 8 / duration / 1000) if duration else first.bitrate_kbps
-        return StreamInfo(
-            version=first.version,
-            layer=first.layer,
-            sample_rate=first.sample_rate,
-            bitrate_kbps=first.bitrate_kbps if len(self.bitrates) == 1 else average,
-            channels=first.channels,
-            frame_count=self.audio_frames,
-            duration_seconds=duration,
-            constant_bitrate=len(self.bitrates) == 1,
-            header_frame=self.audio_frames != self.frames,
-        )
 
 
 def scrub_ancillary(data: bytes | bytearray) -> bytes:
@@ -291,52 +286,227 @@ def scrub_ancillary(data: bytes | bytearray) -> bytes:
     information's private bits are zeroed too, except in CRC-protected frames,
     where the checksum covers them.
     """
-    return _scrubbed(data, iter_frames(data), _Totals())
+    return _scrubbed(data, _audio_frames(data), _Totals())
 
 
-# The furthest back a Layer III frame's main data can begin: main_data_begin is 9 bits wide.
-_MOST_BORROWED = (1 << 9) - 1
-_FORGET_AFTER = 1 << 16  # bytes of written-out reservoir dropped at a time
+@dataclass(frozen=True)
+class _FrameTable:
+    """A batch of up to _FRAMES_AT_ONCE of a stream's audio frames: their offsets, and which of
+    the stream's distinct headers (``kinds``) each has (``kind``). Scrubbing works on them as
+    arrays (numpy), a batch at a time: frame by frame in Python it took 0.25 s of CPU for the
+    sample station's 26.6 minutes of 32 kbps speech (61,000 frames), with arrays 0.05 s (the
+    frame walk is what remains). numpy is imported only to scrub: every process loads this
+    module for its rate tables."""
+
+    offsets: list[int]
+    kind: list[int]
+    kinds: list[FrameHeader]
+    header_frame: bool  # a Xing/Info/VBRI frame came first in the stream (left out here)
+
+    def counts(self) -> collections.Counter[FrameHeader]:
+        """How many frames have each header (headers differing only in bits not read, such as
+        a joint-stereo frame's mode extension, count as one)."""
+        counts: collections.Counter[FrameHeader] = collections.Counter()
+        for number, count in collections.Counter(self.kind).items():
+            counts[self.kinds[number]] += count
+        return counts
+
+    def column(self, attribute: str) -> np.ndarray:
+        """An attribute of every frame's header, as an array of integers."""
+        import numpy as np
+
+        values = np.array([getattr(header, attribute) for header in self.kinds], dtype=np.int64)
+        column: np.ndarray = values[np.array(self.kind, dtype=np.int64)]
+        return column
+
+    def layouts(self) -> dict[tuple[str, int, bool], np.ndarray]:
+        """The rows of the frames of each side-information layout (version, channels, CRC);
+        a stream almost always has one."""
+        import numpy as np
+
+        numbers: dict[tuple[str, int, bool], list[int]] = {}
+        for number, header in enumerate(self.kinds):
+            numbers.setdefault((header.version, header.channels, header.protected), []).append(number)
+        kind = np.array(self.kind, dtype=np.int64)
+        rows = {layout: np.flatnonzero(np.isin(kind, chosen)) for layout, chosen in numbers.items()}
+        return {layout: chosen for layout, chosen in rows.items() if chosen.size}
 
 
-def _scrubbed(data: bytes | bytearray, frames: Iterator[Frame], totals: _Totals) -> bytes:
-    """The stream with only the claimed bits of the payloads kept (see :func:`scrub_ancillary`),
-    frame by frame: a payload is written out once no later frame's main data can reach back
-    into it, so only the last stretch of the bit reservoir (the payloads joined) is held
+class _Totals:
+    """What :func:`probe` reports, added up a batch of frames at a time (a long stream's frames
+    are not kept)."""
+
+    def __init__(self) -> None:
+        self.counts: collections.Counter[FrameHeader] = collections.Counter()
+        self.first: FrameHeader | None = None
+        self.frames = 0
+        self.header_frame = False
+
+    def add(self, frames: _FrameTable) -> None:
+        self.counts.update(frames.counts())
+        if self.first is None and frames.kind:
+            self.first = frames.kinds[frames.kind[0]]
+        self.frames += len(frames.offsets)
+        self.header_frame = self.header_frame or frames.header_frame
+
+    def info(self) -> StreamInfo:
+        first, counts = self.first, self.counts
+        if first is None:
+            raise AudioError("no MPEG audio frames found")
+        bitrates = {header.bitrate_kbps for header in counts}
+        samples = sum(header.samples * count for header, count in counts.items())
+        duration = samples / first.sample_rate
+        total_bytes = sum(header.length * count for header, count in counts.items())
+        average = round(total_bytes * 8 / duration / 1000) if duration else first.bitrate_kbps
+        return StreamInfo(
+            version=first.version,
+            layer=first.layer,
+            sample_rate=first.sample_rate,
+            bitrate_kbps=first.bitrate_kbps if len(bitrates) == 1 else average,
+            channels=first.channels,
+            frame_count=self.frames,
+            duration_seconds=duration,
+            constant_bitrate=len(bitrates) == 1,
+            header_frame=self.header_frame,
+        )
+
+
+def _audio_frames(data: bytes | bytearray) -> Iterator[_FrameTable]:
+    """The stream's frames in batches, without a leading Xing/Info/VBRI frame."""
+    first_batch = True
+    for offsets, kind, kinds in _walk(data):
+        header_frame = first_batch and _read_frame(data, offsets[0], kinds[kind[0]], first=True).is_header_frame
+        first = 1 if header_frame else 0
+        first_batch = False
+        yield _FrameTable(offsets[first:], kind[first:], kinds, header_frame)
+
+
+@dataclass
+class _Batch:
+    """A batch of frames being scrubbed: its bytes (private bits already cleared), where its
+    payloads lie in them, and their bytes joined (its stretch of the bit reservoir) with the
+    bits claimed so far (a later batch's frames may still claim more)."""
+
+    frames: np.ndarray
+    payload: np.ndarray
+    reservoir: np.ndarray
+    kept: np.ndarray
+
+    def scrubbed(self) -> bytes:
+        self.frames[self.payload] = self.kept
+        return self.frames.tobytes()
+
+
+def _scrubbed(data: bytes | bytearray, batches: Iterator[_FrameTable], totals: _Totals) -> bytes:
+    """The stream rebuilt from its tags and its audio frames, each frame's unclaimed payload
+    bits and private bits zeroed, a batch of frames at a time: a batch is written out once the
+    next one's frames have claimed what they borrow from it, so only two batches are held
     besides the result."""
+    import numpy as np
+
     start, end = audio_span(data)
+    stream = np.frombuffer(data, dtype=np.uint8)
     out = bytearray(data[:start])
-    reservoir, kept, base = bytearray(), bytearray(), 0  # the reservoir from offset ``base`` on
-    waiting: collections.deque[tuple[bytes, int, int]] = collections.deque()  # side information, payload span
-    for frame in frames:
-        totals.add(frame)
-        if frame.is_header_frame:
-            continue
-        if frame.header.layer != 3:
+    held: _Batch | None = None
+    before = 0  # reservoir bytes before the batch
+    for frames in batches:
+        totals.add(frames)
+        if any(header.layer != 3 for header in frames.counts()):
             raise AudioError("only MPEG Layer III (MP3) streams can be scrubbed")
-        payload_start, payload_end = frame.payload_offset, frame.end
-        position = base + len(reservoir)
-        top = position + payload_end - payload_start
-        reservoir += data[payload_start:payload_end]
-        kept += bytes(payload_end - payload_start)
-        claimed_start = (position - frame.main_data_begin) * 8
-        claimed_end = claimed_start + frame.main_data_bits
-        if claimed_end > max(claimed_start, 0):
-            _claim(kept, reservoir, max(claimed_start, 0) - base * 8, min(claimed_end, top * 8) - base * 8)
-        waiting.append((_side_info_without_private_bits(data, frame, payload_start), position, top))
-        while waiting[0][2] <= top - _MOST_BORROWED:  # the frame just added always stays
-            side_info, payload_from, payload_to = waiting.popleft()
-            out += side_info
-            out += kept[payload_from - base : payload_to - base]
-        if waiting[0][1] - base > _FORGET_AFTER:
-            written = waiting[0][1] - base
-            del reservoir[:written], kept[:written]
-            base += written
-    for side_info, payload_from, payload_to in waiting:
-        out += side_info
-        out += kept[payload_from - base : payload_to - base]
+        if not frames.offsets:
+            continue
+        batch, ranges = _batch(stream, frames, before)
+        base = before - (len(held.reservoir) if held else 0)  # where the joined reservoir starts
+        if ranges[0].size and int(ranges[0].min()) < base * 8:  # cannot happen with _FRAMES_AT_ONCE frames
+            raise AudioError("a frame's main data reaches back further than the frames before it")
+        reservoir = np.concatenate([held.reservoir, batch.reservoir]) if held else batch.reservoir
+        kept = _claimed_bits_only(reservoir, (ranges[0] - base * 8, ranges[1] - base * 8))
+        if held:
+            held.kept = kept[: len(held.reservoir)] | held.kept
+            out += held.scrubbed()
+        before += len(batch.reservoir)
+        batch.kept = kept[len(kept) - len(batch.reservoir) :]
+        held = batch
+    if held:
+        out += held.scrubbed()
     out += data[end:]
     return bytes(out)
+
+
+def _batch(stream: np.ndarray, frames: _FrameTable, before: int) -> tuple[_Batch, tuple[np.ndarray, np.ndarray]]:
+    """A batch's bytes with their private bits cleared, and the start and end bits of its
+    frames' main data in the whole reservoir (``before``: its bytes before the batch)."""
+    import numpy as np
+
+    first = frames.offsets[0]
+    last = frames.offsets[-1] + frames.kinds[frames.kind[-1]].length
+    offsets = np.array(frames.offsets, dtype=np.int64)
+    side_starts = offsets + frames.column("header_length")
+    payload_starts = side_starts + frames.column("side_info_length")
+    payload_ends = offsets + frames.column("length")
+    begin = np.zeros(len(offsets), dtype=np.int64)
+    bits = np.zeros(len(offsets), dtype=np.int64)
+    layouts = frames.layouts()
+    for (version, channels, _), rows in layouts.items():
+        begin[rows], bits[rows] = _side_info_fields(stream, side_starts[rows], version, channels)
+    out = stream[first:last].copy()
+    for (version, channels, protected), rows in layouts.items():
+        if protected:
+            continue  # the CRC covers the private bits
+        for index, keep in _private_bit_masks(version, channels):
+            out[offsets[rows] - first + index] &= keep
+    payload = _between(payload_starts - first, payload_ends - first, last - first)
+    reservoir = out[payload]
+    ranges = _claimed_bit_ranges(payload_ends - payload_starts, begin, bits, before)
+    return _Batch(out, payload, reservoir, np.zeros(0, dtype=np.uint8)), ranges
+
+
+def _side_info_fields(
+    stream: np.ndarray, side_starts: np.ndarray, version: str, channels: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """main_data_begin and the sum of part2_3_length over granules and channels of frames of
+    one layout, read from their side information (its bits unpacked, most significant first)."""
+    import numpy as np
+
+    length, begin_width, length_shifts = _side_info_layout(version, channels)
+    side = stream[side_starts[:, None] + np.arange(length // 8)]
+    bits = np.unpackbits(side, axis=1)
+
+    def field(first_bit: int, width: int) -> np.ndarray:
+        weights = np.left_shift(1, np.arange(width - 1, -1, -1, dtype=np.int64))
+        value: np.ndarray = bits[:, first_bit : first_bit + width] @ weights
+        return value
+
+    main_data_bits = np.zeros(len(side), dtype=np.int64)
+    for shift in length_shifts:
+        main_data_bits += field(length - shift - 12, 12)
+    return field(0, begin_width), main_data_bits
+
+
+def _between(starts: np.ndarray, ends: np.ndarray, size: int) -> np.ndarray:
+    """A mask of ``size`` that is True from each start up to its end."""
+    import numpy as np
+
+    change = np.zeros(size + 1, dtype=np.int64)
+    np.add.at(change, starts, 1)
+    np.add.at(change, ends, -1)
+    mask: np.ndarray = np.cumsum(change[:-1]) > 0
+    return mask
+
+
+def _claimed_bit_ranges(
+    payload_sizes: np.ndarray, main_data_begin: np.ndarray, main_data_bits: np.ndarray, before: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end bits of the main data of each frame that has any, in the reservoir (every
+    payload joined, ``before`` bytes of it ahead of these frames'): it starts main_data_begin
+    bytes before the frame's own payload and cannot run past it."""
+    import numpy as np
+
+    after = before + np.cumsum(payload_sizes)
+    starts = (after - payload_sizes - main_data_begin) * 8
+    ends = starts + main_data_bits
+    claimed = ends > np.maximum(starts, 0)
+    return np.maximum(starts, 0)[claimed], np.minimum(ends, after * 8)[claimed]
 
 
 def concat(streams: Sequence[bytes | bytearray]) -> bytes:
@@ -437,28 +607,24 @@ def _side_info_layout(version: str, channels: int) -> tuple[int, int, tuple[int,
     return length, begin_width, tuple(shifts)
 
 
-def _claim(kept: bytearray, reservoir: bytes | bytearray, start: int, end: int) -> None:
-    """Copy the bits ``start`` to ``end`` of ``reservoir`` into ``kept``."""
-    first_full, last_full = -(-start // 8), end // 8
-    if first_full <= last_full:
-        kept[first_full:last_full] = reservoir[first_full:last_full]
-        if start % 8:
-            kept[start // 8] |= reservoir[start // 8] & (0xFF >> (start % 8))
-        if end % 8:
-            kept[end // 8] |= reservoir[end // 8] & (0xFF << (8 - end % 8)) & 0xFF
-    else:  # the range starts and ends inside one byte
-        mask = (0xFF >> (start % 8)) & (0xFF << (8 - end % 8)) & 0xFF
-        kept[start // 8] |= reservoir[start // 8] & mask
+def _claimed_bits_only(reservoir: np.ndarray, ranges: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """The reservoir's bytes with every bit outside the given (start, end) bit ranges zeroed:
+    whole bytes inside a range are kept, and the bytes a range starts or ends in keep only its bits."""
+    import numpy as np
 
-
-def _side_info_without_private_bits(data: bytes | bytearray, frame: Frame, payload_start: int) -> bytes:
-    header = frame.header
-    if header.protected:
-        return bytes(data[frame.offset : payload_start])
-    head = bytearray(data[frame.offset : payload_start])
-    for index, keep in _private_bit_masks(header.version, header.channels):
-        head[index] &= keep
-    return bytes(head)
+    starts, ends = ranges
+    first_full, last_full = -(-starts // 8), ends // 8
+    spans_bytes = first_full <= last_full
+    whole_bytes = _between(first_full[spans_bytes], last_full[spans_bytes], len(reservoir))
+    masks = np.where(whole_bytes, 0xFF, 0).astype(np.uint8)
+    head, tail = starts % 8 != 0, ends % 8 != 0
+    single = ~spans_bytes  # a range that starts and ends inside one byte
+    head_bits = (0xFF >> (starts % 8)).astype(np.uint8)
+    tail_bits = ((0xFF << (8 - ends % 8)) & 0xFF).astype(np.uint8)
+    np.bitwise_or.at(masks, (starts // 8)[spans_bytes & head], head_bits[spans_bytes & head])
+    np.bitwise_or.at(masks, (ends // 8)[spans_bytes & tail], tail_bits[spans_bytes & tail])
+    np.bitwise_or.at(masks, (starts // 8)[single], head_bits[single] & tail_bits[single])
+    return reservoir & masks
 
 
 @functools.cache

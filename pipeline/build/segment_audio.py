@@ -60,7 +60,7 @@ def make_segment(job: SegmentJob) -> SegmentMade:
     pieces = segment_pieces(job.segment, job.voices, job.pauses, speak)
     mark("job speech", file=job.label, synthesised=counter.synthesised)
     # The profile's lead-in and lead-out (playout wants silence around every file); cues shift with it.
-    timeline = join_pieces([Silence(job.profile.lead_in), *pieces, Silence(job.profile.lead_out)])
+    timeline = join_pieces([Silence(job.profile.lead_in), *pieces, Silence(job.profile.lead_out)], decoded=cache.fresh)
     with tempfile.TemporaryDirectory(prefix="pipeline-") as scratch:
         encoded = Path(scratch) / f"segment.{job.profile.extension}"
         measured = level_and_encode(timeline, job.profile, encoded)

@@ -23,7 +23,7 @@ from pipeline.render import RenderedSegment
 from pipeline.text.durations import estimate_seconds
 from pipeline.tts import Voice, get_backend
 
-OUTPUT_SCHEMA = 9  # bump whenever a change to the processing changes what the files hold
+OUTPUT_SCHEMA = 10  # bump whenever a change to the processing changes what the files hold
 
 
 @dataclass(frozen=True)

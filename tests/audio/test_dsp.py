@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from scipy.signal import butter, sosfilt, upfirdn
 
-from pipeline.audio import dsp
+from pipeline.audio import blocks, dsp
 from pipeline.audio import level as audio
 from pipeline.audio.mp3frames import scrub_ancillary
 from pipeline.errors import AudioError
@@ -315,3 +315,45 @@ def test_each_filter_is_designed_once_per_rate_and_cannot_be_changed() -> None:
     np.testing.assert_array_equal(first, dsp._design_filter(band_limit, 22050))
     with pytest.raises(ValueError):
         first[0, 0] = 0.0
+
+
+def test_the_first_encoding_lowers_the_ceiling_on_sibilants_only(speech: np.ndarray) -> None:
+    """Hiss (energy mostly above 5 kHz) gets the sibilance cut; voiced sound, silence and the
+    speech's own quiet stretches between do not; espeak-ng's own fricatives are found."""
+    rng = np.random.default_rng(7)
+    second = RATE
+    voiced = 0.3 * np.sin(2 * np.pi * 220 * np.arange(second) / RATE)
+    hiss = sosfilt(butter(8, 6000, "highpass", fs=RATE, output="sos"), rng.standard_normal(second)) * 0.1
+    signal = np.concatenate([voiced, np.zeros(second), hiss, voiced]).astype(np.float32)
+    cuts = audio.sibilance_cuts(audio.Leveller(audio.Timeline.from_pcm(dsp.to_pcm(signal), RATE, ()), PLAYER)).array()
+    steps = second // dsp.CONTROL_STEP
+    margin = 20  # the ±5 ms window reaches across each boundary
+    assert len(cuts) == -(-len(signal) // dsp.CONTROL_STEP)
+    assert not cuts[: 2 * steps - margin].any()
+    assert (cuts[2 * steps + margin : 3 * steps - margin] == -audio.SIBILANCE_CUT_DB).all()
+    assert not cuts[3 * steps + margin :].any()
+    spoken = audio.sibilance_cuts(audio.Leveller(audio.Timeline.from_pcm(dsp.to_pcm(speech), RATE, ()), PLAYER))
+    assert 0.01 < (spoken.array() < 0).mean() < 0.3
+
+
+def test_sibilance_cuts_of_many_blocks_are_those_of_one(speech: np.ndarray, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long segment's cuts, found a block of control steps at a time with the running means
+    carried across blocks, are the same as when the whole segment is one block."""
+    timeline_pcm = dsp.to_pcm(np.tile(speech, 3))
+    whole = audio.sibilance_cuts(audio.Leveller(audio.Timeline.from_pcm(timeline_pcm, RATE, ()), PLAYER))
+    monkeypatch.setattr(blocks, "BLOCK_SECONDS", 0.5)
+    pieces = audio.sibilance_cuts(audio.Leveller(audio.Timeline.from_pcm(timeline_pcm, RATE, ()), PLAYER))
+    assert not pieces.in_memory and len(pieces) > 4 * pieces.block
+    in_blocks = np.concatenate([block for _, block in pieces.blocks()])
+    assert (whole.array() < 0).any()
+    np.testing.assert_array_equal(in_blocks, whole.array())
+
+
+def test_an_encoded_file_meets_its_limits_after_sibilance_cuts(speech: np.ndarray, tmp_path: Path) -> None:
+    """The cuts only lower the ceiling: the file, decoded, still reaches the target loudness
+    under the true-peak limit."""
+    timeline = audio.Timeline.from_pcm(dsp.to_pcm(speech * np.float32(0.2)), RATE, ())
+    heard = audio.level_and_encode(timeline, PLAYER, tmp_path / "s.mp3")
+    assert abs(heard.loudness.integrated - PLAYER.loudness_lufs) <= audio.FILE_LOUDNESS_TOLERANCE
+    assert heard.loudness.true_peak <= PLAYER.true_peak_dbtp - audio.PEAK_SAFETY_DB
+    assert audio.measure_file(tmp_path / "s.mp3").true_peak <= PLAYER.true_peak_dbtp

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from pipeline.audio import mp3frames
 from pipeline.audio.mp3frames import audio_span, concat, iter_frames, parse_header, probe, scrub_ancillary
 from pipeline.errors import AudioError
 from tests.audio_fixtures import decode_pcm, encode_mp3, run
@@ -44,6 +46,54 @@ def test_scrub_keeps_the_audio_and_removes_the_encoder_name(encodings: dict, set
     assert errors == b""
     assert len(after) > 0
     assert after == before
+
+
+@pytest.mark.parametrize("setting", SETTINGS, ids=lambda s: f"{s[0]}Hz-{s[1]}k-{s[2]}ch")
+def test_scrub_keeps_exactly_the_bits_the_frames_claim(encodings: dict, setting) -> None:
+    """Checked bit by bit against the side information: a payload bit survives exactly when
+    some frame's main data (main_data_begin bytes back, part2_3_length bits long) covers it;
+    headers and side information are unchanged but for the private bits."""
+    original = encodings[setting].read_bytes()
+    frames = list(iter_frames(original))
+    scrubbed = scrub_ancillary(original)
+
+    payload_bits = [np.unpackbits(np.frombuffer(original[f.payload_offset : f.end], np.uint8)) for f in frames]
+    reservoir = np.concatenate(payload_bits)
+    claimed = np.zeros(reservoir.size, dtype=bool)
+    position = 0
+    for frame, bits in zip(frames, payload_bits, strict=True):
+        start = (position - frame.main_data_begin) * 8
+        position += bits.size // 8
+        claimed[max(start, 0) : min(start + frame.main_data_bits, position * 8)] = True
+    expected_payload = np.packbits(reservoir & claimed)
+    got = np.frombuffer(scrubbed, np.uint8)
+    got_payload = np.concatenate([got[f.payload_offset : f.end] for f in frames])
+    assert np.array_equal(got_payload, expected_payload)
+    assert claimed.mean() < 1.0  # there were unclaimed bits to clear
+    for frame in frames:
+        side = frame.header.header_length, frame.payload_offset - frame.offset
+        before = np.unpackbits(np.frombuffer(original[frame.offset + side[0] : frame.payload_offset], np.uint8))
+        after = np.unpackbits(got[frame.offset + side[0] : frame.payload_offset])
+        begin_width, private = (9, 5 if setting[2] == 1 else 3) if setting[0] > 24000 else (8, setting[2])
+        assert not after[begin_width : begin_width + private].any()
+        keep = np.ones(before.size, dtype=bool)
+        keep[begin_width : begin_width + private] = False
+        assert np.array_equal(before[keep], after[keep])
+        assert scrubbed[frame.offset : frame.offset + side[0]] == original[frame.offset : frame.offset + side[0]]
+
+
+@pytest.mark.parametrize("setting", SETTINGS, ids=lambda s: f"{s[0]}Hz-{s[1]}k-{s[2]}ch")
+def test_a_stream_scrubbed_in_small_batches_is_scrubbed_as_in_one(
+    encodings: dict, setting, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches of frames carry the bit reservoir across: main data borrowed from the batch
+    before is kept, and the frames and their totals are those of one batch."""
+    original = encodings[setting].read_bytes()
+    whole, whole_info = mp3frames.scrub_and_probe(original)
+    monkeypatch.setattr(mp3frames, "_FRAMES_AT_ONCE", 24)  # 24 frames of any rate reach past 511 bytes
+    assert len(list(iter_frames(original))) > 3 * 24
+    assert mp3frames.scrub_and_probe(original) == (whole, whole_info)
+    assert probe(original) == whole_info
 
 
 def test_scrub_is_idempotent(encodings: dict) -> None:

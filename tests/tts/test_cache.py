@@ -120,3 +120,32 @@ def test_stats_gives_the_speech_caches_bytes_per_minute(mini_project: Path, cli)
         "; 1 entries from before FLAC left out (misses: a build that meets one deletes it, `cache prune` the rest)"
     )
     assert float(re.search(r"^tts: (\d+\.\d\d) MB", stats, re.MULTILINE).group(1)) == round(size / minutes / 1e6, 2)
+
+
+def test_stored_speech_is_joined_from_the_samples_it_was_stored_with(tmp_path: Path, monkeypatch) -> None:
+    """A segment's freshly synthesised speech is joined without decoding its FLAC again: the
+    samples kept are what the file decodes to, the joined audio is the same, and what is kept
+    stays within the budget."""
+    from pipeline.audio.level import Speech, join_pieces
+    from pipeline.tts import Voice
+
+    cache = speech_cache.SpeechCache(tmp_path / "tts")
+    voice = Voice("espeak-ng", "en-us", 150, 1.0, "en")
+    stored = []
+    for number in range(3):
+        key = f"{number:02d}" + "0" * 62
+        samples = (3000 * np.sin(np.arange(22050 + number * 500) / (5 + number))).astype("int16")
+        if number == 2:
+            monkeypatch.setattr(speech_cache, "FRESH_SAMPLES_BUDGET", 2 * 22550 * 2)  # only two fit
+        with cache.staging(key) as wav:
+            soundfile.write(str(wav), samples, 22050, subtype="PCM_16")
+            stored.append(cache.store(key, wav, f"text {number}", voice))
+    assert sorted(cache.fresh) == sorted(stored[:2])
+    for path, (samples, rate) in cache.fresh.items():
+        decoded, decoded_rate = soundfile.read(str(path), dtype="int16", always_2d=True)
+        assert rate == decoded_rate and np.array_equal(samples, decoded)
+    pieces = [Speech(path, cue=path.name) for path in stored]
+    from_files = join_pieces(pieces)
+    from_samples = join_pieces(pieces, decoded=cache.fresh)
+    assert np.array_equal(from_files.samples.array(), from_samples.samples.array())
+    assert from_files.cues == from_samples.cues
