@@ -9,21 +9,28 @@ or ``{"error": ...}``), then serves requests: one JSON line on stdin each
 (``voice``, ``rate``, ``volume``, ``text``, ``out``), one JSON line back
 (``{"ok": true}`` or ``{"ok": false, "error": ...}``).
 
-Why a child per utterance: libespeak-ng keeps state from one utterance to
-the next (measured: the same text came out 71,439 to 71,655 samples long in
-successive calls in one process, against 71,651 from the program; ``srand``
-does not fix it), while the first utterance after initialisation matches the
-program's samples exactly. So the helper never synthesises: it sets the voice,
-rate and volume (the program's order of calls), forks, and the child speaks
-the text with the program's flags (``espeakCHARS_AUTO | espeakPHONEMES |
-espeakENDPAUSE | espeakSSML``), writes the WAV the program would have written
-(same 44-byte header, same samples: proven by ``tests/tts/test_espeak_library.py``)
-and exits. Setting the voice in the helper rather than in each child saves
-its loading per utterance (measured 0.3 ms for Korean, 3.9 ms for English).
+Why processes, three levels of them: libespeak-ng keeps state from one call
+to the next. Successive utterances in one process differ (the same text came
+out 71,439 to 71,655 samples long, against 71,651 from the program; ``srand``
+does not fix it), and so does switching voices: a process that set ``ko`` and
+``en-us`` in turn 33 times, forking a child to speak after each, got other
+samples from then on (measured with a C harness over the same library, so
+not Python's doing). What always matches the program is its own sequence of
+calls from a freshly initialised library. So the helper only initialises
+and never changes its state; for each voice, rate and volume it forks a
+*template* that sets them once (the program's calls, in its order) and
+never changes its state either; and for each utterance the template forks a
+child that speaks the text with the program's flags (``espeakCHARS_AUTO |
+espeakPHONEMES | espeakENDPAUSE | espeakSSML``), writes the WAV the program
+would have written (same 44-byte header, same samples: proven by
+``tests/tts/test_espeak_library.py``), answers and exits. Keeping the
+templates saves loading the voice per utterance (measured 0.3 ms for Korean,
+3.9 ms for English).
 
-The helper dies with the worker thread that started it and each child dies
-with the helper (``PR_SET_PDEATHSIG``); the helper runs in its own process
-group, which the worker kills whole on a timeout or when it stops.
+Every process dies with its parent (``PR_SET_PDEATHSIG``: the helper with
+the worker thread that started it, a template with the helper, a child with
+its template), and all of them share the helper's process group, which the
+worker kills whole on a timeout or when it stops.
 """
 
 from __future__ import annotations
@@ -52,6 +59,9 @@ SAMPLE_WIDTH = 2
 VOICE_NOT_FOUND = 3  # a child's exit statuses, after the one that means it answered
 SYNTH_FAILED = 4
 WRITE_FAILED = 5
+MAX_TEMPLATES = 16  # voice, rate and volume combinations kept ready; a station uses a handful
+
+Voice = tuple[str, int, int]  # voice id, rate, volume (0-200)
 
 _SYNTH_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p)
 
@@ -85,7 +95,6 @@ class Library:
         self.called = False
         self._callback = _SYNTH_CALLBACK(self._collect)  # kept referenced: the library holds the pointer
         self.lib.espeak_SetSynthCallback(self._callback)
-        self.selected: tuple[str, int, int] | None = None
 
     def describe(self) -> dict[str, Any]:
         """The library's version and data folder, to compare with the program's ``--version``."""
@@ -95,11 +104,7 @@ class Library:
 
     def select(self, voice: str, rate: int, volume: int) -> str:
         """Set voice, rate and volume as the program does (name first, then by language); the
-        program's error message when no voice matches, else "". Unchanged settings are not set again."""
-        wanted = (voice, rate, volume)
-        if wanted == self.selected:
-            return ""
-        self.selected = None
+        program's error message when no voice matches, else ""."""
         name = voice.encode()
         if self.lib.espeak_ng_SetVoiceByName(name) != 0:
             spec = _VoiceSpec(languages=name)
@@ -108,7 +113,6 @@ class Library:
                 return self.status_message(status)
         self.lib.espeak_SetParameter(ESPEAK_RATE, rate, 0)
         self.lib.espeak_SetParameter(ESPEAK_VOLUME, volume, 0)
-        self.selected = wanted
         return ""
 
     def status_message(self, status: int) -> str:
@@ -151,11 +155,12 @@ def write_wav(path: str, samples: bytes, sample_rate: int) -> None:
         writer.writeframes(samples)
 
 
-def utterance(library: Library, request: dict[str, Any], helper: int) -> None:
-    """In the forked child: speak, write the WAV, answer, exit. Never returns."""
+def utterance(library: Library, line: bytes, template: int) -> None:
+    """In the forked child: speak the request's text, write the WAV, answer, exit. Never returns."""
     status = 0
     try:
-        die_with_parent(signal.SIGKILL, helper)
+        die_with_parent(signal.SIGKILL, template)
+        request = json.loads(line)
         samples = library.speak(request["text"])
         if samples is not None:
             write_wav(request["out"], samples, library.sample_rate)
@@ -170,23 +175,94 @@ def utterance(library: Library, request: dict[str, Any], helper: int) -> None:
         os._exit(status)
 
 
+def template(library: Library, voice: Voice, requests: int, helper: int) -> None:
+    """In a forked template: set ``voice`` once, then fork a child per request line read from
+    ``requests`` (a refused voice answers every request with the program's refusal). Never returns."""
+    status = 0
+    try:
+        die_with_parent(signal.SIGKILL, helper)
+        os.dup2(os.open(os.devnull, os.O_RDONLY), 0)  # the worker's request pipe is the helper's alone
+        refusal = library.select(*voice)
+        me = os.getpid()
+        with os.fdopen(requests, "rb") as lines:
+            for line in lines:
+                if refusal:
+                    answer({"ok": False, "error": refusal})
+                    continue
+                child = os.fork()
+                if child == 0:
+                    utterance(library, line, me)
+                _, ended = os.waitpid(child, 0)
+                code = os.waitstatus_to_exitcode(ended)
+                if code not in (0, SYNTH_FAILED, WRITE_FAILED):  # it died before it could answer
+                    answer({"ok": False, "error": f"the synthesis process ended with status {code}"})
+    except BaseException:
+        status = 1
+    finally:
+        os._exit(status)
+
+
+class Templates:
+    """The helper's template processes, one per voice, rate and volume (the most recent few)."""
+
+    def __init__(self, library: Library) -> None:
+        self.library = library
+        self.helper = os.getpid()
+        self.running: dict[Voice, tuple[int, int]] = {}  # voice → (process id, request pipe)
+
+    def forward(self, voice: Voice, line: bytes) -> None:
+        """Hand ``line`` to ``voice``'s template, starting it (again) when needed."""
+        for _ in range(2):
+            _, pipe = self.running.get(voice) or self._start(voice)
+            try:
+                _write_all(pipe, line)
+                return
+            except BrokenPipeError:  # the template died (it never should): start another
+                self._stop(voice)
+        answer({"ok": False, "error": "the synthesis template could not be started"})
+
+    def _start(self, voice: Voice) -> tuple[int, int]:
+        if len(self.running) >= MAX_TEMPLATES:
+            self._stop(next(iter(self.running)))  # the oldest
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(write_end)
+            for _, other in self.running.values():
+                os.close(other)
+            template(self.library, voice, read_end, self.helper)
+        os.close(read_end)
+        self.running[voice] = (pid, write_end)
+        return pid, write_end
+
+    def stop_all(self) -> None:
+        """Stop every template and reap it, so that its CPU (its children's with it) is counted as
+        this helper's when the worker reaps the helper."""
+        for voice in list(self.running):
+            self._stop(voice)
+
+    def _stop(self, voice: Voice) -> None:
+        """Close the template's pipe (it leaves at the end of its requests) and reap it."""
+        pid, pipe = self.running.pop(voice)
+        os.close(pipe)
+        os.waitpid(pid, 0)
+
+
+def _write_all(descriptor: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(descriptor, view) :]
+
+
 def serve(library: Library) -> None:
-    """Answer requests until stdin ends."""
-    helper = os.getpid()
-    for line in sys.stdin.buffer:
-        request = json.loads(line)
-        refusal = library.select(request["voice"], int(request["rate"]), int(request["volume"]))
-        if refusal:
-            answer({"ok": False, "error": refusal})
-            continue
-        child = os.fork()
-        if child == 0:
-            utterance(library, request, helper)
-        _, status = os.waitpid(child, 0)
-        if os.waitstatus_to_exitcode(status) not in (0, SYNTH_FAILED, WRITE_FAILED):
-            answer(
-                {"ok": False, "error": f"the synthesis process ended with status {os.waitstatus_to_exitcode(status)}"}
-            )
+    """Hand every request line on stdin to its voice's template until stdin ends; then stop them."""
+    templates = Templates(library)
+    try:
+        for line in sys.stdin.buffer:
+            request = json.loads(line)
+            templates.forward((request["voice"], int(request["rate"]), int(request["volume"])), line)
+    finally:
+        templates.stop_all()
 
 
 def main(argv: list[str]) -> int:

@@ -2,13 +2,17 @@
 
 Entry point: :class:`SynthesisServer` (``synthesise`` one text into one WAV,
 ``close``). The helper (:mod:`pipeline.tts.espeak_helper`) is a small Python
-process that loads libespeak-ng once and forks a child per utterance, so
-every utterance starts from the state the ``espeak-ng`` program starts from
-and comes out byte-identical to the program's WAV. Per part this costs about
-half the CPU of running the program (measured on eight Korean and English
-sentences, five rounds: the program 11.7 ms of its own CPU plus
-2.0 ms in a 300 MB parent to start it; the helper 5.3 ms in its child plus
-0.8 ms in the helper, against 3.6 ms for the synthesis alone in one process).
+process that loads libespeak-ng once and forks, per voice, a template that
+forks a child per utterance, so that every utterance starts from the state
+the ``espeak-ng`` program starts from and comes out byte-identical to the
+program's WAV. Measured with ``benchmarks/synthesis_paths.py`` (the sample
+station's 182 catalog messages, Korean and English, from a process holding
+300 MB, medians of 3 alternated rounds, load average 14 on 2 cores): the
+program started with a ``preexec_fn`` cost 8.5 ms of the worker's CPU and
+22.6 ms of its own per part; started through setpriv 1.0 + 15.3 ms; the
+helper 0.7 + 10.8 ms (its templates and children included). Synthesising the
+same texts one after another in one process, which does not give the
+program's bytes, takes 6.6 ms.
 
 Each thread that synthesises gets its own helper (a cluster worker runs jobs
 in threads; a helper serves one request at a time), started without a
