@@ -56,12 +56,11 @@ POS_CHARACTER = 1
 # The program's flags: espeakCHARS_AUTO (0) | espeakPHONEMES | espeakENDPAUSE, and espeakSSML for -m.
 SYNTH_FLAGS = 0x100 | 0x1000 | 0x10
 SAMPLE_WIDTH = 2
-VOICE_NOT_FOUND = 3  # a child's exit statuses, after the one that means it answered
-SYNTH_FAILED = 4
+SYNTH_FAILED = 4  # a child's exit statuses when it failed but answered (0: it spoke and answered)
 WRITE_FAILED = 5
 MAX_TEMPLATES = 16  # voice, rate and volume combinations kept ready; a station uses a handful
 
-Voice = tuple[str, int, int]  # voice id, rate, volume (0-200)
+Setting = tuple[str, int, int]  # voice id, rate, volume (0-200): what a template sets
 
 _SYNTH_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p)
 
@@ -175,7 +174,7 @@ def utterance(library: Library, line: bytes, template: int) -> None:
         os._exit(status)
 
 
-def template(library: Library, voice: Voice, requests: int, helper: int) -> None:
+def template(library: Library, voice: Setting, requests: int, helper: int) -> None:
     """In a forked template: set ``voice`` once, then fork a child per request line read from
     ``requests`` (a refused voice answers every request with the program's refusal). Never returns."""
     status = 0
@@ -208,9 +207,9 @@ class Templates:
     def __init__(self, library: Library) -> None:
         self.library = library
         self.helper = os.getpid()
-        self.running: dict[Voice, tuple[int, int]] = {}  # voice → (process id, request pipe)
+        self.running: dict[Setting, tuple[int, int]] = {}  # voice → (process id, request pipe)
 
-    def forward(self, voice: Voice, line: bytes) -> None:
+    def forward(self, voice: Setting, line: bytes) -> None:
         """Hand ``line`` to ``voice``'s template, starting it (again) when needed."""
         for _ in range(2):
             _, pipe = self.running.get(voice) or self._start(voice)
@@ -221,7 +220,7 @@ class Templates:
                 self._stop(voice)
         answer({"ok": False, "error": "the synthesis template could not be started"})
 
-    def _start(self, voice: Voice) -> tuple[int, int]:
+    def _start(self, voice: Setting) -> tuple[int, int]:
         if len(self.running) >= MAX_TEMPLATES:
             self._stop(next(iter(self.running)))  # the oldest
         read_end, write_end = os.pipe()
@@ -241,7 +240,7 @@ class Templates:
         for voice in list(self.running):
             self._stop(voice)
 
-    def _stop(self, voice: Voice) -> None:
+    def _stop(self, voice: Setting) -> None:
         """Close the template's pipe (it leaves at the end of its requests) and reap it."""
         pid, pipe = self.running.pop(voice)
         os.close(pipe)
