@@ -25,6 +25,7 @@ class MisbehavingEngine(EspeakNgBackend):
     """espeak-ng with planted faults (markers under ``markers``: ``$FAKE_ENGINE_MARKERS`` by default)."""
 
     def __init__(self, markers: Path | None = None) -> None:
+        super().__init__()
         self.markers = markers or MARKER_DIR
 
     def synthesise(self, text: str, voice: Voice, out_wav: Path, timeout: float) -> None:
