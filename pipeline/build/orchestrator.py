@@ -201,7 +201,8 @@ def cluster_executor(
     probe = probe_for(project.root, project.station, jobs)
     shared = token_folders(project.root / CACHE_DIR, request.out)
     hooks = WorkerHooks(initializer=prepare_worker, warm_up=warm_up_worker)
-    return open_cluster(request.scheduler, probe, shared, request.job_timeout, hooks)
+    folders = [target.outcome.folder for target in targets if target.jobs and target.outcome.folder is not None]
+    return open_cluster(request.scheduler, probe, shared, request.job_timeout, hooks, staged_in=folders)
 
 
 def _holder(previous: dict[str, object]) -> str:
