@@ -74,7 +74,7 @@ from distributed import Client, KilledWorker, Worker, WorkerPlugin, get_worker
 from pipeline.build.lock import current_run, holds_lock
 from pipeline.build.worker_env import EnvironmentProbe, describe_environment, differences, shared_tokens
 from pipeline.build.workers import JobFailed, JobTimedOut, WorkerDied, WorkerHooks, rebuild_error, run_job
-from pipeline.errors import ClusterError
+from pipeline.errors import ClusterError, ClusterLost
 from pipeline.fsutil import remove_partials
 
 CONNECT_TIMEOUT = 5.0  # seconds to reach the scheduler, and to wait for a first worker
@@ -170,10 +170,18 @@ class ClusterExecutor(Executor):
         self._lock = threading.Lock()
         self._starts: queue.SimpleQueue[tuple[str, str, float]] = queue.SimpleQueue()
         self._closing = False
+        self._lost: ClusterLost | None = None  # set when the scheduler went away
         self._stop = threading.Event()
         client.subscribe_topic(guard.topic, self._on_start)
         self._watchdog = threading.Thread(target=self._watch, name="cluster-watchdog", daemon=True)
         self._watchdog.start()
+
+    @property
+    def size(self) -> int:
+        """The cluster's workers now (what the build reports as its parallelism)."""
+        with contextlib.suppress(Exception):  # the scheduler may be gone
+            return len(self.client.scheduler_info(n_workers=-1)["workers"])
+        return 0
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
         """Send ``fn(*args)`` to the cluster; the future holds its result or error."""
@@ -227,6 +235,9 @@ class ClusterExecutor(Executor):
         self.shutdown(wait=False)
 
     def _send(self, job: _ClusterJob) -> None:
+        if self._lost is not None:
+            _settle(job.future, error=self._lost)
+            return
         key = f"pipeline-job-{uuid.uuid4().hex}"
         with self._lock:
             job.attempts += 1
@@ -265,9 +276,23 @@ class ClusterExecutor(Executor):
             self._retry_or_fail(job, WorkerDied(f"failed {job.attempts} times: its worker process died"))
         elif task.status == "error":
             error = task.exception()
-            _settle(job.future, error=JobFailed(f"the cluster could not run the job: {type(error).__name__}: {error}"))
+            reason = str(error).strip().split("\n", 1)[0]  # Dask's messages run to several lines
+            _settle(job.future, error=JobFailed(f"the cluster could not run the job: {type(error).__name__}: {reason}"))
+        elif self.client.status != "running":  # cancelled by Dask itself: the scheduler is gone
+            self._scheduler_lost()
         else:
-            _settle(job.future, error=JobFailed("the cluster dropped the job (the scheduler went away?)"))
+            _settle(job.future, error=JobFailed("the cluster dropped the job"))
+
+    def _scheduler_lost(self) -> None:
+        """Fail every job not finished with one :class:`ClusterLost`: the build stops there."""
+        address = self.client.scheduler.address if self.client.scheduler is not None else "?"
+        with self._lock:
+            if self._lost is None:
+                self._lost = ClusterLost(f"lost the Dask scheduler at {address} mid-build")
+            jobs = [*self._jobs.values(), *self._stopping]
+            self._jobs.clear()
+        for job in jobs:
+            _settle(job.future, error=self._lost)
 
     # The watchdog thread: marks jobs running, enforces the timeout.
 
@@ -462,7 +487,11 @@ def open_cluster(
 
 
 def _connect(address: str, timeout: float) -> Client:
-    logging.getLogger("distributed").setLevel(logging.CRITICAL)  # its retries are not the operator's business
+    # Dask's retries and reconnection attempts are not the operator's business: what they lead to
+    # is said once, by the build. Its configuration gives some loggers levels of their own.
+    for name in ["distributed", *logging.root.manager.loggerDict]:
+        if name.split(".")[0] == "distributed":
+            logging.getLogger(name).setLevel(logging.CRITICAL)
     try:
         with warnings.catch_warnings():
             # Dask warns when its own versions differ across the cluster; the check below says more.

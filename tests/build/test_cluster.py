@@ -11,7 +11,9 @@ jobs held by the fake engine's gates for as long as the test needs.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import json
 import os
 import shutil
 import signal
@@ -352,6 +354,31 @@ def test_fail_fast_on_the_cluster(cluster, reference, tmp_path) -> None:
     assert not [path for path in (root / "output").rglob("*") if path.name.endswith(".part")]
 
 
+def test_a_scheduler_that_dies_mid_build_fails_the_unfinished_folders_in_one_line(reference, tmp_path) -> None:
+    """``kill -9`` of the scheduler (its own ``dask scheduler`` process, with one ``dask worker``)
+    while a job runs: the build says so once, fails the folder it could not finish, exits 1,
+    and leaves no file of that folder behind."""
+    root = _fresh_copy(reference, tmp_path)
+    (root / "scripts_src" / "episodes" / "gated.yaml").write_text(GATED, encoding="utf-8")
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    with _dask_processes(tmp_path) as (scheduler, address):
+        victim = _start_cluster_build(root, markers, address)
+        _wait_for(markers / "gateone.pid")
+        scheduler.kill()
+        _, err = victim.communicate(timeout=120)
+        (markers / "gateone.open").touch()
+    assert victim.returncode == 1, err
+    assert "Traceback" not in err, err
+    assert "segment file(s) to make on 1 worker(s)" in err  # the cluster's workers, not this machine's CPUs
+    lost = f"lost the Dask scheduler at {address} mid-build"
+    assert [line for line in err.splitlines() if "lost the Dask scheduler" in line] == [
+        f"note: {lost}",
+        f"gated [en, player]: not finished: {lost}",
+    ], err
+    assert not [path for path in (root / "output" / "gated" / "en").iterdir() if path.suffix in (".mp3", ".part")]
+
+
 def test_a_worker_that_differs_is_refused(reference, tmp_path, cli) -> None:
     root = _fresh_copy(reference, tmp_path)
     fake_bin = tmp_path / "bin"
@@ -462,6 +489,44 @@ def _start_cluster_build(root: Path, markers: Path, address: str) -> subprocess.
     return subprocess.Popen(
         command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
     )
+
+
+@contextlib.contextmanager
+def _dask_processes(folder: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """A ``dask scheduler`` and a one-process ``dask worker`` on 127.0.0.1, as an operator starts
+    them (the scheduler reads the tasks too, so both import this repository's code); yields the
+    scheduler's process and address."""
+    dask_command = str(Path(sys.executable).with_name("dask"))
+    environment = {**os.environ, "PYTHONPATH": str(REPO)}
+    scheduler_file = folder / "scheduler.json"
+    log = (folder / "dask.log").open("w", encoding="utf-8")
+    scheduler = subprocess.Popen(
+        [dask_command, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+         "--scheduler-file", str(scheduler_file)],
+        stdout=log, stderr=subprocess.STDOUT, env=environment,
+    )  # fmt: skip
+    processes = [scheduler]
+    try:
+        _wait_until(scheduler_file.exists, "the scheduler to start")
+        address = json.loads(scheduler_file.read_text())["address"]
+        worker = subprocess.Popen(
+            [dask_command, "worker", address, "--nworkers", "1", "--nthreads", "1", "--host", "127.0.0.1",
+             "--no-dashboard", "--local-directory", str(folder / "dask-worker")],
+            stdout=log, stderr=subprocess.STDOUT, env=environment,
+        )  # fmt: skip
+        processes.append(worker)
+        with Client(address, timeout=60, set_as_default=False) as connected:
+            connected.wait_for_workers(1, timeout=120)
+        yield scheduler, address
+    finally:
+        for process in reversed(processes):
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=30)
+        log.close()
 
 
 def _tokens(root: Path) -> set[str]:
