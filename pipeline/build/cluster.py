@@ -115,7 +115,7 @@ def run_on_worker(guard: WorkerGuard, key: str, fn: Callable[..., Any], args: tu
     if status == "ok" and not build_is_live(guard):
         staged = getattr(payload, "staged", None)
         if isinstance(staged, Path):
-            staged.unlink(missing_ok=True)  # staged before this check: the next build sweeps it anyway
+            staged.unlink(missing_ok=True)  # no build will commit it: leave nothing behind
         return "error", ("PipelineError", ENDED, 1, "")
     return status, payload
 
@@ -221,16 +221,23 @@ class ClusterExecutor(Executor):
 
     def abort(self) -> None:
         """Stop now (the build was interrupted): cancel every job and restart the workers running
-        one, so no job of this build finishes after it."""
+        one, so no job of this build finishes after it.
+
+        A job's start may still be on its way from the worker, so the workers
+        the scheduler has any of the jobs on are stopped too (asked before the
+        jobs are cancelled, when the scheduler forgets them)."""
+        self._note_starts()
         with self._lock:
             self._closing = True
             jobs = list(self._jobs.values())
             self._jobs.clear()
+        running = {job.worker for job in jobs if job.started is not None}
+        running |= self._workers_holding({job.key for job in jobs})
         for job in jobs:
             if not job.future.cancel():  # running: it fails, as a local worker's job does when stopped
                 _settle(job.future, error=JobFailed("stopped: the build was interrupted"))
             self._cancel_task(job)
-        self._stop_workers({job.worker for job in jobs if job.started is not None})
+        self._stop_workers(running)
         self._stop.set()  # the stuck jobs being stopped are not tried again
         self.shutdown(wait=False)
 
@@ -352,6 +359,14 @@ class ClusterExecutor(Executor):
         else:
             _settle(job.future, error=error)
 
+    def _workers_holding(self, keys: set[str]) -> set[str]:
+        """The workers the scheduler has sent any of ``keys`` to (running them, or next to run)."""
+        try:
+            processing = self.client.processing()
+        except Exception:  # the scheduler is gone: so are the tasks it ran
+            return set()
+        return {worker for worker, held in processing.items() if keys.intersection(held)}
+
     def _stop_workers(self, workers: set[str]) -> None:
         """Stop the processes of ``workers`` (the only way to stop a running task), and return
         once they are gone: a nanny kills its worker (after 4 s) and starts a fresh one; a worker
@@ -394,9 +409,12 @@ class PipelineWorkerPlugin(WorkerPlugin):
 
     idempotent = True
 
+    def __init__(self) -> None:
+        self.applied: dict[str, int] = {}  # in each worker: the settings it was given
+
     def setup(self, worker: Worker) -> None:
         """Called by Dask in each worker, at registration or when the worker starts."""
-        apply_memory_settings()
+        self.applied = apply_memory_settings()
 
     def teardown(self, worker: Worker) -> None:
         """Called by Dask when the worker closes (a nanny restart included)."""

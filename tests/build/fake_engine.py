@@ -9,6 +9,7 @@ time only, so that a test can kill that process mid-job. ``gateone`` and
 ``gatetwo`` write the process id to ``<word>.pid`` and wait (at most five
 minutes) for a test to create ``<word>.open``: a job that runs exactly as long
 as a test wants. ``failword`` fails the job at once with the engine's error.
+Closing the engine leaves ``closed-<process id>`` behind.
 """
 
 from __future__ import annotations
@@ -58,6 +59,11 @@ class MisbehavingEngine(EspeakNgBackend):
                 marker.write_text("once")
                 os._exit(71)
         super().synthesise(text, voice, out_wav, timeout)
+
+    def close(self) -> None:
+        """Say that this process closed its engine."""
+        (self.markers / f"closed-{os.getpid()}").touch()
+        super().close()
 
 
 def install(markers: str | None = None) -> None:

@@ -454,21 +454,32 @@ def test_a_worker_that_cannot_see_the_shared_folder_is_named(tmp_path) -> None:
     assert differences(here, gone) == [f"shared {tmp_path}: {gone[f'shared {tmp_path}']} (here: visible and writable)"]
 
 
-def test_workers_get_the_pools_memory_settings_and_close_their_engines(client) -> None:
-    """Every worker of the module's cluster has the plugin (a build registered it); its settings
-    are the local pool's, and an operator's own value is kept."""
-    assert all(client.run(_has_plugin).values())
+def test_workers_get_the_pools_memory_settings_and_close_their_engines(cluster, client, reference, tmp_path) -> None:
+    """A build registers the plugin: every worker is given the local pool's malloc settings, and
+    closes its engines when it stops (a nanny restart here)."""
+    root = _fresh_copy(reference, tmp_path)
+    with open_cluster(cluster.scheduler_address, _probe(root), _shared(root), 60, WorkerHooks()):
+        pass
     expected = {name: int(value) for name, value in WORKER_ENVIRONMENT.items() if name.startswith("MALLOC_")}
-    assert apply_memory_settings() == expected
-    os.environ["MALLOC_TOP_PAD_"] = "0"
+    assert list(client.run(_applied).values()) == [expected, expected]
+    os.environ["MALLOC_TOP_PAD_"] = "0"  # an operator's own value is kept
     try:
         assert "MALLOC_TOP_PAD_" not in apply_memory_settings()
     finally:
         del os.environ["MALLOC_TOP_PAD_"]
 
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    client.run(fake_engine.install, str(markers))
+    stopping = client.run(os.getpid)
+    client.restart_workers(list(stopping), timeout=60)
+    closed = {path.name for path in markers.glob("closed-*")}
+    assert closed == {f"closed-{pid}" for pid in stopping.values()}
 
-def _has_plugin(dask_worker: Worker) -> bool:
-    return cluster_module.PLUGIN_NAME in dask_worker.plugins
+
+def _applied(dask_worker: Worker) -> dict[str, int]:
+    """On a worker: the settings the plugin gave it."""
+    return dask_worker.plugins[cluster_module.PLUGIN_NAME].applied  # type: ignore[attr-defined]
 
 
 def _prepared_for(topic: str) -> bool:
