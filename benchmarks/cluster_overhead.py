@@ -96,7 +96,7 @@ def dask_cluster(folder: Path, workers: int) -> Iterator[DaskCluster]:
         )
     ]  # fmt: skip
     try:
-        while not scheduler_file.exists():
+        while not scheduler_address(scheduler_file):
             time.sleep(0.1)
         processes.append(
             subprocess.Popen(
@@ -106,7 +106,7 @@ def dask_cluster(folder: Path, workers: int) -> Iterator[DaskCluster]:
                 stdout=log, stderr=subprocess.STDOUT,
             )
         )  # fmt: skip
-        address = json.loads(scheduler_file.read_text())["address"]
+        address = scheduler_address(scheduler_file)
         with Client(address, timeout=60) as client:
             client.wait_for_workers(workers, timeout=120)
         yield DaskCluster(address, time.perf_counter() - started, processes)
@@ -118,6 +118,15 @@ def dask_cluster(folder: Path, workers: int) -> Iterator[DaskCluster]:
             except subprocess.TimeoutExpired:
                 process.kill()
         log.close()
+
+
+def scheduler_address(scheduler_file: Path) -> str:
+    """The address in a scheduler file; empty until the scheduler has written it whole (it writes
+    the file in place, so it can be seen empty)."""
+    try:
+        return str(json.loads(scheduler_file.read_text(encoding="utf-8"))["address"])
+    except (OSError, ValueError, KeyError):
+        return ""
 
 
 def cold_build(root: Path, jobs: int, label: str, extra: list[str]) -> nightly.BuildRun:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import json
 import os
 import shutil
 import signal
@@ -364,10 +363,11 @@ def test_a_scheduler_that_dies_mid_build_fails_the_unfinished_folders_in_one_lin
     markers.mkdir()
     with _dask_processes(tmp_path) as (scheduler, address):
         victim = _start_cluster_build(root, markers, address)
-        _wait_for(markers / "gateone.pid")
+        _wait_until(lambda: list(markers.glob("*.pid")), "a job to start")  # the one worker takes either first
         scheduler.kill()
         _, err = victim.communicate(timeout=120)
-        (markers / "gateone.open").touch()
+        for gate in fake_engine.GATES:
+            (markers / f"{gate}.open").touch()
     assert victim.returncode == 1, err
     assert "Traceback" not in err, err
     assert "segment file(s) to make on 1 worker(s)" in err  # the cluster's workers, not this machine's CPUs
@@ -509,24 +509,21 @@ def _dask_processes(folder: Path) -> Iterator[tuple[subprocess.Popen[bytes], str
     scheduler's process and address."""
     dask_command = str(Path(sys.executable).with_name("dask"))
     environment = {**os.environ, "PYTHONPATH": str(REPO)}
-    scheduler_file = folder / "scheduler.json"
+    address = f"tcp://127.0.0.1:{_free_port()}"
     log = (folder / "dask.log").open("w", encoding="utf-8")
     scheduler = subprocess.Popen(
-        [dask_command, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-         "--scheduler-file", str(scheduler_file)],
+        [dask_command, "scheduler", "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1], "--no-dashboard"],
         stdout=log, stderr=subprocess.STDOUT, env=environment,
     )  # fmt: skip
     processes = [scheduler]
     try:
-        _wait_until(scheduler_file.exists, "the scheduler to start")
-        address = json.loads(scheduler_file.read_text())["address"]
         worker = subprocess.Popen(
             [dask_command, "worker", address, "--nworkers", "1", "--nthreads", "1", "--host", "127.0.0.1",
              "--no-dashboard", "--local-directory", str(folder / "dask-worker")],
             stdout=log, stderr=subprocess.STDOUT, env=environment,
         )  # fmt: skip
         processes.append(worker)
-        with Client(address, timeout=60, set_as_default=False) as connected:
+        with Client(address, timeout=60, set_as_default=False) as connected:  # it waits for the scheduler
             connected.wait_for_workers(1, timeout=120)
         yield scheduler, address
     finally:
