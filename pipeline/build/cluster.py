@@ -120,6 +120,12 @@ def run_on_worker(guard: WorkerGuard, key: str, fn: Callable[..., Any], args: tu
     return status, payload
 
 
+def executing_keys(dask_worker: Worker) -> list[str]:
+    """On a worker: the keys of the tasks its threads are running, those cancelled meanwhile
+    included (Dask cannot stop a thread; it only forgets the task)."""
+    return [str(task.key) for task in dask_worker.state.executing]
+
+
 def build_is_live(guard: WorkerGuard) -> bool:
     """True while the build that sent ``guard`` runs: its token files are in place (a build
     removes them when it ends, however it ends short of being killed; the next cluster build
@@ -165,6 +171,7 @@ class ClusterExecutor(Executor):
         self.retried = 0
         self.stopped_workers: dict[str, str] = {}  # stuck workers stopped: address -> "OK", "removed"…
         self._jobs: dict[str, _ClusterJob] = {}  # by the key of each job's current attempt
+        self._keys: set[str] = set()  # every attempt's key
         self._stopping: list[_ClusterJob] = []  # timed out, waiting for their workers to be stopped
         self._stoppers: list[threading.Thread] = []
         self._lock = threading.Lock()
@@ -223,16 +230,17 @@ class ClusterExecutor(Executor):
         """Stop now (the build was interrupted): cancel every job and restart the workers running
         one, so no job of this build finishes after it.
 
-        A job's start may still be on its way from the worker, so the workers
-        the scheduler has any of the jobs on are stopped too (asked before the
-        jobs are cancelled, when the scheduler forgets them)."""
+        A job's start may still be on its way from its worker, and a job the
+        build cancelled may have started meanwhile (the scheduler then forgets
+        it, the worker's thread does not), so the workers are asked which of
+        this build's tasks they are running."""
         self._note_starts()
         with self._lock:
             self._closing = True
             jobs = list(self._jobs.values())
             self._jobs.clear()
         running = {job.worker for job in jobs if job.started is not None}
-        running |= self._workers_holding({job.key for job in jobs})
+        running |= self._workers_running(self._keys)
         for job in jobs:
             if not job.future.cancel():  # running: it fails, as a local worker's job does when stopped
                 _settle(job.future, error=JobFailed("stopped: the build was interrupted"))
@@ -250,6 +258,7 @@ class ClusterExecutor(Executor):
             job.attempts += 1
             job.key, job.started, job.worker = key, None, ""
             self._jobs[key] = job
+            self._keys.add(key)
         job.task = self.client.submit(run_on_worker, self.guard, key, job.fn, job.args, key=key, pure=False)
         job.task.add_done_callback(lambda task: self._settled(job, key, task))
 
@@ -359,13 +368,15 @@ class ClusterExecutor(Executor):
         else:
             _settle(job.future, error=error)
 
-    def _workers_holding(self, keys: set[str]) -> set[str]:
-        """The workers the scheduler has sent any of ``keys`` to (running them, or next to run)."""
+    def _workers_running(self, keys: set[str]) -> set[str]:
+        """The workers running any of ``keys`` now, cancelled ones included (each worker says)."""
         try:
-            processing = self.client.processing()
+            answers = self.client.run(executing_keys, on_error="return")
         except Exception:  # the scheduler is gone: so are the tasks it ran
             return set()
-        return {worker for worker, held in processing.items() if keys.intersection(held)}
+        return {
+            worker for worker, running in answers.items() if isinstance(running, list) and keys.intersection(running)
+        }
 
     def _stop_workers(self, workers: set[str]) -> None:
         """Stop the processes of ``workers`` (the only way to stop a running task), and return
