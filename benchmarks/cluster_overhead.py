@@ -7,16 +7,25 @@ worker processes of one thread each with the ``dask`` command line, on
 127.0.0.1, as an operator would, and then, ``--rounds`` times, builds the
 corpus cold (no ``.cache``, no ``output``) with the local pool
 (``pipeline build --jobs N``) and with the cluster (``pipeline build
---scheduler ADDRESS``), alternating which goes first. Both use the same
-number of worker processes on the same machine, so the ratio of their wall
-times is what the cluster path adds: connecting, checking every worker,
-moving jobs and results through the scheduler, and workers that keep their
-imports between builds (the cluster is started once, as in operation; its
-start-up is reported apart). It also reports CPU time (user + system): the
+--scheduler ADDRESS``), alternating which goes first.
+
+Equal work: both build the same corpus with the same number of worker
+processes on the same machine, from nothing (no ``.cache``, no ``output``),
+and in fresh worker processes: the local pool starts its workers inside the
+build, and the cluster's workers are restarted by their nannies just before
+each cluster build, so that neither keeps imports, engines or in-process
+caches from an earlier build. What the cluster spends starting (the
+scheduler and workers once, the restart before each build) is measured and
+printed apart, not counted; what the local pool spends starting its workers
+is part of its build, as it is in operation. The ratio of wall times is then
+what the cluster path adds to the same work: connecting, checking every
+worker, moving jobs and results through the scheduler, and a worker's first
+imports of the pipeline. It also reports CPU time (user + system): the
 build's process tree, plus on the cluster what the scheduler, nannies and
 workers spent during the build; on a machine shared with other work, CPU
 time varies less than wall time. Every cluster build's outputs are checked
-to be byte-identical to the local build's.
+to be byte-identical to the local build's. The command, the machine and its
+load (before and after) are printed with the figures.
 """
 
 from __future__ import annotations
@@ -50,6 +59,15 @@ class DaskCluster:
     startup_seconds: float
     processes: list[subprocess.Popen[bytes]]
 
+    def restart_workers(self, workers: int) -> float:
+        """Fresh worker processes (their nannies restart them), as a local build's pool starts
+        with; returns the seconds it took."""
+        started = time.perf_counter()
+        with Client(self.address, timeout=60) as client:
+            client.restart_workers(list(client.scheduler_info(n_workers=-1)["workers"]), timeout=120)
+            client.wait_for_workers(workers, timeout=120)
+        return time.perf_counter() - started
+
     def cpu_seconds(self) -> float:
         """User + system time used so far by the scheduler, the nannies and the workers."""
         total = 0.0
@@ -78,7 +96,7 @@ def dask_cluster(folder: Path, workers: int) -> Iterator[DaskCluster]:
         )
     ]  # fmt: skip
     try:
-        while not scheduler_file.exists():
+        while not scheduler_address(scheduler_file):
             time.sleep(0.1)
         processes.append(
             subprocess.Popen(
@@ -88,7 +106,7 @@ def dask_cluster(folder: Path, workers: int) -> Iterator[DaskCluster]:
                 stdout=log, stderr=subprocess.STDOUT,
             )
         )  # fmt: skip
-        address = json.loads(scheduler_file.read_text())["address"]
+        address = scheduler_address(scheduler_file)
         with Client(address, timeout=60) as client:
             client.wait_for_workers(workers, timeout=120)
         yield DaskCluster(address, time.perf_counter() - started, processes)
@@ -100,6 +118,15 @@ def dask_cluster(folder: Path, workers: int) -> Iterator[DaskCluster]:
             except subprocess.TimeoutExpired:
                 process.kill()
         log.close()
+
+
+def scheduler_address(scheduler_file: Path) -> str:
+    """The address in a scheduler file; empty until the scheduler has written it whole (it writes
+    the file in place, so it can be seen empty)."""
+    try:
+        return str(json.loads(scheduler_file.read_text(encoding="utf-8"))["address"])
+    except (OSError, ValueError, KeyError):
+        return ""
 
 
 def cold_build(root: Path, jobs: int, label: str, extra: list[str]) -> nightly.BuildRun:
@@ -133,6 +160,8 @@ def measure(base: Path, args: argparse.Namespace) -> dict[str, Any]:
             digests: dict[str, dict[str, str]] = {}
             for kind in order:
                 extra = ["--scheduler", cluster.address] if kind == "cluster" else []
+                if kind == "cluster":
+                    figures["restart"] = cluster.restart_workers(args.jobs)
                 cluster_cpu = cluster.cpu_seconds()
                 run = cold_build(corpus.root, args.jobs, f"{kind}-{number}", extra)
                 figures[kind] = run.seconds
@@ -164,8 +193,13 @@ def measure(base: Path, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def print_report(results: dict[str, Any]) -> None:
-    """The rounds and the ratio, then the machine."""
-    print(f"cold builds of {results['episodes']} episodes, {results['jobs']} worker processes each way")
+    """The rounds and the ratio, then the command and the machine."""
+    restarts = ", ".join(f"{item['restart']:.1f}" for item in results["rounds"])
+    print(f"command: {results['command']}")
+    print(
+        f"cold builds of {results['episodes']} episodes ({results['minutes']:g} min of audio per language), "
+        f"{results['jobs']} fresh worker processes each way"
+    )
     print(
         f"{'round':>5}  {'local s':>8}  {'cluster s':>9}  {'ratio':>6}  "
         f"{'CPU s local':>11}  {'cluster':>7}  {'ratio':>6}"
@@ -179,7 +213,8 @@ def print_report(results: dict[str, Any]) -> None:
         f"cluster / local wall time: median {results['ratio_median']:.3f} "
         f"(range {results['ratio_min']:.3f}-{results['ratio_max']:.3f}); CPU time: median "
         f"{results['cpu_ratio_median']:.3f}; {results['rounds'][0]['files']} files identical each round; "
-        f"cluster start-up {results['cluster_startup_seconds']} s, not counted"
+        f"cluster start-up {results['cluster_startup_seconds']} s and worker restarts before each cluster build "
+        f"({restarts} s), not counted"
     )
     for name, value in results["machine"].items():
         print(f"  {name}: {value}")
@@ -203,10 +238,14 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Measure, print, and write the JSON when asked."""
     args = parse_arguments(argv)
-    host = nightly.machine()
+    host = nightly.machine()  # the load average at the start included
     with tempfile.TemporaryDirectory(prefix="cluster-bench-") as folder:
         results = measure(Path(folder), args)
-    results["machine"] = {**host, "load average at end (1, 5, 15 min)": nightly.load_average()}
+    results["command"] = " ".join([Path(sys.executable).name, *sys.argv])
+    results["machine"] = {
+        **host,
+        "load average at end (1, 5, 15 min)": nightly.load_average(),
+    }
     print_report(results)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

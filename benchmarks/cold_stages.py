@@ -4,8 +4,11 @@ Entry point: :func:`main`. It copies the project (default: the repository's
 sample station) into a temporary folder, builds it cold with every segment
 job run in this one process (an in-process executor instead of the worker
 pool), and prints the CPU seconds (``time.process_time``) spent in each
-stage of making the files, with espeak-ng's own CPU (its processes are this
-one's children).
+stage of making the files, with espeak-ng's own CPU: the program's
+processes, or the synthesis helper and the child it forks per utterance
+(``PIPELINE_ESPEAK=program`` or ``=library`` chooses). A grandchild's CPU
+reaches this process only when its parent is reaped, so the helpers are
+stopped before the children's CPU is read.
 
 Each stage counts its own time only: a timed call made inside another (the
 levelled PCM computed while LAME asks for it, the decoder inside the check)
@@ -35,7 +38,8 @@ from pipeline.build import assemble, segment_audio
 from pipeline.build.orchestrator import BuildRequest, build
 from pipeline.build.segments import prepare_worker
 from pipeline.project.script import load_project
-from pipeline.tts import cache
+from pipeline.tts import cache, close_backends
+from pipeline.tts.espeak import EspeakNgBackend
 
 REPO = Path(__file__).resolve().parents[1]
 LAME = "LAME encoding (lameenc)"
@@ -143,8 +147,12 @@ class InlineExecutor(Executor):
         return future
 
 
+def _program_path() -> bool:
+    return not EspeakNgBackend().uses_library()
+
+
 def children_cpu() -> float:
-    """CPU of finished child processes (espeak-ng)."""
+    """CPU of reaped child processes (espeak-ng) and of the processes they reaped."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
 
@@ -163,6 +171,7 @@ def main(argv: list[str]) -> int:
         prepare_worker()
         started, children = time.process_time(), children_cpu()
         report = build(load_project(root), BuildRequest(out=root / "output"), executor=InlineExecutor())
+        close_backends()  # the synthesis helpers, reaped: their utterances' CPU is counted with theirs
         total, espeak = time.process_time() - started, children_cpu() - children
     if report.exit_code != 0:
         print(f"the build failed (exit {report.exit_code})", file=sys.stderr)
@@ -172,7 +181,7 @@ def main(argv: list[str]) -> int:
         print(f"{seconds:7.2f}    {label}")
     rest = total - sum(clock.spent.values())
     print(f"{rest:7.2f}    the rest: synthesis calls, rendering, planning, tags, manifests")
-    print(f"{espeak:7.2f}  espeak-ng processes")
+    print(f"{espeak:7.2f}  espeak-ng: {'the program' if _program_path() else 'the library helper'}, its own CPU")
     return 0
 
 

@@ -13,6 +13,7 @@ a bug and keeps its traceback.
     │   └── ValidationFailed     exit 2   many problems found at once (``problems``)
     ├── ToolMissing              exit 2   ffmpeg, ffprobe or espeak-ng is not installed
     ├── ClusterError             exit 2   the build's cluster cannot be reached or cannot be trusted
+    │   └── ClusterLost                   its scheduler went away mid-build (the unfinished jobs' error)
     ├── CatalogError             exit 1   a gettext catalog cannot be read or compiled
     │   └── CatalogInvalid       exit 1   entries that would break audio (``problems``)
     ├── IngestError              exit 1   a source document cannot be turned into a draft
@@ -147,6 +148,11 @@ class ClusterError(PipelineError):
     the build's machine (what it sees of the shared folders, code, packages, voices)."""
 
     exit_code = 2
+
+
+class ClusterLost(ClusterError):
+    """The build's Dask scheduler went away mid-build: the error of every job not finished, which
+    stops the build as ``--fail-fast`` does, its unfinished folders failed."""
 
 
 class CatalogError(PipelineError):

@@ -19,14 +19,28 @@ first job and fails the job instead of making other bytes.
 The guarantees are the local pool's:
 
 - *Timeout*: a job running longer than the build's ``--job-timeout`` is
-  cancelled and its worker restarted (through its nanny: a thread cannot be
-  stopped any other way), then the job is tried once more.
+  cancelled and its worker stopped: restarted by its nanny (a thread cannot
+  be stopped any other way), or, without a nanny or when the nanny does not
+  answer, removed from the cluster, so that a stuck task never holds a worker
+  for the rest of the build; once that worker process is gone the job is
+  tried once more. The stuck jobs found in one look are stopped together, in
+  a thread of their own, while the build's other jobs go on.
 - *Retry*: a worker that dies mid-job is replaced by Dask, which runs the task
   again elsewhere; when Dask gives up on it (``KilledWorker``), the job is
   tried once more under a new key.
 - *Isolation*: a job's error is its own result; the others go on.
-- *Outputs*: the jobs write through the same code as local workers, and the
-  build's process records and assembles them under its lock.
+- *Outputs*: a job only stages its file beside the destination (a hidden
+  ``.NAME.xxxx.part``); the build's own process renames it into place and
+  records it, under its lock. A job that outlives its build (the build was
+  killed, or its worker could not be stopped) finds on finishing that the
+  build's token files are gone or that another run holds the project's lock
+  (:func:`pipeline.build.lock.holds_lock`), deletes what it staged, and ends;
+  what it staged before that moment is swept by the next build of the folder,
+  which writes its own lock record before sweeping. A build that ends sweeps
+  the folders it made once its token files are removed, so a straggler of its
+  own cannot leave a staged file behind either.
+- *Workers*: :class:`PipelineWorkerPlugin` gives every worker the local
+  pool's memory settings and closes its speech engines when the worker stops.
 
 Dask's own ``Client.get_executor()`` has the same ``submit``/``shutdown``
 interface but no per-task timeout, and hands back Dask futures rather than
@@ -42,27 +56,32 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import queue
 import secrets
 import threading
 import time
 import uuid
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, InvalidStateError
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from distributed import Client, KilledWorker, get_worker
+from distributed import Client, KilledWorker, Worker, WorkerPlugin, get_worker
 
+from pipeline.build.lock import current_run, holds_lock
 from pipeline.build.worker_env import EnvironmentProbe, describe_environment, differences, shared_tokens
 from pipeline.build.workers import JobFailed, JobTimedOut, WorkerDied, WorkerHooks, rebuild_error, run_job
-from pipeline.errors import ClusterError
+from pipeline.errors import ClusterError, ClusterLost
+from pipeline.fsutil import remove_partials
 
 CONNECT_TIMEOUT = 5.0  # seconds to reach the scheduler, and to wait for a first worker
-RESTART_TIMEOUT = 30.0  # seconds for a nanny to replace a worker stuck in a job
+RESTART_TIMEOUT = 30.0  # seconds for a nanny to stop a worker stuck in a job (it waits 4 s, then kills it)
 WATCH_INTERVAL = 0.1
+PLUGIN_NAME = "broadcast-pipeline"
+ENDED = "not committed: the build that asked for this file has ended"
 
 
 @dataclass(frozen=True)
@@ -73,6 +92,7 @@ class WorkerGuard:
     expected: tuple[tuple[str, str], ...]  # the build machine's answer to the probe
     topic: str  # the build's own event topic, also its id on the workers
     hooks: WorkerHooks  # the initializer and warm-up run before the worker's first job
+    run: str = ""  # the build's run id in the project's lock file (set when its first job is sent)
 
 
 _prepared: set[str] = set()  # topics of the builds this worker process has checked and prepared
@@ -85,11 +105,34 @@ def run_on_worker(guard: WorkerGuard, key: str, fn: Callable[..., Any], args: tu
     Returns :func:`pipeline.build.workers.run_job`'s ``(status, payload)``,
     so the job's errors reach the build with their messages and exit codes."""
     worker = get_worker()
+    if not build_is_live(guard):
+        return "error", ("PipelineError", ENDED, 1, "")
     prepared = run_job(_prepare, (guard, worker.address), {})
     if prepared[0] != "ok":
         return prepared
     worker.log_event(guard.topic, {"key": key, "worker": worker.address})
-    return run_job(fn, args, {})
+    status, payload = run_job(fn, args, {})
+    if status == "ok" and not build_is_live(guard):
+        staged = getattr(payload, "staged", None)
+        if isinstance(staged, Path):
+            staged.unlink(missing_ok=True)  # no build will commit it: leave nothing behind
+        return "error", ("PipelineError", ENDED, 1, "")
+    return status, payload
+
+
+def executing_keys(dask_worker: Worker) -> list[str]:
+    """On a worker: the keys of the tasks its threads are running, those cancelled meanwhile
+    included (Dask cannot stop a thread; it only forgets the task)."""
+    return [str(task.key) for task in dask_worker.state.executing]
+
+
+def build_is_live(guard: WorkerGuard) -> bool:
+    """True while the build that sent ``guard`` runs: its token files are in place (a build
+    removes them when it ends, however it ends short of being killed; the next cluster build
+    removes those of a killed one) and it still holds the project's lock (another build, even a
+    local one, writes its own run id there before it sweeps what a killed run left)."""
+    tokens = all((Path(folder) / name).exists() for folder, name in guard.probe.tokens)
+    return tokens and holds_lock(Path(guard.probe.root), guard.run)
 
 
 def _prepare(guard: WorkerGuard, address: str) -> None:
@@ -126,14 +169,26 @@ class ClusterExecutor(Executor):
         self.timeout = timeout
         self.retries = retries
         self.retried = 0
+        self.stopped_workers: dict[str, str] = {}  # stuck workers stopped: address -> "OK", "removed"…
         self._jobs: dict[str, _ClusterJob] = {}  # by the key of each job's current attempt
+        self._keys: set[str] = set()  # every attempt's key
+        self._stopping: list[_ClusterJob] = []  # timed out, waiting for their workers to be stopped
+        self._stoppers: list[threading.Thread] = []
         self._lock = threading.Lock()
         self._starts: queue.SimpleQueue[tuple[str, str, float]] = queue.SimpleQueue()
         self._closing = False
+        self._lost: ClusterLost | None = None  # set when the scheduler went away
         self._stop = threading.Event()
         client.subscribe_topic(guard.topic, self._on_start)
         self._watchdog = threading.Thread(target=self._watch, name="cluster-watchdog", daemon=True)
         self._watchdog.start()
+
+    @property
+    def size(self) -> int:
+        """The cluster's workers now (what the build reports as its parallelism)."""
+        with contextlib.suppress(Exception):  # the scheduler may be gone
+            return len(self.client.scheduler_info(n_workers=-1)["workers"])
+        return 0
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
         """Send ``fn(*args)`` to the cluster; the future holds its result or error."""
@@ -142,6 +197,8 @@ class ClusterExecutor(Executor):
         with self._lock:
             if self._closing:
                 raise RuntimeError("cannot submit to an executor that is shutting down")
+            if not self.guard.run:  # the build submits under its lock: its run id is recorded now
+                self.guard = replace(self.guard, run=current_run(Path(self.guard.probe.root)))
         job = _ClusterJob(Future(), fn, args)
         job.future.add_done_callback(lambda future: self._cancel_task(job) if future.cancelled() else None)
         self._send(job)
@@ -158,35 +215,50 @@ class ClusterExecutor(Executor):
                     job.future.cancel()
         while wait and not self._stop.is_set():
             with self._lock:
-                outstanding = [job.future for job in self._jobs.values() if not job.future.done()]
+                outstanding = [job.future for job in [*self._jobs.values(), *self._stopping] if not job.future.done()]
             if not outstanding:
                 break
             time.sleep(WATCH_INTERVAL)
         self._stop.set()
         self._watchdog.join()
+        for stopper in list(self._stoppers):  # a stuck worker is stopped before the build goes on
+            stopper.join()
         with contextlib.suppress(Exception):  # the scheduler may already be gone
             self.client.unsubscribe_topic(self.guard.topic)
 
     def abort(self) -> None:
         """Stop now (the build was interrupted): cancel every job and restart the workers running
-        one, so no job of this build finishes after it."""
+        one, so no job of this build finishes after it.
+
+        A job's start may still be on its way from its worker, and a job the
+        build cancelled may have started meanwhile (the scheduler then forgets
+        it, the worker's thread does not), so the workers are asked which of
+        this build's tasks they are running."""
+        self._note_starts()
         with self._lock:
             self._closing = True
             jobs = list(self._jobs.values())
             self._jobs.clear()
+        running = {job.worker for job in jobs if job.started is not None}
+        running |= self._workers_running(self._keys)
         for job in jobs:
             if not job.future.cancel():  # running: it fails, as a local worker's job does when stopped
                 _settle(job.future, error=JobFailed("stopped: the build was interrupted"))
             self._cancel_task(job)
-        self._restart({job.worker for job in jobs if job.started is not None})
+        self._stop_workers(running)
+        self._stop.set()  # the stuck jobs being stopped are not tried again
         self.shutdown(wait=False)
 
     def _send(self, job: _ClusterJob) -> None:
+        if self._lost is not None:
+            _settle(job.future, error=self._lost)
+            return
         key = f"pipeline-job-{uuid.uuid4().hex}"
         with self._lock:
             job.attempts += 1
             job.key, job.started, job.worker = key, None, ""
             self._jobs[key] = job
+            self._keys.add(key)
         job.task = self.client.submit(run_on_worker, self.guard, key, job.fn, job.args, key=key, pure=False)
         job.task.add_done_callback(lambda task: self._settled(job, key, task))
 
@@ -220,9 +292,23 @@ class ClusterExecutor(Executor):
             self._retry_or_fail(job, WorkerDied(f"failed {job.attempts} times: its worker process died"))
         elif task.status == "error":
             error = task.exception()
-            _settle(job.future, error=JobFailed(f"the cluster could not run the job: {type(error).__name__}: {error}"))
+            reason = str(error).strip().split("\n", 1)[0]  # Dask's messages run to several lines
+            _settle(job.future, error=JobFailed(f"the cluster could not run the job: {type(error).__name__}: {reason}"))
+        elif self.client.status != "running":  # cancelled by Dask itself: the scheduler is gone
+            self._scheduler_lost()
         else:
-            _settle(job.future, error=JobFailed("the cluster dropped the job (the scheduler went away?)"))
+            _settle(job.future, error=JobFailed("the cluster dropped the job"))
+
+    def _scheduler_lost(self) -> None:
+        """Fail every job not finished with one :class:`ClusterLost`: the build stops there."""
+        address = self.client.scheduler.address if self.client.scheduler is not None else "?"
+        with self._lock:
+            if self._lost is None:
+                self._lost = ClusterLost(f"lost the Dask scheduler at {address} mid-build")
+            jobs = [*self._jobs.values(), *self._stopping]
+            self._jobs.clear()
+        for job in jobs:
+            _settle(job.future, error=self._lost)
 
     # The watchdog thread: marks jobs running, enforces the timeout.
 
@@ -236,8 +322,8 @@ class ClusterExecutor(Executor):
                     for job in self._jobs.values()
                     if job.started is not None and now - job.started > self.timeout and not job.future.done()
                 ]
-            for job in overdue:
-                self._time_out(job)
+            if overdue:
+                self._time_out(overdue)
 
     def _note_starts(self) -> None:
         while True:
@@ -254,25 +340,66 @@ class ClusterExecutor(Executor):
                 with contextlib.suppress(RuntimeError):  # settled or cancelled meanwhile
                     job.future.set_running_or_notify_cancel()
 
-    def _time_out(self, job: _ClusterJob) -> None:
+    def _time_out(self, jobs: list[_ClusterJob]) -> None:
+        """Cancel ``jobs``, then in a thread of its own stop their workers and try each once more
+        (or fail it): the watchdog goes on watching the other jobs meanwhile."""
         with self._lock:
-            self._jobs.pop(job.key, None)
-        self._cancel_task(job)
-        self._restart({job.worker})
-        self._retry_or_fail(job, JobTimedOut(f"failed {job.attempts} times: it ran longer than {self.timeout:g} s"))
+            for job in jobs:
+                self._jobs.pop(job.key, None)
+            self._stopping.extend(jobs)
+        for job in jobs:
+            self._cancel_task(job)
+        stopper = threading.Thread(target=self._stop_stuck, args=(jobs,), name="cluster-stop-stuck", daemon=True)
+        self._stoppers.append(stopper)
+        stopper.start()
+
+    def _stop_stuck(self, jobs: list[_ClusterJob]) -> None:
+        self._stop_workers({job.worker for job in jobs})
+        with self._lock:
+            for job in jobs:
+                self._stopping.remove(job)
+        for job in jobs:
+            self._retry_or_fail(job, JobTimedOut(f"failed {job.attempts} times: it ran longer than {self.timeout:g} s"))
 
     def _retry_or_fail(self, job: _ClusterJob, error: Exception) -> None:
-        if job.attempts <= self.retries and not self._stop.is_set():
+        if job.attempts <= self.retries and not self._stop.is_set() and not job.future.done():
             self.retried += 1
             self._send(job)
         else:
             _settle(job.future, error=error)
 
-    def _restart(self, workers: set[str]) -> None:
-        """Restart ``workers`` through their nannies (the only way to stop a running task)."""
-        if workers:
-            with contextlib.suppress(Exception):  # no nanny, or already gone: Dask handles the rest
-                self.client.restart_workers(sorted(workers), timeout=RESTART_TIMEOUT, raise_for_error=False)
+    def _workers_running(self, keys: set[str]) -> set[str]:
+        """The workers running any of ``keys`` now, cancelled ones included (each worker says)."""
+        try:
+            answers = self.client.run(executing_keys, on_error="return")
+        except Exception:  # the scheduler is gone: so are the tasks it ran
+            return set()
+        return {
+            worker for worker, running in answers.items() if isinstance(running, list) and keys.intersection(running)
+        }
+
+    def _stop_workers(self, workers: set[str]) -> None:
+        """Stop the processes of ``workers`` (the only way to stop a running task), and return
+        once they are gone: a nanny kills its worker (after 4 s) and starts a fresh one; a worker
+        without a nanny, or whose nanny does not answer in time, is removed from the cluster.
+
+        The scheduler's own call is used: the client's ``restart_workers`` refuses workers
+        without a nanny, and waits for the replacements to arrive, which the build need not do."""
+        scheduler = self.client.scheduler
+        if not workers or scheduler is None:
+            return
+        try:
+            stopped = self.client.sync(
+                scheduler.restart_workers,
+                workers=sorted(workers),
+                timeout=RESTART_TIMEOUT,
+                wait_for_workers=False,
+                on_error="return",
+                stimulus_id=f"pipeline-stop-stuck-{time.time()}",
+            )
+        except Exception as error:  # the scheduler is gone: so is every task it ran for this build
+            stopped = {worker: f"not stopped ({type(error).__name__})" for worker in workers}
+        self.stopped_workers.update(stopped)
 
 
 def _settle(future: Future[Any], result: Any = None, error: Exception | None = None) -> None:
@@ -284,6 +411,66 @@ def _settle(future: Future[Any], result: Any = None, error: Exception | None = N
             future.set_result(result)
 
 
+class PipelineWorkerPlugin(WorkerPlugin):
+    """What every Dask worker gets, as a local pool worker does: the pool's memory settings
+    when it starts (:func:`apply_memory_settings`) and, when it stops, its speech engines
+    closed (the ``hooks``' finalizer of the local pool: a Dask worker outlives the builds it
+    serves, so its engines are closed with the worker, not with each build). Registered by
+    every build under one name, ``idempotent``: a worker that has it keeps it."""
+
+    idempotent = True
+
+    def __init__(self) -> None:
+        self.applied: dict[str, int] = {}  # in each worker: the settings it was given
+
+    def setup(self, worker: Worker) -> None:
+        """Called by Dask in each worker, at registration or when the worker starts."""
+        self.applied = apply_memory_settings()
+
+    def teardown(self, worker: Worker) -> None:
+        """Called by Dask when the worker closes (a nanny restart included)."""
+        from pipeline.processes import kill_engines
+        from pipeline.tts import close_backends
+
+        close_backends()
+        kill_engines()
+
+
+# glibc's mallopt() parameters for the local pool's MALLOC_*_ variables (malloc.h).
+_MALLOPT_PARAMETERS = {"MALLOC_TRIM_THRESHOLD_": -1, "MALLOC_TOP_PAD_": -2, "MALLOC_MMAP_THRESHOLD_": -3}
+
+
+def apply_memory_settings() -> dict[str, int]:
+    """Give this (already running) worker process the local pool's malloc settings
+    (:data:`pipeline.build.workers.WORKER_ENVIRONMENT`) through glibc's ``mallopt``: the
+    environment variables are read only when a process starts, and a Dask nanny starts its
+    worker with its own ``MALLOC_TRIM_THRESHOLD_`` (64 KiB), which hands freed memory back at
+    every large array and costs system time. A value the operator set in the worker's
+    environment (one that is not Dask's own default) is kept. The numerical libraries' thread
+    counts need no setting: the nanny already starts workers with one thread each. Returns
+    what was applied (nothing off glibc)."""
+    import ctypes
+
+    import dask
+
+    from pipeline.build.workers import WORKER_ENVIRONMENT
+
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return {}
+    dask_defaults = {name: str(value) for name, value in dask.config.get("distributed.nanny.pre-spawn-environ").items()}
+    applied = {}
+    for name, parameter in _MALLOPT_PARAMETERS.items():
+        own = os.environ.get(name)
+        if own is not None and own != dask_defaults.get(name):
+            continue  # the operator's choice
+        value = int(WORKER_ENVIRONMENT[name])
+        if mallopt(parameter, value) == 1:
+            applied[name] = value
+    return applied
+
+
 @contextlib.contextmanager
 def open_cluster(
     address: str,
@@ -292,21 +479,26 @@ def open_cluster(
     job_timeout: float,
     hooks: WorkerHooks,
     connect_timeout: float = CONNECT_TIMEOUT,
+    staged_in: Sequence[Path] = (),
 ) -> Iterator[ClusterExecutor]:
     """Connect to the scheduler at ``address``, check its workers see ``shared`` (absolute
     folders) and match this machine on ``probe``, and yield an executor for the build's jobs.
 
     The ``hooks``' initializer and warm-up run once in each worker process
-    before its first job of this build, as in a local worker (a Dask worker
-    outlives the build: engines that need closing are closed when it stops,
-    so the finalizer is not used). Raises :class:`ClusterError` (one
-    line per problem, exit status 2) when the scheduler cannot be reached, has
-    no workers, or a worker differs."""
+    before its first job of this build, as in a local worker; the finalizer
+    is :class:`PipelineWorkerPlugin`'s, registered here. When the block ends,
+    however it ends, the token files are removed and then the staged files
+    left in ``staged_in`` (the build's output folders; give them only under
+    the build lock) are swept: none of this build's jobs can commit anything
+    any more. Raises :class:`ClusterError` (one line per problem, exit status
+    2) when the scheduler cannot be reached, has no workers, or a worker
+    differs."""
     client = _connect(address, connect_timeout)
     try:
         with shared_tokens(shared) as tokens:
             probe = replace(probe, tokens=tokens)
             expected = _check_workers(client, address, probe, connect_timeout)
+            client.register_plugin(PipelineWorkerPlugin(), name=PLUGIN_NAME)
             guard = WorkerGuard(probe, expected, f"pipeline-build-{secrets.token_hex(8)}", hooks)
             executor = ClusterExecutor(client, guard, job_timeout)
             try:
@@ -317,12 +509,18 @@ def open_cluster(
             finally:
                 executor.shutdown(wait=True, cancel_futures=True)
     finally:
+        for folder in staged_in:
+            remove_partials(folder)
         with contextlib.suppress(Exception):
             client.close(timeout=connect_timeout)
 
 
 def _connect(address: str, timeout: float) -> Client:
-    logging.getLogger("distributed").setLevel(logging.CRITICAL)  # its retries are not the operator's business
+    # Dask's retries and reconnection attempts are not the operator's business: what they lead to
+    # is said once, by the build. Its configuration gives some loggers levels of their own.
+    for name in ["distributed", *logging.root.manager.loggerDict]:
+        if name.split(".")[0] == "distributed":
+            logging.getLogger(name).setLevel(logging.CRITICAL)
     try:
         with warnings.catch_warnings():
             # Dask warns when its own versions differ across the cluster; the check below says more.

@@ -1,10 +1,13 @@
 """One build at a time per project: an advisory lock file that names its holder.
 
-Entry point: :func:`build_lock`. The lock is ``fcntl.flock`` on
+Entry points: :func:`build_lock`, and :func:`holds_lock` (is a given run still
+the holder?). The lock is ``fcntl.flock`` on
 ``.cache/build.lock``: the kernel releases it when its process ends, however
 it ends, so a lock left by a killed build is simply taken over. The file
 holds the holder's process id, host and start time so that a second build
-can say who is building. The lock file is opened without following links
+can say who is building, and a random id of the run, so that work done
+elsewhere for a build (a cluster worker's job, which may outlive it) can tell
+whether that build still holds the lock. The lock file is opened without following links
 (``O_NOFOLLOW``): a link planted at its path is refused, never truncated
 through.
 """
@@ -16,6 +19,7 @@ import errno
 import fcntl
 import json
 import os
+import secrets
 import socket
 import stat
 import time
@@ -54,6 +58,7 @@ def build_lock(root: Path, command: str = "build") -> Iterator[dict[str, object]
             "host": socket.gethostname(),
             "since": int(time.time()),
             "command": command,
+            "run": secrets.token_hex(8),
         }
         handle.write(json.dumps(me) + "\n")
         handle.flush()
@@ -62,6 +67,25 @@ def build_lock(root: Path, command: str = "build") -> Iterator[dict[str, object]
         handle.truncate()
     finally:
         handle.close()
+
+
+def holds_lock(root: Path, run: str) -> bool:
+    """True while the run with id ``run`` holds the build lock of the project at ``root``.
+
+    Read without locking, from any process that sees the project folder: a
+    run that finished cleared the record, and a build that took over the lock
+    of a killed or interrupted one wrote its own before sweeping the files
+    that run left."""
+    return bool(run) and current_run(root) == run
+
+
+def current_run(root: Path) -> str:
+    """The run id recorded in the project's lock file (empty when none is)."""
+    try:
+        with (root / LOCK_FILE).open(encoding="utf-8") as handle:
+            return str(_read(handle).get("run") or "")
+    except OSError:
+        return ""
 
 
 def _open_lock_file(path: Path) -> TextIO:

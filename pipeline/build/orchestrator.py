@@ -47,7 +47,15 @@ from pipeline.build.segments import (
 from pipeline.build.timeline import mark
 from pipeline.build.workers import DEFAULT_TIMEOUT, PoolOnDemand, WorkerHooks, WorkerPool
 from pipeline.delivery.review import LanguageBuild, write_review_pages
-from pipeline.errors import CatalogError, ClusterError, ConfigError, PipelineError, SourceLocation, UsageError
+from pipeline.errors import (
+    CatalogError,
+    ClusterError,
+    ClusterLost,
+    ConfigError,
+    PipelineError,
+    SourceLocation,
+    UsageError,
+)
 from pipeline.formats.manifests import DATE_KEY, LEFT_OUT_KEY, MANIFEST_NAME, SCRIPT_KEY, SOURCES_KEY, ManifestWriter
 from pipeline.formats.output import Tags, episode_file_name, segment_file_name, target_folder
 from pipeline.fsutil import commit_staged, links_between, remove_partials, replace_links
@@ -201,7 +209,8 @@ def cluster_executor(
     probe = probe_for(project.root, project.station, jobs)
     shared = token_folders(project.root / CACHE_DIR, request.out)
     hooks = WorkerHooks(initializer=prepare_worker, warm_up=warm_up_worker)
-    return open_cluster(request.scheduler, probe, shared, request.job_timeout, hooks)
+    folders = [target.outcome.folder for target in targets if target.jobs and target.outcome.folder is not None]
+    return open_cluster(request.scheduler, probe, shared, request.job_timeout, hooks, staged_in=folders)
 
 
 def _holder(previous: dict[str, object]) -> str:
@@ -511,7 +520,7 @@ def run_locked(
         if previous:
             observer.note(f"a previous build ({_holder(previous)}) did not finish; its lock was taken over")
         jobs = sum(len(t.jobs) for t in targets)
-        workers = min(jobs, _worker_count(request, executor))
+        workers = min(jobs, _worker_count(request, executor or cluster))
         observer.start(targets=len(targets), jobs=jobs, workers=workers)
         if retracted:
             observer.retracted([str(folder) for folder in retracted])
@@ -577,6 +586,10 @@ def run_targets(
             target, job, submitted = futures[future]
             if future.cancelled():
                 continue
+            if isinstance(future.exception(), ClusterLost):  # no job can finish any more
+                observer.note(str(future.exception()))
+                _stop_early(futures, targets, observer, f"not finished: {future.exception()}")
+                break
             _record(target, job, future, observer, time.monotonic() - submitted)
             target.pending -= 1
             if target.pending == 0:
@@ -699,13 +712,13 @@ def _stop_early(
     futures: dict[Future[SegmentMade], tuple[_Target, SegmentJob, float]],
     targets: list[_Target],
     observer: BuildObserver,
+    text: str = "not built: the build stopped at the first failure (--fail-fast)",
 ) -> None:
     for future in futures:
         future.cancel()
     for target in targets:
         if target.outcome.status == "to build":
             target.outcome.status = "failed"
-            text = "not built: the build stopped at the first failure (--fail-fast)"
             target.outcome.errors.append(BuildProblem("stopped", text))
             observer.target_done(target.outcome)
 

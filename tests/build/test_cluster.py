@@ -2,11 +2,16 @@
 
 One ``LocalCluster`` (two worker processes of one thread each, each with a
 nanny, on 127.0.0.1) serves the module; the mismatch test starts its own
-one-worker cluster whose espeak-ng reports another version.
+one-worker cluster whose espeak-ng reports another version, and the
+scheduler test its own ``dask scheduler`` and ``dask worker`` processes, to
+kill the scheduler. Builds that a test kills or stops run as ``pipeline
+build`` in a process of their own (:mod:`tests.build.cluster_build`), their
+jobs held by the fake engine's gates for as long as the test needs.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import shutil
@@ -17,19 +22,20 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import dask
 import pytest
-from distributed import LocalCluster
+from distributed import Client, LocalCluster, Worker
 
-from pipeline.build.cluster import open_cluster
+from pipeline.build import cluster as cluster_module
+from pipeline.build.cluster import apply_memory_settings, open_cluster
 from pipeline.build.orchestrator import BuildRequest, build
 from pipeline.build.segments import warm_up_worker
 from pipeline.build.worker_env import EnvironmentProbe, describe_environment, differences, shared_tokens, token_folders
-from pipeline.build.workers import WorkerHooks
-from pipeline.project.layout import CACHE_DIR
+from pipeline.build.workers import WORKER_ENVIRONMENT, WorkerHooks
+from pipeline.project.layout import CACHE_DIR, CLUSTER_CHECK_FOLDER, LOGS_FOLDER
 from pipeline.project.script import load_project
 from pipeline.tts.espeak import data_folder
 
@@ -59,6 +65,33 @@ segments:
 
 SLOW = _episode("slow", "slowword")
 HUNG = _episode("hung", "hangword")
+REPO = Path(__file__).parents[2]
+
+
+def _two_segments(name: str, first: str, second: str) -> str:
+    """An episode ``name`` of two segments that say ``first`` and ``second``."""
+    return f"""\
+id: {name}
+title: A {name} line
+date: 2026-11-20
+segments:
+  - id: first
+    template: explainer
+    title: A first story.
+    paragraphs:
+      - The engine meets a {first} in this sentence.
+  - id: second
+    template: explainer
+    title: A second story.
+    paragraphs:
+      - The engine meets a {second} in this sentence.
+"""
+
+
+GATED = _two_segments("gated", "gateone", "gatetwo")  # each job held until the test opens its gate
+FIXED = _two_segments("gated", "fixed word", "mended word")  # the same episode, its script fixed
+TWO_HUNG = _two_segments("hung", "hangword", "hangword")
+FAILING = _two_segments("failing", "failword", "calm word")
 CRASH = """\
 id: crash
 title: A crash
@@ -85,9 +118,23 @@ def _local_cluster(workers: int, **worker_options: object) -> LocalCluster:
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[LocalCluster]:
-    """Two worker processes; Dask gives a task up after its worker died twice under it."""
-    with dask.config.set({"distributed.scheduler.allowed-failures": 1}), _local_cluster(2) as local:
+    """Two worker processes; Dask gives a task up after its worker died twice under it.
+
+    ``LocalCluster`` (not Dask itself: a nanny started by ``dask worker`` has no
+    such timer) closes a worker's nanny for good when no worker of that name is
+    registered 15 s after one was removed; a worker stopped twice in a row
+    (a job stuck, tried again, stuck again) can fall in that gap, so the module's
+    cluster waits longer than any test."""
+    settings = {"distributed.scheduler.allowed-failures": 1, "distributed.deploy.lost-worker-timeout": "1h"}
+    with dask.config.set(settings), _local_cluster(2) as local:
         yield local
+
+
+@pytest.fixture(scope="module")
+def client(cluster: LocalCluster) -> Iterator[Client]:
+    """The test's own view of the module's cluster (its workers' processes and state)."""
+    with Client(cluster.scheduler_address, set_as_default=False) as connected:
+        yield connected
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +146,8 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
     command = [sys.executable, "-m", "pipeline", "build", "--jobs", "2", "--project", str(root)]
     subprocess.run(command, check=True, capture_output=True)
     (root / "scripts_src" / "episodes" / "slow.yaml").write_text(SLOW, encoding="utf-8")
-    subprocess.run([*command, "slow", "--lang", "en"], check=True, capture_output=True)
+    (root / "scripts_src" / "episodes" / "gated.yaml").write_text(FIXED, encoding="utf-8")
+    subprocess.run([*command, "slow", "gated", "--lang", "en"], check=True, capture_output=True)
     return root
 
 
@@ -151,25 +199,39 @@ def test_a_worker_killed_mid_job_is_survived(cluster, reference, tmp_path) -> No
         os.kill(victim, 0)
 
 
-def test_a_job_past_its_timeout_is_stopped_and_tried_once_more(cluster, reference, tmp_path) -> None:
+def test_stuck_jobs_never_hold_a_worker(cluster, client, reference, tmp_path) -> None:
+    """Two jobs hang, one on each worker, past their limit, and again when tried once more: each
+    time both worker processes end (stopped by their nannies, which start fresh ones), and the
+    next build's ordinary jobs are made on both fresh workers."""
     root = _fresh_copy(reference, tmp_path)
-    (root / "scripts_src" / "episodes" / "hung.yaml").write_text(HUNG, encoding="utf-8")
+    (root / "scripts_src" / "episodes" / "hung.yaml").write_text(TWO_HUNG, encoding="utf-8")
     project = load_project(root)
-    request = BuildRequest(("hung",), ("en",), out=root / "output", job_timeout=6)
     install = WorkerHooks(functools.partial(fake_engine.install, str(tmp_path)), warm_up_worker)
-    before = set(cluster.scheduler.workers)
+    first_processes = client.run(os.getpid)
+    request = BuildRequest(("hung",), ("en",), out=root / "output", job_timeout=6)
     with open_cluster(cluster.scheduler_address, _probe(root), _shared(root), 6, install) as executor:
-        report = build(project, request, executor=executor)
-        assert executor.retried == 1
-    [hung] = report.outcomes
-    assert hung.status == "failed"
-    [error] = [str(problem) for problem in hung.errors] or [""]
-    assert len(hung.errors) == 1, hung.errors
-    assert error == "scripts_src/episodes/hung.yaml:5: segments[0]: 01-hung.mp3: failed 2 times: it ran longer than 6 s"
-    # Whether the scheduler already lists the stuck worker's replacement depends on how fast its
-    # nanny restarts it; what the build guarantees is the failed job and the untouched other one.
-    assert before  # the cluster had workers to replace
-    assert (root / "output" / "hung" / "en" / "02-calm.mp3").exists()  # the other job is unaffected
+        [hung] = build(project, request, executor=executor).outcomes
+    assert executor.retried == 2
+    assert len(hung.errors) == 2 and {str(problem) for problem in hung.errors} == {
+        f"scripts_src/episodes/hung.yaml:{line}: segments[{index}]: {name}: failed 2 times: it ran longer than 6 s"
+        for line, index, name in ((5, 0, "01-first.mp3"), (10, 1, "02-second.mp3"))
+    }
+    assert len(executor.stopped_workers) == 4 and set(executor.stopped_workers.values()) == {"OK"}
+    for pid in first_processes.values():  # the stuck processes are gone, not merely told to stop
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+    client.wait_for_workers(2, timeout=60)  # the nannies' fresh workers are back
+
+    request = BuildRequest(("mini",), ("en",), out=root / "output")
+    with open_cluster(cluster.scheduler_address, _probe(root), _shared(root), 120, install) as executor:
+        [mini] = build(project, request, executor=executor).outcomes
+    assert mini.status == "built", mini.errors
+    assert _outputs(root, "mini") == {
+        name: digest for name, digest in _outputs(reference, "mini").items() if name.startswith("en/")
+    }
+    ran_it = client.run(_prepared_for, executor.guard.topic)
+    assert sorted(ran_it.values()) == [True, True], ran_it  # both workers took jobs
+    assert not set(ran_it) & set(first_processes)
 
 
 def test_a_job_whose_worker_always_dies_is_tried_once_more_then_fails(cluster, reference, tmp_path) -> None:
@@ -188,6 +250,133 @@ def test_a_job_whose_worker_always_dies_is_tried_once_more_then_fails(cluster, r
     assert [str(problem) for problem in crash.errors] == [
         "scripts_src/episodes/crash.yaml:5: segments[0]: 01-crash.mp3: failed 2 times: its worker process died"
     ]
+
+
+def test_a_build_killed_mid_job_leaves_nothing_its_orphaned_jobs_could_commit(
+    cluster, client, reference, tmp_path
+) -> None:
+    """``kill -9`` of the build while both its jobs run on the cluster. One orphaned job finishes
+    before the next build: the file it staged is left, but never committed, and swept. The
+    other finishes once the next build (of the fixed script) has started: it sees its build is
+    gone and deletes what it staged. Afterwards ``pipeline verify`` is clean and every file is
+    the same as a clean local build's."""
+    root = _fresh_copy(reference, tmp_path)
+    episode = root / "scripts_src" / "episodes" / "gated.yaml"
+    episode.write_text(GATED, encoding="utf-8")
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    dead = _start_cluster_build(root, markers, cluster.scheduler_address)
+    orphans = [_wait_for(markers / f"{gate}.pid") for gate in fake_engine.GATES]  # both jobs are running
+    tokens = _tokens(root)
+    os.kill(dead.pid, signal.SIGKILL)
+    dead.wait(timeout=30)
+
+    (markers / "gateone.open").touch()  # the first orphan finishes while nothing else runs
+    folder = root / "output" / "gated" / "en"
+    _wait_until(lambda: list(folder.glob(".01-first.mp3.*.part")), "the first orphan to stage its file")
+    [stale] = folder.glob(".*.part")
+
+    episode.write_text(FIXED, encoding="utf-8")
+    rebuild = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "build", "gated", "--lang", "en", "--project", str(root),
+         "--scheduler", cluster.scheduler_address],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    _wait_until(lambda: not _tokens(root) & tokens, "the next build to take over")  # it removed the dead one's tokens
+    (markers / "gatetwo.open").touch()  # the second orphan finishes while the next build runs
+    _, err = rebuild.communicate(timeout=300)
+    assert rebuild.returncode == 0, err
+    _wait_until(lambda: sum(client.run(_executing).values()) == 0, "the orphaned jobs to end")
+    assert sorted(client.run(os.getpid).values()) == sorted(orphans)  # they ended by themselves
+
+    assert not stale.exists()
+    assert not [path for path in (root / "output").rglob("*") if path.name.endswith(".part")]
+    verify = subprocess.run(
+        [sys.executable, "-m", "pipeline", "verify", str(root / "output" / "gated")], capture_output=True, text=True
+    )
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    assert _outputs(root, "gated") == _outputs(reference, "gated")
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_a_stopped_cluster_build_says_so_in_one_line_and_commits_nothing(
+    cluster, client, reference, tmp_path, stop
+) -> None:
+    """Ctrl-C or SIGTERM while two jobs run: their workers are stopped, the build says it was
+    interrupted in one line and exits 128 + the signal, nothing is committed after it, and the
+    cluster serves the next build."""
+    root = _fresh_copy(reference, tmp_path)
+    (root / "scripts_src" / "episodes" / "gated.yaml").write_text(GATED, encoding="utf-8")
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    stopped = _start_cluster_build(root, markers, cluster.scheduler_address)
+    running = [_wait_for(markers / f"{gate}.pid") for gate in fake_engine.GATES]
+    os.killpg(stopped.pid, stop)  # as a terminal (Ctrl-C) or a service manager would
+    _, err = stopped.communicate(timeout=120)
+    assert stopped.returncode == 128 + stop
+    assert "Traceback" not in err, err
+    assert f"interrupted by {signal.Signals(stop).name}: workers stopped" in err.splitlines(), err
+    for pid in running:  # the workers that ran its jobs were stopped with it
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+    for gate in fake_engine.GATES:
+        (markers / f"{gate}.open").touch()
+    client.wait_for_workers(2, timeout=60)
+    folder = root / "output" / "gated" / "en"
+    assert not [path.name for path in folder.iterdir() if path.suffix in (".mp3", ".part")]
+
+    (root / "scripts_src" / "episodes" / "gated.yaml").write_text(FIXED, encoding="utf-8")
+    command = ["build", "gated", "--lang", "en", "--project", str(root), "--scheduler", cluster.scheduler_address]
+    after = subprocess.run([sys.executable, "-m", "pipeline", *command], capture_output=True, text=True)
+    assert after.returncode == 0, after.stderr
+    assert _outputs(root, "gated") == _outputs(reference, "gated")
+
+
+def test_fail_fast_on_the_cluster(cluster, reference, tmp_path) -> None:
+    """The first failed job stops the build: the folders not finished are failed as a local
+    build fails them, and nothing is left staged."""
+    root = _fresh_copy(reference, tmp_path)
+    (root / "scripts_src" / "episodes" / "failing.yaml").write_text(FAILING, encoding="utf-8")
+    project = load_project(root)
+    request = BuildRequest(("failing", "mini"), ("en",), out=root / "output", fail_fast=True)
+    install = WorkerHooks(functools.partial(fake_engine.install, str(tmp_path)), warm_up_worker)
+    with open_cluster(cluster.scheduler_address, _probe(root), _shared(root), 60, install) as executor:
+        failing, mini = build(project, request, executor=executor).outcomes
+    assert failing.status == "failed"
+    assert str(failing.errors[0]).startswith(
+        "scripts_src/episodes/failing.yaml:5: segments[0]: 01-first.mp3: the engine refused: "
+    )
+    assert mini.status == "failed"
+    stopped = "not built: the build stopped at the first failure (--fail-fast)"
+    assert [str(problem) for problem in mini.errors] == [stopped]
+    assert not (root / "output" / "mini" / "en" / "mini.mp3").exists()
+    assert not [path for path in (root / "output").rglob("*") if path.name.endswith(".part")]
+
+
+def test_a_scheduler_that_dies_mid_build_fails_the_unfinished_folders_in_one_line(reference, tmp_path) -> None:
+    """``kill -9`` of the scheduler (its own ``dask scheduler`` process, with one ``dask worker``)
+    while a job runs: the build says so once, fails the folder it could not finish, exits 1,
+    and leaves no file of that folder behind."""
+    root = _fresh_copy(reference, tmp_path)
+    (root / "scripts_src" / "episodes" / "gated.yaml").write_text(GATED, encoding="utf-8")
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    with _dask_processes(tmp_path) as (scheduler, address):
+        victim = _start_cluster_build(root, markers, address)
+        _wait_until(lambda: list(markers.glob("*.pid")), "a job to start")  # the one worker takes either first
+        scheduler.kill()
+        _, err = victim.communicate(timeout=120)
+        for gate in fake_engine.GATES:
+            (markers / f"{gate}.open").touch()
+    assert victim.returncode == 1, err
+    assert "Traceback" not in err, err
+    assert "segment file(s) to make on 1 worker(s)" in err  # the cluster's workers, not this machine's CPUs
+    lost = f"lost the Dask scheduler at {address} mid-build"
+    assert [line for line in err.splitlines() if "lost the Dask scheduler" in line] == [
+        f"note: {lost}",
+        f"gated [en, player]: not finished: {lost}",
+    ], err
+    assert not [path for path in (root / "output" / "gated" / "en").iterdir() if path.suffix in (".mp3", ".part")]
 
 
 def test_a_worker_that_differs_is_refused(reference, tmp_path, cli) -> None:
@@ -263,6 +452,101 @@ def test_a_worker_that_cannot_see_the_shared_folder_is_named(tmp_path) -> None:
     gone = describe_environment(probe)
     assert gone[f"shared {tmp_path}"].startswith("not visible (")
     assert differences(here, gone) == [f"shared {tmp_path}: {gone[f'shared {tmp_path}']} (here: visible and writable)"]
+
+
+def test_workers_get_the_pools_memory_settings_and_close_their_engines(cluster, client, reference, tmp_path) -> None:
+    """A build registers the plugin: every worker is given the local pool's malloc settings, and
+    closes its engines when it stops (a nanny restart here)."""
+    root = _fresh_copy(reference, tmp_path)
+    with open_cluster(cluster.scheduler_address, _probe(root), _shared(root), 60, WorkerHooks()):
+        pass
+    expected = {name: int(value) for name, value in WORKER_ENVIRONMENT.items() if name.startswith("MALLOC_")}
+    assert list(client.run(_applied).values()) == [expected, expected]
+    os.environ["MALLOC_TOP_PAD_"] = "0"  # an operator's own value is kept
+    try:
+        assert "MALLOC_TOP_PAD_" not in apply_memory_settings()
+    finally:
+        del os.environ["MALLOC_TOP_PAD_"]
+
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    client.run(fake_engine.install, str(markers))
+    stopping = client.run(os.getpid)
+    client.restart_workers(list(stopping), timeout=60)
+    closed = {path.name for path in markers.glob("closed-*")}
+    assert closed == {f"closed-{pid}" for pid in stopping.values()}
+
+
+def _applied(dask_worker: Worker) -> dict[str, int]:
+    """On a worker: the settings the plugin gave it."""
+    return dask_worker.plugins[cluster_module.PLUGIN_NAME].applied  # type: ignore[attr-defined]
+
+
+def _prepared_for(topic: str) -> bool:
+    """On a worker: whether it ran a job of the build whose topic is ``topic``."""
+    return topic in cluster_module._prepared
+
+
+def _executing(dask_worker: Worker) -> int:
+    """On a worker: tasks running now, those whose build went away included."""
+    return dask_worker.state.executing_count
+
+
+def _start_cluster_build(root: Path, markers: Path, address: str) -> subprocess.Popen[str]:
+    """``pipeline build gated --lang en`` on the cluster at ``address``, its workers speaking through
+    the fake engine, in a session of its own (a signal reaches only what the test sends)."""
+    command = [sys.executable, "-m", "tests.build.cluster_build", str(markers), "build", "gated", "--lang", "en",
+               "--project", str(root), "--scheduler", address]  # fmt: skip
+    return subprocess.Popen(
+        command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+
+
+@contextlib.contextmanager
+def _dask_processes(folder: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """A ``dask scheduler`` and a one-process ``dask worker`` on 127.0.0.1, as an operator starts
+    them (the scheduler reads the tasks too, so both import this repository's code); yields the
+    scheduler's process and address."""
+    dask_command = str(Path(sys.executable).with_name("dask"))
+    environment = {**os.environ, "PYTHONPATH": str(REPO)}
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    log = (folder / "dask.log").open("w", encoding="utf-8")
+    scheduler = subprocess.Popen(
+        [dask_command, "scheduler", "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1], "--no-dashboard"],
+        stdout=log, stderr=subprocess.STDOUT, env=environment,
+    )  # fmt: skip
+    processes = [scheduler]
+    try:
+        worker = subprocess.Popen(
+            [dask_command, "worker", address, "--nworkers", "1", "--nthreads", "1", "--host", "127.0.0.1",
+             "--no-dashboard", "--local-directory", str(folder / "dask-worker")],
+            stdout=log, stderr=subprocess.STDOUT, env=environment,
+        )  # fmt: skip
+        processes.append(worker)
+        with Client(address, timeout=60, set_as_default=False) as connected:  # it waits for the scheduler
+            connected.wait_for_workers(1, timeout=120)
+        yield scheduler, address
+    finally:
+        for process in reversed(processes):
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=30)
+        log.close()
+
+
+def _tokens(root: Path) -> set[str]:
+    return {path.name for path in (root / "output" / LOGS_FOLDER / CLUSTER_CHECK_FOLDER).glob("*.token")}
+
+
+def _wait_until(condition: Callable[[], object], what: str, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
 
 
 def _probe(root: Path) -> EnvironmentProbe:

@@ -154,6 +154,15 @@ def engines_of(folder: Path) -> list[psutil.Process]:
     return found
 
 
+def named(process: psutil.Process, name: str) -> bool:
+    """Whether ``process`` runs a program called ``name`` (False once it has ended: the engine's
+    short-lived processes end between being listed and being asked)."""
+    try:
+        return name in process.name()
+    except psutil.NoSuchProcess:
+        return False
+
+
 HUNG = """\
 id: hung
 title: A hung engine
@@ -191,7 +200,7 @@ def test_killing_a_build_kills_its_hung_engines(
 ) -> None:
     (mini_project / "scripts_src" / "episodes" / "hung.yaml").write_text(HUNG, encoding="utf-8")
     victim = start_build(mini_project, "hung", jobs=1, env=hanging_engine)
-    wait_for(lambda: any("sleep" in p.name() for p in engines_of(tmp_path / "bin")), 120, "the engine to hang")
+    wait_for(lambda: any(named(p, "sleep") for p in engines_of(tmp_path / "bin")), 120, "the engine to hang")
     os.kill(victim.pid, signal.SIGKILL)  # the build's own process: its worker and the engine must follow
     victim.wait(timeout=30)
     assert still_running(engines_of(tmp_path / "bin"), 10) == []
