@@ -17,6 +17,7 @@ are self-contained: no scripts, no external files.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import os
 import sys
@@ -141,16 +142,25 @@ def problem_lines(outcome: TargetOutcome) -> list[str]:
 
 
 def write_html_report(report: BuildReport, out: Path, when: float | None = None) -> Path:
-    """Write this run's page under ``<out>/_report/runs/`` and as ``index.html``; return the latter."""
+    """Write this run's page under ``<out>/_report/runs/`` and as ``index.html``; return the latter.
+
+    Each page is written whole or not at all. When this run's cannot be written (a full disk),
+    the previous run's ``index.html`` is removed before the error goes on: an operator must
+    not read the last run's page as this run's verdict."""
     when = time.time() if when is None else when
     folder = out / REPORT_FOLDER
     runs = folder / RUNS_DIR
     name = f"{file_stamp(when)}-{os.getpid()}.html"
-    atomic_write_text(runs / name, render_html(report, when))
-    keep_newest(runs, "*.html", KEEP_RUNS)
-    earlier = sorted((path.name for path in runs.glob("*.html") if path.name != name), reverse=True)
     path = folder / "index.html"
-    atomic_write_text(path, render_html(report, when, this_run=f"{RUNS_DIR}/{name}", earlier=earlier))
+    try:
+        atomic_write_text(runs / name, render_html(report, when))
+        keep_newest(runs, "*.html", KEEP_RUNS)
+        earlier = sorted((page.name for page in runs.glob("*.html") if page.name != name), reverse=True)
+        atomic_write_text(path, render_html(report, when, this_run=f"{RUNS_DIR}/{name}", earlier=earlier))
+    except OSError:
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
+        raise
     return path
 
 

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.build import report as report_module
 from pipeline.build.orchestrator import BuildReport, TargetOutcome, TargetStatus
-from pipeline.build.report import FULL_TABLE_ROWS, print_summary
+from pipeline.build.report import FULL_TABLE_ROWS, print_summary, write_html_report
 
 
 def outcomes(count: int, status: TargetStatus, folder: Path) -> list[TargetOutcome]:
@@ -35,3 +36,22 @@ def test_a_catalogues_summary_counts_its_unchanged_folders(tmp_path: Path, capsy
     assert f"{FULL_TABLE_ROWS + 38} more folders unchanged or up to date (every row: the HTML report)" in captured.out
     assert captured.out.count("files in") == 1  # the folder just built
     assert "ep-0009 [ko, player]: 01-opening.mp3: espeak-ng failed" in captured.err
+
+
+def test_a_report_that_cannot_be_written_leaves_no_earlier_page_as_the_latest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    earlier = write_html_report(BuildReport(outcomes(2, "built", tmp_path)), tmp_path, when=1_700_000_000)
+    assert earlier.name == "index.html" and earlier.exists()
+    written = report_module.atomic_write_text
+
+    def disk_full_for_the_index(path: Path, text: str) -> None:
+        if path.name == "index.html":
+            raise OSError(28, "No space left on device", str(path))
+        written(path, text)
+
+    monkeypatch.setattr(report_module, "atomic_write_text", disk_full_for_the_index)
+    with pytest.raises(OSError):
+        write_html_report(BuildReport(outcomes(2, "failed", tmp_path)), tmp_path, when=1_700_000_100)
+    assert not earlier.exists()  # the earlier run's verdict is gone, not shown as this run's
+    assert len(list((earlier.parent / "runs").glob("*.html"))) == 2  # each run's own page is kept whole
