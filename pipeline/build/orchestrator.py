@@ -61,7 +61,7 @@ from pipeline.formats.output import Tags, episode_file_name, segment_file_name, 
 from pipeline.fsutil import commit_staged, links_between, remove_partials, replace_links
 from pipeline.i18n.catalogs import Translator
 from pipeline.project.fingerprints import Fingerprints, source_files
-from pipeline.project.layout import CACHE_DIR, FILE_HASHES, OUTPUT_DIR, REVIEW_CACHE_DIR, SPEECH_TEXT_DIR
+from pipeline.project.layout import CACHE_DIR, COVERAGE_MEMO, FILE_HASHES, OUTPUT_DIR, REVIEW_CACHE_DIR, SPEECH_TEXT_DIR
 from pipeline.project.script import Episode, Project
 from pipeline.project.station import Profile, Station
 from pipeline.render import LocalisedEpisode, RenderedSegment, render_episode
@@ -740,10 +740,13 @@ def stop_unfinished(targets: list[_Target], observer: BuildObserver, signum: int
 def coverage(project: Project, episodes: list[Episode], languages: list[str]) -> dict[str, Coverage]:
     """Per target language: messages of the station and the built episodes, how many cannot be
     spoken, and the seconds they block (the figures of ``pipeline i18n stats``)."""
+    from pipeline.i18n.coverage_memo import CoverageMemo
     from pipeline.i18n.stats import project_stats, totals
 
     targets = [lang for lang in languages if lang != project.station.source_language]
-    rows = project_stats(project, targets, episodes, broken_as_missing=True)
+    memo = CoverageMemo(project.root / COVERAGE_MEMO)
+    rows = project_stats(project, targets, episodes, broken_as_missing=True, memo=memo)
+    memo.save(prune=len(episodes) == len(project.episodes) and len(languages) == len(project.station.languages))
     return {
         lang: Coverage(total.messages, total.messages - total.translated, round(total.blocked_seconds, 1))
         for lang, total in totals(rows).items()

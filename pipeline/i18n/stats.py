@@ -1,7 +1,8 @@
 """Translation progress per language and domain, in messages and in seconds of speech.
 
 Entry points: :func:`project_stats` (one :class:`CatalogStats` per language
-and domain), :func:`stats_document` (the ``--json`` shape) and
+and domain; a build passes a :class:`~pipeline.i18n.coverage_memo.CoverageMemo`
+so unchanged catalogs are not parsed again), :func:`stats_document` (the ``--json`` shape) and
 :func:`stats_table` (a rich table for terminals).
 
 Counts are over the messages the scripts have now, looked up in the
@@ -30,11 +31,13 @@ from rich.table import Table
 
 from pipeline.errors import CatalogError, display_path
 from pipeline.i18n.catalogs import compile_problems
+from pipeline.i18n.coverage_memo import CoverageMemo, row_key
 from pipeline.i18n.extract import domain_messages
+from pipeline.i18n.messages import SourceMessage
 from pipeline.i18n.pofile import PoFile, read_po_file
 from pipeline.project.layout import po_path
 from pipeline.project.script import SHARED_DOMAIN, Episode, Project
-from pipeline.text.durations import blocked_seconds
+from pipeline.text.durations import blocked_seconds, station_rate
 
 
 @dataclass
@@ -71,10 +74,13 @@ def project_stats(
     languages: list[str],
     episodes: list[Episode] | None = None,
     broken_as_missing: bool = False,
+    memo: CoverageMemo | None = None,
 ) -> list[CatalogStats]:
     """One row per language and domain, domains in extraction order: the station's, then
     ``episodes`` (default: all) in the languages each is made in. A catalog that cannot be read
-    raises CatalogError, or with ``broken_as_missing`` counts as absent (a build reports it)."""
+    raises CatalogError, or with ``broken_as_missing`` counts as absent (a build reports it).
+    With ``memo``, a row whose catalog, messages, settings and code are unchanged is not counted
+    again (:mod:`pipeline.i18n.coverage_memo`)."""
     rows = []
     domains = domain_messages(project)
     wanted = {SHARED_DOMAIN: None, **{episode.id: episode for episode in episodes or project.episodes.values()}}
@@ -84,20 +90,57 @@ def project_stats(
                 continue
             episode = wanted[domain]
             path = po_path(project.root, lang, domain)
-            catalog = _read_catalog(path, project, broken_as_missing)
-            row = CatalogStats(lang, domain, display_path(path, project.root), catalog is not None)
+            row = CatalogStats(lang, domain, display_path(path, project.root), False)
             row.built = episode is None or episode.is_made_in(lang)
-            unusable = {p.location.line for p in compile_problems(catalog)} if catalog is not None else set()
-            blocked = []
-            for message in messages:
-                status = _status(catalog, message.context, message.text, unusable)
-                row.messages += 1
-                setattr(row, status, getattr(row, status) + 1)
-                if status != "translated":
-                    blocked.append(message.text)
-            row.blocked_seconds = blocked_seconds(blocked, project.station)
+            if memo is None:
+                _count(row, _read_catalog(path, project, broken_as_missing), messages, project)
+            else:
+                _count_with_memo(row, path, messages, project, broken_as_missing, memo)
             rows.append(row)
     return rows
+
+
+def _count(row: CatalogStats, catalog: PoFile | None, messages: list[SourceMessage], project: Project) -> None:
+    """Fill ``row`` with the status of each message in ``catalog`` (None: no catalog)."""
+    row.exists = catalog is not None
+    unusable = {p.location.line for p in compile_problems(catalog)} if catalog is not None else set()
+    blocked = []
+    for message in messages:
+        status = _status(catalog, message.context, message.text, unusable)
+        row.messages += 1
+        setattr(row, status, getattr(row, status) + 1)
+        if status != "translated":
+            blocked.append(message.text)
+    row.blocked_seconds = blocked_seconds(blocked, project.station)
+
+
+_COUNTED = ("exists", "messages", "translated", "fuzzy", "unusable", "untranslated", "missing", "blocked_seconds")
+
+
+def _count_with_memo(
+    row: CatalogStats,
+    path: Path,
+    messages: list[SourceMessage],
+    project: Project,
+    broken_as_missing: bool,
+    memo: CoverageMemo,
+) -> None:
+    """:func:`_count`, answered from ``memo`` when the catalog's bytes and everything else the
+    counts depend on are what they were."""
+    try:
+        data: bytes | None = path.read_bytes()
+    except FileNotFoundError:
+        data = None
+    source = project.station.source_language
+    settings = [row.language, row.domain, broken_as_missing, source, repr(station_rate(project.station, source))]
+    key = row_key(data, ((message.context, message.text) for message in messages), settings)
+    counts = memo.get(key)
+    if counts is None:
+        _count(row, _read_catalog(path, project, broken_as_missing) if data is not None else None, messages, project)
+        memo.put(key, {name: getattr(row, name) for name in _COUNTED})
+        return
+    for name in _COUNTED:
+        setattr(row, name, counts[name])
 
 
 def _read_catalog(path: Path, project: Project, broken_as_missing: bool) -> PoFile | None:

@@ -13,6 +13,7 @@ what builds leave behind::
     locales/<lang>/lexicon.yaml         project pronunciations lexicon_path()
     locales/checks.yaml, glossary.yaml  check settings         CHECKS_FILE, GLOSSARY_FILE
     .cache/                             caches and the lock    CACHE_DIR (tts, mo, levels, speech-text, review)
+    .cache/coverage.json                translation coverage   COVERAGE_MEMO
     .cache/ingest/written.json          drafts ingest wrote    INGEST_LEDGER (never pruned)
     output/                             built audio            OUTPUT_DIR
     output/_logs/, output/_report/      a build's log, report  LOGS_FOLDER, REPORT_FOLDER
@@ -51,6 +52,7 @@ MO_CACHE_DIR = CACHE_DIR / MO_CACHE
 SPEECH_TEXT_DIR = CACHE_DIR / SPEECH_TEXT_CACHE
 REVIEW_CACHE_DIR = CACHE_DIR / REVIEW_CACHE
 FILE_HASHES = CACHE_DIR / "file-hashes.json"
+COVERAGE_MEMO = CACHE_DIR / "coverage.json"  # translation coverage per catalog, kept between builds
 LOCK_FILE = CACHE_DIR / "build.lock"
 INGEST_LEDGER = CACHE_DIR / "ingest" / "written.json"  # hashes of the drafts ingest wrote
 

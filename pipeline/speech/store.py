@@ -108,14 +108,20 @@ def fingerprint(root: Path, lang: str, policy: str, respelled: bool = False) -> 
     with ``respelled``, respelled as pronounced)."""
     digest = hashlib.sha256(f"{STORE_FORMAT}\0{lang}\0{policy}\0{respelled}\0{sys.version}\0".encode())
     analyser = analyser_files() if respelled else []
-    sources = (*_RULE_SOURCES, *_installed("num2words"), *analyser, lexicon_path(root, lang), lexicon_path(root, "en"))
+    sources = (
+        *_RULE_SOURCES,
+        *installed_package_files("num2words"),
+        *analyser,
+        lexicon_path(root, lang),
+        lexicon_path(root, "en"),
+    )
     for path in sources:
         digest.update(f"{path.name}\0".encode())
         digest.update(path.read_bytes() if path.is_file() else b"(none)")
     return digest.hexdigest()[:20]
 
 
-def _installed(package: str) -> list[Path]:
+def installed_package_files(package: str) -> list[Path]:
     """Files that identify an installed package's version without importing it: its
     ``__init__.py`` and its distribution's METADATA."""
     spec = importlib.util.find_spec(package)

@@ -153,7 +153,7 @@ def test_the_real_fingerprint_covers_the_normalisers_code_and_num2words() -> Non
     names = {path.name for path in speech_store._RULE_SOURCES}
     assert {"ko.py", "en.py", "pieces.py", "ko_numbers.py", "ko_rules.yaml", "station.py"} <= names
     assert all(path.is_file() for path in speech_store._RULE_SOURCES)  # a moved module must not drop out silently
-    assert [path.name for path in speech_store._installed("num2words")] == ["__init__.py", "METADATA"]
+    assert [path.name for path in speech_store.installed_package_files("num2words")] == ["__init__.py", "METADATA"]
 
 
 def test_the_fingerprint_covers_the_pronunciation_stage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
