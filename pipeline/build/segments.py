@@ -127,10 +127,10 @@ def segment_inputs(job: SegmentJob) -> dict[str, str]:
     return {
         "text": input_hash(parts),
         "voices": _voices_hash(tuple(job.voices.items())),
-        "engines": input_hash(engines),
+        "engines": _engines_hash(tuple(sorted(engines.items()))),
         "profile": _settings_hash(job.profile, job.pauses),
         "tags": input_hash(_flat_fields(job.tags)),
-        "pipeline": input_hash([OUTPUT_SCHEMA, __version__]),
+        "pipeline": _pipeline_hash(OUTPUT_SCHEMA, __version__),
     }
 
 
@@ -139,6 +139,16 @@ def segment_inputs(job: SegmentJob) -> dict[str, str]:
 @functools.lru_cache(maxsize=256)
 def _voices_hash(voices: tuple[tuple[tuple[str, str], Voice], ...]) -> str:
     return input_hash({f"{lang}/{role}": dataclasses.asdict(voice) for (lang, role), voice in voices})
+
+
+@functools.lru_cache(maxsize=256)
+def _engines_hash(engines: tuple[tuple[str, str], ...]) -> str:
+    return input_hash(dict(engines))
+
+
+@functools.lru_cache(maxsize=8)
+def _pipeline_hash(schema: int, version: str) -> str:
+    return input_hash([schema, version])
 
 
 @functools.lru_cache(maxsize=64)
