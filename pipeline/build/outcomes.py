@@ -140,14 +140,19 @@ class BuildReport:
         return EXIT_BUILT
 
     def verdict(self) -> str:
-        """One line: ``2 failed, 1 waiting for translation, 33 built — exit 3``."""
+        """One line: ``2 failed, 1 waiting for translation, 33 built, 1,000 unchanged — exit 3``
+        (folders already up to date are counted apart from those this run made)."""
+        done = sum(o.status in DONE for o in self.outcomes)
+        unchanged = 0 if self.dry_run else sum(o.status == "unchanged" for o in self.outcomes)
         counts = [
             (sum(o.status in FAILED for o in self.outcomes), "failed"),
             (sum(o.status in WAITING for o in self.outcomes), "waiting for translation"),
             (sum(o.status in NOT_FINISHED for o in self.outcomes), "not finished"),
-            (sum(o.status in DONE for o in self.outcomes), "to build or up to date" if self.dry_run else "built"),
+            (done - unchanged, "to build or up to date" if self.dry_run else "built"),
+            (unchanged, "unchanged"),
         ]
-        parts = [f"{count} {what}" for count, what in counts if count or what == counts[-1][1]]
+        always = "unchanged" if unchanged and done == unchanged else counts[3][1]  # a no-op says so
+        parts = [f"{count:,} {what}" for count, what in counts if count or what == always]
         head = f"interrupted by {signal_name(self.interrupted)}: " if self.interrupted is not None else ""
         return f"{head}{', '.join(parts)} — exit {self.exit_code}"
 

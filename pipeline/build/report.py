@@ -6,7 +6,7 @@ profile), :func:`print_summary` and :func:`write_html_report`.
 Every run writes ``output/_report/runs/<UTC time>-<pid>.html`` (the newest
 :data:`KEEP_RUNS` are kept) and the same page as ``output/_report/index.html``,
 the latest run, with links to the earlier ones. A page opens with the verdict
-(``2 failed, 1 waiting for translation, 33 built — exit 3``), says when the
+(``2 failed, 1 waiting for translation, 3 built, 30 unchanged — exit 3``), says when the
 run built only part of the catalogue or was interrupted, then gives the
 summary (folders that failed or wait for translation but still hold an older
 build are marked *stale*), translation coverage of the target languages,

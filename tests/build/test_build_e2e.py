@@ -133,7 +133,7 @@ def test_rebuild_without_changes_touches_nothing(built: Path, cli) -> None:
     before = {path: (path.stat().st_mtime_ns, sha256_file(path)) for path in files}
     result: CliResult = cli("build", "--project", str(built))
     assert result.code == 0
-    assert result.out.count("unchanged") == 2
+    assert result.out.count("unchanged") == 3 and "2 unchanged — exit 0" in result.out  # two rows, the verdict
     after = {path: (path.stat().st_mtime_ns, sha256_file(path)) for path in files}
     assert after == before
 
@@ -147,7 +147,7 @@ def test_a_rebuild_does_not_read_again_the_outputs_an_earlier_build_hashed(built
     real = filehashes.sha256_file
     monkeypatch.setattr(filehashes, "sha256_file", lambda path: reads.append(path) or real(path))
     result = cli("build", "--project", str(built))
-    assert result.code == 0 and result.out.count("unchanged") == 2
+    assert result.code == 0 and result.out.count("unchanged") == 3  # two rows and the verdict
     assert reads == []
 
 

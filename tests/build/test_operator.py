@@ -86,7 +86,9 @@ def test_the_exit_status_and_verdict_follow_the_worst_outcome() -> None:
         return BuildReport(outcomes=outcomes, interrupted=interrupted)  # type: ignore[arg-type]
 
     assert report().exit_code == 0
-    assert report("built", "unchanged").verdict() == "2 built — exit 0"
+    assert report("built", "unchanged").verdict() == "1 built, 1 unchanged — exit 0"
+    assert report("unchanged", "unchanged").verdict() == "2 unchanged — exit 0"  # a no-op built nothing
+    assert report("built", "built").verdict() == "2 built — exit 0"
     assert report("built", "partial", "incomplete").verdict() == "2 waiting for translation, 1 built — exit 3"
     assert report("failed", "incomplete", "built").verdict() == "1 failed, 1 waiting for translation, 1 built — exit 1"
     interrupted = report("built", "interrupted", "failed", interrupted=signal.SIGTERM)
@@ -242,7 +244,7 @@ def test_every_run_keeps_its_report_and_the_latest_links_to_them(mini_project: P
     latest = (mini_project / "output" / "_report" / "index.html").read_text(encoding="utf-8")
     assert '<p class="verdict">0 failed' not in latest
     assert '<p class="verdict">2 built — exit 0</p>' not in latest  # this run built English only
-    assert '<p class="verdict">1 built — exit 0</p>' in latest
+    assert '<p class="verdict">1 unchanged — exit 0</p>' in latest  # ... and found it up to date
     assert "this run built a subset: languages en" in latest
     newest = pages[-1].name
     assert f'href="runs/{newest}"' in latest
@@ -259,7 +261,7 @@ def test_every_run_keeps_its_report_and_the_latest_links_to_them(mini_project: P
     broken = cli("build", "--project", str(mini_project))
     assert broken.code == 1
     page = (mini_project / "output" / "_report" / "index.html").read_text(encoding="utf-8")
-    assert '<p class="verdict">1 failed, 1 built — exit 1</p>' in page
+    assert '<p class="verdict">1 failed, 1 unchanged — exit 1</p>' in page  # English was up to date
     assert "<td>stale: holds an older build</td>" in page
     (ko,) = [e for e in events(mini_project) if e["event"] == "folder" and e["lang"] == "ko"]
     assert ko["status"] == "failed" and ko["stale"] is True

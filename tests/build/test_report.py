@@ -21,7 +21,8 @@ def outcomes(count: int, status: TargetStatus, folder: Path) -> list[TargetOutco
 def test_a_small_summary_shows_every_row(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     print_summary(BuildReport(outcomes(3, "unchanged", tmp_path)))
     out = capsys.readouterr().out
-    assert out.count("unchanged") == 3 and out.count("files in") == 3
+    assert out.count("unchanged") == 4 and out.count("files in") == 3  # three rows and the verdict
+    assert "3 unchanged — exit 0" in out
     assert "more folders" not in out
 
 
