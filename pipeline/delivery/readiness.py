@@ -59,7 +59,8 @@ def unready_reasons(manifest: Manifest, fingerprints: Fingerprints) -> list[str]
         reasons.append(f"retracted: its script {manifest.script} no longer exists")
         return reasons
     changed = changed_sources(fingerprints, manifest.sources)
-    made_in = _languages_named(fingerprints.root / manifest.script) if f"{manifest.script} (changed)" in changed else ()
+    script_changed = fingerprints.of(manifest.script) != manifest.sources.get(manifest.script)
+    made_in = _languages_named(fingerprints.root / manifest.script) if script_changed else ()
     if made_in and manifest.language not in made_in:
         reasons.append(f"retracted: its script {manifest.script} now makes it only in {', '.join(made_in)}")
     elif changed:
