@@ -18,7 +18,7 @@ from pathlib import Path
 from pipeline.build.lock import build_lock
 from pipeline.build.outputs import retracted_folders
 from pipeline.commands import output_folder, project_root
-from pipeline.project.layout import CACHE_DIR, LOCK_FILE, REVIEW_FOLDER
+from pipeline.project.layout import CACHE_DIR, LOCK_FILE
 from pipeline.project.script import Project, load_project
 
 
@@ -62,13 +62,10 @@ def run(args: argparse.Namespace) -> int:
 
 def _review_pages(project: Project, out: Path, episode_folders: list[Path], dry_run: bool) -> list[Path]:
     """The review pages of the removed episode folders: removed too (the index then lists the rest)."""
-    from pipeline.delivery.review import remove_pages
+    from pipeline.delivery.review import pages_of, remove_pages
 
-    if dry_run:
-        pages = [out / REVIEW_FOLDER / f"{folder.name}.html" for folder in episode_folders]
-        pages = [page for page in pages if page.is_file()]
-    else:
-        pages = remove_pages(project, out, [folder.name for folder in episode_folders])
+    episodes = [folder.name for folder in episode_folders]
+    pages = pages_of(out, episodes) if dry_run else remove_pages(project, out, episodes)
     for page in pages:
         print(f"{'would remove' if dry_run else 'removed'} {page} (its review page)")
     return pages

@@ -454,16 +454,22 @@ def _write_index(project: Project, page_dir: Path) -> bool:
     return write_if_changed(page_dir / INDEX_NAME, index_html(listed).encode("utf-8"))
 
 
+def pages_of(out: Path, episode_ids: Iterable[str]) -> list[Path]:
+    """The review pages in ``out`` of those of ``episode_ids`` that have one."""
+    pages = (out / REVIEW_FOLDER / f"{episode}.html" for episode in episode_ids)
+    return [page for page in pages if page.is_file()]
+
+
 def remove_pages(project: Project, out: Path, episode_ids: Iterable[str]) -> list[Path]:
     """Remove the review pages of ``episode_ids`` from ``out`` and list the others in the index
     again (``pipeline clean --retracted``, after it removed those episodes' folders); return
     the pages removed."""
-    page_dir = out / REVIEW_FOLDER
-    removed = [page for page in (page_dir / f"{episode}.html" for episode in episode_ids) if page.is_file()]
+    removed = pages_of(out, episode_ids)
     for page in removed:
         page.unlink()
-    if removed and (page_dir / INDEX_NAME).is_file():
-        _write_index(project, page_dir)
+    index = out / REVIEW_FOLDER / INDEX_NAME
+    if removed and index.is_file():
+        _write_index(project, index.parent)
     return removed
 
 
