@@ -144,15 +144,16 @@ class BuildReport:
         (folders already up to date are counted apart from those this run made)."""
         done = sum(o.status in DONE for o in self.outcomes)
         unchanged = 0 if self.dry_run else sum(o.status == "unchanged" for o in self.outcomes)
+        built = "to build or up to date" if self.dry_run else "built"
         counts = [
             (sum(o.status in FAILED for o in self.outcomes), "failed"),
             (sum(o.status in WAITING for o in self.outcomes), "waiting for translation"),
             (sum(o.status in NOT_FINISHED for o in self.outcomes), "not finished"),
-            (done - unchanged, "to build or up to date" if self.dry_run else "built"),
+            (done - unchanged, built),
             (unchanged, "unchanged"),
         ]
-        always = "unchanged" if unchanged and done == unchanged else counts[3][1]  # a no-op says so
-        parts = [f"{count:,} {what}" for count, what in counts if count or what == always]
+        # Counts of none are left out, but a run with nothing done says so ("0 built").
+        parts = [f"{count:,} {what}" for count, what in counts if count or (what == built and not done)]
         head = f"interrupted by {signal_name(self.interrupted)}: " if self.interrupted is not None else ""
         return f"{head}{', '.join(parts)} — exit {self.exit_code}"
 
