@@ -24,6 +24,8 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
+from pipeline.tts.cache import FLAC_BLOCKSIZE, FLAC_LEVEL, flac_bytes
+
 FLAC_CLI = [
     ["-8"],
     ["-8", "-e", "-p"],
@@ -59,6 +61,16 @@ def soundfile_route(level: float) -> tuple[Callable[[Path, Path], None], Callabl
     return encode, decode
 
 
+def cache_route() -> tuple[Callable[[Path, Path], None], Callable[[Path, Path], None]]:
+    """FLAC as the cache writes it (:func:`pipeline.tts.cache.flac_bytes`), read back through soundfile."""
+
+    def encode(wav: Path, out: Path) -> None:
+        samples, rate = soundfile.read(str(wav), dtype="int16", always_2d=True)
+        out.write_bytes(flac_bytes(samples, rate))
+
+    return encode, soundfile_route(1.0)[1]
+
+
 def program_route(encode_args: list[str], decode_args: list[str]) -> tuple[Callable[[Path, Path], None], ...]:
     """A command-line coder: ``{in}`` and ``{out}`` in the arguments are the files."""
 
@@ -72,6 +84,11 @@ def program_route(encode_args: list[str], decode_args: list[str]) -> tuple[Calla
 def routes() -> list[tuple[str, str, tuple[Callable[[Path, Path], None], ...]]]:
     """(name, file suffix, (encode, decode)) of every route whose tools are installed."""
     found = [
+        (
+            f"FLAC level {FLAC_LEVEL}, {FLAC_BLOCKSIZE}-sample blocks, pyFLAC (what the cache keeps)",
+            ".flac",
+            cache_route(),
+        ),
         ("FLAC level 8, soundfile", ".flac", soundfile_route(1.0)),
         ("FLAC level 5, soundfile", ".flac", soundfile_route(0.5)),
     ]

@@ -62,7 +62,7 @@ def run_stats(args: argparse.Namespace) -> int:
 
 
 def _density_line(density: SpeechDensity) -> str:
-    """``tts: 1.37 MB per minute of cached speech (24.7 minutes)``, and what was left out of it."""
+    """``tts: 1.33 MB per minute of cached speech (24.4 minutes)``, and what was left out of it."""
     per_minute = density.bytes_per_minute / 1_000_000
     line = f"{TTS_CACHE}: {per_minute:.2f} MB per minute of cached speech ({density.minutes:.1f} minutes)"
     if density.unmeasured:

@@ -11,13 +11,14 @@ id, rate and volume. Each entry has a small JSON record with its format, size,
 sha256 and length in seconds, checked before every use: an entry that does
 not match is deleted and synthesised again, never used.
 
-Speech is kept as FLAC (libFLAC's strongest setting, through soundfile): the
-engine's 16-bit samples come back exactly, so a build from the cache is
-byte-identical to one from the engine's WAV, at about half the bytes (plain
-WAV at 22 050 Hz is 2.65 MB per minute; measured on the sample station's
-speech: 1.37 MB per minute at FLAC level 8, 1.46 at level 5; lzma of the raw
-samples 1.70; the ``flac`` program's and WavPack's strongest settings, 1.33 at
-best: ``benchmarks/cache_codecs.py`` and the README's benchmark section).
+Speech is kept as FLAC (libFLAC through pyFLAC, level 7 with 1,152-sample
+blocks: see :data:`FLAC_BLOCKSIZE`): the engine's 16-bit samples come back
+exactly (soundfile reads them), so a build from the cache is byte-identical to
+one from the engine's WAV, at half the bytes (plain WAV at 22 050 Hz is 2.65 MB
+per minute; measured on the sample station's speech: 1.33 MB per minute of
+cached speech; lzma of the raw samples 1.70; the ``flac`` program's and
+WavPack's strongest settings, 1.33 at best: ``benchmarks/cache_codecs.py`` and
+the README's benchmark section).
 Another sample format (an engine writing 8-bit, 24-bit or floating-point WAV)
 is kept as the engine wrote it. Entries written before
 the format was recorded (plain WAV) are misses: they are deleted when a build
@@ -37,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pyflac
 import soundfile
 
 from pipeline.errors import SynthesisError
@@ -47,11 +49,19 @@ DEFAULT_TIMEOUT = 60.0
 KEY_SCHEMA = 1
 # The data file's suffix per stored format; a record names its format.
 SUFFIXES = {"flac": ".flac", "wav": ".wav"}
-# soundfile's scale of libFLAC's levels 0-8: 1.0 is level 8, the smallest files. Measured on the
-# sample station's 232 utterances (24.4 minutes), CPU to compress them all and MB per minute:
-# level 5 0.42 s 1.434, level 6 0.51 s 1.394, level 7 0.57 s 1.377, level 8 0.76 s 1.371.
-# Level 8 is kept: the cache is over its 1.2 MB target already, and 0.2 s is 1 % of a build.
-FLAC_LEVEL = 1.0
+# libFLAC's level and block size. Speech changes faster than the 4,096-sample blocks of libFLAC's
+# presets follow (soundfile offers only those): shorter blocks let each frame's predictor fit its
+# sound. Measured on the sample station's 232 utterances (24.4 minutes of speech, 27.4 minutes of
+# built audio), total bytes and CPU to compress them all (pyFLAC, one process):
+#   level 8, 4,096 (soundfile's strongest, kept before)  33.44 MB  0.70 s
+#   level 7, 2,048  32.79 MB 0.72 s    level 8, 2,048  32.66 MB 1.01 s
+#   level 7, 1,536  32.67 MB 0.76 s    level 8, 1,536  32.56 MB 1.04 s
+#   level 7, 1,152  32.55 MB 0.80 s    level 8, 1,152  32.45 MB 1.14 s
+#   level 7, 1,024  32.54 MB 0.80 s    level 8, 1,024  32.45 MB 1.21 s
+# Level 7 with 1,152 takes 3 % off at about the same CPU (level 8 saves 0.3 % more for 40 % more
+# CPU). Both are within FLAC's streamable subset, which every decoder reads.
+FLAC_LEVEL = 7
+FLAC_BLOCKSIZE = 1152
 COMPRESSIBLE_SUBTYPE = "PCM_16"  # what espeak-ng and the system voices write; read back as the same int16
 # The samples of entries a SpeechCache stored are kept for the segment being made, up to this
 # many bytes (about six minutes of 16-bit speech at 22 050 Hz), so that joining them needs no
@@ -204,11 +214,33 @@ def compressed(wav: Path) -> Compressed:
         if info.subtype != COMPRESSIBLE_SUBTYPE:
             return Compressed("wav", wav.read_bytes(), info.duration)
         samples, rate = soundfile.read(str(wav), dtype="int16", always_2d=True)
-        buffer = io.BytesIO()
-        soundfile.write(buffer, samples, rate, format="FLAC", subtype="PCM_16", compression_level=FLAC_LEVEL)
-        return Compressed("flac", buffer.getvalue(), len(samples) / rate, samples, rate)
-    except (OSError, RuntimeError, soundfile.LibsndfileError) as exc:
+        return Compressed("flac", flac_bytes(samples, rate), len(samples) / rate, samples, rate)
+    except (OSError, RuntimeError, soundfile.LibsndfileError, pyflac.EncoderInitException,
+            pyflac.EncoderProcessException) as exc:  # fmt: skip
         raise SynthesisError(f"cannot store synthesised audio {wav.name} in the speech cache: {exc}") from exc
+
+
+def flac_bytes(samples: np.ndarray, rate: int) -> bytes:
+    """16-bit samples (frames × channels) as a FLAC stream at :data:`FLAC_LEVEL` and
+    :data:`FLAC_BLOCKSIZE`. The encoder seeks back at the end to complete the stream's header
+    (length and MD5 of the samples), as it does in a file."""
+    buffer = io.BytesIO()
+
+    def write(data: bytes, size: int, samples_in_frame: int, frame: int) -> None:
+        buffer.write(data)
+
+    encoder = pyflac.StreamEncoder(
+        sample_rate=rate,
+        write_callback=write,
+        seek_callback=buffer.seek,
+        tell_callback=buffer.tell,
+        compression_level=FLAC_LEVEL,
+        blocksize=FLAC_BLOCKSIZE,
+    )
+    encoder.process(samples)
+    if not encoder.finish():
+        raise pyflac.EncoderProcessException(str(encoder.state))
+    return buffer.getvalue()
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import re
 import shutil
@@ -75,6 +76,44 @@ def test_the_flac_holds_the_engines_samples_exactly(tmp_path: Path) -> None:
     float_wav = tmp_path / "float.wav"
     soundfile.write(str(float_wav), samples / 32768, 22050, subtype="FLOAT")
     assert speech_cache.compress(float_wav) == ("wav", float_wav.read_bytes(), 1.0)  # FLAC cannot hold it
+
+
+def streaminfo(data: bytes) -> tuple[int, int, int]:
+    """(smallest block size, largest block size, total samples) from a FLAC stream's header."""
+    assert data[:4] == b"fLaC" and data[4] & 0x7F == 0  # STREAMINFO comes first
+    info = data[8:42]
+    total = int.from_bytes(info[13:18], "big") & 0xFFFFFFFFF
+    return int.from_bytes(info[0:2], "big"), int.from_bytes(info[2:4], "big"), total
+
+
+def espeak_speech(tmp_path: Path) -> Path:
+    """A few sentences of real espeak-ng speech."""
+    import subprocess
+
+    wav = tmp_path / "speech.wav"
+    text = ("Radios with a dial that can be turned freely are hidden under floors. "
+            "A memory card the size of a fingernail holds a whole season of drama.")  # fmt: skip
+    subprocess.run(["espeak-ng", "-v", "en-us", "-w", str(wav), text], check=True, capture_output=True)
+    return wav
+
+
+def test_the_flac_uses_short_blocks_and_a_complete_header(tmp_path: Path) -> None:
+    wav = espeak_speech(tmp_path)
+    samples, rate = soundfile.read(str(wav), dtype="int16", always_2d=True)
+    data = speech_cache.flac_bytes(samples, rate)
+    smallest, largest, total = streaminfo(data)
+    assert largest == speech_cache.FLAC_BLOCKSIZE and smallest == largest  # the last block may be shorter
+    assert total == len(samples)  # the encoder went back to write the length
+    decoded, decoded_rate = soundfile.read(io.BytesIO(data), dtype="int16", always_2d=True)
+    assert decoded_rate == rate and np.array_equal(decoded, samples)
+
+
+def test_the_cache_flac_is_smaller_than_libsndfiles_strongest_on_speech(tmp_path: Path) -> None:
+    wav = espeak_speech(tmp_path)
+    samples, rate = soundfile.read(str(wav), dtype="int16", always_2d=True)
+    reference = io.BytesIO()
+    soundfile.write(reference, samples, rate, format="FLAC", subtype="PCM_16", compression_level=1.0)
+    assert len(speech_cache.flac_bytes(samples, rate)) < len(reference.getvalue())
 
 
 def test_an_entry_from_before_flac_is_a_miss_and_is_removed(tmp_path: Path) -> None:
