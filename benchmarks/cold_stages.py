@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import collections
 import inspect
+import os
 import resource
 import shutil
 import sys
@@ -37,6 +38,7 @@ from pipeline.audio import blocks, level, mp3frames
 from pipeline.build import assemble, segment_audio
 from pipeline.build.orchestrator import BuildRequest, build
 from pipeline.build.segments import prepare_worker
+from pipeline.build.workers import WORKER_ENVIRONMENT
 from pipeline.project.script import load_project
 from pipeline.tts import cache, close_backends
 from pipeline.tts.espeak import EspeakNgBackend
@@ -185,5 +187,14 @@ def main(argv: list[str]) -> int:
     return 0
 
 
+def in_worker_environment() -> None:
+    """Start this script again with :data:`WORKER_ENVIRONMENT` unless it is set: BLAS reads its
+    thread count, and glibc its malloc settings, when the process starts."""
+    missing = {name: value for name, value in WORKER_ENVIRONMENT.items() if name not in os.environ}
+    if missing:
+        os.execve(sys.executable, [sys.executable, *sys.argv], {**os.environ, **missing})
+
+
 if __name__ == "__main__":
+    in_worker_environment()
     sys.exit(main(sys.argv[1:]))
