@@ -12,6 +12,16 @@ Output folders are trusted only up to their root: :func:`replace_links`
 turns a symbolic link on the way from the root to a folder into a real
 folder, so that nothing is written through it to somewhere else; a file
 that is a link is replaced by the rename, never written through.
+
+A staged file is flushed to disk (``fsync``) before it is renamed into place,
+so that after a power cut a name holds its old bytes or its new ones, never
+a file whose data the system had not written yet. A file whose every use is
+checked against a digest kept beside it (the speech cache's entries) may be
+written with ``durable=False``: a crash of the program cannot tear it either
+way (the rename is atomic), and what a power cut could leave is found by the
+check and thrown away. Measured on this project's ext4 volume: creating and
+writing a small file costs 0.26 ms of CPU, its fsync 0.08 ms more and up to
+a millisecond of waiting.
 """
 
 from __future__ import annotations
@@ -24,10 +34,10 @@ from pathlib import Path
 PARTIAL_SUFFIX = ".part"
 
 
-def stage_bytes(target: Path, data: bytes) -> Path:
-    """Write ``data`` to a new temporary sibling of ``target`` (flushed to disk) and return its
-    path; :func:`commit_staged` puts it in place. Creating the temporary file refuses to follow
-    a link or reuse a name; a failed write leaves nothing behind."""
+def stage_bytes(target: Path, data: bytes, durable: bool = True) -> Path:
+    """Write ``data`` to a new temporary sibling of ``target`` (flushed to disk unless not
+    ``durable``) and return its path; :func:`commit_staged` puts it in place. Creating the
+    temporary file refuses to follow a link or reuse a name; a failed write leaves nothing behind."""
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}{PARTIAL_SUFFIX}")
     try:
@@ -37,8 +47,9 @@ def stage_bytes(target: Path, data: bytes) -> Path:
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
     except OSError as error:
         temporary.unlink(missing_ok=True)
         raise OSError(error.errno, error.strerror, str(target)) from error
@@ -53,18 +64,19 @@ def commit_staged(staged: Path, target: Path) -> None:
     never written through); the staged file is gone either way."""
     try:
         staged.replace(target)
-    finally:
+    except BaseException:
         staged.unlink(missing_ok=True)
+        raise
 
 
-def atomic_write_bytes(target: Path, data: bytes) -> None:
-    """Write ``data`` to ``target`` atomically."""
-    commit_staged(stage_bytes(target, data), target)
+def atomic_write_bytes(target: Path, data: bytes, durable: bool = True) -> None:
+    """Write ``data`` to ``target`` atomically (``durable``: flushed to disk first)."""
+    commit_staged(stage_bytes(target, data, durable), target)
 
 
-def atomic_write_text(target: Path, text: str) -> None:
-    """Write UTF-8 ``text`` (with ``\\n`` line ends) to ``target`` atomically."""
-    atomic_write_bytes(target, text.encode("utf-8"))
+def atomic_write_text(target: Path, text: str, durable: bool = True) -> None:
+    """Write UTF-8 ``text`` (with ``\\n`` line ends) to ``target`` atomically (``durable``: flushed to disk first)."""
+    atomic_write_bytes(target, text.encode("utf-8"), durable)
 
 
 def write_if_changed(target: Path, data: bytes) -> bool:

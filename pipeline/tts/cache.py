@@ -177,7 +177,9 @@ class SpeechCache:
             "lang": voice.lang,
             "stored": int(time.time()),
         }
-        atomic_write_text(entry.record, json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n")
+        # Not flushed to disk: like the data file, the record is checked before every use (a
+        # record a power cut left short or empty does not parse, or its data does not match).
+        atomic_write_text(entry.record, json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n", durable=False)
         self._keep_fresh(target, kept)
         return target
 
