@@ -10,6 +10,7 @@ complete folders). Files whose content would not change are not rewritten.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import wave
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from pipeline.formats.output import (
     episode_file_name,
     input_hash,
     tag_mp3,
-    write_transcript,
+    transcript_bytes,
 )
 from pipeline.formats.playlists import PlaylistEntry, to_ascii_m3u, to_m3u8
 from pipeline.fsutil import write_if_changed
@@ -123,6 +124,7 @@ def _episode_file(plan: FolderPlan, manifest: ManifestWriter, cache_root: Path, 
     write_if_changed(plan.folder / name, data)
     manifest.record(
         name,
+        hashlib.sha256(data).hexdigest(),
         kind="episode",
         title=plan.album,
         duration=round(sum(record["duration"] for record in records), 3),
@@ -191,22 +193,27 @@ def _write_lyrics(
     stem = Path(audio).stem
     lrc = to_lrc(cues, title=title, artist=plan.artist, album=plan.album)
     for name, text in ((f"{stem}.lrc", lrc), (f"{stem}.srt", to_srt(cues))):
-        written += write_if_changed(plan.folder / name, text.encode("utf-8"))
-        manifest.record(name, kind="lyrics", input_hash=companions, **{"for": audio})
+        data = text.encode("utf-8")
+        written += _write(plan, manifest, name, data, kind="lyrics", input_hash=companions, **{"for": audio})
     return written
 
 
 def _playlists(plan: FolderPlan, manifest: ManifestWriter, companions: str) -> int:
     entries = [PlaylistEntry(file, segment.title, manifest.files[file]["duration"]) for file, segment in plan.segments]
-    written = int(write_if_changed(plan.folder / PLAYLIST_NAME, to_m3u8(entries).encode("utf-8")))
-    written += write_if_changed(plan.folder / ASCII_PLAYLIST_NAME, to_ascii_m3u(entries).encode("ascii"))
-    manifest.record(PLAYLIST_NAME, kind="playlist", input_hash=companions)
-    manifest.record(ASCII_PLAYLIST_NAME, kind="playlist", input_hash=companions)
-    return written
+    lists = [(PLAYLIST_NAME, to_m3u8(entries).encode("utf-8"))]
+    lists.append((ASCII_PLAYLIST_NAME, to_ascii_m3u(entries).encode("ascii")))
+    return sum(_write(plan, manifest, name, data, kind="playlist", input_hash=companions) for name, data in lists)
 
 
 def _transcript(plan: FolderPlan, manifest: ManifestWriter, companions: str) -> int:
     segments = [(segment.number, segment.title, segment.written_text) for _, segment in plan.segments]
-    written = int(write_transcript(plan.folder, plan.album, plan.artist, segments))
-    manifest.record(TRANSCRIPT_NAME, kind="transcript", input_hash=companions)
-    return written
+    data = transcript_bytes(plan.album, plan.artist, segments)
+    return _write(plan, manifest, TRANSCRIPT_NAME, data, kind="transcript", input_hash=companions)
+
+
+def _write(plan: FolderPlan, manifest: ManifestWriter, name: str, data: bytes, **fields: Any) -> int:
+    """Write ``data`` as file ``name`` of the folder unless it holds it already, and record it with
+    the sha256 of ``data`` (the file is not read back to hash it); 1 when it was written."""
+    written = write_if_changed(plan.folder / name, data)
+    manifest.record(name, written=hashlib.sha256(data).hexdigest(), **fields)
+    return int(written)

@@ -47,9 +47,7 @@ class FileHashes:
     def sha256(self, file: Path, found: os.stat_result | None = None) -> str:
         """The file's sha256: remembered when its size and modification time match, read otherwise
         (``found``: the file's stat when the caller has just taken it, to save a system call)."""
-        # Path.absolute() as a string, without building a Path per file (a catalogue's no-op asks this
-        # of some 15,000 files; the output folder is usually given relative to the project).
-        key = str(file) if file.is_absolute() else f"{os.getcwd()}{os.sep}{file}"  # noqa: PTH109
+        key = _key(file)
         found = found or file.stat()
         known = self._entries.get(key)
         if known and known[0] == found.st_size and known[1] == found.st_mtime_ns and _settled(found.st_mtime_ns):
@@ -59,6 +57,14 @@ class FileHashes:
         self._changed = True
         return digest
 
+    def remember(self, file: Path, digest: str) -> os.stat_result:
+        """Take ``digest`` as the sha256 of ``file``, whose bytes the caller has just written (and
+        hashed while it held them), instead of reading them back; return the file's stat."""
+        found = file.stat()
+        self._entries[_key(file)] = (found.st_size, found.st_mtime_ns, digest)
+        self._changed = True
+        return found
+
     def save(self) -> None:
         """Write the memo (atomically), forgetting files that no longer exist."""
         if self.path is None or not self._changed:
@@ -67,6 +73,12 @@ class FileHashes:
         text = json.dumps(kept, sort_keys=True, separators=(",", ":"))
         atomic_write_text(self.path, text + "\n")
         self._changed = False
+
+
+def _key(file: Path) -> str:
+    # Path.absolute() as a string, without building a Path per file (a catalogue's no-op asks this
+    # of some 15,000 files; the output folder is usually given relative to the project).
+    return str(file) if file.is_absolute() else f"{os.getcwd()}{os.sep}{file}"  # noqa: PTH109
 
 
 def _settled(mtime_ns: int) -> bool:

@@ -649,10 +649,13 @@ def _record(
         return
     made = future.result()
     assert target.manifest is not None
+    committed = None  # the sha256 of what was put in place, as the worker hashed it
     if made.staged is not None:
         commit_staged(made.staged, job.destination)
+        committed = made.sha256 or None
     target.manifest.record(
         job.destination.name,
+        committed,
         kind="segment",
         segment=job.segment.id,
         title=job.segment.title,

@@ -12,6 +12,7 @@ codecs); a build with nothing to make never imports it.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import tempfile
 import threading
@@ -84,6 +85,7 @@ def make_segment(job: SegmentJob) -> SegmentMade:
     return SegmentMade(
         round(duration, 3), cues, measured.loudness.integrated, measured.loudness.true_peak,
         counter.synthesised, counter.cached, round(time.monotonic() - started, 3), staged,
+        hashlib.sha256(data).hexdigest(),
     )  # fmt: skip
 
 

@@ -114,6 +114,7 @@ class SegmentMade:
     cached: int
     seconds: float = 0.0  # time the worker spent making it
     staged: Path | None = None  # the finished file beside its destination, for the build to commit
+    sha256: str = ""  # of the staged file's bytes, hashed while the worker held them
 
 
 def segment_inputs(job: SegmentJob) -> dict[str, str]:

@@ -20,7 +20,7 @@ from typing import Any
 
 from pipeline.build.filehashes import FileHashes
 from pipeline.errors import OutputError, SourceLocation
-from pipeline.fsutil import write_if_changed
+from pipeline.fsutil import atomic_write_bytes, write_if_changed
 from pipeline.project.station import Profile, as_codec
 
 MANIFEST_NAME = "manifest.json"
@@ -216,10 +216,16 @@ class ManifestWriter:
             return False  # missing, a link, or not the size recorded
         return self.hashes.sha256(path, found) == record.get("sha256")
 
-    def record(self, name: str, **fields: Any) -> None:
-        """Record file ``name`` with its size and sha256 and the given fields."""
+    def record(self, name: str, written: str | None = None, **fields: Any) -> None:
+        """Record file ``name`` with its size and sha256 and the given fields (``written``: the
+        sha256 of the bytes the build has just put there, which are then not read back)."""
         path = self.folder / name
-        self.files[name] = {**fields, "bytes": path.stat().st_size, "sha256": self.hashes.sha256(path)}
+        if written is None:
+            digest = self.hashes.sha256(path)
+            size = path.stat().st_size
+        else:
+            digest, size = written, self.hashes.remember(path, written).st_size
+        self.files[name] = {**fields, "bytes": size, "sha256": digest}
 
     def keep_only(self, names: set[str]) -> list[str]:
         """Forget and delete files this build no longer produces; return their names."""
@@ -232,12 +238,18 @@ class ManifestWriter:
 
     def save(self) -> None:
         """Write the manifest atomically (sorted keys, stable formatting), unless it holds
-        what the file already does (then it is not even formatted again)."""
+        what the file already does (then it is not even formatted again). A manifest that
+        differs from what this writer last loaded or saved differs from the file too, which is
+        then written without being read first (a build saves a folder's manifest after each of
+        its files)."""
         data = {**self.header, "files": self.files}
         if data == self._saved and self.path.exists():
             return
         text = json.dumps(data, sort_keys=True, ensure_ascii=False, indent=2) + "\n"
-        write_if_changed(self.path, text.encode("utf-8"))
+        if self._saved is None:
+            write_if_changed(self.path, text.encode("utf-8"))
+        else:
+            atomic_write_bytes(self.path, text.encode("utf-8"))
         self._saved = _snapshot(data)
 
 

@@ -1,8 +1,8 @@
 """Built files: folder layout, tags, transcripts, playlists and the manifest.
 
 Entry points: :func:`target_folder`, :func:`segment_file_name`,
-:func:`tag_mp3`, :func:`write_transcript`, :func:`write_playlist` and
-:func:`input_hash` (the manifest is :mod:`pipeline.formats.manifests`). Everything
+:func:`tag_mp3`, :func:`transcript_bytes` and :func:`input_hash` (the manifest
+is :mod:`pipeline.formats.manifests`). Everything
 here is deterministic: the same inputs give the same bytes on any machine and
 day, and nothing written names the software, the machine, the user or a time.
 
@@ -23,7 +23,6 @@ from typing import Any
 
 from babel import Locale
 
-from pipeline.fsutil import write_if_changed
 from pipeline.project.station import Profile, Station
 
 TRANSCRIPT_NAME = "transcript.txt"
@@ -97,9 +96,9 @@ def input_hash(value: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def write_transcript(folder: Path, title: str, station_name: str, segments: list[tuple[int, str, str]]) -> bool:
-    """``transcript.txt``: the episode as written, segment by segment (number, title, text); True when written."""
+def transcript_bytes(title: str, station_name: str, segments: list[tuple[int, str, str]]) -> bytes:
+    """``transcript.txt``: the episode as written, segment by segment (number, title, text)."""
     lines = [title, station_name, ""]
     for number, segment_title, text in segments:
         lines += [f"{number:02d}. {segment_title}", "", text, ""]
-    return write_if_changed(folder / TRANSCRIPT_NAME, ("\n".join(lines).rstrip("\n") + "\n").encode("utf-8"))
+    return ("\n".join(lines).rstrip("\n") + "\n").encode("utf-8")
