@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.audio import blocks, level, mp3frames
-from pipeline.build import assemble, segment_audio
+from pipeline.build import assemble, loudness_blocks
 from pipeline.build.orchestrator import BuildRequest, build
 from pipeline.build.segments import prepare_worker
 from pipeline.build.workers import WORKER_ENVIRONMENT
@@ -58,7 +58,7 @@ STAGES: list[tuple[Any, str, str]] = [
     (level, "join_pieces", "joining: trimming and joining"),
     (mp3frames, "scrub_and_probe", "MP3 frames: scrub and probe"),
     (assemble, "assemble_target", "episode files and companions"),
-    (segment_audio, "store_blocks", "loudness blocks"),
+    (loudness_blocks, "store_blocks", "loudness blocks"),
 ]
 
 

@@ -630,12 +630,6 @@ def _decode_mp3(path: Path) -> np.ndarray:
     return np.ascontiguousarray(samples[:, 0])
 
 
-def joined_loudness(parts: Sequence[np.ndarray]) -> float:
-    """Integrated loudness of segments played one after another, from their gating blocks."""
-    blocks = [part for part in parts if part.size]
-    return round(dsp.integrated_loudness(np.concatenate(blocks) if blocks else np.zeros(0)), 2)
-
-
 def encode(pcm: PcmBlocks, sample_rate: int, profile: Profile, destination: Path) -> None:
     """Encode mono 16-bit PCM (block by block) to ``destination`` with the profile's codec: LAME
     in-process for a mono MP3 at the working rate, otherwise one ffmpeg pass over the PCM put

@@ -138,12 +138,13 @@ def _episode_file(plan: FolderPlan, manifest: ManifestWriter, cache_root: Path, 
 
 def _episode_loudness(plan: FolderPlan, records: list[dict[str, Any]], cache_root: Path, name: str) -> float:
     """From the segments' stored gating blocks; measured from the file when any are missing."""
-    from pipeline.audio.level import joined_loudness, measure_file  # the audio stack: loaded only when a file is made
-    from pipeline.build.segment_audio import load_blocks
+    from pipeline.build.loudness_blocks import joined_loudness, load_blocks  # numpy: only when a file is made
 
     blocks = [load_blocks(cache_root, record["input_hash"]) for record in records]
     if all(block is not None for block in blocks):
         return joined_loudness([block for block in blocks if block is not None])
+    from pipeline.audio.level import measure_file  # the whole audio stack: only when a segment's blocks are gone
+
     return measure_file(plan.folder / name).integrated
 
 

@@ -3,32 +3,31 @@
 Entry point: :func:`make_segment` (synthesise through the speech cache, join,
 level, encode once, scrub, tag, stage the file beside its destination: the
 build's own process renames it into place, under the build lock, so a worker
-that outlives its build can never put a file in place), with :func:`load_blocks`
-for the loudness blocks it keeps for the whole-episode file. Nothing here
-touches shared state except the content-addressed caches, which are safe to
-fill concurrently. This module brings in the audio stack (numpy, scipy, the
-codecs); a build with nothing to make never imports it.
+that outlives its build can never put a file in place); it keeps the
+segment's loudness blocks for the whole-episode file
+(:mod:`pipeline.build.loudness_blocks`). Nothing here touches shared state
+except the content-addressed caches, which are safe to fill concurrently.
+This module brings in the audio stack (numpy, scipy, the codecs); a build
+with nothing to make never imports it.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import tempfile
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-
 from pipeline.audio import dsp, mp3frames
 from pipeline.audio.level import MP3_START_SAMPLES, Silence, Speech, join_pieces, level_and_encode
-from pipeline.build.segments import SegmentJob, SegmentMade, blocks_path
+from pipeline.build.loudness_blocks import store_blocks
+from pipeline.build.segments import SegmentJob, SegmentMade
 from pipeline.build.timeline import mark
 from pipeline.formats.lyrics import Cue
 from pipeline.formats.output import tag_mp3
-from pipeline.fsutil import atomic_write_bytes, stage_bytes
+from pipeline.fsutil import stage_bytes
 from pipeline.processes import parent_alive
 from pipeline.project.layout import TTS_CACHE
 from pipeline.project.station import Pauses
@@ -127,20 +126,3 @@ def segment_pieces(
             previous_pause = part.pause_after
     pieces.append(Silence(pauses.segment_end))
     return pieces
-
-
-def store_blocks(cache_root: Path, key: str, blocks: np.ndarray) -> None:
-    """Keep a segment's loudness blocks so the whole episode's loudness needs no decoding."""
-    if not key:
-        return
-    buffer = io.BytesIO()
-    np.save(buffer, blocks.astype(np.float64), allow_pickle=False)
-    atomic_write_bytes(blocks_path(cache_root, key), buffer.getvalue())
-
-
-def load_blocks(cache_root: Path, key: str) -> np.ndarray | None:
-    """A segment's stored loudness blocks, or None."""
-    try:
-        return np.load(blocks_path(cache_root, key), allow_pickle=False)
-    except (OSError, ValueError):
-        return None

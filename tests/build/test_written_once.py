@@ -1,16 +1,20 @@
 """A cold build hashes what it writes while it holds the bytes: no output is read back to be
-recorded, and every record matches its file."""
+recorded, every record matches its file, and the build's own process joins the episodes without
+the codecs (only numpy, for the loudness of the joined segments)."""
 
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from pipeline.build import filehashes
 from pipeline.fsutil import sha256_file
-from pipeline.project.layout import CACHE_DIR
+from pipeline.project.layout import CACHE_DIR, LEVELS_CACHE
 
 
 def manifests(project: Path) -> list[Path]:
@@ -45,3 +49,32 @@ def test_a_rebuild_checks_the_recorded_hashes_against_the_files(mini_project: Pa
     result = cli("build", "--project", str(mini_project), "--jobs", "1", "--lang", "en")
     assert result.code == 0 and "built" in result.out
     assert transcript.read_text(encoding="utf-8") == original
+
+
+COLD_PROBE = """
+import sys
+from pipeline.cli import main
+code = main(["build", "--project", sys.argv[1], "--jobs", "1"])
+loaded = sorted(name for name in ("numpy", "lameenc", "soundfile", "pydub", "scipy", "pipeline.audio.level",
+                                  "pipeline.build.segment_audio", "pipeline.tts.cache") if name in sys.modules)
+print(code, " ".join(loaded))
+"""
+
+
+def test_the_build_process_joins_episodes_without_the_codecs(mini_project: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", COLD_PROBE, str(mini_project)], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip().splitlines()[-1].split() == ["0", "numpy"]
+
+
+def test_an_episode_whose_segments_blocks_are_gone_is_measured_from_its_file(mini_project: Path, cli) -> None:
+    assert cli("build", "--project", str(mini_project), "--jobs", "1", "--lang", "en").code == 0
+    folder = mini_project / "output" / "mini" / "en"
+    from_blocks = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["files"]["mini.mp3"]
+    shutil.rmtree(mini_project / CACHE_DIR / LEVELS_CACHE)
+    (folder / "mini.mp3").unlink()
+    assert cli("build", "--project", str(mini_project), "--jobs", "1", "--lang", "en").code == 0
+    measured = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["files"]["mini.mp3"]
+    assert measured["sha256"] == from_blocks["sha256"]
+    assert measured["loudness_lufs"] == pytest.approx(from_blocks["loudness_lufs"], abs=0.2)
