@@ -366,3 +366,15 @@ def test_run_max_is_the_highest_of_each_run(width: int) -> None:
     values[::97] = 40.0  # isolated highs at every position within a run
     assert np.array_equal(dsp.run_max(values, width), values.reshape(-1, width).max(axis=1))
     assert dsp.run_max(values[:0], width).size == 0
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("length", [1, 3, 14, 1000])
+def test_sliding_extremes_are_scipys_value_for_value(dtype: type, length: int) -> None:
+    from scipy.ndimage import maximum_filter1d, minimum_filter1d
+
+    values = np.random.default_rng(length).standard_normal(length).astype(dtype)
+    for size in (1, 2, 3, 7, 8, 15, 16, 31, 165):
+        assert np.array_equal(dsp.widen(values, size), maximum_filter1d(values, size, mode="nearest"))
+        assert np.array_equal(dsp.narrowest(values, size), minimum_filter1d(values, size, mode="nearest"))
+        assert dsp.widen(values, size).dtype == dtype
