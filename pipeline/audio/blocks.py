@@ -458,18 +458,46 @@ class Limited:
     loudness: float
 
 
+class Ceiling:
+    """A limiter's ceiling as amplitude: ``ceiling_db`` less ``cuts`` (dB per control step, or
+    none), as :func:`dsp.ceiling_amplitude` gives it, worked out once for every gain a search
+    tries (in a control-rate store when there are cuts)."""
+
+    def __init__(self, ceiling_db: float, cuts: SampleStore | None = None) -> None:
+        self.single = dsp.ceiling_amplitude(ceiling_db) if cuts is None else None
+        self.amplitudes: SampleStore | None = None
+        if cuts is not None:
+            self.amplitudes = SampleStore(cuts.block)
+            for _, block in cuts.blocks():
+                self.amplitudes.append(dsp.ceiling_amplitude(ceiling_db + block))
+
+    def read(self, start: int, stop: int) -> np.ndarray:
+        """The ceiling for control steps ``start`` to ``stop`` (a single ceiling: one value)."""
+        if self.amplitudes is None:
+            assert self.single is not None
+            return self.single
+        return self.amplitudes.nearest(start, stop)
+
+    def close(self) -> None:
+        """Release the stored amplitudes, if any."""
+        if self.amplitudes is not None:
+            self.amplitudes.close()
+
+
 def limited(
     peak_envelope: Envelope,
     energies: SampleStore,
     rate: int,
     gain_db: float,
-    ceiling_db: float,
+    ceiling_db: float | Ceiling,
     cuts: SampleStore | None = None,
 ) -> Limited:
     """:func:`dsp.limiter_gain` and :func:`dsp.gained_loudness` in one pass, a block of control
     steps at a time: the limiter at ``gain_db`` under ``ceiling_db`` less ``cuts`` (dB per
-    step). Every step's gain is the whole signal's: the minimum over the look-ahead is taken
-    with its reach either side, and the running mean's sum runs on from block to block."""
+    step; or under a :class:`Ceiling` worked out already). Every step's gain is the whole
+    signal's: the minimum over the look-ahead is taken with its reach either side, and the
+    running mean's sum runs on from block to block."""
+    ceiling = ceiling_db if isinstance(ceiling_db, Ceiling) else Ceiling(ceiling_db, cuts)
     scale = 10 ** (gain_db / 20)
     held, window = peak_envelope.held, peak_envelope.window
 
@@ -481,8 +509,7 @@ def limited(
         if last and last[0][0] <= start and stop <= last[0][1]:
             first, _, values = last[0]
             return values[start - first : stop - first]
-        ceiling = dsp.ceiling_amplitude(ceiling_db if cuts is None else ceiling_db + cuts.nearest(start, stop))
-        values = dsp.needed_gain(held.nearest(start, stop), scale, ceiling)
+        values = dsp.needed_gain(held.nearest(start, stop), scale, ceiling.read(start, stop))
         last[:] = [(start, stop, values)]
         return values
 
@@ -503,6 +530,8 @@ def limited(
         curve = _with(curve, values)
     sums = np.concatenate(hop_sums) if hop_sums else np.zeros(0)
     loudness = dsp.integrated_loudness(dsp.block_mean_squares(sums, rate))
+    if ceiling is not ceiling_db:
+        ceiling.close()
     return Limited(curve, 20 * math.log10(top) if top > 0 else -math.inf, loudness)
 
 

@@ -321,19 +321,21 @@ class Leveller:
         gain = plain
         tried: list[tuple[float, float]] = []  # (gain, loudness reached)
         limited: blocks.Limited | None = None
+        amplitudes = blocks.Ceiling(ceiling, cuts)
         for _ in range(LEVELLING_ROUNDS):
             if not self.envelope.covers(gain, lowest_ceiling):
                 floor = _envelope_floor(gain, lowest_ceiling)
                 self.envelope = blocks.envelope(self.filtered, self.rate, floor=floor, extending=self.envelope)
             if limited is not None:
                 limited.curve.close()
-            limited = blocks.limited(self.envelope, self.energies, self.rate, gain, ceiling, cuts)
+            limited = blocks.limited(self.envelope, self.energies, self.rate, gain, amplitudes)
             if abs(target - limited.loudness) <= LOUDNESS_TOLERANCE:
                 break
             tried.append((gain, limited.loudness))
             if may_give_up and _out_of_reach(tried, target, highest_gain):
                 break
             gain = min(max(_next_gain(tried, target), plain), highest_gain)
+        amplitudes.close()
         assert limited is not None  # LEVELLING_ROUNDS > 0
         return limited.curve, limited.true_peak, limited.loudness
 
