@@ -378,3 +378,19 @@ def test_sliding_extremes_are_scipys_value_for_value(dtype: type, length: int) -
         assert np.array_equal(dsp.widen(values, size), maximum_filter1d(values, size, mode="nearest"))
         assert np.array_equal(dsp.narrowest(values, size), minimum_filter1d(values, size, mode="nearest"))
         assert dsp.widen(values, size).dtype == dtype
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_ramped_gains_are_the_point_plus_the_ramp_that_reaches_each_sample(dtype: type) -> None:
+    rng = np.random.default_rng(7)
+    points = np.exp(rng.standard_normal(5001)).astype(dtype)
+    points[100:200] = points[99]  # flat stretches: differences of exactly zero
+    before = np.concatenate([points[:1], points[:-1]]) - points
+    after = np.concatenate([points[1:], points[-1:]]) - points
+    half = dsp.CONTROL_STEP // 2
+    expected = np.empty((len(points), dsp.CONTROL_STEP), dtype=dtype)
+    expected[:, :half] = before[:, None] * dsp._RAMP_FROM_BEFORE[:half].astype(dtype) + points[:, None]
+    expected[:, half:] = after[:, None] * dsp._RAMP_TO_AFTER[half:].astype(dtype) + points[:, None]
+    assert np.array_equal(dsp._ramps(points), expected)
+    assert dsp._ramps(points).dtype == dtype
+    assert dsp._ramps(points[:0]).shape == (0, dsp.CONTROL_STEP)
