@@ -346,7 +346,8 @@ def weighted_measures(
         weighted, state = dsp.filter_sos_block(sos, block, state)
         if gain is not None:
             weighted = weighted * gain_at_audio_rate(gain, start // dsp.CONTROL_STEP, len(block))
-        else:
+        weighted = weighted.astype(np.float64)  # once for both sums (see dsp.step_energies)
+        if gain is None:
             steps.append(dsp.step_energies(weighted))
         hops.append(dsp.hop_sums(weighted, rate))
     return steps, dsp.block_mean_squares(np.concatenate(hops) if hops else np.zeros(0), rate)

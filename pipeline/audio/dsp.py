@@ -645,9 +645,25 @@ def needed_gain(held_peaks: np.ndarray, scale: float, ceiling: np.ndarray) -> np
 
 
 def step_energies(weighted: np.ndarray) -> np.ndarray:
-    """Sum of squares of a K-weighted signal in each control step."""
-    padded = np.pad(weighted, (0, -len(weighted) % CONTROL_STEP))
-    return np.einsum("ij,ij->i", *(2 * [padded.reshape(-1, CONTROL_STEP)]), dtype=np.float64)
+    """Sum of squares of a K-weighted signal in each control step, in double precision (a
+    short last step counted as if filled with zeros).
+
+    The signal is made double precision first (a float64 signal is used as it is, so a caller
+    taking several sums of one signal converts it once): numpy's einsum then runs the same
+    double-precision kernel over each row as when it casts single-precision rows through its
+    buffers (rows shorter than its 8192-element buffer), so the sums are the same, and the
+    conversion costs less than the buffered casting. Measured on 88 s of speech, best of 9
+    (``time.perf_counter``): 0.36 ms converting and 0.79 ms summing, against 1.77 ms; the
+    hops' sums (:func:`hop_sums`) 0.78 ms against 1.37 ms."""
+    signal = weighted.astype(np.float64, copy=False)
+    whole = len(signal) - len(signal) % CONTROL_STEP
+    rows = signal[:whole].reshape(-1, CONTROL_STEP)
+    sums: np.ndarray = np.einsum("ij,ij->i", rows, rows)
+    if whole == len(signal):
+        return sums
+    last = np.zeros((1, CONTROL_STEP))
+    last[0, : len(signal) - whole] = signal[whole:]
+    return np.append(sums, np.einsum("ij,ij->i", last, last))
 
 
 def gained_loudness(energies: np.ndarray, curve: np.ndarray, rate: int) -> float:
@@ -736,7 +752,8 @@ def hop_sums(weighted: np.ndarray, rate: int) -> np.ndarray:
     """Sums of squares of a K-weighted signal per whole 100 ms hop (rates divisible by 10 Hz)."""
     hop = round(HOP_SECONDS * rate)
     count = len(weighted) // hop
-    sums: np.ndarray = np.einsum("ij,ij->i", *(2 * [weighted[: count * hop].reshape(count, hop)]), dtype=np.float64)
+    rows = weighted[: count * hop].astype(np.float64, copy=False).reshape(count, hop)  # see step_energies
+    sums: np.ndarray = np.einsum("ij,ij->i", rows, rows)
     return sums
 
 

@@ -394,3 +394,15 @@ def test_ramped_gains_are_the_point_plus_the_ramp_that_reaches_each_sample(dtype
     assert np.array_equal(dsp._ramps(points), expected)
     assert dsp._ramps(points).dtype == dtype
     assert dsp._ramps(points[:0]).shape == (0, dsp.CONTROL_STEP)
+
+
+@pytest.mark.parametrize("length", [5, 16 * 2205, 16 * 2205 + 9, 300_001])
+def test_sums_of_squares_are_numpys_buffered_double_sums(length: int) -> None:
+    """Converting to double first gives the sums einsum gives when it casts as it goes."""
+    signal = np.random.default_rng(length).standard_normal(length).astype(np.float32)
+    padded = np.pad(signal, (0, -length % dsp.CONTROL_STEP)).reshape(-1, dsp.CONTROL_STEP)
+    assert np.array_equal(dsp.step_energies(signal), np.einsum("ij,ij->i", padded, padded, dtype=np.float64))
+    assert np.array_equal(dsp.step_energies(signal.astype(np.float64)), dsp.step_energies(signal))
+    hop = round(dsp.HOP_SECONDS * RATE)
+    hops = signal[: length // hop * hop].reshape(-1, hop)
+    assert np.array_equal(dsp.hop_sums(signal, RATE), np.einsum("ij,ij->i", hops, hops, dtype=np.float64))
