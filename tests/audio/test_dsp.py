@@ -406,3 +406,23 @@ def test_sums_of_squares_are_numpys_buffered_double_sums(length: int) -> None:
     hop = round(dsp.HOP_SECONDS * RATE)
     hops = signal[: length // hop * hop].reshape(-1, hop)
     assert np.array_equal(dsp.hop_sums(signal, RATE), np.einsum("ij,ij->i", hops, hops, dtype=np.float64))
+
+
+def test_gained_hop_sums_are_bincounts_sums() -> None:
+    """Each hop's gained energies added in step order, as ``np.bincount`` adds them."""
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        hop = int(rng.choice([2205, 1600, 441, 17]))
+        length, first_step = int(rng.integers(0, 5000)), int(rng.integers(0, 3000))
+        first = -(-first_step * dsp.CONTROL_STEP // hop)  # the first hop starting at or after first_step
+        stop = int(rng.integers(first, max(first, (first_step + length) * dsp.CONTROL_STEP // hop) + 2))
+        energies = rng.random(length)
+        curve = rng.random(length).astype(rng.choice([np.float32, np.float64]))
+        begin = -(-first * hop // dsp.CONTROL_STEP)
+        end = min(first_step + length, -(-stop * hop // dsp.CONTROL_STEP))
+        inside = slice(begin - first_step, end - first_step)
+        weights = energies[inside] * curve[inside]
+        weights *= curve[inside]
+        hops = np.arange(begin, end) * dsp.CONTROL_STEP // hop - first
+        expected = np.bincount(hops, weights=weights, minlength=stop - first)
+        assert np.array_equal(dsp.gained_hop_sums_part(energies, curve, first_step, first, stop, hop), expected)
