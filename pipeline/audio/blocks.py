@@ -235,12 +235,13 @@ class RunningMean:
             first = 1
         if stop > first:
             # One window holds both the values entering and those leaving each mean.
-            window = self.read(first - 1 - self.left, stop + self.right).astype(np.float64)
-            steps = window[self.size :] - window[: stop - first]
-            steps[0] += self.total
-            sums = np.cumsum(steps)
-            out[first - start :] = sums / self.size
+            window = self.read(first - 1 - self.left, stop + self.right).astype(np.float64, copy=False)
+            sums = window[self.size :] - window[: stop - first]  # the steps, summed in place below
+            sums[0] += self.total
+            np.cumsum(sums, out=sums)
             self.total = float(sums[-1])
+            np.divide(sums, self.size, out=sums)
+            out[first - start :] = sums
         self.done = stop
         return out
 

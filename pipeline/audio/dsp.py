@@ -292,7 +292,8 @@ def points_between_samples(
     last_run = length // CONTROL_STEP
     for start in range(0, runs.size, RUN_BATCH):
         batch = runs[start : start + RUN_BATCH]
-        points = np.abs(every_run[batch] @ _run_interpolator())
+        points = every_run[batch] @ _run_interpolator()
+        np.abs(points, out=points)
         if short_tail and batch[-1] == last_run:
             points[-1].reshape(OVERSAMPLE, CONTROL_STEP)[:, short_tail:] = 0.0
         yield batch, run_max(points.ravel(), OVERSAMPLE * CONTROL_STEP)
