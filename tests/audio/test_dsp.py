@@ -426,3 +426,50 @@ def test_gained_hop_sums_are_bincounts_sums() -> None:
         hops = np.arange(begin, end) * dsp.CONTROL_STEP // hop - first
         expected = np.bincount(hops, weights=weights, minlength=stop - first)
         assert np.array_equal(dsp.gained_hop_sums_part(energies, curve, first_step, first, stop, hop), expected)
+
+
+def _signals() -> dict[str, np.ndarray]:
+    """Signals that stress the shortcuts of the true-peak meter (each 40,011 samples: a short last step)."""
+    rng = np.random.default_rng(11)
+    length = 40_011
+    spikes = np.zeros(length, dtype=np.float32)
+    spikes[rng.choice(length, 40, replace=False)] = rng.choice([-1.0, 1.0], 40) * rng.uniform(0.9, 1.0, 40)
+    square = np.sign(np.sin(2 * np.pi * 3000 * np.arange(length) / RATE)).astype(np.float32)
+    clipped = np.clip(1.6 * np.sin(2 * np.pi * 1234 * np.arange(length) / RATE), -1, 1).astype(np.float32)
+    quiet_then_loud = (rng.standard_normal(length) * np.linspace(0.001, 0.3, length)).astype(np.float32)
+    return {
+        "noise": (rng.standard_normal(length) * 0.25).astype(np.float32),
+        "isolated near-full-scale samples": spikes,
+        "silence": np.zeros(length, dtype=np.float32),
+        "square wave": square * np.float32(0.99),
+        "clipped sine": clipped,
+        "quiet, then loud": quiet_then_loud,
+    }
+
+
+@pytest.mark.parametrize("name", list(_signals()))
+def test_bounded_true_peaks_are_the_fully_oversampled_ones_where_they_can_matter(name: str) -> None:
+    signal = _signals()[name]
+    full = dsp.true_peaks(signal)  # every run oversampled
+    assert np.allclose(full, dsp.control_max(reference_peaks(signal)), atol=1e-6)
+    for floor_db in (-20.0, -6.0, -1.0, 0.0, 3.0):
+        floor = 10 ** (floor_db / 20)
+        bounded = dsp.true_peaks(signal, floor)
+        reaching = full >= min(floor, float(np.abs(signal).max()))
+        assert np.array_equal(bounded[reaching], full[reaching])  # bit for bit
+        assert np.all(bounded <= full)  # elsewhere the sample peak, never more
+        assert bounded.max() == full.max()  # the loudest true peak is always found
+
+
+@pytest.mark.parametrize("name", list(_signals()))
+def test_a_limiter_on_a_bounded_envelope_is_the_limiter_on_the_full_one(name: str) -> None:
+    """The envelope is oversampled only down to its floor: where it is used, that changes nothing."""
+    signal = _signals()[name]
+    full = dsp.peak_envelope(signal, RATE)
+    for gain_db, ceiling_db in ((0.0, -3.0), (9.0, -1.5), (-6.0, -12.0)):
+        floor = 10 ** ((ceiling_db - gain_db - 9.0) / 20)
+        bounded = dsp.peak_envelope(signal, RATE, floor=floor)
+        curve, true_peak = dsp.limiter_gain(bounded, gain_db, ceiling_db)
+        expected_curve, expected_peak = dsp.limiter_gain(full, gain_db, ceiling_db)
+        assert np.array_equal(curve, expected_curve)
+        assert true_peak == expected_peak
