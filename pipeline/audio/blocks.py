@@ -8,7 +8,8 @@ streaming forms of the levelling steps in :mod:`pipeline.audio.dsp`:
 block, the compressor's gain by :func:`compressor_gain`),
 :func:`weighted_measures` (K-weighted sums per control step and per 100 ms
 hop), :func:`envelope` (the limiter's true-peak envelope), :func:`limited`
-(the limiter's gain curve, true peak and loudness at one gain),
+(the limiter's gain curve, true peak and loudness at one gain, under a
+:class:`Ceiling` worked out once per search),
 :func:`true_peaks` and :func:`gained_blocks` (the signal times an audio-rate
 gain, block by block).
 
