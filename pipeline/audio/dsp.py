@@ -752,20 +752,36 @@ def filter_sos(sos: np.ndarray, samples: np.ndarray) -> np.ndarray:
     of 1e-18 (one passes a high-pass, the other a low-pass) keep every state
     normal without changing any output sample that matters.
     """
-    nudged = samples.copy()
-    nudged[::2] += samples.dtype.type(2 * _KEEP_NORMAL)
-    return _signal().sosfilt(sos.astype(samples.dtype), nudged)
+    return _signal().sosfilt(sos.astype(samples.dtype), nudged(samples))
 
 
 def filter_sos_block(sos: np.ndarray, samples: np.ndarray, state: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     """:func:`filter_sos` for one block of a longer signal (an even number of samples, except
     the last): the output and the filter's state for the next block (``state`` None: at rest)."""
-    nudged = samples.copy()
-    nudged[::2] += samples.dtype.type(2 * _KEEP_NORMAL)
     if state is None:
         state = np.zeros((len(sos), 2), dtype=samples.dtype)
-    output, state = _signal().sosfilt(sos.astype(samples.dtype), nudged, zi=state)
+    output, state = _signal().sosfilt(sos.astype(samples.dtype), nudged(samples), zi=state)
     return output, state
+
+
+def nudged(samples: np.ndarray) -> np.ndarray:
+    """A copy of ``samples`` (float32 or float64) with 2 * _KEEP_NORMAL added to every other
+    sample from the first (see :func:`filter_sos`), the others exactly as they were.
+
+    The pairs of samples are added to (nudge, -0.0) as complex numbers, one contiguous
+    operation: a complex sum is the sums of its parts, and adding negative zero leaves every
+    value as it is, positive and negative zeros included, so each sample comes out with the
+    bits of ``x[::2] += nudge``. Measured on 88 s of speech at 22.05 kHz, median of 15
+    (``time.process_time``): 0.3 ms against 1.1 ms for the copy and the strided sum."""
+    samples = np.ascontiguousarray(samples)
+    nudge = samples.dtype.type(2 * _KEEP_NORMAL)
+    pairs = len(samples) // 2 * 2
+    as_complex = np.result_type(samples.dtype, np.complex64)
+    out = np.empty_like(samples)
+    np.add(samples[:pairs].view(as_complex), as_complex.type(complex(nudge, -0.0)), out=out[:pairs].view(as_complex))
+    if pairs < len(samples):
+        out[-1] = samples[-1] + nudge
+    return out
 
 
 def mean_square_blocks(weighted: np.ndarray, rate: int) -> np.ndarray:

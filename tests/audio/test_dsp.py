@@ -473,3 +473,16 @@ def test_a_limiter_on_a_bounded_envelope_is_the_limiter_on_the_full_one(name: st
         expected_curve, expected_peak = dsp.limiter_gain(full, gain_db, ceiling_db)
         assert np.array_equal(curve, expected_curve)
         assert true_peak == expected_peak
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("length", [0, 1, 2, 3, 1000, 1001])
+def test_the_nudge_against_subnormals_is_every_other_sample_plus_it_bit_for_bit(dtype: type, length: int) -> None:
+    samples = np.random.default_rng(length).standard_normal(length).astype(dtype)
+    samples[::3] = 0.0
+    samples[1::5] = -0.0  # negative zeros at odd places stay negative
+    samples[::7] *= dtype(1e-30)
+    expected = samples.copy()
+    expected[::2] += dtype(2 * dsp._KEEP_NORMAL)
+    assert dsp.nudged(samples).tobytes() == expected.tobytes()
+    assert dsp.nudged(samples[::-1]).tobytes() == dsp.nudged(samples[::-1].copy()).tobytes()  # any layout
