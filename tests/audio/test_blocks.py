@@ -105,6 +105,19 @@ def test_a_running_mean_a_block_at_a_time_is_the_whole_lines(size: int) -> None:
     assert np.array_equal(np.concatenate(parts), dsp.running_mean(values, size))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("size", [1, 15, 165])
+def test_a_running_mean_of_a_whole_line_at_once_is_the_carried_sums(dtype: type, size: int) -> None:
+    """Given the length, a whole line goes to scipy at once: the values of the running sum carried."""
+    values = (np.random.default_rng(size).random(20_000) ** 3).astype(dtype)
+    store = stored(values, 100_000)
+    at_once = blocks.RunningMean(store.nearest, size, len(values)).values(0, len(values))
+    carried = blocks.RunningMean(store.nearest, size)
+    parts = [carried.values(start, min(start + 1_000, len(values))) for start in range(0, len(values), 1_000)]
+    assert np.array_equal(at_once, np.concatenate(parts))
+    assert at_once.dtype == dtype
+
+
 def test_the_compressor_gain_a_block_at_a_time_is_the_whole_signals(speech: np.ndarray) -> None:
     mean_squares = dsp.control_mean(np.tile(speech, 4) ** 2)
     item = COMPRESSED.filters[2]
