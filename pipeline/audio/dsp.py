@@ -708,7 +708,7 @@ def gained_hop_sums_part(
     return sums
 
 
-@functools.lru_cache(maxsize=8)
+@functools.lru_cache(maxsize=4)  # a block's layout is about 1 MB (96 s at 22.05 kHz)
 def _hop_layout(begin: int, end: int, first: int, stop: int, hop: int) -> np.ndarray:
     """Where each hop's steps are among the steps ``begin`` to ``end``: row ``k`` gives, for
     each hop from ``first`` to ``stop``, the index of its ``k``-th step (``end - begin`` past
