@@ -39,6 +39,7 @@ from pipeline.build.segments import (
     SegmentMade,
     expected_seconds,
     make_segment_file,
+    preload_worker,
     prepare_worker,
     segment_job,
     voice_keys,
@@ -164,6 +165,7 @@ def local_pool(request: BuildRequest) -> WorkerPool:
         initializer=prepare_worker,
         warm_up=warm_up_worker,
         finalizer=close_backends,
+        preload=preload_worker,
     )
     mark("pool started")
     return pool

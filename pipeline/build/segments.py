@@ -90,6 +90,16 @@ def make_segment_file(job: SegmentJob) -> SegmentMade:
     return make_segment(job)
 
 
+def preload_worker() -> None:
+    """What the server that forks a build's workers imports once (see
+    :mod:`pipeline.build.worker_server`): the audio stack with scipy's filters, so that a
+    worker costs a fork instead of an interpreter and these imports."""
+    from pipeline.audio import dsp
+    from pipeline.build import segment_audio  # noqa: F401
+
+    dsp.import_scipy()
+
+
 def prepare_worker() -> None:
     """A build worker's start: import the audio stack before the worker says it is ready."""
     import pipeline.build.segment_audio  # noqa: F401

@@ -1,32 +1,43 @@
 """A process pool for build jobs, behind the standard ``concurrent.futures.Executor`` interface.
 
-Entry point: :class:`WorkerPool`. Workers are started with ``spawn`` (never
-forked, so no speech engine is ever copied into a child), run one job at a
-time, and are replaced after ``recycle_after`` jobs so that every engine they
-own starts fresh regularly. A job that runs past its timeout, or whose worker
-dies (a crash in an engine or a codec), is retried once on a fresh worker;
-the second failure is the job's result, and no other job is affected.
+Entry point: :class:`WorkerPool`. Workers are never forked from the build, so
+no speech engine of the build's is ever copied into a child: on Linux each
+pool starts one server process with ``spawn``, which imports what the workers
+need once (the ``preload`` hook) and forks every worker, the replacements
+included, so that a worker costs a fork instead of an interpreter and its
+imports (see :mod:`pipeline.build.worker_server`: the server is checked to
+hold no engine and no other thread when it forks); elsewhere every worker is
+started with ``spawn``. Workers run one job at a time, and are replaced after
+``recycle_after`` jobs so that every engine they own starts fresh regularly. A
+job that runs past its timeout, or whose worker dies (a crash in an engine or
+a codec), is retried once on a fresh worker; the second failure is the job's
+result, and no other job is affected.
 
 The pool knows nothing of what its jobs do: the caller names, as picklable
-module-level functions, what a fresh worker runs before it says it is ready
-(``initializer``: imports, engines), right after (``warm_up``: work that may
-overlap the first job) and when it stops (``finalizer``: closing engines).
+module-level functions, what the server imports before it forks any worker
+(``preload``: imports only, never an engine or a thread), what a fresh worker
+runs before it says it is ready (``initializer``: imports, engines), right
+after (``warm_up``: work that may overlap the first job) and when it stops
+(``finalizer``: closing engines).
 
-Workers never outlive the build: each asks the kernel for SIGTERM when the
-build's process dies (``PR_SET_PDEATHSIG``, see :mod:`pipeline.processes`),
-kills its engines' process groups on the way out, and ignores Ctrl-C (the
-terminal sends it to the whole process group; the build itself stops its
-workers, so no worker prints a traceback). A worker that is stopped gets
-SIGTERM first and SIGKILL after a grace period. :meth:`WorkerPool.abort`
-stops everything at once when the build is interrupted.
+Workers never outlive the build: each asks the kernel for SIGTERM when its
+parent dies (``PR_SET_PDEATHSIG``, see :mod:`pipeline.processes`): the server,
+which itself asks for SIGKILL when the build's pool thread ends (or the build,
+for a spawned worker); each kills its engines' process groups on the way out,
+and ignores Ctrl-C (the terminal sends it to the whole process group; the
+build itself stops its workers, so no worker prints a traceback). A worker
+that is stopped gets SIGTERM first and SIGKILL after a grace period.
+:meth:`WorkerPool.abort` stops everything at once when the build is
+interrupted.
 
 Workers start when jobs wait, or all at once when asked
-(:meth:`WorkerPool.start_workers`: their start then overlaps the caller's
-own work). :class:`PoolOnDemand` holds a build's own pool: made when first
-asked for, let go as soon as the last job is done (the workers exit while
-the build finishes), waited for at the end of its ``with`` block or stopped
-at once when the block raises. A worker whose jobs are done ends without
-tearing its interpreter down.
+(:meth:`WorkerPool.start_workers`: their start, the server's preload above
+all, then overlaps the caller's own work); until the server has finished its
+preload, workers wait for it. :class:`PoolOnDemand` holds a build's own pool:
+made when first asked for, let go as soon as the last job is done (the workers
+exit while the build finishes), waited for at the end of its ``with`` block or
+stopped at once when the block raises. A worker whose jobs are done ends
+without tearing its interpreter down.
 
 Because the stages only see an ``Executor``, the same build can be handed to
 another executor (a thread pool in tests, a cluster scheduler's executor)
@@ -39,7 +50,6 @@ import contextlib
 import multiprocessing
 import os
 import signal
-import sys
 import threading
 import time
 import traceback
@@ -51,9 +61,11 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.reduction import ForkingPickler
 from typing import Any, cast
 
+from pipeline.build import worker_server
 from pipeline.build.timeline import mark
+from pipeline.build.worker_server import ForkedWorker, ServerFailed
 from pipeline.errors import PipelineError, storage_error
-from pipeline.processes import die_with_parent, kill_engines, remember_parent
+from pipeline.processes import die_with_parent, end_now, kill_engines, remember_parent
 
 DEFAULT_TIMEOUT = 300.0
 DEFAULT_RECYCLE_AFTER = 100
@@ -84,7 +96,7 @@ class _Job:
 
 @dataclass
 class _Worker:
-    process: multiprocessing.process.BaseProcess
+    process: multiprocessing.process.BaseProcess | ForkedWorker
     conn: Connection
     jobs_done: int = 0
     job: _Job | None = None
@@ -123,6 +135,7 @@ def _worker_environment() -> Iterator[None]:
 class WorkerHooks:
     """What every worker process runs around its jobs (module-level functions, sent by reference)."""
 
+    preload: Callable[[], None] | None = None  # once, in the server workers are forked from: imports only
     initializer: Callable[[], None] | None = None  # before the worker says it is ready
     warm_up: Callable[[], None] | None = None  # after it is ready, as its first job may arrive
     finalizer: Callable[[], None] | None = None  # when it stops
@@ -140,13 +153,18 @@ class WorkerPool(Executor):
         initializer: Callable[[], None] | None = None,
         warm_up: Callable[[], None] | None = None,
         finalizer: Callable[[], None] | None = None,
+        preload: Callable[[], None] | None = None,
+        fork_from_server: bool | None = None,
     ) -> None:
         self.size = max(1, workers)
         self.timeout = timeout
         self.retries = retries
         self.recycle_after = recycle_after
-        self.hooks = WorkerHooks(initializer, warm_up, finalizer)
+        self.hooks = WorkerHooks(preload, initializer, warm_up, finalizer)
         self.context = multiprocessing.get_context("spawn")
+        if fork_from_server is None:
+            fork_from_server = worker_server.supported()
+        self._server = worker_server.WorkerServer(self.context, self.hooks) if fork_from_server else None
         self._pending: deque[_Job] = deque()
         self._workers: list[_Worker] = []
         self._lock = threading.Lock()
@@ -171,9 +189,10 @@ class WorkerPool(Executor):
         return future
 
     def start_workers(self) -> None:
-        """Start every worker now, before any job is submitted, so that their start (a Python
-        interpreter and the initializer's imports) overlaps the caller's own work; replaced
-        workers are then started at once too. Without it, workers start when jobs wait."""
+        """Start every worker now, before any job is submitted, so that their start (the
+        server's preload, or a Python interpreter and the initializer's imports per worker)
+        overlaps the caller's own work; replaced workers are then started at once too. Without
+        it, workers start when jobs wait."""
         with self._lock:
             self._eager = True
         self._wake.set()
@@ -225,6 +244,8 @@ class WorkerPool(Executor):
                 self._stop(worker)
                 if worker.job is not None and not worker.job.future.done():
                     worker.job.future.set_exception(JobFailed("stopped: the build was interrupted"))
+            if self._server is not None:
+                self._server.stop()  # after its workers: they end on their own, not by its death
 
     def _assign(self) -> None:
         with self._lock:
@@ -253,9 +274,8 @@ class WorkerPool(Executor):
     def _start_eagerly(self) -> None:
         with self._lock:
             while self._eager and not self._closing and len(self._workers) < self.size:
-                if self._failed_starts >= MAX_FAILED_STARTS:
+                if self._failed_starts >= MAX_FAILED_STARTS or self._start() is None:
                     return
-                self._start()
 
     def _idle_worker(self) -> _Worker | None:
         for worker in self._workers:
@@ -267,11 +287,16 @@ class WorkerPool(Executor):
 
     def _collect(self) -> None:
         busy = {worker.conn: worker for worker in self._workers if worker.job is not None or not worker.ready}
-        if not busy:
+        server = self._server.waitable if self._server is not None else None
+        if not busy and server is None:
             self._wake.wait(0.05)
             self._wake.clear()
             return
-        for ready in wait(list(busy), timeout=0.05):
+        for ready in wait([*busy, *([server] if server is not None else [])], timeout=0.05):
+            if ready is server:
+                with self._lock:
+                    self._server_ready()
+                continue
             worker = busy[cast(Connection, ready)]
             try:
                 status, payload = worker.conn.recv()
@@ -325,17 +350,59 @@ class WorkerPool(Executor):
             if job.attempts or job.future.set_running_or_notify_cancel():
                 job.future.set_exception(error)
 
-    def _start(self) -> _Worker:
+    def _start(self) -> _Worker | None:
+        """Start a worker: forked by the server (None while the server is still preloading: the
+        dispatcher asks again), or spawned where workers cannot be forked from a server."""
+        process: multiprocessing.process.BaseProcess | ForkedWorker
+        if self._server is None:
+            process, conn = self._spawn()
+        else:
+            forked = self._fork()
+            if forked is None:
+                return None
+            process, conn = forked
+        mark("worker spawned", worker=process.pid)
+        worker = _Worker(process, conn)
+        self._workers.append(worker)
+        self.workers_started += 1
+        return worker
+
+    def _spawn(self) -> tuple[multiprocessing.process.BaseProcess, Connection]:
         parent, child = self.context.Pipe()
         process = self.context.Process(target=worker_main, args=(child, self.hooks, os.getpid()), daemon=False)
         with _worker_environment():
             process.start()
-        mark("worker spawned", worker=process.pid)
         child.close()
-        worker = _Worker(process, parent)
-        self._workers.append(worker)
-        self.workers_started += 1
-        return worker
+        return process, parent
+
+    def _fork(self) -> tuple[ForkedWorker, Connection] | None:
+        assert self._server is not None
+        if self._server.process is None:
+            self._server.start(_worker_environment)
+        if not self._server_ready():
+            return None
+        try:
+            return self._server.fork()
+        except ServerFailed as error:
+            self._server_failed(error)
+            return None
+
+    def _server_ready(self) -> bool:
+        """Whether the server has finished its preload (a server that ended is counted as a
+        failed start and is started again when a worker is next needed)."""
+        assert self._server is not None
+        try:
+            return self._server.poll()
+        except ServerFailed as error:
+            self._server_failed(error)
+            return False
+
+    def _server_failed(self, error: ServerFailed) -> None:
+        assert self._server is not None
+        self._server.stop()
+        self._failed_starts += 1
+        if self._failed_starts >= MAX_FAILED_STARTS:
+            self._fail_pending(JobFailed(f"worker processes cannot be started: {error}"))
 
     def _replace(self, worker: _Worker) -> None:
         self._stop(worker)
@@ -353,6 +420,8 @@ class WorkerPool(Executor):
         if worker.process.is_alive():
             worker.process.kill()
             worker.process.join(timeout=5)
+        if isinstance(worker.process, ForkedWorker):
+            worker.process.close()
         worker.conn.close()
 
 
@@ -427,8 +496,9 @@ def rebuild_error(payload: tuple[str, str, int, str]) -> Exception:
 
 
 def worker_main(conn: Connection, hooks: WorkerHooks, parent: int) -> None:
-    """A worker process: run jobs until told to stop or the pool goes away (``parent`` is the
-    build's process id: the worker dies with it)."""
+    """A worker process: run jobs until told to stop or the pool goes away (``parent`` is its
+    parent's process id, the server that forked it or the build that spawned it: the worker
+    dies with it)."""
     _live_and_die_with(parent)
     mark("worker started")
     if hooks.initializer is not None:
@@ -442,7 +512,7 @@ def worker_main(conn: Connection, hooks: WorkerHooks, parent: int) -> None:
     finally:
         if hooks.finalizer is not None:
             hooks.finalizer()
-    _end_now()
+    end_now()
 
 
 def _serve(conn: Connection) -> None:
@@ -455,17 +525,6 @@ def _serve(conn: Connection) -> None:
         if request is None:
             return
         conn.send(run_job(*request))
-
-
-def _end_now() -> None:
-    """End a worker whose jobs and finalizer are done without tearing its interpreter down:
-    every result has been sent and every file closed, and unloading the modules a build
-    worker imports (numpy, scipy, the codecs) costs 0.1-0.15 s of CPU and up to 0.4 s of wall
-    time on a busy machine (measured), at the very end of the build, where it waits for them."""
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(Exception):  # a closed or broken stream: nothing more to say
-            stream.flush()
-    os._exit(0)
 
 
 def _bug_payload(error: Exception) -> tuple[str, str, int, str]:
