@@ -9,8 +9,10 @@ started:
 - the main process's phases (interpreter and imports, project loaded,
   rendered, voices, planned, pool started, jobs submitted, last folder
   assembled, review pages, report) with the CPU it had spent at each;
-- each worker's start (spawned, imports ready, scipy ready), its jobs (start,
-  speech ready, end) and the time it sat idle;
+- the worker server's start (spawned, started, preload done: ready) and the
+  CPU it spent;
+- each worker's start (spawned or forked, imports ready, scipy ready), its
+  jobs (start, speech ready, end) and the time it sat idle;
 - a summary: the serial start (until the first job starts), the tail (from
   the last job's end to the command's exit), and how busy the workers were
   between the first job's start and the last one's end;
@@ -142,6 +144,7 @@ MAIN_PHASES = ("main", "loaded", "rendered", "voices", "planned", "pool started"
 def print_timeline(events: list[dict[str, Any]], origin: float, wall: float, cpu: float) -> None:
     """The main process's phases, each worker's, and the chart."""
     print_main(events, origin, wall, cpu)
+    print_server(events, origin)
     workers = workers_of(events, origin)
     print_workers(workers)
     print_chart(workers, wall)
@@ -167,6 +170,19 @@ def print_main(events: list[dict[str, Any]], origin: float, wall: float, cpu: fl
     for name, event in rows:
         print(f"  {name:<32}{event['t'] - origin:>8.2f}{event['cpu']:>9.2f}")
     print(f"  {'exit':<32}{wall:>8.2f}   (whole tree: {cpu:.2f} s CPU)")
+
+
+def print_server(events: list[dict[str, Any]], origin: float) -> None:
+    """When the worker server was spawned, started and ready (its preload done), and its CPU."""
+    spawned = next((e for e in events if e["event"] == "server spawned"), None)
+    if spawned is None:
+        return  # workers were spawned one by one
+    server = [e for e in events if e["pid"] == spawned["server"]]
+    at = {e["event"]: e["t"] - origin for e in server}
+    cpu = max((e["cpu"] for e in server), default=0.0)
+    print(f"\n{'worker server':<10}{'spawned':>9}{'started':>9}{'ready':>9}{'CPU':>8}")
+    times = "".join(f"{at.get(name, 0.0):>9.2f}" for name in ("server started", "server ready"))
+    print(f"{spawned['server']:<10}{spawned['t'] - origin:>9.2f}{times}{cpu:>8.2f}")
 
 
 def print_workers(workers: dict[int, Worker]) -> None:

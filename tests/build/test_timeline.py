@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.build import timeline
+from pipeline.build import timeline, worker_server
 
 
 def test_nothing_is_written_without_the_variable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -41,6 +41,12 @@ def test_a_cold_build_records_main_and_worker_phases(
     assert main.index("pool started") < main.index("rendered")
     workers = {e["pid"] for e in events if e["event"] == "worker ready"}
     assert len(workers) == 1 and main_pid not in workers
+    if worker_server.supported():  # the worker server preloads once, before it forks the worker
+        server = next(e["server"] for e in events if e["event"] == "server spawned")
+        in_server = [e["event"] for e in events if e["pid"] == server]
+        assert in_server == ["server started", "server ready"] and server not in workers
+        ready = next(e["t"] for e in events if e["event"] == "server ready")
+        assert all(e["t"] >= ready for e in events if e["event"] == "worker started")
     started = [e for e in events if e["event"] == "job started"]
     finished = [e for e in events if e["event"] == "job finished"]
     assert started and {e["file"] for e in started} == {e["file"] for e in finished}
@@ -57,4 +63,4 @@ def test_a_build_with_nothing_to_make_starts_no_worker(
 ) -> None:
     timed_build(mini_project, tmp_path / "cold.jsonl", monkeypatch, cli)
     names = {e["event"] for e in timed_build(mini_project, tmp_path / "again.jsonl", monkeypatch, cli)}
-    assert "planned" in names and not names & {"pool started", "worker spawned", "worker ready"}
+    assert "planned" in names and not names & {"pool started", "server spawned", "worker spawned", "worker ready"}
