@@ -67,6 +67,7 @@ if TYPE_CHECKING:
 _MESSAGE = struct.Struct("=cq")
 READY, FORKED, FORK = b"R", b"F", b"f"
 SERVER_STOP_SECONDS = 2.0
+FORK_SECONDS = 30.0  # a ready server answers a fork in milliseconds; past this it is taken as stuck
 
 
 class ServerFailed(Exception):
@@ -161,11 +162,14 @@ class WorkerServer:
     def fork(self) -> tuple[ForkedWorker, Connection]:
         """A new worker (forked now by the ready server) and the pool's end of its pipe."""
         assert self.ready and self._socket is not None
+        self._socket.settimeout(FORK_SECONDS)
         try:
             self._socket.sendall(_MESSAGE.pack(FORK, 0))
-        except OSError as error:
+            kind, pid, descriptors = self._receive(descriptors=2)
+        except OSError as error:  # a timeout included
             raise ServerFailed(f"the worker server is gone: {error}") from None
-        kind, pid, descriptors = self._receive(descriptors=2)
+        finally:
+            self._socket.settimeout(None)
         if kind != FORKED or len(descriptors) != 2:
             for descriptor in descriptors:
                 os.close(descriptor)

@@ -135,10 +135,10 @@ def _worker_environment() -> Iterator[None]:
 class WorkerHooks:
     """What every worker process runs around its jobs (module-level functions, sent by reference)."""
 
-    preload: Callable[[], None] | None = None  # once, in the server workers are forked from: imports only
     initializer: Callable[[], None] | None = None  # before the worker says it is ready
     warm_up: Callable[[], None] | None = None  # after it is ready, as its first job may arrive
     finalizer: Callable[[], None] | None = None  # when it stops
+    preload: Callable[[], None] | None = None  # once, in the server workers are forked from: imports only
 
 
 class WorkerPool(Executor):
@@ -160,7 +160,7 @@ class WorkerPool(Executor):
         self.timeout = timeout
         self.retries = retries
         self.recycle_after = recycle_after
-        self.hooks = WorkerHooks(preload, initializer, warm_up, finalizer)
+        self.hooks = WorkerHooks(initializer, warm_up, finalizer, preload)
         self.context = multiprocessing.get_context("spawn")
         if fork_from_server is None:
             fork_from_server = worker_server.supported()
