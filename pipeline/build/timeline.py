@@ -6,7 +6,8 @@ appends one JSON line to it: ``t`` (seconds since the epoch), ``cpu`` (this
 process's CPU seconds so far), ``pid``, ``event`` and the given fields. The
 build's worker processes inherit the variable, so one file holds the main
 process's phases (loaded, rendered, planned, pool started, jobs submitted and
-finished, folders assembled, review pages) and each worker's (started,
+finished, folders assembled, review pages), the worker server's (spawned,
+started, preload done) and each worker's (spawned or forked, started,
 imports ready, scipy ready, each job's start, speech and end).
 ``benchmarks/timeline.py`` runs a cold build with it set and prints the
 timeline. Lines are short and written with one ``write`` to a file opened
