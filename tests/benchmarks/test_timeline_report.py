@@ -70,3 +70,17 @@ def test_the_summary_tells_the_serial_start_the_tail_and_how_busy_workers_were(t
     assert summary.first_job == 1.5 and summary.last_job == 5.5 and summary.tail == 1.0
     assert summary.jobs == 3 and summary.main_cpu == 0.9
     assert summary.busy_share == pytest.approx((4.0 + 2.0 + 0.9) / (2 * 4.0), abs=0.001)
+
+
+def test_the_worker_server_gets_its_own_row_and_is_no_worker(timeline_bench: ModuleType, capsys) -> None:
+    events = [
+        event(0.1, 1, "main", 0.05),
+        event(0.5, 1, "server spawned", 0.2, server=9),
+        event(0.6, 9, "server started", 0.1),
+        event(1.1, 9, "server ready", 0.5),
+        *EVENTS[2:],
+    ]
+    timeline_bench.print_server(events, 1000.0)
+    row = capsys.readouterr().out.splitlines()[-1].split()
+    assert row == ["9", "0.50", "0.60", "1.10", "0.50"]
+    assert sorted(timeline_bench.workers_of(events, 1000.0)) == [2, 3]
