@@ -22,7 +22,7 @@ import functools
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Executor, Future, as_completed
+from concurrent.futures import Executor, Future, as_completed, wait
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -598,6 +598,7 @@ def run_targets(
                 _finish(project, target, observer, request.force)
             if request.fail_fast and target.outcome.errors:
                 _stop_early(futures, targets, observer)
+                _discard_running(futures, targets)
                 break
     except BaseException:
         for future in futures:
@@ -726,6 +727,18 @@ def _stop_early(
             target.outcome.status = "failed"
             target.outcome.errors.append(BuildProblem("stopped", text))
             observer.target_done(target.outcome)
+
+
+def _discard_running(
+    futures: dict[Future[SegmentMade], tuple[_Target, SegmentJob, float]], targets: list[_Target]
+) -> None:
+    """After the build stopped at a failure: wait for the jobs that were already running (a
+    running job cannot be cancelled; its timeout still applies), then remove what they staged.
+    None of their files will be committed, and none may be left half-made in an output folder."""
+    wait([future for future in futures if not future.cancelled()])
+    for target in targets:
+        if target.jobs and target.outcome.folder is not None:
+            remove_partials(target.outcome.folder)
 
 
 def stop_unfinished(targets: list[_Target], observer: BuildObserver, signum: int) -> None:

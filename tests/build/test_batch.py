@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -15,6 +16,8 @@ import pytest
 
 from pipeline.build.lock import build_lock
 from pipeline.build.orchestrator import BuildRequest, build
+from pipeline.build.runlog import NullObserver
+from pipeline.build.segments import SegmentJob, SegmentMade
 from pipeline.build.workers import JobFailed, PoolOnDemand, WorkerPool
 from pipeline.project.script import load_project
 from pipeline.tts import close_backends
@@ -105,6 +108,56 @@ def test_fail_fast_stops_at_the_first_failure(mini_project: Path, tmp_path: Path
     assert list(map(str, outcome(report, "mini", "en").errors)) == [
         "not built: the build stopped at the first failure (--fail-fast)"
     ]
+
+
+HELD_AND_FAILING = """\
+id: held
+title: A held line
+date: 2026-11-20
+segments:
+  - id: held
+    template: explainer
+    title: A held story.
+    paragraphs:
+      - The engine meets a gateone in this sentence.
+  - id: failing
+    template: explainer
+    title: A failing story.
+    paragraphs:
+      - The engine meets a failword in this sentence.
+"""
+
+
+class OpensTheGateOnAFailure(NullObserver):
+    """Lets the held job finish only once the build has recorded the failing one (``delay``
+    seconds later: long enough for the build to have returned)."""
+
+    def __init__(self, markers: Path, delay: float = 0.0) -> None:
+        self.markers = markers
+        self.delay = delay
+
+    def job_done(self, job: SegmentJob, made: SegmentMade | None, error: str | None, seconds: float) -> None:
+        if error is not None:
+            threading.Timer(self.delay, (self.markers / "gateone.open").touch).start()
+
+
+def test_fail_fast_leaves_nothing_staged_by_a_job_still_running(
+    mini_project: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """A job already running when another fails finishes after the build has stopped: its file,
+    staged but never to be committed, is removed before the build returns."""
+    monkeypatch.setenv("FAKE_ENGINE_MARKERS", str(tmp_path))
+    (mini_project / "scripts_src" / "episodes" / "held.yaml").write_text(HELD_AND_FAILING, encoding="utf-8")
+    fake_engine.install()
+    pool = WorkerPool(2, timeout=60, retries=0, initializer=fake_engine.install, finalizer=close_backends)
+    request = BuildRequest(("held",), ("en",), out=mini_project / "output", fail_fast=True)
+    try:
+        report = build(load_project(mini_project), request, OpensTheGateOnAFailure(tmp_path), executor=pool)
+    finally:
+        pool.shutdown()
+    assert (tmp_path / "gateone.pid").exists()  # the held job ran alongside the failing one
+    assert outcome(report, "held", "en").status == "failed"
+    assert not [path for path in (mini_project / "output").rglob("*") if path.name.endswith(".part")]
 
 
 def test_one_changed_translation_remakes_one_part(mini_project: Path) -> None:
