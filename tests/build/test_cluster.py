@@ -40,7 +40,7 @@ from pipeline.project.script import load_project
 from pipeline.tts.espeak import data_folder
 
 from . import fake_engine
-from .test_batch import hashes
+from .test_batch import HELD_AND_FAILING, OpensTheGateOnAFailure, hashes
 
 
 def _episode(name: str, trigger: str) -> str:
@@ -340,7 +340,10 @@ def test_fail_fast_on_the_cluster(cluster, reference, tmp_path) -> None:
     project = load_project(root)
     request = BuildRequest(("failing", "mini"), ("en",), out=root / "output", fail_fast=True)
     install = WorkerHooks(functools.partial(fake_engine.install, str(tmp_path)), warm_up_worker)
-    with open_cluster(cluster.scheduler_address, _probe(root), _shared(root), 60, install) as executor:
+    folders = [root / "output" / name / "en" for name in ("failing", "mini")]  # swept as a build sweeps them
+    with open_cluster(
+        cluster.scheduler_address, _probe(root), _shared(root), 60, install, staged_in=folders
+    ) as executor:
         failing, mini = build(project, request, executor=executor).outcomes
     assert failing.status == "failed"
     assert str(failing.errors[0]).startswith(
@@ -350,6 +353,28 @@ def test_fail_fast_on_the_cluster(cluster, reference, tmp_path) -> None:
     stopped = "not built: the build stopped at the first failure (--fail-fast)"
     assert [str(problem) for problem in mini.errors] == [stopped]
     assert not (root / "output" / "mini" / "en" / "mini.mp3").exists()
+    assert not [path for path in (root / "output").rglob("*") if path.name.endswith(".part")]
+
+
+def test_fail_fast_waits_for_a_job_still_running_and_leaves_nothing_staged(
+    cluster, client, reference, tmp_path
+) -> None:
+    """A job running on the cluster when another fails finishes after the build stopped (Dask
+    cannot stop its thread): the build waits for it, so no task of the build runs afterwards,
+    and nothing it staged is left."""
+    client.wait_for_workers(2, timeout=60)  # one job each: a worker stopped by an earlier test is back
+    root = _fresh_copy(reference, tmp_path)
+    (root / "scripts_src" / "episodes" / "held.yaml").write_text(HELD_AND_FAILING, encoding="utf-8")
+    request = BuildRequest(("held",), ("en",), out=root / "output", fail_fast=True)
+    install = WorkerHooks(functools.partial(fake_engine.install, str(tmp_path)), warm_up_worker)
+    folders = [root / "output" / "held" / "en"]
+    with open_cluster(
+        cluster.scheduler_address, _probe(root), _shared(root), 60, install, staged_in=folders
+    ) as executor:
+        report = build(load_project(root), request, OpensTheGateOnAFailure(tmp_path, delay=3.0), executor=executor)
+    assert (tmp_path / "gateone.pid").exists()  # the held job ran alongside the failing one
+    assert [outcome.status for outcome in report.outcomes] == ["failed"]
+    assert not any(client.run(cluster_module.executing_keys).values())  # nothing of the build runs
     assert not [path for path in (root / "output").rglob("*") if path.name.endswith(".part")]
 
 
