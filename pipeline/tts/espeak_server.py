@@ -1,7 +1,8 @@
 """The worker's side of in-process espeak-ng: a synthesis helper per thread, asked over pipes.
 
 Entry point: :class:`SynthesisServer` (``synthesise`` one text into one WAV,
-``close``). The helper (:mod:`pipeline.tts.espeak_helper`) is a small Python
+``close``). Requests and replies are :mod:`marshal`'d dicts behind their
+length (the helper runs this same interpreter). The helper (:mod:`pipeline.tts.espeak_helper`) is a small Python
 process that loads libespeak-ng once and forks, per voice, a template that
 forks a child per utterance, so that every utterance starts from the state
 the ``espeak-ng`` program starts from and comes out byte-identical to the
@@ -25,9 +26,10 @@ and the next request starts a fresh helper.
 
 from __future__ import annotations
 
-import json
+import marshal
 import os
 import select
+import struct
 import subprocess
 import sys
 import threading
@@ -38,6 +40,11 @@ from typing import Any
 from pipeline.processes import start_engine_host, stop_engine_host
 
 HELPER = Path(__file__).with_name("espeak_helper.py")
+# Isolated (no PYTHON* variables, no user or current folder on the path) and without the site
+# module: the helper needs only the standard library, and every module it does not import keeps
+# its forks cheaper (see the helper's docstring).
+HELPER_FLAGS = ("-I", "-S")
+LENGTH = struct.Struct("<I")  # the length in front of every message, as the helper frames them
 START_TIMEOUT = 30.0  # loading the library and its phoneme data takes a few milliseconds
 
 
@@ -68,7 +75,8 @@ class SynthesisServer:
         request = {"voice": voice, "rate": rate, "volume": volume, "text": text, "out": str(out_wav)}
         try:
             assert helper.stdin is not None
-            helper.stdin.write(json.dumps(request).encode() + b"\n")
+            message = marshal.dumps(request)
+            helper.stdin.write(LENGTH.pack(len(message)) + message)
             helper.stdin.flush()
             reply = _read_reply(helper, time.monotonic() + timeout)
         except BrokenPipeError as exc:
@@ -99,7 +107,7 @@ class SynthesisServer:
 
     def _start(self) -> subprocess.Popen[bytes]:
         try:
-            helper = start_engine_host([sys.executable, "-P", str(HELPER), str(os.getpid())])
+            helper = start_engine_host([sys.executable, *HELPER_FLAGS, str(HELPER), str(os.getpid())])
         except OSError as exc:
             raise HelperUnavailable(f"cannot start the synthesis helper: {exc}") from exc
         with self._lock:
@@ -135,17 +143,23 @@ class SynthesisServer:
 
 
 def _read_reply(helper: subprocess.Popen[bytes], deadline: float) -> dict[str, Any]:
-    """The helper's next answer line; TimeoutError past ``deadline``, HelperFailed if it ends."""
+    """The helper's next answer (a dict, framed as in :func:`pipeline.tts.espeak_helper.frame`);
+    TimeoutError past ``deadline``, HelperFailed if the helper ends."""
+    head = _read_exactly(helper, LENGTH.size, deadline)
+    reply: dict[str, Any] = marshal.loads(_read_exactly(helper, LENGTH.unpack(head)[0], deadline))
+    return reply
+
+
+def _read_exactly(helper: subprocess.Popen[bytes], size: int, deadline: float) -> bytes:
     assert helper.stdout is not None
     descriptor = helper.stdout.fileno()
-    line = bytearray()
-    while not line.endswith(b"\n"):
+    data = bytearray()
+    while len(data) < size:
         remaining = deadline - time.monotonic()
         if remaining <= 0 or not select.select([descriptor], [], [], remaining)[0]:
             raise TimeoutError
-        chunk = os.read(descriptor, 65536)
+        chunk = os.read(descriptor, size - len(data))
         if not chunk:
             raise HelperFailed(f"the synthesis helper ended (status {helper.poll()})")
-        line += chunk
-    reply: dict[str, Any] = json.loads(line)
-    return reply
+        data += chunk
+    return bytes(data)
