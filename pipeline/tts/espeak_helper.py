@@ -75,6 +75,7 @@ WAV_HEADER = struct.Struct("<4sI4s4sIHHIIHH4sI")
 
 Setting = tuple[str, int, int]  # voice id, rate, volume (0-200): what a template sets
 
+_PRCTL = ctypes.CDLL(None).prctl  # looked up once, before any fork: a child only calls it
 _SYNTH_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p)
 
 
@@ -194,7 +195,7 @@ def answer(message: dict[str, Any]) -> None:
 def die_with_parent(parent: int) -> None:
     """Ask the kernel for SIGKILL when the parent dies; exit now if it already has (the
     package's :func:`pipeline.processes.die_with_parent` is not imported: see the docstring)."""
-    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0)
+    _PRCTL(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0)
     if os.getppid() != parent:
         os._exit(128 + SIGKILL)
 
