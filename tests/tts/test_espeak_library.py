@@ -24,7 +24,7 @@ from pipeline.audio.ffmpeg import tool_path
 from pipeline.audio.level import trim_silence
 from pipeline.errors import SynthesisError
 from pipeline.processes import kill_engines
-from pipeline.tts import Voice
+from pipeline.tts import Voice, espeak_server
 from pipeline.tts.espeak import PATH_VARIABLE, EspeakNgBackend, data_folder
 from pipeline.tts.espeak_server import HelperUnavailable, SynthesisServer
 from tests.conftest import PROJECT_ROOT
@@ -288,3 +288,21 @@ def test_a_library_that_is_not_the_programs_is_refused(tmp_path: Path, new_helpe
     assert time.monotonic() - start < 30
     assert new_helpers() == []
     server.close()
+
+
+def test_the_helper_runs_on_a_handful_of_standard_modules() -> None:
+    """Every module the helper loads is copied into each fork: none of the heavy ones."""
+    helper = Path(espeak_server.HELPER)
+    probe = (
+        "import sys; before = set(sys.modules); source = open(sys.argv[1], encoding='utf-8').read(); "
+        "exec(compile(source, sys.argv[1], 'exec'), {'__name__': 'helper'}); "
+        "print(' '.join(sorted(set(sys.modules) - before)))"
+    )
+    result = subprocess.run(
+        [sys.executable, *espeak_server.HELPER_FLAGS, "-c", probe, str(helper)],
+        capture_output=True, text=True, check=True, timeout=60,
+    )  # fmt: skip
+    loaded = set(result.stdout.split())
+    assert "ctypes" in loaded  # the probe saw the helper's imports
+    heavy = {"json", "re", "enum", "typing", "subprocess", "wave", "signal", "pathlib", "pipeline", "site"}
+    assert loaded & heavy == set(), loaded & heavy
