@@ -178,6 +178,7 @@ class ClusterExecutor(Executor):
         self._starts: queue.SimpleQueue[tuple[str, str, float]] = queue.SimpleQueue()
         self._closing = False
         self._lost: ClusterLost | None = None  # set when the scheduler went away
+        self._cancelled = False  # set when the build cancelled a job, which may be running
         self._stop = threading.Event()
         client.subscribe_topic(guard.topic, self._on_start)
         self._watchdog = threading.Thread(target=self._watch, name="cluster-watchdog", daemon=True)
@@ -219,6 +220,8 @@ class ClusterExecutor(Executor):
             if not outstanding:
                 break
             time.sleep(WATCH_INTERVAL)
+        if wait and self._cancelled and self._lost is None:
+            self._wait_for_cancelled()
         self._stop.set()
         self._watchdog.join()
         for stopper in list(self._stoppers):  # a stuck worker is stopped before the build goes on
@@ -262,7 +265,21 @@ class ClusterExecutor(Executor):
         job.task = self.client.submit(run_on_worker, self.guard, key, job.fn, job.args, key=key, pure=False)
         job.task.add_done_callback(lambda task: self._settled(job, key, task))
 
+    def _wait_for_cancelled(self) -> None:
+        """Return once no worker runs a task of this build. A job the build cancelled
+        (``--fail-fast``) before its start reached the build may be running: Dask forgets the
+        task but cannot stop its thread, which would stage its file after the build. Wait for
+        such tasks, up to the job timeout, then stop the workers still running one, as
+        :meth:`abort` does."""
+        deadline = time.monotonic() + self.timeout
+        while running := self._workers_running(self._keys):
+            if time.monotonic() >= deadline:
+                self._stop_workers(running)
+                return
+            time.sleep(WATCH_INTERVAL)
+
     def _cancel_task(self, job: _ClusterJob) -> None:
+        self._cancelled = True
         task = job.task
         if task is not None:
             with contextlib.suppress(Exception):  # already gone, or the scheduler is unreachable
