@@ -605,9 +605,7 @@ def run_targets(
             future.cancel()
         if executor is None:
             local.abort()  # interrupted: running jobs must not finish after the build has stopped
-            for target in targets:  # a worker stopped while staging its file leaves the part behind
-                if target.jobs and target.outcome.folder is not None:
-                    remove_partials(target.outcome.folder)
+            _remove_staged(targets)  # a worker stopped while staging its file leaves the part behind
         raise
     finally:
         if executor is None:
@@ -736,6 +734,12 @@ def _discard_running(
     running job cannot be cancelled; its timeout still applies), then remove what they staged.
     None of their files will be committed, and none may be left half-made in an output folder."""
     wait([future for future in futures if not future.cancelled()])
+    _remove_staged(targets)
+
+
+def _remove_staged(targets: list[_Target]) -> None:
+    """Remove the files staged in the folders the build was making: once no job of the build
+    runs, any left there will never be committed."""
     for target in targets:
         if target.jobs and target.outcome.folder is not None:
             remove_partials(target.outcome.folder)
