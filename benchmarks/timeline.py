@@ -11,7 +11,7 @@ started:
   assembled, review pages, report) with the CPU it had spent at each;
 - the worker server's start (spawned, started, preload done: ready) and the
   CPU it spent;
-- each worker's start (spawned or forked, imports ready, scipy ready), its
+- each worker's start (spawned or forked, imports ready), its
   jobs (start, speech ready, end) and the time it sat idle;
 - a summary: the serial start (until the first job starts), the tail (from
   the last job's end to the command's exit), and how busy the workers were
@@ -56,7 +56,6 @@ class Worker:
     spawned: float = 0.0
     started: float = 0.0
     ready: float = 0.0
-    scipy: float = 0.0
     cpu: float = 0.0
     jobs: list[Job] = field(default_factory=list)
 
@@ -106,7 +105,7 @@ def workers_of(events: list[dict[str, Any]], origin: float) -> dict[int, Worker]
         if kind == "worker spawned":
             workers.setdefault(event["worker"], Worker(event["worker"])).spawned = at
             continue
-        if not kind.startswith(("worker", "scipy", "job started", "job speech", "job finished")):
+        if not kind.startswith(("worker", "job started", "job speech", "job finished")):
             continue
         worker = workers.setdefault(pid, Worker(pid))
         worker.cpu = max(worker.cpu, event["cpu"])
@@ -114,8 +113,6 @@ def workers_of(events: list[dict[str, Any]], origin: float) -> dict[int, Worker]
             worker.started = at
         elif kind == "worker ready":
             worker.ready = at
-        elif kind == "scipy ready":
-            worker.scipy = at
         elif kind == "job started":
             job = Job(event["file"], pid, at)
             open_jobs[(pid, event["file"])] = job
@@ -188,7 +185,7 @@ def print_server(events: list[dict[str, Any]], origin: float) -> None:
 def print_workers(workers: dict[int, Worker]) -> None:
     """Each worker's start, its jobs, the time it sat idle after it was ready, and at the end."""
     last_end = max((job.end for w in workers.values() for job in w.jobs), default=0.0)
-    print(f"\n{'worker':<8}{'spawned':>9}{'started':>9}{'ready':>9}{'scipy':>9}{'1st job':>9}{'jobs':>6}"
+    print(f"\n{'worker':<8}{'spawned':>9}{'started':>9}{'ready':>9}{'1st job':>9}{'jobs':>6}"
           f"{'busy':>8}{'idle':>8}{'idle end':>9}{'CPU':>8}")  # fmt: skip
     for worker in workers.values():
         jobs = [job for job in worker.jobs if job.end]
@@ -196,7 +193,7 @@ def print_workers(workers: dict[int, Worker]) -> None:
         span = (jobs[-1].end - worker.ready) if jobs else 0.0
         first = jobs[0].start if jobs else 0.0
         end_idle = last_end - jobs[-1].end if jobs else 0.0
-        starts = f"{worker.spawned:>9.2f}{worker.started:>9.2f}{worker.ready:>9.2f}{worker.scipy:>9.2f}"
+        starts = f"{worker.spawned:>9.2f}{worker.started:>9.2f}{worker.ready:>9.2f}"
         work = f"{first:>9.2f}{len(jobs):>6}{busy:>8.2f}{span - busy:>8.2f}{end_idle:>9.2f}{worker.cpu:>8.2f}"
         print(f"{worker.pid:<8}{starts}{work}")
 

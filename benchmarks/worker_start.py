@@ -8,7 +8,7 @@ workers spawned one by one (``fork_from_server=False``, the way elsewhere).
 
 - ``start``: a pool of ``--jobs`` workers started at once, each given one
   small levelling job (the K-weighted loudness of a second of noise, through
-  scipy's filters); the whole tree's CPU (user + system of the
+  the section filter); the whole tree's CPU (user + system of the
   pool's processes, waited for) and the wall time until every job is done.
 - ``replacement``: one worker replaced after every job (``recycle_after=1``),
   for 1 job and for ``--replacements`` more: the difference in the tree's
@@ -34,7 +34,7 @@ import numpy as np  # noqa: E402
 from nightly import children_cpu_seconds, load_average  # noqa: E402
 
 from pipeline.audio import dsp  # noqa: E402
-from pipeline.build.segments import preload_worker, prepare_worker, warm_up_worker  # noqa: E402
+from pipeline.build.segments import preload_worker, prepare_worker  # noqa: E402
 from pipeline.build.workers import WorkerPool  # noqa: E402
 from pipeline.tts import close_backends  # noqa: E402
 
@@ -54,7 +54,6 @@ def build_pool(workers: int, forked: bool, recycle_after: int = 100) -> WorkerPo
         timeout=120,
         recycle_after=recycle_after,
         initializer=prepare_worker,
-        warm_up=warm_up_worker,
         finalizer=close_backends,
         preload=preload_worker,
         fork_from_server=forked,

@@ -477,8 +477,8 @@ def sibilance_cuts(leveller: Leveller) -> SampleStore:
     blocks (:class:`blocks.RunningMean`), so a long segment's cuts take no memory of their own."""
     changes = _difference_energies(leveller.filtered)
     window = max(1, round(SIBILANCE_WINDOW_SECONDS * leveller.rate / dsp.CONTROL_STEP))
-    change = blocks.RunningMean(changes.nearest, window, changes.length)
-    weighted = blocks.RunningMean(_in_float32(leveller.energies), window, leveller.energies.length)
+    change = blocks.RunningMean(changes.nearest, window)
+    weighted = blocks.RunningMean(_in_float32(leveller.energies), window)
     steps, measured = leveller.envelope.peaks.length, min(changes.length, leveller.energies.length)
     cuts = blocks.control_store(leveller.filtered)
     for start in range(0, steps, cuts.block):

@@ -43,7 +43,6 @@ from pipeline.build.segments import (
     prepare_worker,
     segment_job,
     voice_keys,
-    warm_up_worker,
 )
 from pipeline.build.timeline import mark
 from pipeline.build.workers import DEFAULT_TIMEOUT, PoolOnDemand, WorkerHooks, WorkerPool
@@ -163,7 +162,6 @@ def local_pool(request: BuildRequest) -> WorkerPool:
         request.jobs or os.cpu_count() or 1,
         timeout=request.job_timeout,
         initializer=prepare_worker,
-        warm_up=warm_up_worker,
         finalizer=close_backends,
         preload=preload_worker,
     )
@@ -210,7 +208,7 @@ def cluster_executor(
 
     probe = probe_for(project.root, project.station, jobs)
     shared = token_folders(project.root / CACHE_DIR, request.out)
-    hooks = WorkerHooks(initializer=prepare_worker, warm_up=warm_up_worker)
+    hooks = WorkerHooks(initializer=prepare_worker)
     folders = [target.outcome.folder for target in targets if target.jobs and target.outcome.folder is not None]
     return open_cluster(request.scheduler, probe, shared, request.job_timeout, hooks, staged_in=folders)
 

@@ -7,7 +7,7 @@ that outlives its build can never put a file in place); it keeps the
 segment's loudness blocks for the whole-episode file
 (:mod:`pipeline.build.loudness_blocks`). Nothing here touches shared state
 except the content-addressed caches, which are safe to fill concurrently.
-This module brings in the audio stack (numpy, scipy, the codecs); a build
+This module brings in the audio stack (numpy, the codecs); a build
 with nothing to make never imports it.
 """
 
@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from pipeline.audio import dsp, mp3frames
+from pipeline.audio import mp3frames
 from pipeline.audio.level import MP3_START_SAMPLES, Silence, Speech, join_pieces, level_and_encode
 from pipeline.build.loudness_blocks import store_blocks
 from pipeline.build.segments import SegmentJob, SegmentMade
@@ -34,17 +33,6 @@ from pipeline.project.station import Pauses
 from pipeline.render import RenderedSegment
 from pipeline.tts import Voice
 from pipeline.tts.cache import SpeechCache, SynthesisCounter, synthesise_cached
-
-
-def warm_up() -> None:
-    """Start importing scipy's filters (about half a second) in the background: in a fresh
-    worker this overlaps the first job's speech synthesis instead of delaying its levelling."""
-    threading.Thread(target=_import_scipy, name="import-scipy", daemon=True).start()
-
-
-def _import_scipy() -> None:
-    dsp.import_scipy()
-    mark("scipy ready")
 
 
 def make_segment(job: SegmentJob) -> SegmentMade:

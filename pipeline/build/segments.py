@@ -92,24 +92,15 @@ def make_segment_file(job: SegmentJob) -> SegmentMade:
 
 def preload_worker() -> None:
     """What the server that forks a build's workers imports once (see
-    :mod:`pipeline.build.worker_server`): the audio stack with scipy's filters, so that a
-    worker costs a fork instead of an interpreter and these imports."""
-    from pipeline.audio import dsp
+    :mod:`pipeline.build.worker_server`): the audio stack, so that a worker costs a fork
+    instead of an interpreter and these imports. scipy's filter kernel is loaded and the
+    filters a profile uses are designed when first needed (well under a millisecond each)."""
     from pipeline.build import segment_audio  # noqa: F401
-
-    dsp.import_scipy()
 
 
 def prepare_worker() -> None:
     """A build worker's start: import the audio stack before the worker says it is ready."""
     import pipeline.build.segment_audio  # noqa: F401
-
-
-def warm_up_worker() -> None:
-    """A build worker's first moments: background imports that overlap its first job."""
-    from pipeline.build import segment_audio
-
-    segment_audio.warm_up()
 
 
 @dataclass(frozen=True)

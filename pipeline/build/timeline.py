@@ -8,7 +8,7 @@ build's worker processes inherit the variable, so one file holds the main
 process's phases (loaded, rendered, planned, pool started, jobs submitted and
 finished, folders assembled, review pages), the worker server's (spawned,
 started, preload done) and each worker's (spawned or forked, started,
-imports ready, scipy ready, each job's start, speech and end).
+imports ready, each job's start, speech and end).
 ``benchmarks/timeline.py`` runs a cold build with it set and prints the
 timeline. Lines are short and written with one ``write`` to a file opened
 for appending, so processes do not interleave within a line.

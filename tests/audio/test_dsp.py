@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -251,23 +249,6 @@ def test_a_file_that_is_not_mp3_is_a_clear_error(tmp_path: Path) -> None:
     broken.write_bytes(b"not audio at all" * 10)
     with pytest.raises(AudioError, match=r"cannot decode broken\.mp3"):
         audio._decode_mp3(broken)
-
-
-WARM_UP_PROBE = """
-import sys, threading
-import pipeline.build.segment_audio
-before = "scipy.signal" in sys.modules
-pipeline.build.segment_audio.warm_up()
-for thread in threading.enumerate():
-    if thread.name == "import-scipy":
-        thread.join()
-print(before, "scipy.signal" in sys.modules and "scipy.ndimage" in sys.modules)
-"""
-
-
-def test_a_worker_warms_up_by_importing_scipys_filters_in_the_background() -> None:
-    result = subprocess.run([sys.executable, "-c", WARM_UP_PROBE], capture_output=True, text=True, check=True)
-    assert result.stdout.split() == ["False", "True"]
 
 
 def test_the_radio_band_limit_is_steep_enough_for_am() -> None:

@@ -32,7 +32,6 @@ from distributed import Client, LocalCluster, Worker
 from pipeline.build import cluster as cluster_module
 from pipeline.build.cluster import apply_memory_settings, open_cluster
 from pipeline.build.orchestrator import BuildRequest, build
-from pipeline.build.segments import warm_up_worker
 from pipeline.build.worker_env import EnvironmentProbe, describe_environment, differences, shared_tokens, token_folders
 from pipeline.build.workers import WORKER_ENVIRONMENT, WorkerHooks
 from pipeline.project.layout import CACHE_DIR, CLUSTER_CHECK_FOLDER, LOGS_FOLDER
@@ -183,7 +182,7 @@ def test_a_worker_killed_mid_job_is_survived(cluster, reference, tmp_path) -> No
     request = BuildRequest(("slow",), ("en",), out=root / "output", job_timeout=120)
     markers = tmp_path / "markers"
     markers.mkdir()
-    install = WorkerHooks(functools.partial(fake_engine.install, str(markers)), warm_up_worker)
+    install = WorkerHooks(functools.partial(fake_engine.install, str(markers)))
     outcome: dict[str, object] = {}
     with open_cluster(cluster.scheduler_address, _probe(root), _shared(root), 120, install) as executor:
         worker = threading.Thread(target=lambda: outcome.update(report=build(project, request, executor=executor)))
@@ -206,7 +205,7 @@ def test_stuck_jobs_never_hold_a_worker(cluster, client, reference, tmp_path) ->
     root = _fresh_copy(reference, tmp_path)
     (root / "scripts_src" / "episodes" / "hung.yaml").write_text(TWO_HUNG, encoding="utf-8")
     project = load_project(root)
-    install = WorkerHooks(functools.partial(fake_engine.install, str(tmp_path)), warm_up_worker)
+    install = WorkerHooks(functools.partial(fake_engine.install, str(tmp_path)))
     first_processes = client.run(os.getpid)
     request = BuildRequest(("hung",), ("en",), out=root / "output", job_timeout=6)
     with open_cluster(cluster.scheduler_address, _probe(root), _shared(root), 6, install) as executor:
@@ -241,7 +240,7 @@ def test_a_job_whose_worker_always_dies_is_tried_once_more_then_fails(cluster, r
     (root / "scripts_src" / "episodes" / "crash.yaml").write_text(CRASH, encoding="utf-8")
     project = load_project(root)
     request = BuildRequest(("crash",), ("en",), out=root / "output", job_timeout=60)
-    install = WorkerHooks(functools.partial(fake_engine.install, str(tmp_path)), warm_up_worker)
+    install = WorkerHooks(functools.partial(fake_engine.install, str(tmp_path)))
     with open_cluster(cluster.scheduler_address, _probe(root), _shared(root), 60, install) as executor:
         report = build(project, request, executor=executor)
         assert executor.retried == 1
@@ -339,7 +338,7 @@ def test_fail_fast_on_the_cluster(cluster, reference, tmp_path) -> None:
     (root / "scripts_src" / "episodes" / "failing.yaml").write_text(FAILING, encoding="utf-8")
     project = load_project(root)
     request = BuildRequest(("failing", "mini"), ("en",), out=root / "output", fail_fast=True)
-    install = WorkerHooks(functools.partial(fake_engine.install, str(tmp_path)), warm_up_worker)
+    install = WorkerHooks(functools.partial(fake_engine.install, str(tmp_path)))
     folders = [root / "output" / name / "en" for name in ("failing", "mini")]  # swept as a build sweeps them
     with open_cluster(
         cluster.scheduler_address, _probe(root), _shared(root), 60, install, staged_in=folders
@@ -366,7 +365,7 @@ def test_fail_fast_waits_for_a_job_still_running_and_leaves_nothing_staged(
     root = _fresh_copy(reference, tmp_path)
     (root / "scripts_src" / "episodes" / "held.yaml").write_text(HELD_AND_FAILING, encoding="utf-8")
     request = BuildRequest(("held",), ("en",), out=root / "output", fail_fast=True)
-    install = WorkerHooks(functools.partial(fake_engine.install, str(tmp_path)), warm_up_worker)
+    install = WorkerHooks(functools.partial(fake_engine.install, str(tmp_path)))
     folders = [root / "output" / "held" / "en"]
     with open_cluster(
         cluster.scheduler_address, _probe(root), _shared(root), 60, install, staged_in=folders

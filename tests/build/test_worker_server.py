@@ -25,13 +25,13 @@ pytestmark = pytest.mark.skipif(not worker_server.supported(), reason="workers a
 
 
 def worker_state() -> dict[str, object]:
-    """What a job sees of its worker: its ids, the CPU it had spent, and whether scipy's filters
-    were there before the job."""
+    """What a job sees of its worker: its ids, the CPU it had spent, and whether the audio stack
+    (the segment job's module, numpy, LAME) was there before the job."""
     return {
         "pid": os.getpid(),
         "parent": os.getppid(),
         "cpu": time.process_time(),
-        "scipy": "scipy.signal" in sys.modules and "scipy.ndimage" in sys.modules,
+        "audio": all(name in sys.modules for name in ("pipeline.build.segment_audio", "numpy", "lameenc")),
     }
 
 
@@ -45,14 +45,14 @@ def test_replacement_workers_are_forked_from_the_server_with_the_audio_stack_loa
         forked.shutdown()
     assert len({state["pid"] for state in states}) == 4  # every job on a fresh (replacement) worker
     assert {state["parent"] for state in states} == {server} and server != os.getpid()
-    assert all(state["scipy"] for state in states)  # imported by the server, not by the worker
+    assert all(state["audio"] for state in states)  # imported by the server, not by the worker
     # What the same start costs a spawned worker: an interpreter and these imports.
     spawned = WorkerPool(1, timeout=60, initializer=preload_worker, fork_from_server=False)
     try:
         alone = spawned.submit(worker_state).result(timeout=120)
     finally:
         spawned.shutdown()
-    assert alone["parent"] == os.getpid() and alone["scipy"]
+    assert alone["parent"] == os.getpid() and alone["audio"]
     slowest_fork = max(float(state["cpu"]) for state in states)
     assert slowest_fork < 0.1 and slowest_fork * 3 < float(alone["cpu"]), (slowest_fork, alone["cpu"])
 
