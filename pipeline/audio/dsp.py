@@ -750,13 +750,13 @@ def filter_sos(sos: np.ndarray, samples: np.ndarray) -> np.ndarray:
     of 1e-18 (one passes a high-pass, the other a low-pass) keep every state
     normal without changing any output sample that matters.
     """
-    return iir.sosfilt(sos, nudged(samples))[0]
+    return iir.sosfilt(sos, nudged(samples), in_place=True)[0]
 
 
 def filter_sos_block(sos: np.ndarray, samples: np.ndarray, state: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     """:func:`filter_sos` for one block of a longer signal (an even number of samples, except
     the last): the output and the filter's state for the next block (``state`` None: at rest)."""
-    return iir.sosfilt(sos, nudged(samples), state)
+    return iir.sosfilt(sos, nudged(samples), state, in_place=True)
 
 
 def nudged(samples: np.ndarray) -> np.ndarray:

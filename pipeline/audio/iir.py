@@ -88,12 +88,15 @@ def _sections(poles: np.ndarray, zero: complex, gain: float) -> np.ndarray:
     return sections
 
 
-def sosfilt(sos: np.ndarray, samples: np.ndarray, state: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def sosfilt(
+    sos: np.ndarray, samples: np.ndarray, state: np.ndarray | None = None, *, in_place: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """``samples`` (1-D, float32 or float64) through ``sos`` in their precision, from ``state``
     (sections × 2; None: at rest): the output and the state after the last sample, as
-    ``scipy.signal.sosfilt(sos, samples, zi=state)`` gives them. ``samples`` is not changed."""
+    ``scipy.signal.sosfilt(sos, samples, zi=state)`` gives them. ``samples`` is left as it
+    was, unless ``in_place`` (a contiguous array of the caller's own): then it is the output,
+    which spares a copy of the signal."""
     dtype = samples.dtype
-    out = np.array(samples, dtype=dtype, order="C").reshape(1, -1)
     zi = np.zeros((1, len(sos), 2), dtype=dtype)
     if state is not None:
         zi[0] = state
@@ -101,8 +104,13 @@ def sosfilt(sos: np.ndarray, samples: np.ndarray, state: np.ndarray | None = Non
     if kernel is None:
         filtered, zi_out = _scipy_signal().sosfilt(sos.astype(dtype), samples, zi=zi[0])
         return filtered, zi_out
-    kernel(np.ascontiguousarray(sos, dtype=dtype), out, zi)
-    return out[0], zi[0]
+    rows = (
+        samples.reshape(1, -1)
+        if in_place and samples.flags.c_contiguous
+        else np.array(samples, order="C").reshape(1, -1)
+    )
+    kernel(np.ascontiguousarray(sos, dtype=dtype), rows, zi)
+    return rows[0], zi[0]
 
 
 @functools.cache

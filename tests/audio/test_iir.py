@@ -62,6 +62,15 @@ def test_the_section_filter_gives_scipys_output_and_state(dtype: type, from_rest
     assert np.array_equal(samples, before)  # the input is left as it was
 
 
+def test_filtering_in_place_gives_the_same_into_the_callers_array() -> None:
+    sos = iir.butterworth(4, 7_500.0, "lowpass", 22050)
+    samples = noise(np.float32)
+    copied = iir.sosfilt(sos, samples)
+    output, state = iir.sosfilt(sos, samples, in_place=True)
+    assert np.shares_memory(output, samples)
+    assert np.array_equal(output, copied[0]) and np.array_equal(state, copied[1])
+
+
 def test_the_compiled_kernel_is_used_and_the_fallback_gives_the_same(monkeypatch) -> None:
     assert iir._kernel() is not None  # the pinned scipy has it where it is looked for
     sos = iir.butterworth(2, 80.0, "highpass", 16000)
