@@ -4,7 +4,8 @@ Entry point: :func:`main`. It generates the nightly benchmark's corpus
 (``--episodes`` episodes of about ``--minutes`` of audio per language, from
 the sample stories: :mod:`nightly`), starts a Dask scheduler and ``--jobs``
 worker processes of one thread each with the ``dask`` command line, on
-127.0.0.1, as an operator would, and then, ``--rounds`` times, builds the
+127.0.0.1, as an operator would (:mod:`tests.dask_processes`, which the
+cluster tests use too), and then, ``--rounds`` times, builds the
 corpus cold (no ``.cache``, no ``output``) with the local pool
 (``pipeline build --jobs N``) and with the cluster (``pipeline build
 --scheduler ADDRESS``), alternating which goes first.
@@ -37,12 +38,9 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -50,83 +48,31 @@ import nightly
 import psutil
 from distributed import Client
 
-
-@dataclass
-class DaskCluster:
-    """A running cluster: its address, how long it took to start, and its processes."""
-
-    address: str
-    startup_seconds: float
-    processes: list[subprocess.Popen[bytes]]
-
-    def restart_workers(self, workers: int) -> float:
-        """Fresh worker processes (their nannies restart them), as a local build's pool starts
-        with; returns the seconds it took."""
-        started = time.perf_counter()
-        with Client(self.address, timeout=60) as client:
-            client.restart_workers(list(client.scheduler_info(n_workers=-1)["workers"]), timeout=120)
-            client.wait_for_workers(workers, timeout=120)
-        return time.perf_counter() - started
-
-    def cpu_seconds(self) -> float:
-        """User + system time used so far by the scheduler, the nannies and the workers."""
-        total = 0.0
-        for process in self.processes:
-            with contextlib.suppress(psutil.NoSuchProcess):
-                root = psutil.Process(process.pid)
-                for member in [root, *root.children(recursive=True)]:
-                    with contextlib.suppress(psutil.NoSuchProcess):
-                        times = member.cpu_times()
-                        total += times.user + times.system
-        return total
+sys.path.insert(0, str(nightly.REPO))  # the shared Dask starter lives with the tests, in the repository's root
+from tests.dask_processes import DaskProcesses, dask_processes
 
 
-@contextlib.contextmanager
-def dask_cluster(folder: Path, workers: int) -> Iterator[DaskCluster]:
-    """A scheduler and ``workers`` one-thread worker processes on loopback."""
+def restart_workers(cluster: DaskProcesses, workers: int) -> float:
+    """Fresh worker processes (their nannies restart them), as a local build's pool starts with;
+    returns the seconds it took."""
     started = time.perf_counter()
-    scheduler_file = folder / "scheduler.json"
-    dask = Path(sys.executable).with_name("dask")
-    log = (folder / "dask.log").open("w", encoding="utf-8")
-    processes = [
-        subprocess.Popen(
-            [str(dask), "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-             "--scheduler-file", str(scheduler_file)],
-            stdout=log, stderr=subprocess.STDOUT,
-        )
-    ]  # fmt: skip
-    try:
-        while not scheduler_address(scheduler_file):
-            time.sleep(0.1)
-        processes.append(
-            subprocess.Popen(
-                [str(dask), "worker", "--scheduler-file", str(scheduler_file), "--nworkers", str(workers),
-                 "--nthreads", "1", "--host", "127.0.0.1", "--no-dashboard",
-                 "--local-directory", str(folder / "dask-workers")],
-                stdout=log, stderr=subprocess.STDOUT,
-            )
-        )  # fmt: skip
-        address = scheduler_address(scheduler_file)
-        with Client(address, timeout=60) as client:
-            client.wait_for_workers(workers, timeout=120)
-        yield DaskCluster(address, time.perf_counter() - started, processes)
-    finally:
-        for process in reversed(processes):
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        log.close()
+    with Client(cluster.address, timeout=60) as client:
+        client.restart_workers(list(client.scheduler_info(n_workers=-1)["workers"]), timeout=120)
+        client.wait_for_workers(workers, timeout=120)
+    return time.perf_counter() - started
 
 
-def scheduler_address(scheduler_file: Path) -> str:
-    """The address in a scheduler file; empty until the scheduler has written it whole (it writes
-    the file in place, so it can be seen empty)."""
-    try:
-        return str(json.loads(scheduler_file.read_text(encoding="utf-8"))["address"])
-    except (OSError, ValueError, KeyError):
-        return ""
+def cpu_seconds(cluster: DaskProcesses) -> float:
+    """User + system time used so far by the scheduler, the nannies and the workers."""
+    total = 0.0
+    for process in cluster.processes:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            root = psutil.Process(process.pid)
+            for member in [root, *root.children(recursive=True)]:
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    times = member.cpu_times()
+                    total += times.user + times.system
+    return total
 
 
 def cold_build(root: Path, jobs: int, label: str, extra: list[str]) -> nightly.BuildRun:
@@ -152,8 +98,10 @@ def measure(base: Path, args: argparse.Namespace) -> dict[str, Any]:
                                      args.minutes, args.seed)  # fmt: skip
     nightly.compile_bytecode()
     rounds = []
-    with dask_cluster(base, args.jobs) as cluster:
-        nightly.say(f"cluster {cluster.address} with {args.jobs} workers started in {cluster.startup_seconds:.1f} s")
+    started = time.perf_counter()
+    with dask_processes(base, args.jobs) as cluster:
+        startup_seconds = time.perf_counter() - started
+        nightly.say(f"cluster {cluster.address} with {args.jobs} workers started in {startup_seconds:.1f} s")
         for number in range(1, args.rounds + 1):
             order = ["local", "cluster"] if number % 2 else ["cluster", "local"]
             figures: dict[str, float] = {}
@@ -161,12 +109,12 @@ def measure(base: Path, args: argparse.Namespace) -> dict[str, Any]:
             for kind in order:
                 extra = ["--scheduler", cluster.address] if kind == "cluster" else []
                 if kind == "cluster":
-                    figures["restart"] = cluster.restart_workers(args.jobs)
-                cluster_cpu = cluster.cpu_seconds()
+                    figures["restart"] = restart_workers(cluster, args.jobs)
+                cluster_cpu = cpu_seconds(cluster)
                 run = cold_build(corpus.root, args.jobs, f"{kind}-{number}", extra)
                 figures[kind] = run.seconds
                 # The build's own process tree, plus (on the cluster) what the workers spent meanwhile.
-                figures[f"{kind}_cpu"] = run.cpu_seconds + (cluster.cpu_seconds() - cluster_cpu) * (kind == "cluster")
+                figures[f"{kind}_cpu"] = run.cpu_seconds + (cpu_seconds(cluster) - cluster_cpu) * (kind == "cluster")
                 digests[kind] = output_digests(corpus.root)
                 nightly.say(
                     f"round {number}: {kind} cold build {run.seconds:.1f} s, CPU {figures[f'{kind}_cpu']:.1f} s "
@@ -183,7 +131,7 @@ def measure(base: Path, args: argparse.Namespace) -> dict[str, Any]:
         "episodes": args.episodes,
         "minutes": args.minutes,
         "jobs": args.jobs,
-        "cluster_startup_seconds": round(cluster.startup_seconds, 1),
+        "cluster_startup_seconds": round(startup_seconds, 1),
         "rounds": rounds,
         "ratio_median": statistics.median(ratios),
         "ratio_min": min(ratios),

@@ -11,7 +11,6 @@ jobs held by the fake engine's gates for as long as the test needs.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import os
 import shutil
@@ -37,6 +36,7 @@ from pipeline.build.workers import WORKER_ENVIRONMENT, WorkerHooks
 from pipeline.project.layout import CACHE_DIR, CLUSTER_CHECK_FOLDER, LOGS_FOLDER
 from pipeline.project.script import load_project
 from pipeline.tts.espeak import data_folder
+from tests.dask_processes import dask_processes
 
 from . import fake_engine
 from .test_batch import HELD_AND_FAILING, OpensTheGateOnAFailure, hashes
@@ -65,6 +65,9 @@ segments:
 SLOW = _episode("slow", "slowword")
 HUNG = _episode("hung", "hangword")
 REPO = Path(__file__).parents[2]
+# A `dask scheduler` or `dask worker` process started by a test reads (the scheduler) or runs (a worker)
+# tasks that name this repository's test code (the fake engine), so it imports from the repository too.
+REPO_ON_PATH = {"PYTHONPATH": str(REPO)}
 
 
 def _two_segments(name: str, first: str, second: str) -> str:
@@ -385,10 +388,11 @@ def test_a_scheduler_that_dies_mid_build_fails_the_unfinished_folders_in_one_lin
     (root / "scripts_src" / "episodes" / "gated.yaml").write_text(GATED, encoding="utf-8")
     markers = tmp_path / "markers"
     markers.mkdir()
-    with _dask_processes(tmp_path) as (scheduler, address):
+    with dask_processes(tmp_path, environment=REPO_ON_PATH) as processes:
+        address = processes.address
         victim = _start_cluster_build(root, markers, address)
         _wait_until(lambda: list(markers.glob("*.pid")), "a job to start")  # the one worker takes either first
-        scheduler.kill()
+        processes.scheduler.kill()
         _, err = victim.communicate(timeout=120)
         for gate in fake_engine.GATES:
             (markers / f"{gate}.open").touch()
@@ -524,41 +528,6 @@ def _start_cluster_build(root: Path, markers: Path, address: str) -> subprocess.
     return subprocess.Popen(
         command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
     )
-
-
-@contextlib.contextmanager
-def _dask_processes(folder: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
-    """A ``dask scheduler`` and a one-process ``dask worker`` on 127.0.0.1, as an operator starts
-    them (the scheduler reads the tasks too, so both import this repository's code); yields the
-    scheduler's process and address."""
-    dask_command = str(Path(sys.executable).with_name("dask"))
-    environment = {**os.environ, "PYTHONPATH": str(REPO)}
-    address = f"tcp://127.0.0.1:{_free_port()}"
-    log = (folder / "dask.log").open("w", encoding="utf-8")
-    scheduler = subprocess.Popen(
-        [dask_command, "scheduler", "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1], "--no-dashboard"],
-        stdout=log, stderr=subprocess.STDOUT, env=environment,
-    )  # fmt: skip
-    processes = [scheduler]
-    try:
-        worker = subprocess.Popen(
-            [dask_command, "worker", address, "--nworkers", "1", "--nthreads", "1", "--host", "127.0.0.1",
-             "--no-dashboard", "--local-directory", str(folder / "dask-worker")],
-            stdout=log, stderr=subprocess.STDOUT, env=environment,
-        )  # fmt: skip
-        processes.append(worker)
-        with Client(address, timeout=60, set_as_default=False) as connected:  # it waits for the scheduler
-            connected.wait_for_workers(1, timeout=120)
-        yield scheduler, address
-    finally:
-        for process in reversed(processes):
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=30)
-        log.close()
 
 
 def _tokens(root: Path) -> set[str]:
