@@ -1,10 +1,11 @@
 """What starting build workers costs: ``.venv/bin/python benchmarks/worker_start.py [--jobs N] [--repeats N]``.
 
-Entry point: :func:`main`. It measures the build's own worker pool (the
-build's hooks: the preload, the initializer, the warm-up and the engines'
-shutdown) two ways, in alternated repeats: workers forked by the pool's
-server (:mod:`pipeline.build.worker_server`, the default on Linux) and
-workers spawned one by one (``fork_from_server=False``, the way elsewhere).
+Entry point: :func:`main`. It measures the build's own worker pool
+(:func:`pipeline.build.orchestrator.local_pool`: the preload, the
+initializer and the engines' shutdown) two ways, in alternated repeats:
+workers forked by the pool's server (:mod:`pipeline.build.worker_server`,
+the default on Linux) and workers spawned one by one
+(``fork_from_server=False``, the way elsewhere).
 
 - ``start``: a pool of ``--jobs`` workers started at once, each given one
   small levelling job (the K-weighted loudness of a second of noise, through
@@ -34,9 +35,8 @@ import numpy as np  # noqa: E402
 from nightly import children_cpu_seconds, load_average  # noqa: E402
 
 from pipeline.audio import dsp  # noqa: E402
-from pipeline.build.segments import preload_worker, prepare_worker  # noqa: E402
-from pipeline.build.workers import WorkerPool  # noqa: E402
-from pipeline.tts import close_backends  # noqa: E402
+from pipeline.build.orchestrator import BuildRequest, local_pool  # noqa: E402
+from pipeline.build.workers import DEFAULT_RECYCLE_AFTER, WorkerPool  # noqa: E402
 
 RATE = 22050
 VARIANTS = {"forked": True, "spawned": False}
@@ -48,16 +48,9 @@ def level_a_second(seed: int) -> float:
     return dsp.integrated_loudness(dsp.loudness_blocks(noise, RATE))
 
 
-def build_pool(workers: int, forked: bool, recycle_after: int = 100) -> WorkerPool:
-    return WorkerPool(
-        workers,
-        timeout=120,
-        recycle_after=recycle_after,
-        initializer=prepare_worker,
-        finalizer=close_backends,
-        preload=preload_worker,
-        fork_from_server=forked,
-    )
+def build_pool(workers: int, forked: bool, recycle_after: int = DEFAULT_RECYCLE_AFTER) -> WorkerPool:
+    """The build's own pool (:func:`pipeline.build.orchestrator.local_pool`) of ``workers`` workers."""
+    return local_pool(BuildRequest(jobs=workers, job_timeout=120), recycle_after, fork_from_server=forked)
 
 
 def start(workers: int, forked: bool) -> tuple[float, float]:

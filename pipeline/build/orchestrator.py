@@ -45,7 +45,7 @@ from pipeline.build.segments import (
     voice_keys,
 )
 from pipeline.build.timeline import mark
-from pipeline.build.workers import DEFAULT_TIMEOUT, PoolOnDemand, WorkerHooks, WorkerPool
+from pipeline.build.workers import DEFAULT_RECYCLE_AFTER, DEFAULT_TIMEOUT, PoolOnDemand, WorkerHooks, WorkerPool
 from pipeline.delivery.review import LanguageBuild, write_review_pages
 from pipeline.errors import (
     CatalogError,
@@ -156,14 +156,20 @@ def build(
     return report
 
 
-def local_pool(request: BuildRequest) -> WorkerPool:
-    """The build's own worker processes (``--jobs``, one per CPU by default)."""
+def local_pool(
+    request: BuildRequest, recycle_after: int = DEFAULT_RECYCLE_AFTER, fork_from_server: bool | None = None
+) -> WorkerPool:
+    """The build's own worker processes (``--jobs``, one per CPU by default). The build keeps the
+    defaults of ``recycle_after`` and ``fork_from_server`` (:class:`WorkerPool`'s); a benchmark of
+    the build's workers sets them."""
     pool = WorkerPool(
         request.jobs or os.cpu_count() or 1,
         timeout=request.job_timeout,
+        recycle_after=recycle_after,
         initializer=prepare_worker,
         finalizer=close_backends,
         preload=preload_worker,
+        fork_from_server=fork_from_server,
     )
     mark("pool started")
     return pool
