@@ -13,7 +13,7 @@ a bug and keeps its traceback.
     │   └── ValidationFailed     exit 2   many problems found at once (``problems``)
     ├── ToolMissing              exit 2   ffmpeg, ffprobe or espeak-ng is not installed
     ├── ClusterError             exit 2   the build's cluster cannot be reached or cannot be trusted
-    │   └── ClusterLost                   its scheduler went away mid-build (the unfinished jobs' error)
+    │   └── ClusterLost                   its scheduler went away, or every worker (the unfinished jobs' error)
     ├── CatalogError             exit 1   a gettext catalog cannot be read or compiled
     │   └── CatalogInvalid       exit 1   entries that would break audio (``problems``)
     ├── IngestError              exit 1   a source document cannot be turned into a draft
@@ -151,8 +151,9 @@ class ClusterError(PipelineError):
 
 
 class ClusterLost(ClusterError):
-    """The build's Dask scheduler went away mid-build: the error of every job not finished, which
-    stops the build as ``--fail-fast`` does, its unfinished folders failed."""
+    """The build's Dask cluster can run none of its jobs any more (its scheduler went away
+    mid-build, or it has had no workers for a minute): the error of every job not finished,
+    which stops the build as ``--fail-fast`` does, its unfinished folders failed."""
 
 
 class CatalogError(PipelineError):

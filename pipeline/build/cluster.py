@@ -22,9 +22,17 @@ The guarantees are the local pool's:
   cancelled and its worker stopped: restarted by its nanny (a thread cannot
   be stopped any other way), or, without a nanny or when the nanny does not
   answer, removed from the cluster, so that a stuck task never holds a worker
-  for the rest of the build; once that worker process is gone the job is
-  tried once more. The stuck jobs found in one look are stopped together, in
-  a thread of their own, while the build's other jobs go on.
+  for the rest of the build; then the job is tried once more (a restarted
+  worker's old process is gone by then; a removed one is given no more
+  tasks, and its process closes by itself once Dask's 30 s wait for its
+  running task is over). A removed worker is not replaced, so the build says
+  so (:meth:`ClusterExecutor.take_notes`). The stuck jobs found in one look
+  are stopped together, in a thread of their own, while the build's other
+  jobs go on.
+- *No workers*: jobs that have waited :data:`NO_WORKERS_TIMEOUT` seconds on a
+  cluster without workers (its last removed, or dead, and none started in
+  their place) end the build as a lost scheduler does: they could wait for
+  ever.
 - *Retry*: a worker that dies mid-job is replaced by Dask, which runs the task
   again elsewhere; when Dask gives up on it (``KilledWorker``), the job is
   tried once more under a new key.
@@ -79,7 +87,11 @@ from pipeline.fsutil import remove_partials
 
 CONNECT_TIMEOUT = 5.0  # seconds to reach the scheduler, and to wait for a first worker
 RESTART_TIMEOUT = 30.0  # seconds for a nanny to stop a worker stuck in a job (it waits 4 s, then kills it)
+# Seconds the build's jobs wait on a cluster without workers before the build gives up: a nanny's
+# fresh worker, or one a deployment system starts in place of a removed one, comes within seconds.
+NO_WORKERS_TIMEOUT = 60.0
 WATCH_INTERVAL = 0.1
+WORKERS_COUNT_INTERVAL = 1.0  # seconds between looks at how many workers the cluster has, while jobs wait
 PLUGIN_NAME = "broadcast-pipeline"
 ENDED = "not committed: the build that asked for this file has ended"
 
@@ -163,11 +175,19 @@ class _ClusterJob:
 class ClusterExecutor(Executor):
     """Jobs run as Dask tasks, with the local pool's timeout, retry and error messages."""
 
-    def __init__(self, client: Client, guard: WorkerGuard, timeout: float, retries: int = 1) -> None:
+    def __init__(
+        self,
+        client: Client,
+        guard: WorkerGuard,
+        timeout: float,
+        retries: int = 1,
+        no_workers_timeout: float = NO_WORKERS_TIMEOUT,
+    ) -> None:
         self.client = client
         self.guard = guard
         self.timeout = timeout
         self.retries = retries
+        self.no_workers_timeout = no_workers_timeout
         self.retried = 0
         self.stopped_workers: dict[str, str] = {}  # stuck workers stopped: address -> "OK", "removed"…
         self._jobs: dict[str, _ClusterJob] = {}  # by the key of each job's current attempt
@@ -177,7 +197,10 @@ class ClusterExecutor(Executor):
         self._lock = threading.Lock()
         self._starts: queue.SimpleQueue[tuple[str, str, float]] = queue.SimpleQueue()
         self._closing = False
-        self._lost: ClusterLost | None = None  # set when the scheduler went away
+        self._lost: ClusterLost | None = None  # set when the scheduler went away, or every worker for too long
+        self._notes: queue.SimpleQueue[str] = queue.SimpleQueue()  # for the build to say (take_notes)
+        self._no_workers_since: float | None = None
+        self._next_count = 0.0  # when to count the cluster's workers again
         self._cancelled = False  # set when the build cancelled a job, which may be running
         self._stop = threading.Event()
         client.subscribe_topic(guard.topic, self._on_start)
@@ -204,6 +227,16 @@ class ClusterExecutor(Executor):
         job.future.add_done_callback(lambda future: self._cancel_task(job) if future.cancelled() else None)
         self._send(job)
         return job.future
+
+    def take_notes(self) -> list[str]:
+        """What the build should tell the operator since the last call (a worker removed from the
+        cluster), one line each; the build says them from its own thread."""
+        notes = []
+        while True:
+            try:
+                notes.append(self._notes.get_nowait())
+            except queue.Empty:
+                return notes
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         """Stop accepting jobs; cancel those not started when asked; wait for the rest."""
@@ -312,16 +345,20 @@ class ClusterExecutor(Executor):
             reason = str(error).strip().split("\n", 1)[0]  # Dask's messages run to several lines
             _settle(job.future, error=JobFailed(f"the cluster could not run the job: {type(error).__name__}: {reason}"))
         elif self.client.status != "running":  # cancelled by Dask itself: the scheduler is gone
-            self._scheduler_lost()
+            self._cluster_lost(f"lost the Dask scheduler at {self._address} mid-build")
         else:
             _settle(job.future, error=JobFailed("the cluster dropped the job"))
 
-    def _scheduler_lost(self) -> None:
-        """Fail every job not finished with one :class:`ClusterLost`: the build stops there."""
-        address = self.client.scheduler.address if self.client.scheduler is not None else "?"
+    @property
+    def _address(self) -> str:
+        return str(self.client.scheduler.address) if self.client.scheduler is not None else "?"
+
+    def _cluster_lost(self, reason: str) -> None:
+        """Fail every job not finished with one :class:`ClusterLost` saying ``reason``: the build
+        stops there."""
         with self._lock:
             if self._lost is None:
-                self._lost = ClusterLost(f"lost the Dask scheduler at {address} mid-build")
+                self._lost = ClusterLost(reason)
             jobs = [*self._jobs.values(), *self._stopping]
             self._jobs.clear()
         for job in jobs:
@@ -333,6 +370,9 @@ class ClusterExecutor(Executor):
         while not self._stop.wait(WATCH_INTERVAL):
             self._note_starts()
             now = time.monotonic()
+            if now >= self._next_count:
+                self._next_count = now + WORKERS_COUNT_INTERVAL
+                self._count_workers(now)
             with self._lock:
                 overdue = [
                     job
@@ -341,6 +381,26 @@ class ClusterExecutor(Executor):
                 ]
             if overdue:
                 self._time_out(overdue)
+
+    def _count_workers(self, now: float) -> None:
+        """Give up once jobs have waited ``no_workers_timeout`` seconds on a cluster without
+        workers (its last were removed, or died, and nothing starts others): no job could end."""
+        with self._lock:
+            waiting = bool(self._jobs) and self._lost is None
+        if not waiting:
+            self._no_workers_since = None
+            return
+        try:
+            workers = len(self.client.nthreads(callback_timeout=CONNECT_TIMEOUT))
+        except Exception:  # the scheduler is gone or slow: its loss is said when the jobs end
+            return
+        if workers:
+            self._no_workers_since = None
+        elif self._no_workers_since is None:
+            self._no_workers_since = now
+        elif now - self._no_workers_since >= self.no_workers_timeout:
+            wait = f"{self.no_workers_timeout:g} s"
+            self._cluster_lost(f"the Dask scheduler at {self._address} has had no workers for {wait}")
 
     def _note_starts(self) -> None:
         while True:
@@ -371,7 +431,10 @@ class ClusterExecutor(Executor):
         stopper.start()
 
     def _stop_stuck(self, jobs: list[_ClusterJob]) -> None:
-        self._stop_workers({job.worker for job in jobs})
+        stopped = self._stop_workers({job.worker for job in jobs})
+        for worker, outcome in sorted(stopped.items()):
+            if outcome in REMOVED:  # the cluster is a worker short from now on: the operator must know
+                self._notes.put(f"worker {worker} ran a job past its time limit and {REMOVED[outcome]}")
         with self._lock:
             for job in jobs:
                 self._stopping.remove(job)
@@ -395,16 +458,20 @@ class ClusterExecutor(Executor):
             worker for worker, running in answers.items() if isinstance(running, list) and keys.intersection(running)
         }
 
-    def _stop_workers(self, workers: set[str]) -> None:
-        """Stop the processes of ``workers`` (the only way to stop a running task), and return
-        once they are gone: a nanny kills its worker (after 4 s) and starts a fresh one; a worker
-        without a nanny, or whose nanny does not answer in time, is removed from the cluster.
+    def _stop_workers(self, workers: set[str]) -> dict[str, str]:
+        """Stop the processes of ``workers`` (the only way to stop a running task): a nanny kills
+        its worker (after 4 s) and starts a fresh one, and this returns once the old process is
+        gone. A worker without a nanny, or whose nanny does not answer in time, is removed from
+        the cluster instead: the scheduler forgets it at once (no task goes there any more) and
+        tells it to close, which it does once its running task ends or Dask's 30 s wait for that
+        task runs out. Returns what became of each worker (``"OK"``: restarted; ``"removed"``,
+        ``"timed out"``: removed; or why it could not be stopped).
 
         The scheduler's own call is used: the client's ``restart_workers`` refuses workers
         without a nanny, and waits for the replacements to arrive, which the build need not do."""
         scheduler = self.client.scheduler
         if not workers or scheduler is None:
-            return
+            return {}
         try:
             stopped = self.client.sync(
                 scheduler.restart_workers,
@@ -417,6 +484,14 @@ class ClusterExecutor(Executor):
         except Exception as error:  # the scheduler is gone: so is every task it ran for this build
             stopped = {worker: f"not stopped ({type(error).__name__})" for worker in workers}
         self.stopped_workers.update(stopped)
+        return stopped
+
+
+# What the scheduler's restart_workers answers for a worker it removed instead of restarting.
+REMOVED = {
+    "removed": "was removed from the cluster: it has no nanny to restart it",
+    "timed out": f"was removed from the cluster: its nanny did not restart it within {RESTART_TIMEOUT:g} s",
+}
 
 
 def _settle(future: Future[Any], result: Any = None, error: Exception | None = None) -> None:
@@ -497,6 +572,7 @@ def open_cluster(
     hooks: WorkerHooks,
     connect_timeout: float = CONNECT_TIMEOUT,
     staged_in: Sequence[Path] = (),
+    no_workers_timeout: float = NO_WORKERS_TIMEOUT,
 ) -> Iterator[ClusterExecutor]:
     """Connect to the scheduler at ``address``, check its workers see ``shared`` (absolute
     folders) and match this machine on ``probe``, and yield an executor for the build's jobs.
@@ -517,7 +593,7 @@ def open_cluster(
             expected = _check_workers(client, address, probe, connect_timeout)
             client.register_plugin(PipelineWorkerPlugin(), name=PLUGIN_NAME)
             guard = WorkerGuard(probe, expected, f"pipeline-build-{secrets.token_hex(8)}", hooks)
-            executor = ClusterExecutor(client, guard, job_timeout)
+            executor = ClusterExecutor(client, guard, job_timeout, no_workers_timeout=no_workers_timeout)
             try:
                 yield executor
             except BaseException:

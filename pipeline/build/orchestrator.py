@@ -590,6 +590,7 @@ def run_targets(
         mark("submitted", jobs=len(futures))
         for future in as_completed(futures):
             target, job, submitted = futures[future]
+            _relay_notes(pool, observer)
             if future.cancelled():
                 continue
             if isinstance(future.exception(), ClusterLost):  # no job can finish any more
@@ -614,6 +615,14 @@ def run_targets(
     finally:
         if executor is None:
             local.release()
+
+
+def _relay_notes(executor: Executor | None, observer: BuildObserver) -> None:
+    """Say what the executor has to tell the operator (the cluster's: a worker it removed), here
+    in the build's own thread."""
+    take_notes = getattr(executor, "take_notes", None)
+    for message in take_notes() if take_notes is not None else []:
+        observer.note(message)
 
 
 def review_pages(

@@ -2,11 +2,13 @@
 
 One ``LocalCluster`` (two worker processes of one thread each, each with a
 nanny, on 127.0.0.1) serves the module; the mismatch test starts its own
-one-worker cluster whose espeak-ng reports another version, and the
-scheduler test its own ``dask scheduler`` and ``dask worker`` processes, to
-kill the scheduler. Builds that a test kills or stops run as ``pipeline
-build`` in a process of their own (:mod:`tests.build.cluster_build`), their
-jobs held by the fake engine's gates for as long as the test needs.
+one-worker cluster whose espeak-ng reports another version; tests that need
+real ``dask scheduler`` and ``dask worker`` processes (to kill the
+scheduler, for workers without nannies) start their own
+(:mod:`tests.dask_processes`). Builds that a test kills or stops run as
+``pipeline build`` in a process of their own
+(:mod:`tests.build.cluster_build`), their jobs held by the fake engine's
+gates for as long as the test needs.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from distributed import Client, LocalCluster, Worker
 from pipeline.build import cluster as cluster_module
 from pipeline.build.cluster import apply_memory_settings, open_cluster
 from pipeline.build.orchestrator import BuildRequest, build
+from pipeline.build.runlog import NullObserver
 from pipeline.build.worker_env import EnvironmentProbe, describe_environment, differences, shared_tokens, token_folders
 from pipeline.build.workers import WORKER_ENVIRONMENT, WorkerHooks
 from pipeline.project.layout import CACHE_DIR, CLUSTER_CHECK_FOLDER, LOGS_FOLDER
@@ -68,6 +71,7 @@ REPO = Path(__file__).parents[2]
 # A `dask scheduler` or `dask worker` process started by a test reads (the scheduler) or runs (a worker)
 # tasks that name this repository's test code (the fake engine), so it imports from the repository too.
 REPO_ON_PATH = {"PYTHONPATH": str(REPO)}
+REMOVED_WITHOUT_NANNY = "ran a job past its time limit and was removed from the cluster: it has no nanny to restart it"
 
 
 def _two_segments(name: str, first: str, second: str) -> str:
@@ -407,6 +411,82 @@ def test_a_scheduler_that_dies_mid_build_fails_the_unfinished_folders_in_one_lin
     assert not [path for path in (root / "output" / "gated" / "en").iterdir() if path.suffix in (".mp3", ".part")]
 
 
+def test_stuck_jobs_on_workers_without_nannies_remove_them_and_the_build_says_so(reference, tmp_path) -> None:
+    """Two ``dask worker --no-nanny`` processes: a job hangs on one, past its limit, and again on
+    the other when tried once more. A worker without a nanny cannot be restarted: each is removed
+    from the cluster, and the build says so, one line per worker; the job fails in one line, with
+    the exit status of a stuck job on workers with nannies; the other job is made; nothing staged
+    is left. What the build says is true: the scheduler has no worker left, and both worker
+    processes end by themselves."""
+    root = _fresh_copy(reference, tmp_path)
+    (root / "scripts_src" / "episodes" / "hung.yaml").write_text(HUNG, encoding="utf-8")
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    with dask_processes(tmp_path, workers=0, environment=REPO_ON_PATH) as processes:
+        workers = [processes.start_workers(options=["--no-nanny"]) for _ in range(2)]
+        processes.wait_for_workers(2)
+        with Client(processes.address, set_as_default=False) as connected:
+            addresses = sorted(connected.nthreads())
+            build = _start_cluster_build(root, markers, processes.address, "hung", "--job-timeout", "6")
+            _, err = build.communicate(timeout=300)
+            left = connected.nthreads()
+        ended = [worker.wait(timeout=120) for worker in workers]  # Dask gives a closing worker's task 30 s
+    assert build.returncode == 1, err
+    assert "Traceback" not in err, err
+    lines = err.splitlines()
+    notes = sorted(line for line in lines if line.startswith("note: "))
+    assert notes == [f"note: worker {address} {REMOVED_WITHOUT_NANNY}" for address in addresses], err
+    timed_out = "01-hung.mp3: failed 2 times: it ran longer than 6 s"
+    assert [line for line in lines if "01-hung.mp3" in line] == [
+        f"[2/2] hung/en/{timed_out.replace(':', ' FAILED:', 1)}",
+        f"hung [en, player]: scripts_src/episodes/hung.yaml:5: segments[0]: {timed_out}",
+    ], err
+    assert "hung [en, player]: failed" in lines, err
+    assert left == {}  # both removed, as the build said
+    assert ended == [0, 0]  # and their processes ended by themselves
+    folder = root / "output" / "hung" / "en"
+    assert sorted(path.name for path in folder.iterdir() if path.suffix in (".mp3", ".part")) == ["02-calm.mp3"]
+    assert not [path for path in root.rglob("*") if path.name.endswith(".part")]
+
+
+def test_jobs_waiting_on_a_cluster_left_without_workers_end_the_build(reference, tmp_path) -> None:
+    """One ``dask worker --no-nanny``: the stuck job's worker is removed, and nothing takes its
+    place, so the job's second attempt (and any other job) could wait for ever. The build waits
+    its time for a worker, then ends as when the scheduler is lost: every unfinished folder failed
+    with one reason, nothing staged left."""
+    root = _fresh_copy(reference, tmp_path)
+    (root / "scripts_src" / "episodes" / "hung.yaml").write_text(TWO_HUNG, encoding="utf-8")
+    project = load_project(root)
+    request = BuildRequest(("hung",), ("en",), out=root / "output", job_timeout=6)
+    install = WorkerHooks(functools.partial(fake_engine.install, str(tmp_path)))
+    folders = [root / "output" / "hung" / "en"]
+    with dask_processes(tmp_path, worker_options=["--no-nanny"], environment=REPO_ON_PATH) as processes:
+        started = time.monotonic()
+        notes = NotesKept()
+        with open_cluster(
+            processes.address, _probe(root), _shared(root), 6, install, staged_in=folders, no_workers_timeout=5
+        ) as executor:
+            [hung] = build(project, request, notes, executor=executor).outcomes
+        seconds = time.monotonic() - started
+        [removed] = executor.stopped_workers
+    assert hung.status == "failed"
+    lost = f"the Dask scheduler at {processes.address} has had no workers for 5 s"
+    assert [str(problem) for problem in hung.errors] == [f"not finished: {lost}"]
+    assert notes.notes == [f"worker {removed} {REMOVED_WITHOUT_NANNY}", lost]
+    assert seconds < 60  # 6 s to time out, 5 s without workers, and the checks
+    assert not [path for path in root.rglob("*") if path.name.endswith(".part")]
+
+
+class NotesKept(NullObserver):
+    """A build's observer that keeps the notes it is given."""
+
+    def __init__(self) -> None:
+        self.notes: list[str] = []
+
+    def note(self, message: str) -> None:
+        self.notes.append(message)
+
+
 def test_a_worker_that_differs_is_refused(reference, tmp_path, cli) -> None:
     root = _fresh_copy(reference, tmp_path)
     fake_bin = tmp_path / "bin"
@@ -520,11 +600,14 @@ def _executing(dask_worker: Worker) -> int:
     return dask_worker.state.executing_count
 
 
-def _start_cluster_build(root: Path, markers: Path, address: str) -> subprocess.Popen[str]:
-    """``pipeline build gated --lang en`` on the cluster at ``address``, its workers speaking through
-    the fake engine, in a session of its own (a signal reaches only what the test sends)."""
-    command = [sys.executable, "-m", "tests.build.cluster_build", str(markers), "build", "gated", "--lang", "en",
-               "--project", str(root), "--scheduler", address]  # fmt: skip
+def _start_cluster_build(
+    root: Path, markers: Path, address: str, episode: str = "gated", *options: str
+) -> subprocess.Popen[str]:
+    """``pipeline build EPISODE --lang en`` (and ``options``) on the cluster at ``address``, its
+    workers speaking through the fake engine, in a session of its own (a signal reaches only what
+    the test sends)."""
+    command = [sys.executable, "-m", "tests.build.cluster_build", str(markers), "build", episode, "--lang", "en",
+               "--project", str(root), "--scheduler", address, *options]  # fmt: skip
     return subprocess.Popen(
         command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
     )
