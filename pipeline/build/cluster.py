@@ -9,10 +9,13 @@ the standard ``concurrent.futures.Executor`` interface, as from the local
 pool (:mod:`pipeline.build.workers`).
 
 Storage is shared: the project folder and the output folder must be at the
-same paths on every worker. Before any job is sent, every worker describes
-its environment (:mod:`pipeline.build.worker_env`: the token files written
-here, Python, the pipeline's code, pinned packages, speech engines and voice
-data, pronunciation data) and the build is refused, one line per worker that
+same paths on every worker. Before any job is sent, the scheduler, which
+unpickles every task and so imports the pipeline, must describe its
+installation as this machine's (Python, the pipeline's code, pinned
+packages); then every worker describes its environment
+(:mod:`pipeline.build.worker_env`: the token files written here, Python, the
+pipeline's code, pinned packages, speech engines and voice data,
+pronunciation data) and the build is refused, one line per worker that
 differs, when any does. A worker that joins later checks itself before its
 first job and fails the job instead of making other bytes.
 
@@ -62,10 +65,12 @@ and a build with nothing to make never do.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import logging
 import os
 import queue
+import re
 import secrets
 import threading
 import time
@@ -93,6 +98,7 @@ NO_WORKERS_TIMEOUT = 60.0
 WATCH_INTERVAL = 0.1
 WORKERS_COUNT_INTERVAL = 1.0  # seconds between looks at how many workers the cluster has, while jobs wait
 PLUGIN_NAME = "broadcast-pipeline"
+_WRAPPED_ERROR = re.compile(r"([A-Za-z_]\w*)\((.*)\)", re.DOTALL)  # a worker's error as the scheduler passes it on
 ENDED = "not committed: the build that asked for this file has ended"
 
 
@@ -342,8 +348,7 @@ class ClusterExecutor(Executor):
             self._retry_or_fail(job, WorkerDied(f"failed {job.attempts} times: its worker process died"))
         elif task.status == "error":
             error = task.exception()
-            reason = str(error).strip().split("\n", 1)[0]  # Dask's messages run to several lines
-            _settle(job.future, error=JobFailed(f"the cluster could not run the job: {type(error).__name__}: {reason}"))
+            _settle(job.future, error=JobFailed(f"the cluster could not run the job: {_first_line(error)}"))
         elif self.client.status != "running":  # cancelled by Dask itself: the scheduler is gone
             self._cluster_lost(f"lost the Dask scheduler at {self._address} mid-build")
         else:
@@ -584,10 +589,12 @@ def open_cluster(
     left in ``staged_in`` (the build's output folders; give them only under
     the build lock) are swept: none of this build's jobs can commit anything
     any more. Raises :class:`ClusterError` (one line per problem, exit status
-    2) when the scheduler cannot be reached, has no workers, or a worker
-    differs."""
+    2) when the scheduler cannot be reached, cannot import the pipeline or
+    differs from this machine, has no workers, or a worker cannot import the
+    pipeline or differs."""
     client = _connect(address, connect_timeout)
     try:
+        _check_scheduler(client, address, probe)
         with shared_tokens(shared) as tokens:
             probe = replace(probe, tokens=tokens)
             expected = _check_workers(client, address, probe, connect_timeout)
@@ -624,6 +631,54 @@ def _connect(address: str, timeout: float) -> Client:
         raise ClusterError(f"cannot reach the Dask scheduler at {address} ({reason})") from None
 
 
+def _check_scheduler(client: Client, address: str, probe: EnvironmentProbe) -> None:
+    """Refuse a scheduler that cannot read this build's tasks: Dask's scheduler unpickles every
+    task it is sent, which imports the pipeline's modules there, and fails each task otherwise.
+
+    It is asked to describe its installation (Python, the pipeline's code, the pinned packages:
+    :func:`describe_environment` with nothing to look at beyond them) by a call that names a
+    function of the pipeline, which the scheduler unpickles as it unpickles a task. Dask's own
+    ``Client.get_versions(packages=[...])`` was not enough: it reads each package's installed
+    metadata (``importlib.metadata``), not whether the package imports, and a scheduler whose
+    Python cannot import the pipeline still reports its version there."""
+    bare = EnvironmentProbe((), (), (), probe.root)
+    try:
+        answer = client.run_on_scheduler(describe_environment, bare)
+    except Exception as error:  # the call could not be unpickled (or run) on the scheduler
+        raise ClusterError(
+            f"{address}: the Dask scheduler cannot import the pipeline ({_first_line(error)}); "
+            "start it from the build's installation"
+        ) from None
+    found = differences(describe_environment(bare), answer)
+    if found:
+        raise ClusterError(f"{address}: the Dask scheduler differs from this machine: {'; '.join(found)}")
+
+
+def _first_line(error: BaseException) -> str:
+    """``Type: message`` of ``error``, its message cut at the first line (Dask's run to several)."""
+    name, message = _named(error)
+    message = message.strip().split("\n", 1)[0]
+    return f"{name}: {message}" if message else name
+
+
+def _named(error: BaseException) -> tuple[str, str]:
+    """The type name and message of ``error``, or of the worker's error it stands for: an error
+    on a worker reaches the build through the scheduler, which does not unpickle it and passes on
+    ``Exception(repr(the error))``."""
+    wrapped = _WRAPPED_ERROR.fullmatch(str(error)) if type(error) is Exception else None
+    if wrapped is not None:
+        with contextlib.suppress(ValueError, SyntaxError, MemoryError, RecursionError):
+            arguments = ast.literal_eval(f"({wrapped.group(2)},)")
+            return wrapped.group(1), str(arguments[0]) if len(arguments) == 1 else ", ".join(map(str, arguments))
+    return type(error).__name__, str(error)
+
+
+def _cannot_import(error: BaseException) -> bool:
+    """Whether ``error`` (or the worker's error it stands for) is a failed import."""
+    name = _named(error)[0]
+    return isinstance(error, ImportError) or name in ("ImportError", "ModuleNotFoundError")
+
+
 def _check_workers(
     client: Client, address: str, probe: EnvironmentProbe, timeout: float
 ) -> tuple[tuple[str, str], ...]:
@@ -639,8 +694,11 @@ def _check_workers(
     answers = client.run(describe_environment, probe, on_error="return")
     problems = []
     for worker, answer in sorted(answers.items()):
+        if isinstance(answer, BaseException) and _cannot_import(answer):  # nor can it unpickle a job
+            problems.append(f"worker {worker} cannot import the pipeline ({_first_line(answer)})")
+            continue
         if isinstance(answer, BaseException):
-            problems.append(f"worker {worker} cannot describe its environment: {type(answer).__name__}: {answer}")
+            problems.append(f"worker {worker} cannot describe its environment: {_first_line(answer)}")
             continue
         found = differences(here, answer)
         if found:

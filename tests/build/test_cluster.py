@@ -15,21 +15,25 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import shutil
 import signal
 import socket
 import stat
 import subprocess
 import sys
+import sysconfig
 import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import dask
 import pytest
 from distributed import Client, LocalCluster, Worker
 
+import pipeline
 from pipeline.build import cluster as cluster_module
 from pipeline.build.cluster import apply_memory_settings, open_cluster
 from pipeline.build.orchestrator import BuildRequest, build
@@ -509,6 +513,54 @@ def test_a_worker_that_differs_is_refused(reference, tmp_path, cli) -> None:
     assert not (root / "output" / "mini").exists()
 
 
+@pytest.mark.parametrize("scheduler", ["without the pipeline", "other code"])
+def test_a_scheduler_that_cannot_read_the_builds_tasks_is_refused(reference, tmp_path, cli, scheduler) -> None:
+    """Dask's scheduler unpickles every task: one whose Python cannot import the pipeline, or
+    imports other code, is refused before any job is sent, in one line naming it, exit 2."""
+    root = _fresh_copy(reference, tmp_path)
+    if scheduler == "without the pipeline":
+        options: dict[str, Any] = {"scheduler_command": _without_the_pipeline("distributed.cli.dask_scheduler")}
+    else:
+        options = {"environment": {"PYTHONPATH": str(_other_pipeline(tmp_path))}}
+    with dask_processes(tmp_path, workers=0, **options) as processes:
+        result = cli("build", "--project", str(root), "--scheduler", processes.address)
+    assert result.code == 2
+    [line] = result.err.splitlines()
+    if scheduler == "without the pipeline":
+        assert line == (
+            f"{processes.address}: the Dask scheduler cannot import the pipeline "
+            "(ModuleNotFoundError: No module named 'pipeline'); start it from the build's installation"
+        )
+    else:
+        differs = f"{re.escape(processes.address)}: the Dask scheduler differs from this machine: {_OTHER_CODE}"
+        assert re.fullmatch(differs, line), line
+    assert _nothing_written(root)
+
+
+def test_workers_that_cannot_import_the_pipeline_or_run_other_code_are_refused(reference, tmp_path, cli) -> None:
+    """A ``dask worker`` from a Python that cannot import the pipeline, and one that imports another
+    version of it: one line each, naming the worker, exit 2, nothing written."""
+    root = _fresh_copy(reference, tmp_path)
+    with dask_processes(tmp_path, workers=0) as processes:
+        processes.start_workers(
+            options=["--name", "other-code"], environment={"PYTHONPATH": str(_other_pipeline(tmp_path))}
+        )
+        processes.start_workers(
+            options=["--name", "no-pipeline"], command=_without_the_pipeline("distributed.cli.dask_worker")
+        )
+        processes.wait_for_workers(2)
+        with Client(processes.address, set_as_default=False) as connected:
+            named = {info["name"]: address for address, info in connected.scheduler_info()["workers"].items()}
+        result = cli("build", "--project", str(root), "--scheduler", processes.address)
+    assert result.code == 2
+    other, missing = (f"{processes.address}: worker {named[name]} " for name in ("other-code", "no-pipeline"))
+    lines = result.err.splitlines()
+    assert len(lines) == 2 and lines == sorted(lines), result.err  # one line per worker, by address
+    assert f"{missing}cannot import the pipeline (ModuleNotFoundError: No module named 'pipeline')" in lines
+    assert [line for line in lines if re.fullmatch(f"{re.escape(other)}differs from this machine: {_OTHER_CODE}", line)]
+    assert _nothing_written(root)
+
+
 def test_an_unreachable_scheduler_is_one_line_and_exit_2(reference, tmp_path, cli) -> None:
     root = _fresh_copy(reference, tmp_path)
     address = f"tcp://127.0.0.1:{_free_port()}"
@@ -611,6 +663,45 @@ def _start_cluster_build(
     return subprocess.Popen(
         command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
     )
+
+
+def _without_the_pipeline(command_module: str) -> list[str]:
+    """A Dask command line (``distributed.cli.dask_scheduler`` or ``dask_worker``, which take the
+    ``dask`` command's arguments) run by this Python isolated (``-I``: no ``PYTHONPATH``, no current
+    folder) and without site processing (``-S``): the installed packages are put on its path by
+    hand, so the editable install's import hook, which a ``.pth`` file would set up, never runs. It
+    has Dask, and cannot import the pipeline (checked: the test means nothing otherwise)."""
+    site = sysconfig.get_paths()["purelib"]
+    prefix = [sys.executable, "-I", "-S", "-c", f"import sys; sys.path.append({site!r}); "]
+    cannot = subprocess.run([*prefix[:-1], prefix[-1] + "import pipeline"], capture_output=True, text=True)
+    assert "No module named 'pipeline'" in cannot.stderr, cannot.stderr
+    return [*prefix[:-1], prefix[-1] + f"from {command_module} import main; main()"]
+
+
+_OTHER_VERSION = "0.0.1"
+# What a process importing that copy differs in: the version and the digest of the package's files.
+_DIGEST = r"\([0-9a-f]{16}\)"
+_OTHER_CODE = (
+    rf"pipeline code: {re.escape(_OTHER_VERSION)} {_DIGEST} \(here: {re.escape(pipeline.__version__)} {_DIGEST}\)"
+)
+
+
+def _other_pipeline(tmp_path: Path) -> Path:
+    """A folder holding a copy of the pipeline package of another version: a Python with it on
+    ``PYTHONPATH`` imports that copy (the editable install's import hook comes after the path)."""
+    other = tmp_path / "other-version"
+    if not other.exists():
+        shutil.copytree(REPO / "pipeline", other / "pipeline", ignore=shutil.ignore_patterns("__pycache__"))
+        init = other / "pipeline" / "__init__.py"
+        text = init.read_text(encoding="utf-8")
+        init.write_text(re.sub(r'__version__ = "[^"]*"', f'__version__ = "{_OTHER_VERSION}"', text), encoding="utf-8")
+    return other
+
+
+def _nothing_written(root: Path) -> bool:
+    """No output folder of the episode, and no segment, staged or token file anywhere in the project."""
+    made = [path for path in root.rglob("*") if path.suffix in (".mp3", ".part", ".token")]
+    return not made and not (root / "output" / "mini").exists()
 
 
 def _tokens(root: Path) -> set[str]:
