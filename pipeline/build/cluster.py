@@ -644,10 +644,10 @@ def _check_scheduler(client: Client, address: str, probe: EnvironmentProbe) -> N
     bare = EnvironmentProbe((), (), (), probe.root)
     try:
         answer = client.run_on_scheduler(describe_environment, bare)
-    except Exception as error:  # the call could not be unpickled (or run) on the scheduler
+    except Exception as error:  # the call could not be unpickled, or run, on the scheduler
+        problem = "cannot import the pipeline" if _cannot_import(error) else "cannot describe its installation"
         raise ClusterError(
-            f"{address}: the Dask scheduler cannot import the pipeline ({_first_line(error)}); "
-            "start it from the build's installation"
+            f"{address}: the Dask scheduler {problem} ({_first_line(error)}); start it from the build's installation"
         ) from None
     found = differences(describe_environment(bare), answer)
     if found:
