@@ -8,7 +8,7 @@ the default on Linux) and workers spawned one by one
 (``fork_from_server=False``, the way elsewhere).
 
 - ``start``: a pool of ``--jobs`` workers started at once, each given one
-  small levelling job (the K-weighted loudness of a second of noise, through
+  small levelling job (the K-weighted loudness of a second of a tone, through
   the section filter); the whole tree's CPU (user + system of the
   pool's processes, waited for) and the wall time until every job is done.
 - ``replacement``: one worker replaced after every job (``recycle_after=1``),
@@ -27,6 +27,7 @@ import os
 import statistics
 import sys
 import time
+from concurrent.futures import Future
 
 for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):  # before numpy: see workers.py
     os.environ.setdefault(_name, "1")
@@ -42,10 +43,17 @@ RATE = 22050
 VARIANTS = {"forked": True, "spawned": False}
 
 
-def level_a_second(seed: int) -> float:
-    """A job that needs the levelling stack: the loudness of a second of noise."""
-    noise = np.random.default_rng(seed).standard_normal(RATE).astype(np.float32) * 0.1
-    return dsp.integrated_loudness(dsp.loudness_blocks(noise, RATE))
+def a_second_of_tone(seed: int) -> np.ndarray:
+    """A second of a tone, the job's input: its K-weighted loudness blocks are the job."""
+    return np.sin(np.arange(RATE, dtype=np.float32) * np.float32(0.05 * (seed + 1))) * np.float32(0.1)
+
+
+def level_a_second(pool: WorkerPool, seed: int) -> Future[np.ndarray]:
+    """Submit a job that needs the levelling stack: the loudness blocks of a second of a tone,
+    through :func:`pipeline.audio.dsp.loudness_blocks` itself, so that a worker runs it with
+    what the build's workers have loaded and imports nothing for it (this module, or
+    ``numpy.random``, which the build never uses, would cost a fresh worker 0.05-0.1 s)."""
+    return pool.submit(dsp.loudness_blocks, a_second_of_tone(seed), RATE)
 
 
 def build_pool(workers: int, forked: bool, recycle_after: int = DEFAULT_RECYCLE_AFTER) -> WorkerPool:
@@ -58,7 +66,7 @@ def start(workers: int, forked: bool) -> tuple[float, float]:
     cpu, clock = children_cpu_seconds(), time.perf_counter()
     pool = build_pool(workers, forked)
     pool.start_workers()
-    for job in [pool.submit(level_a_second, seed) for seed in range(workers)]:
+    for job in [level_a_second(pool, seed) for seed in range(workers)]:
         job.result()
     wall = time.perf_counter() - clock
     pool.shutdown()
@@ -76,7 +84,7 @@ def recycled(jobs: int, forked: bool) -> float:
     cpu = children_cpu_seconds()
     pool = build_pool(1, forked, recycle_after=1)
     for seed in range(jobs):
-        pool.submit(level_a_second, seed).result()
+        level_a_second(pool, seed).result()
     pool.shutdown()
     return children_cpu_seconds() - cpu
 
