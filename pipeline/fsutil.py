@@ -6,7 +6,9 @@ made in one process and put in place by another: :func:`stage_bytes` and
 :func:`commit_staged` (a build's workers stage segment files; only the build
 that holds the lock commits them). Temporary names start with ``.`` and end
 with ``.part`` so that a crash leaves nothing that looks like an output;
-:func:`remove_partials` sweeps them.
+:func:`remove_partials` sweeps them. A failure or an interruption (a stop
+signal's exception) at any moment of a write removes its temporary file, so
+the build's own process never leaves one, even where no sweep follows.
 
 Output folders are trusted only up to their root: :func:`replace_links`
 turns a symbolic link on the way from the root to a folder into a real
@@ -38,25 +40,7 @@ def stage_bytes(target: Path, data: bytes, durable: bool = True) -> Path:
     """Write ``data`` to a new temporary sibling of ``target`` (flushed to disk unless not
     ``durable``) and return its path; :func:`commit_staged` puts it in place. Creating the
     temporary file refuses to follow a link or reuse a name; a failed write leaves nothing behind."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}{PARTIAL_SUFFIX}")
-    try:
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o666)
-    except OSError as error:
-        raise OSError(error.errno, error.strerror, str(target)) from error  # name the file meant
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-            if durable:
-                handle.flush()
-                os.fsync(handle.fileno())
-    except OSError as error:
-        temporary.unlink(missing_ok=True)
-        raise OSError(error.errno, error.strerror, str(target)) from error
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    return temporary
+    return _write_new(target, data, durable, put_in_place=False)
 
 
 def commit_staged(staged: Path, target: Path) -> None:
@@ -71,7 +55,51 @@ def commit_staged(staged: Path, target: Path) -> None:
 
 def atomic_write_bytes(target: Path, data: bytes, durable: bool = True) -> None:
     """Write ``data`` to ``target`` atomically (``durable``: flushed to disk first)."""
-    commit_staged(stage_bytes(target, data, durable), target)
+    _write_new(target, data, durable, put_in_place=True)
+
+
+def _write_new(target: Path, data: bytes, durable: bool, put_in_place: bool) -> Path:
+    """Write ``data`` to a new temporary sibling of ``target`` and return its path; with
+    ``put_in_place``, rename it over ``target`` as well.
+
+    From the moment the file may exist until it is returned or renamed into place, a failure or
+    an interruption removes it. A stop signal's exception (Ctrl-C, or
+    :class:`~pipeline.build.interrupt.Interrupted`) is raised where the signal's handler runs:
+    as the call during which the signal arrived returns, so also right after ``open`` has made
+    the file, before its descriptor is kept (the descriptor is then lost with the stopping
+    process; the file is not left behind). The rename is inside the same protected stretch:
+    between :func:`stage_bytes` returning and :func:`commit_staged` starting, no one would hold
+    the staged path.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}{PARTIAL_SUFFIX}")
+    try:
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o666)
+    except OSError as error:  # nothing was made (a name that exists is another writer's)
+        raise OSError(error.errno, error.strerror, str(target)) from error  # name the file meant
+    except BaseException:  # the file was made as the signal came: its descriptor is lost, its name is not
+        temporary.unlink(missing_ok=True)
+        raise
+    try:
+        _write_to(descriptor, target, data, durable)
+        if put_in_place:
+            temporary.replace(target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return temporary
+
+
+def _write_to(descriptor: int, target: Path, data: bytes, durable: bool) -> None:
+    """Write ``data`` through ``descriptor`` and close it; an error names ``target``."""
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
+    except OSError as error:
+        raise OSError(error.errno, error.strerror, str(target)) from error
 
 
 def atomic_write_text(target: Path, text: str, durable: bool = True) -> None:

@@ -1,13 +1,17 @@
-"""Atomic writes: flushed to disk unless told otherwise, nothing left behind when a write or rename fails."""
+"""Atomic writes: flushed to disk unless told otherwise, nothing left behind when a write or rename
+fails or a stop signal interrupts it."""
 
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 import pytest
 
 from pipeline import fsutil
+from pipeline.build.interrupt import Interrupted, stop_on_signals
+from tests.interrupts import signal_when_staged
 
 
 @pytest.fixture
@@ -41,3 +45,22 @@ def test_a_staged_file_that_cannot_be_put_in_place_is_removed(tmp_path: Path) ->
     with pytest.raises(OSError):
         fsutil.commit_staged(staged, target)
     assert not staged.exists() and sorted(path.name for path in tmp_path.iterdir()) == ["taken"]
+
+
+@pytest.mark.parametrize("write", [fsutil.stage_bytes, fsutil.atomic_write_bytes], ids=["staged", "atomic"])
+def test_a_signal_as_the_temporary_file_is_made_leaves_nothing(tmp_path: Path, monkeypatch, write) -> None:
+    sent = signal_when_staged(monkeypatch, signal.SIGTERM)
+    with pytest.raises(Interrupted), stop_on_signals():
+        write(tmp_path / "page.html", b"whole")
+    assert len(sent) == 1  # the file was made before the signal was handled
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_signal_as_the_write_is_flushed_leaves_the_old_file_alone(tmp_path: Path, monkeypatch) -> None:
+    target = tmp_path / "page.html"
+    target.write_bytes(b"old")
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda descriptor: real_fsync(descriptor) or os.kill(os.getpid(), signal.SIGTERM))
+    with pytest.raises(Interrupted), stop_on_signals():
+        fsutil.atomic_write_bytes(target, b"new")
+    assert [(path.name, path.read_bytes()) for path in tmp_path.iterdir()] == [("page.html", b"old")]

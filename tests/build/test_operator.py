@@ -18,12 +18,14 @@ from pathlib import Path
 import psutil
 import pytest
 
+from pipeline.build.interrupt import stop_on_signals
 from pipeline.build.orchestrator import BuildRequest, build
 from pipeline.i18n.catalogs import Translator
 from pipeline.project.script import load_project
 from pipeline.render import render_episode
 from pipeline.speech import SpeechChunk
 from pipeline.text.durations import blocked_seconds
+from tests.interrupts import signal_when_staged
 
 CATALOG = Path("locales/ko/LC_MESSAGES/mini.po")
 QUOTE = 'msgstr "외국 방송을 찾은 뒤로 저는 매일 밤 들었습니다."'
@@ -160,7 +162,7 @@ def test_an_english_only_episode_is_not_pending_in_korean(mini_project: Path, cl
 
 
 def test_the_first_signal_interrupts_and_later_ones_are_only_noted() -> None:
-    from pipeline.build.interrupt import Interrupted, stop_on_signals
+    from pipeline.build.interrupt import Interrupted
 
     before = signal.getsignal(signal.SIGHUP)
     with pytest.raises(Interrupted) as stopped, stop_on_signals() as guard:
@@ -220,6 +222,27 @@ def test_a_signal_stops_the_build_and_its_workers_and_is_reported(mini_project: 
     page = (mini_project / "output" / "_report" / "index.html").read_text(encoding="utf-8")
     assert f"interrupted by {signum.name}" in page
     assert '<td class="interrupted">interrupted</td>' in page
+    assert not list((mini_project / "output").rglob(".*.part*"))
+
+
+@pytest.mark.parametrize(
+    ("name_start", "under"),
+    [(".manifest.json.", "ko"), (".index.html.", "_review")],
+    ids=["a folder's first manifest", "the review page"],
+)
+def test_a_signal_as_the_build_stages_a_file_of_its_own_leaves_no_staged_file(
+    mini_project: Path, monkeypatch: pytest.MonkeyPatch, name_start: str, under: str
+) -> None:
+    """The build's own process stages files too (manifests when the run starts, assembled files,
+    review pages after the last folder): a signal at the moment one is created stops the build
+    and leaves nothing staged, even where no sweep follows."""
+    sent = signal_when_staged(
+        monkeypatch, signal.SIGTERM, lambda path: path.name.startswith(name_start) and under in path.parts
+    )
+    with stop_on_signals():
+        report = build(load_project(mini_project), BuildRequest(out=mini_project / "output", jobs=2))
+    assert sent, "the build staged no such file"
+    assert report.interrupted == signal.SIGTERM
     assert not list((mini_project / "output").rglob(".*.part*"))
 
 
