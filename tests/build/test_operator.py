@@ -25,6 +25,7 @@ from pipeline.project.script import load_project
 from pipeline.render import render_episode
 from pipeline.speech import SpeechChunk
 from pipeline.text.durations import blocked_seconds
+from tests.conftest import REPO
 from tests.interrupts import signal_when_staged
 
 CATALOG = Path("locales/ko/LC_MESSAGES/mini.po")
@@ -222,6 +223,33 @@ def test_a_signal_stops_the_build_and_its_workers_and_is_reported(mini_project: 
     page = (mini_project / "output" / "_report" / "index.html").read_text(encoding="utf-8")
     assert f"interrupted by {signum.name}" in page
     assert '<td class="interrupted">interrupted</td>' in page
+    assert not list((mini_project / "output").rglob(".*.part*"))
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=lambda s: s.name)
+def test_a_worker_stopped_as_it_stages_its_file_leaves_nothing_staged(
+    mini_project: Path, tmp_path: Path, signum: int
+) -> None:
+    """The signal comes while a worker has just created its staged segment file and is still
+    writing it: the build stops that worker, and only then sweeps the folder."""
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    command = [sys.executable, "-m", "tests.build.held_build", str(markers), "build", "--jobs", "1",
+               "--project", str(mini_project)]  # fmt: skip
+    victim = subprocess.Popen(
+        command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    deadline = time.monotonic() + 120
+    while not (markers / "staged").exists() and victim.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    pid, staged = (markers / "staged").read_text(encoding="utf-8").split(" ", 1)
+    holder = psutil.Process(int(pid))
+    assert Path(staged).exists()
+    os.kill(victim.pid, signum)
+    _, err = victim.communicate(timeout=60)
+    (markers / "go").touch()  # a worker left running would now finish its file
+    assert victim.returncode == 128 + signum, err
+    assert psutil.wait_procs([holder], timeout=5)[1] == []
     assert not list((mini_project / "output").rglob(".*.part*"))
 
 
