@@ -350,8 +350,8 @@ def make_single_segment(
         if errors:
             raise next(iter(errors.values()))
         made = make_segment_file(segment_job(segment, voices, station.pauses, profile, destination, tags, project_root))
-    if made.staged is not None:
-        commit_staged(made.staged, destination)
+        if made.staged is not None:  # before the engines are closed, which can take a while
+            commit_staged(made.staged, destination)
     return made
 
 

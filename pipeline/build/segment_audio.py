@@ -66,13 +66,15 @@ def make_segment(job: SegmentJob) -> SegmentMade:
     store_blocks(job.cache_root, job.input_hash, measured.blocks)
     if not parent_alive():
         raise SystemExit(0)  # the build that asked for this file is gone: leave nothing behind
+    cues = tuple(Cue(round(c.start + offset, 3), round(c.end + offset, 3), c.text) for c in timeline.cues)
+    digest = hashlib.sha256(data).hexdigest()
+    # Staged last: where the same process commits the file (say --out), a Ctrl-C can fall only
+    # into the few quick steps between its staging and its commit.
     staged = stage_bytes(job.destination, data)
     mark("job finished", file=job.label, seconds=round(duration, 3))
-    cues = tuple(Cue(round(c.start + offset, 3), round(c.end + offset, 3), c.text) for c in timeline.cues)
     return SegmentMade(
         round(duration, 3), cues, measured.loudness.integrated, measured.loudness.true_peak,
-        counter.synthesised, counter.cached, round(time.monotonic() - started, 3), staged,
-        hashlib.sha256(data).hexdigest(),
+        counter.synthesised, counter.cached, round(time.monotonic() - started, 3), staged, digest,
     )  # fmt: skip
 
 

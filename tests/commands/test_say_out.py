@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import signal
 from pathlib import Path
 
+import pytest
+
 from pipeline.audio import mp3frames
+from pipeline.tts.espeak import EspeakNgBackend
 
 
 def test_say_out_writes_a_levelled_player_mp3(mini_project: Path, tmp_path: Path, cli) -> None:
@@ -24,3 +29,22 @@ def test_say_out_refuses_a_wrong_extension(mini_project: Path, tmp_path: Path, c
     result = cli("say", "--project", str(mini_project), "--lang", "ko", "--out", str(tmp_path / "x.wav"), "안녕")
     assert result.code == 2
     assert "profile 'player' writes .mp3 files" in result.err
+
+
+def test_ctrl_c_as_say_out_finishes_leaves_no_staged_file(
+    mini_project: Path, tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C while the engines are closed, once the file has been made (closing them waits for
+    the engines to leave): the command says it was interrupted, and no staged file is left."""
+    out = tmp_path / "check.mp3"
+    real_close = EspeakNgBackend.close
+
+    def close_then_ctrl_c(backend: EspeakNgBackend) -> None:
+        if list(tmp_path.glob(".check.mp3.*.part")) or out.exists():
+            os.kill(os.getpid(), signal.SIGINT)
+        real_close(backend)
+
+    monkeypatch.setattr(EspeakNgBackend, "close", close_then_ctrl_c)
+    result = cli("say", "--project", str(mini_project), "--lang", "ko", "--out", str(out), "안녕하세요.")
+    assert (result.code, result.err.strip()) == (130, "interrupted (SIGINT)")
+    assert [path.name for path in tmp_path.iterdir() if path.name.endswith(".part")] == []
