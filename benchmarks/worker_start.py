@@ -1,7 +1,7 @@
 """What starting build workers costs: ``.venv/bin/python benchmarks/worker_start.py [--jobs N] [--repeats N]``.
 
 Entry point: :func:`main`. It measures the build's own worker pool
-(:func:`pipeline.build.orchestrator.local_pool`: the preload, the
+(:func:`pipeline.build.request.local_pool`: the preload, the
 initializer and the engines' shutdown) two ways, in alternated repeats:
 workers forked by the pool's server (:mod:`pipeline.build.worker_server`,
 the default on Linux) and workers spawned one by one
@@ -36,7 +36,7 @@ import numpy as np  # noqa: E402
 from nightly import children_cpu_seconds, load_average  # noqa: E402
 
 from pipeline.audio import dsp  # noqa: E402
-from pipeline.build.orchestrator import BuildRequest, local_pool  # noqa: E402
+from pipeline.build.request import BuildRequest, local_pool  # noqa: E402
 from pipeline.build.workers import DEFAULT_RECYCLE_AFTER, WorkerPool  # noqa: E402
 
 RATE = 22050

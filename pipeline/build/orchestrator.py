@@ -33,19 +33,28 @@ from pipeline.build.interrupt import signal_number
 from pipeline.build.lock import build_lock
 from pipeline.build.outcomes import BuildProblem, BuildReport, Coverage, TargetOutcome, TargetStatus, signal_name
 from pipeline.build.outputs import holds_build, retracted_folders
+from pipeline.build.request import (
+    BuildRequest,
+    check_request,
+    check_segments,
+    local_pool,
+    makes_new_folders,
+    select_episodes,
+    select_languages,
+    select_profiles,
+)
 from pipeline.build.runlog import BuildObserver, NullObserver
 from pipeline.build.segments import (
     SegmentJob,
     SegmentMade,
     expected_seconds,
     make_segment_file,
-    preload_worker,
     prepare_worker,
     segment_job,
     voice_keys,
 )
 from pipeline.build.timeline import mark
-from pipeline.build.workers import DEFAULT_RECYCLE_AFTER, DEFAULT_TIMEOUT, PoolOnDemand, WorkerHooks, WorkerPool
+from pipeline.build.workers import PoolOnDemand, WorkerHooks
 from pipeline.delivery.review import LanguageBuild, write_review_pages
 from pipeline.errors import (
     CatalogError,
@@ -54,42 +63,33 @@ from pipeline.errors import (
     ConfigError,
     PipelineError,
     SourceLocation,
-    UsageError,
 )
-from pipeline.formats.manifests import DATE_KEY, LEFT_OUT_KEY, MANIFEST_NAME, SCRIPT_KEY, SOURCES_KEY, ManifestWriter
+from pipeline.formats.manifests import DATE_KEY, LEFT_OUT_KEY, SCRIPT_KEY, SOURCES_KEY, ManifestWriter
 from pipeline.formats.output import Tags, episode_file_name, segment_file_name, target_folder
 from pipeline.fsutil import commit_staged, links_between, remove_partials, replace_links
 from pipeline.i18n.catalogs import Translator
 from pipeline.project.fingerprints import Fingerprints, source_files
-from pipeline.project.layout import CACHE_DIR, COVERAGE_MEMO, FILE_HASHES, OUTPUT_DIR, REVIEW_CACHE_DIR, SPEECH_TEXT_DIR
+from pipeline.project.layout import CACHE_DIR, COVERAGE_MEMO, FILE_HASHES, REVIEW_CACHE_DIR, SPEECH_TEXT_DIR
 from pipeline.project.script import Episode, Project
 from pipeline.project.station import Profile, Station
 from pipeline.render import LocalisedEpisode, RenderedSegment, render_episode
 from pipeline.speech import SpeechChunk
 from pipeline.speech.store import stored_normaliser
 from pipeline.text.durations import blocked_seconds
-from pipeline.tts import Voice, close_backends, closing_backends, get_backend, resolve_voice
+from pipeline.tts import Voice, closing_backends, get_backend, resolve_voice
 
-__all__ = ["BuildReport", "BuildRequest", "Coverage", "TargetOutcome", "TargetStatus", "build", "render_all"]
-
-
-@dataclass(frozen=True)
-class BuildRequest:
-    """What to build, where, and how."""
-
-    episodes: tuple[str, ...] = ()  # ids; empty means every episode of the project
-    languages: tuple[str, ...] = ()  # empty means every station language
-    profiles: tuple[str, ...] = ()  # empty means the station's default profile
-    out: Path = OUTPUT_DIR
-    allow_incomplete: bool = False
-    jobs: int = 0  # worker processes; 0 means one per CPU
-    fail_fast: bool = False
-    job_timeout: float = DEFAULT_TIMEOUT
-    dry_run: bool = False
-    scheduler: str = ""  # a Dask scheduler's address: run the segment jobs there (absolute paths needed)
-    force: bool = False  # make the selected files again whatever their manifests say
-    segments: tuple[str, ...] = ()  # only these segments of the named episodes
-    fresh_speech: bool = False  # synthesise again instead of reading the speech cache
+__all__ = [
+    "BuildReport",
+    "BuildRequest",
+    "Coverage",
+    "TargetOutcome",
+    "TargetStatus",
+    "build",
+    "check_request",
+    "render_all",
+    "select_episodes",
+    "select_languages",
+]
 
 
 @dataclass
@@ -110,6 +110,7 @@ def build(
     request: BuildRequest,
     observer: BuildObserver | None = None,
     executor: Executor | None = None,
+    workers: PoolOnDemand | None = None,
 ) -> BuildReport:
     """Build the requested episodes, languages and profiles of ``project``.
 
@@ -118,6 +119,9 @@ def build(
     ``interrupted``. When the build will surely make files (an output folder it makes has no
     manifest yet, or ``--force``), the local workers start before rendering, so that their start
     overlaps it and the planning; otherwise they start when the first job is submitted.
+    ``workers`` is the local pool when the caller made it (:func:`~pipeline.build.request.local_workers`,
+    which has started the workers already when they are surely needed); the build stops it when
+    it ends, as it does the one it makes otherwise.
     """
     started = time.monotonic()
     observer = observer or NullObserver()
@@ -130,8 +134,12 @@ def build(
     report = BuildReport(dry_run=request.dry_run, subset=describe_subset(project, request))
     targets: list[_Target] = []
     try:
-        with PoolOnDemand(functools.partial(local_pool, request)) as local:
-            if executor is None and makes_new_folders(project, episodes, languages, profiles, request):
+        with workers or PoolOnDemand(functools.partial(local_pool, request)) as local:
+            if (
+                executor is None
+                and workers is None
+                and makes_new_folders(project, episodes, languages, profiles, request)
+            ):
                 local.get(start_workers=True)
             localised = render_all(project, episodes, languages, made_in_only=True)
             mark("rendered")
@@ -154,46 +162,6 @@ def build(
     if not request.dry_run:
         observer.finish(report)
     return report
-
-
-def local_pool(
-    request: BuildRequest, recycle_after: int = DEFAULT_RECYCLE_AFTER, fork_from_server: bool | None = None
-) -> WorkerPool:
-    """The build's own worker processes (``--jobs``, one per CPU by default). The build keeps the
-    defaults of ``recycle_after`` and ``fork_from_server`` (:class:`WorkerPool`'s); a benchmark of
-    the build's workers sets them."""
-    pool = WorkerPool(
-        request.jobs or os.cpu_count() or 1,
-        timeout=request.job_timeout,
-        recycle_after=recycle_after,
-        initializer=prepare_worker,
-        finalizer=close_backends,
-        preload=preload_worker,
-        fork_from_server=fork_from_server,
-    )
-    mark("pool started")
-    return pool
-
-
-def makes_new_folders(
-    project: Project, episodes: list[Episode], languages: list[str], profiles: list[Profile], request: BuildRequest
-) -> bool:
-    """Whether this build will surely make segment files, told before rendering: it is forced, or
-    an output folder of an episode made in a selected language has no manifest (a new episode,
-    language or profile; a cold build). A folder whose catalog turns out to be incomplete is then
-    not built after all, and the workers started for it have cost their start only."""
-    if request.dry_run or request.scheduler:
-        return False
-    if request.force:
-        return True
-    station = project.station
-    return any(
-        not (target_folder(request.out, episode.id, lang, profile.name, station) / MANIFEST_NAME).is_file()
-        for episode in episodes
-        for lang in languages
-        if episode.is_made_in(lang)
-        for profile in profiles
-    )
 
 
 def cluster_executor(
@@ -221,57 +189,6 @@ def cluster_executor(
 
 def _holder(previous: dict[str, object]) -> str:
     return f"pid {previous.get('pid')} on {previous.get('host')}"
-
-
-def select_episodes(project: Project, wanted: Iterable[str]) -> list[Episode]:
-    """The episodes named (all when none are), in the order given."""
-    wanted = list(wanted)
-    if not wanted:
-        return list(project.episodes.values())
-    unknown = [name for name in wanted if name not in project.episodes]
-    if unknown:
-        known = ", ".join(project.episodes) or "none"
-        raise UsageError(f"unknown episode {', '.join(unknown)} (known: {known})")
-    return [project.episodes[name] for name in dict.fromkeys(wanted)]
-
-
-def select_languages(station: Station, wanted: Iterable[str]) -> list[str]:
-    """The station languages named (all when none are)."""
-    wanted = list(wanted)
-    unknown = [lang for lang in wanted if lang not in station.languages]
-    if unknown:
-        known = ", ".join(station.languages)
-        raise UsageError(f"unknown language {', '.join(unknown)} (station languages: {known})")
-    return list(dict.fromkeys(wanted)) or list(station.languages)
-
-
-def select_profiles(station: Station, wanted: Iterable[str]) -> list[Profile]:
-    """The output profiles named (the station default when none are)."""
-    names = list(dict.fromkeys(wanted)) or [station.default_profile]
-    unknown = [name for name in names if name not in station.profiles]
-    if unknown:
-        raise UsageError(f"unknown profile {', '.join(unknown)} (profiles: {', '.join(station.profiles)})")
-    return [station.profiles[name] for name in names]
-
-
-def check_segments(episodes: list[Episode], wanted: Iterable[str]) -> None:
-    """``--segment`` ids must belong to the episodes named on the command line."""
-    wanted = list(wanted)
-    if not wanted:
-        return
-    known = list(dict.fromkeys(segment.id for episode in episodes for segment in episode.segments))
-    unknown = [name for name in wanted if name not in known]
-    if unknown:
-        names = ", ".join(episode.id for episode in episodes)
-        raise UsageError(f"unknown segment {', '.join(unknown)} in {names} (segments: {', '.join(known)})")
-
-
-def check_request(project: Project, request: BuildRequest) -> None:
-    """Raise the usage error in ``request`` (unknown episode, language, profile or segment), if any,
-    before anything is written."""
-    select_languages(project.station, request.languages)
-    select_profiles(project.station, request.profiles)
-    check_segments(select_episodes(project, request.episodes), request.segments)
 
 
 def describe_subset(project: Project, request: BuildRequest) -> str:

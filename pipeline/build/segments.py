@@ -13,15 +13,18 @@ import dataclasses
 import functools
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline import __version__
 from pipeline.formats.lyrics import Cue
 from pipeline.formats.output import Tags, input_hash
 from pipeline.project.layout import CACHE_DIR, LEVELS_CACHE
 from pipeline.project.station import Pauses, Profile
-from pipeline.render import RenderedSegment
 from pipeline.text.durations import estimate_seconds
 from pipeline.tts import Voice, get_backend
+
+if TYPE_CHECKING:  # a build starts its workers before it imports the rendering (pipeline.build.request)
+    from pipeline.render import RenderedSegment
 
 OUTPUT_SCHEMA = 10  # bump whenever a change to the processing changes what the files hold
 

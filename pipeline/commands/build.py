@@ -7,9 +7,7 @@ import os
 import sys
 
 from pipeline.build.interrupt import SignalGuard, stop_on_signals
-from pipeline.build.orchestrator import BuildRequest, build, check_request
-from pipeline.build.report import print_summary, write_html_report
-from pipeline.build.runlog import observers_for
+from pipeline.build.request import BuildRequest, check_request, local_workers
 from pipeline.build.timeline import mark
 from pipeline.build.workers import DEFAULT_TIMEOUT
 from pipeline.commands import load_selection, output_folder, project_root
@@ -143,13 +141,19 @@ def _build(args: argparse.Namespace, guard: SignalGuard) -> int:
         fresh_speech=args.no_cache,
     )
     check_request(project, request)  # usage errors leave no log behind
-    if args.dry_run:
-        report = build(project, request)
-        guard.quieten()
-        print_summary(report)
-        return report.exit_code
-    observer, log = observers_for(out)
-    report = build(project, request, observer)
+    with local_workers(project, request) as workers:  # started now when the build will surely make files
+        # The stages are imported while the workers start (an interpreter and the audio stack).
+        from pipeline.build.orchestrator import build
+        from pipeline.build.report import print_summary, write_html_report
+        from pipeline.build.runlog import observers_for
+
+        if args.dry_run:
+            report = build(project, request, workers=workers)
+            guard.quieten()
+            print_summary(report)
+            return report.exit_code
+        observer, log = observers_for(out)
+        report = build(project, request, observer, workers=workers)
     guard.quieten()  # the build is over: a signal now would only cut the report short
     print_summary(report)
     page = write_html_report(report, out)

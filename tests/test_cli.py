@@ -1,0 +1,54 @@
+"""The command line's front door: help for every command, one line for an unknown one, and what
+a command imports before it runs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+
+import pytest
+
+from pipeline.cli import COMMANDS
+from tests.conftest import CliResult
+
+
+def test_help_lists_every_command(cli: Callable[..., CliResult]) -> None:
+    result = cli("--help")
+    assert result.code == 0
+    for name in COMMANDS:
+        assert f"    {name} " in result.out or f"    {name}\n" in result.out, name
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_every_command_has_help(cli: Callable[..., CliResult], name: str) -> None:
+    result = cli(name, "--help")
+    assert result.code == 0
+    assert result.out.startswith(f"usage: pipeline {name} ")
+
+
+def test_unknown_command_is_one_line_and_exit_2(cli: Callable[..., CliResult]) -> None:
+    result = cli("bulid", "--project", ".")
+    assert result.code == 2
+    assert result.out == ""
+    assert len(result.err.splitlines()) == 1
+    assert "invalid choice: 'bulid'" in result.err
+
+
+def test_build_command_loads_without_the_build_stages() -> None:
+    """``pipeline build`` starts its workers before it imports rendering, speech, assembling,
+    the review pages and the report: its module and what it needs to start them import none."""
+    stages = (
+        "pipeline.build.orchestrator",
+        "pipeline.render",
+        "pipeline.speech.ko",
+        "pipeline.build.assemble",
+        "pipeline.delivery.review",
+        "pipeline.build.report",
+        "pipeline.build.runlog",
+        "rich",
+        "numpy",
+    )
+    code = "import sys, pipeline.cli, pipeline.commands.build; print(' '.join(sorted(sys.modules)))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert [name for name in stages if name in loaded] == []
