@@ -135,7 +135,7 @@ def summarise(events: list[dict[str, Any]], origin: float, wall: float, cpu: flo
                    round(share, 3), round(main_cpu, 2), len(jobs))  # fmt: skip
 
 
-MAIN_PHASES = ("main", "loaded", "rendered", "voices", "planned", "pool started", "submitted")
+MAIN_PHASES = ("main", "loaded", "pool started", "rendered", "voices", "planned", "submitted", "meanwhile")
 
 
 def print_timeline(events: list[dict[str, Any]], origin: float, wall: float, cpu: float) -> None:

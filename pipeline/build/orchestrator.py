@@ -55,7 +55,8 @@ from pipeline.build.segments import (
 )
 from pipeline.build.timeline import mark
 from pipeline.build.workers import PoolOnDemand, WorkerHooks
-from pipeline.delivery.review import LanguageBuild, write_review_pages
+from pipeline.delivery.review import LanguageBuild, review_checks, write_review_pages
+from pipeline.delivery.review_marks import CatalogMarks
 from pipeline.errors import (
     CatalogError,
     ClusterError,
@@ -149,11 +150,19 @@ def build(
                 hashes = FileHashes.load(project.root / FILE_HASHES)
                 targets = plan_targets(project, localised, profiles, voices, voice_errors, request, hashes)
                 mark("planned")
-                report.coverage = coverage(project, episodes, languages)
                 report.retracted = retracted_folders(project, request.out)
-                if not request.dry_run:
-                    pages = functools.partial(review_pages, project, localised, targets, request.out, profiles[0])
-                    run_locked(project, targets, request, observer, executor, local, hashes, report.retracted, pages)
+                if request.dry_run:
+                    report.coverage = coverage(project, episodes, languages)
+                else:
+                    checks: dict[str, CatalogMarks] = {}
+                    built = [item.episode for item in localised.values()]
+                    meanwhile = functools.partial(while_jobs_start, project, episodes, languages, built, report, checks)
+                    pages = functools.partial(
+                        review_pages, project, localised, targets, request.out, profiles[0], checks
+                    )
+                    run_locked(
+                        project, targets, request, observer, executor, local, hashes, report.retracted, pages, meanwhile
+                    )
     except KeyboardInterrupt as stop:
         report.interrupted = signal_number(stop)
         stop_unfinished(targets, observer, report.interrupted)
@@ -435,10 +444,12 @@ def run_locked(
     hashes: FileHashes,
     retracted: list[Path],
     then: Callable[[], None] = lambda: None,
+    meanwhile: Callable[[], None] = lambda: None,
 ) -> None:
     """Under the project's build lock: announce the run, make every folder, then run ``then``
     (what is written from the finished folders: the review pages). The jobs run on ``executor``,
-    the cluster's when the request names a scheduler, or else on ``local``'s workers."""
+    the cluster's when the request names a scheduler, or else on ``local``'s workers; once they are
+    submitted, the build's own process runs ``meanwhile`` (:func:`while_jobs_start`)."""
     with build_lock(project.root) as previous, cluster_executor(project, request, targets, executor) as cluster:
         if previous:
             observer.note(f"a previous build ({_holder(previous)}) did not finish; its lock was taken over")
@@ -451,7 +462,7 @@ def run_locked(
             if target.plan is None:  # not built this run: say so now
                 observer.target_done(target.outcome)
         try:
-            run_targets(project, targets, request, observer, executor or cluster, local)
+            run_targets(project, targets, request, observer, executor or cluster, local, meanwhile)
             then()
             mark("review pages")
         finally:
@@ -472,9 +483,10 @@ def run_targets(
     observer: BuildObserver,
     executor: Executor | None,
     local: PoolOnDemand,
+    meanwhile: Callable[[], None] = lambda: None,
 ) -> None:
-    """Run every segment job (on ``executor``, or else on ``local``'s workers); finish each
-    folder when its last job is done.
+    """Run every segment job (on ``executor``, or else on ``local``'s workers), then ``meanwhile``
+    while they start; finish each folder when its last job is done.
 
     Runs under the build lock: only then are the temporary files an
     interrupted build left behind swept away (before it, they may be another
@@ -505,6 +517,7 @@ def run_targets(
                 assert pool is not None
                 futures[pool.submit(make_segment_file, job)] = (target, job, time.monotonic())
         mark("submitted", jobs=len(futures))
+        meanwhile()
         for future in as_completed(futures):
             target, job, submitted = futures[future]
             _relay_notes(pool, observer)
@@ -542,14 +555,33 @@ def _relay_notes(executor: Executor | None, observer: BuildObserver) -> None:
         observer.note(message)
 
 
+def while_jobs_start(
+    project: Project,
+    episodes: list[Episode],
+    languages: list[str],
+    built: list[Episode],
+    report: BuildReport,
+    checks: dict[str, CatalogMarks],
+) -> None:
+    """What the build's own process works out once the jobs are submitted, while the workers
+    start (and later compete with them for the CPU): the translation coverage of the report, and
+    the translators' check findings of the episodes ``built`` that their review pages show
+    (into ``checks``), so that neither delays the first job nor follows the last one."""
+    report.coverage = coverage(project, episodes, languages)
+    checks.update(review_checks(project, project.root / REVIEW_CACHE_DIR, built))
+    mark("meanwhile")
+
+
 def review_pages(
     project: Project,
     localised: dict[tuple[str, str], LocalisedEpisode],
     targets: list[_Target],
     out: Path,
     profile: Profile,
+    checks: dict[str, CatalogMarks] | None = None,
 ) -> None:
-    """Write the review page of every episode built, with the audio of ``profile``."""
+    """Write the review page of every episode built, with the audio of ``profile`` (``checks``:
+    the check findings read while the jobs ran, see :func:`while_jobs_start`)."""
     builds = [
         LanguageBuild(
             localised[(t.outcome.episode, t.outcome.lang)],
@@ -561,7 +593,7 @@ def review_pages(
         for t in targets
         if t.outcome.profile == profile.name
     ]
-    write_review_pages(project, builds, out, profile.name, project.root / REVIEW_CACHE_DIR)
+    write_review_pages(project, builds, out, profile.name, project.root / REVIEW_CACHE_DIR, checks or None)
 
 
 def _record(

@@ -2,8 +2,10 @@
 
 Entry points: :func:`write_review_pages` (the build's stage: writes
 ``<out>/_review/<episode>.html`` for every episode built and
-``<out>/_review/index.html``), :func:`review_page` (the page model of one
-episode, a plain data structure) and :func:`match_cues`.
+``<out>/_review/index.html``), :func:`review_checks` (the translators' check
+findings the pages show, which a build reads while its jobs run),
+:func:`review_page` (the page model of one episode, a plain data structure)
+and :func:`match_cues`.
 
 A page holds, per segment, its title, an audio player per language with the
 file's status, loudness and duration from ``manifest.json``, and one row per
@@ -40,7 +42,7 @@ from pipeline.fsutil import write_if_changed
 from pipeline.i18n.catalogs import Lookup, Translator
 from pipeline.i18n.messages import EPISODE_TITLE_CONTEXT, SourceMessage
 from pipeline.project.layout import REVIEW_FOLDER
-from pipeline.project.script import Episode, Project
+from pipeline.project.script import SHARED_DOMAIN, Episode, Project
 from pipeline.render import LocalisedEpisode, RenderedSegment, SpokenPart, render_episode
 from pipeline.speech import SpeechChunk
 
@@ -337,20 +339,35 @@ def _unique(marks: Iterable[Mark]) -> tuple[Mark, ...]:
 # --------------------------------------------------------------------------- the build's stage
 
 
+def review_checks(project: Project, cache_dir: Path, episodes: Iterable[Episode] = ()) -> dict[str, CatalogMarks]:
+    """The translators' check findings in every station language, those of the catalogs of
+    ``episodes`` and the station's read (or worked out) now, the others when a page asks."""
+    station = project.station
+    checks = {lang: CatalogMarks(project.root, station, lang, cache_dir) for lang in station.languages}
+    domains = [*dict.fromkeys(episode.id for episode in episodes)]
+    if domains:
+        for marks in checks.values():
+            marks.preload([*domains, SHARED_DOMAIN])
+    return checks
+
+
 def write_review_pages(
     project: Project,
     builds: Sequence[LanguageBuild],
     out: Path,
     profile: str,
     cache_dir: Path,
+    checks: dict[str, CatalogMarks] | None = None,
 ) -> list[Path]:
     """Write the review page of every episode in ``builds`` and the index; return the pages
-    written (unchanged pages are left as they are)."""
+    written (unchanged pages are left as they are). ``checks``: the findings from
+    :func:`review_checks`, when the caller has read them already."""
     from pipeline.delivery.review_html import page_html  # the HTML writer needs the model
 
     page_dir = out / REVIEW_FOLDER
     station = project.station
-    checks = {lang: CatalogMarks(project.root, station, lang, cache_dir) for lang in station.languages}
+    if checks is None:
+        checks = review_checks(project, cache_dir)
 
     def marks(lang: str, message: SourceMessage) -> tuple[Mark, ...]:
         return checks[lang].marks(message) if lang in checks else ()

@@ -39,6 +39,9 @@ def test_a_cold_build_records_main_and_worker_phases(
     assert {"main", "loaded", "rendered", "planned", "pool started", "submitted", "assembled", "reported"} <= set(main)
     # a cold build starts its workers before it renders: their start overlaps rendering and planning
     assert main.index("pool started") < main.index("rendered")
+    # the report's coverage and the review pages' check findings are worked out while the jobs
+    # run, after they are submitted and before any is recorded
+    assert main.index("submitted") < main.index("meanwhile") < main.index("job recorded")
     workers = {e["pid"] for e in events if e["event"] == "worker ready"}
     assert len(workers) == 1 and main_pid not in workers
     if worker_server.supported():  # the worker server preloads once, before it forks the worker

@@ -19,6 +19,7 @@ from pipeline.delivery.review import (
     ReviewPage,
     match_cues,
     page_summary,
+    review_checks,
     review_page,
     write_review_pages,
 )
@@ -90,6 +91,16 @@ def edit_catalog(project: Path, msgctxt: str, new_block: str, msgid: str = "") -
     text, count = pattern.subn(lambda _: new_block, path.read_text(encoding="utf-8"))
     assert count == 1
     path.write_text(text, encoding="utf-8")
+
+
+def put_a_web_address_in_the_title(project: Path) -> None:
+    """A Korean title that fails the 'unspeakable' check (a web address)."""
+    edit_catalog(
+        project,
+        "radio-reach.title",
+        'msgctxt "radio-reach.title"\nmsgid "Radio reaches every province."\n'
+        'msgstr "라디오는 www.example.com 모든 지방에 닿습니다."\n',
+    )
 
 
 def msgstr_line(project: Path, msgctxt: str, msgid: str = "") -> int:
@@ -213,12 +224,7 @@ def test_fuzzy_and_failed_checks_are_marked_on_their_lines(mini_project: Path, t
         f'#, fuzzy\nmsgctxt "radio-reach.paragraphs"\nmsgid "{SETS}"\nmsgstr "수신기는 고정됩니다."\n',
         SETS,
     )
-    edit_catalog(
-        mini_project,
-        "radio-reach.title",
-        'msgctxt "radio-reach.title"\nmsgid "Radio reaches every province."\n'
-        'msgstr "라디오는 www.example.com 모든 지방에 닿습니다."\n',
-    )
+    put_a_web_address_in_the_title(mini_project)
     project = load_project(mini_project)
     marks = CatalogMarks(project.root, project.station, "ko", tmp_path / "cache")
     title_message = SourceMessage("mini", "radio-reach.title", "Radio reaches every province.", HERE)
@@ -393,3 +399,21 @@ def test_a_page_shows_the_other_languages_as_an_earlier_build_left_them(mini_pro
     html = (out / "_review" / "mini.html").read_text(encoding="utf-8")
     assert f'id="a2-{other}"' in html and f'id="a2-{lang}"' in html
     assert "from an earlier build" in html
+
+
+def test_findings_read_ahead_give_the_same_pages(mini_project: Path, tmp_path: Path) -> None:
+    """A build reads the check findings of its episodes' catalogs while its jobs run
+    (``review_checks``); the pages it then writes are those written without reading ahead."""
+    put_a_web_address_in_the_title(mini_project)
+    project = load_project(mini_project)
+    cache = mini_project / ".cache" / "review"
+    checks = review_checks(project, cache, [project.episodes["mini"]])
+    assert sorted(path.name for path in cache.iterdir()) == ["ko.mini.json", "ko.station.json"]
+    pages = []
+    for out, given in ((tmp_path / "ahead", checks), (tmp_path / "on-demand", None)):
+        builds = [build_of(project, "en", out), build_of(project, "ko", out)]
+        write_review_pages(project, builds, out, "player", tmp_path / "cache-of" / out.name, given)
+        pages.append((out / "_review" / "mini.html").read_bytes())
+    assert pages[0] == pages[1]
+    assert b"unspeakable" in pages[0]  # the finding is on the page
+    assert not (tmp_path / "cache-of" / "ahead").exists()  # the findings read ahead were used
