@@ -35,6 +35,12 @@ def test_unknown_command_is_one_line_and_exit_2(cli: Callable[..., CliResult]) -
     assert "invalid choice: 'bulid'" in result.err
 
 
+def modules_after_importing(*modules: str) -> set[str]:
+    """The modules a fresh interpreter holds once it has imported ``modules``."""
+    code = f"import sys, {', '.join(modules)}; print(' '.join(sys.modules))"
+    return set(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split())
+
+
 def test_build_command_loads_without_the_build_stages() -> None:
     """``pipeline build`` starts its workers before it imports rendering, speech, assembling,
     the review pages and the report: its module and what it needs to start them import none."""
@@ -49,6 +55,13 @@ def test_build_command_loads_without_the_build_stages() -> None:
         "rich",
         "numpy",
     )
-    code = "import sys, pipeline.cli, pipeline.commands.build; print(' '.join(sorted(sys.modules)))"
-    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    loaded = modules_after_importing("pipeline.cli", "pipeline.commands.build")
     assert [name for name in stages if name in loaded] == []
+
+
+def test_the_build_imports_what_it_needs_after_submitting_its_jobs_later() -> None:
+    """The orchestrator and the build's progress lines (not on a terminal) import neither rich, numpy,
+    mutagen nor the review pages' machinery: a build imports those once its jobs are submitted."""
+    later = ("rich", "numpy", "mutagen", "pipeline.delivery.review", "pipeline.build.report")
+    loaded = modules_after_importing("pipeline.build.orchestrator", "pipeline.build.runlog")
+    assert [name for name in later if name in loaded] == []

@@ -1,11 +1,12 @@
 """Finishing one output folder once its segment files exist.
 
-Entry point: :func:`assemble_target`. It writes the whole-episode file
-(joined frame by frame from the segment MP3s, so nothing is encoded twice),
-the synchronised lyrics (LRC and SRT, one line per sentence as written, timed
-from the real audio), the playlists (UTF-8 ``.m3u8`` and an ASCII ``.m3u``),
-the transcript and the manifest, which it marks complete (a card takes only
-complete folders). Files whose content would not change are not rewritten.
+Entry points: :func:`assemble_target` and :func:`import_for_joining`. The
+first writes the whole-episode file (joined frame by frame from the segment
+MP3s, so nothing is encoded twice), the synchronised lyrics (LRC and SRT, one
+line per sentence as written, timed from the real audio), the playlists
+(UTF-8 ``.m3u8`` and an ASCII ``.m3u``), the transcript and the manifest,
+which it marks complete (a card takes only complete folders). Files whose
+content would not change are not rewritten.
 """
 
 from __future__ import annotations
@@ -134,6 +135,15 @@ def _episode_file(plan: FolderPlan, manifest: ManifestWriter, cache_root: Path, 
         input_hash=wanted,
     )
     return 1
+
+
+def import_for_joining() -> None:
+    """Import now what joining segment files into an episode file needs (numpy and the loudness
+    arithmetic, mutagen for the tags), which :func:`assemble_target` otherwise imports when the
+    first folder is finished: a build does it while its workers start."""
+    import mutagen.id3  # noqa: F401
+
+    import pipeline.build.loudness_blocks  # noqa: F401
 
 
 def _episode_loudness(plan: FolderPlan, records: list[dict[str, Any]], cache_root: Path, name: str) -> float:

@@ -25,9 +25,10 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, as_completed, wait
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.audio.ffmpeg import tool_path
-from pipeline.build.assemble import FolderPlan, assemble_target
+from pipeline.build.assemble import FolderPlan, assemble_target, import_for_joining
 from pipeline.build.filehashes import FileHashes
 from pipeline.build.interrupt import signal_number
 from pipeline.build.lock import build_lock
@@ -55,8 +56,6 @@ from pipeline.build.segments import (
 )
 from pipeline.build.timeline import mark
 from pipeline.build.workers import PoolOnDemand, WorkerHooks
-from pipeline.delivery.review import LanguageBuild, review_checks, write_review_pages
-from pipeline.delivery.review_marks import CatalogMarks
 from pipeline.errors import (
     CatalogError,
     ClusterError,
@@ -78,6 +77,9 @@ from pipeline.speech import SpeechChunk
 from pipeline.speech.store import stored_normaliser
 from pipeline.text.durations import blocked_seconds
 from pipeline.tts import Voice, closing_backends, get_backend, resolve_voice
+
+if TYPE_CHECKING:  # the review pages' machinery is imported once the jobs are submitted
+    from pipeline.delivery.review_marks import CatalogMarks
 
 __all__ = [
     "BuildReport",
@@ -155,8 +157,9 @@ def build(
                     report.coverage = coverage(project, episodes, languages)
                 else:
                     checks: dict[str, CatalogMarks] = {}
-                    built = [item.episode for item in localised.values()]
-                    meanwhile = functools.partial(while_jobs_start, project, episodes, languages, built, report, checks)
+                    meanwhile = functools.partial(
+                        while_jobs_start, project, episodes, languages, targets, report, checks
+                    )
                     pages = functools.partial(
                         review_pages, project, localised, targets, request.out, profiles[0], checks
                     )
@@ -559,16 +562,26 @@ def while_jobs_start(
     project: Project,
     episodes: list[Episode],
     languages: list[str],
-    built: list[Episode],
+    targets: list[_Target],
     report: BuildReport,
     checks: dict[str, CatalogMarks],
 ) -> None:
     """What the build's own process works out once the jobs are submitted, while the workers
     start (and later compete with them for the CPU): the translation coverage of the report, and
-    the translators' check findings of the episodes ``built`` that their review pages show
-    (into ``checks``), so that neither delays the first job nor follows the last one."""
+    the translators' check findings (into ``checks``) of the episodes whose review pages the
+    build writes, so that neither delays the first job nor follows the last one; and the
+    imports of what comes later (joining episode files when jobs were submitted, the review
+    pages' HTML, the summary's table)."""
+    from pipeline.delivery import review_html  # noqa: F401
+    from pipeline.delivery.review import review_checks
+
     report.coverage = coverage(project, episodes, languages)
+    built = [project.episodes[target.outcome.episode] for target in targets]
     checks.update(review_checks(project, project.root / REVIEW_CACHE_DIR, built))
+    if any(target.jobs for target in targets):
+        import_for_joining()
+    import pipeline.build.report  # noqa: F401  (rich, for the summary the command prints)
+
     mark("meanwhile")
 
 
@@ -582,6 +595,8 @@ def review_pages(
 ) -> None:
     """Write the review page of every episode built, with the audio of ``profile`` (``checks``:
     the check findings read while the jobs ran, see :func:`while_jobs_start`)."""
+    from pipeline.delivery.review import LanguageBuild, write_review_pages
+
     builds = [
         LanguageBuild(
             localised[(t.outcome.episode, t.outcome.lang)],

@@ -38,16 +38,6 @@ import time
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
-from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-
 from pipeline.build.outcomes import signal_name
 from pipeline.project.layout import LOGS_FOLDER
 
@@ -187,6 +177,16 @@ class ProgressBar(NullObserver):
     """A live progress bar with counts, elapsed time and ETA (terminals only)."""
 
     def __init__(self) -> None:
+        # rich is imported for a terminal only: a build run by cron does not pay for it
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
         self.progress = Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -215,6 +215,8 @@ class ProgressBar(NullObserver):
         """Advance; print failures above the bar."""
         self.progress.advance(self.task)
         if error:
+            from rich.markup import escape
+
             self.progress.console.print(f"[red]failed[/red] {escape(job.label)}: {escape(error)}", highlight=False)
 
     def finish(self, report: BuildReport) -> None:

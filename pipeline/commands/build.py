@@ -144,18 +144,20 @@ def _build(args: argparse.Namespace, guard: SignalGuard) -> int:
     with local_workers(project, request) as workers:  # started now when the build will surely make files
         # The stages are imported while the workers start (an interpreter and the audio stack).
         from pipeline.build.orchestrator import build
-        from pipeline.build.report import print_summary, write_html_report
-        from pipeline.build.runlog import observers_for
+        from pipeline.build.runlog import JsonLog, observers_for
 
+        log: JsonLog | None = None  # a dry run writes no log and no report
         if args.dry_run:
             report = build(project, request, workers=workers)
-            guard.quieten()
-            print_summary(report)
-            return report.exit_code
-        observer, log = observers_for(out)
-        report = build(project, request, observer, workers=workers)
+        else:
+            observer, log = observers_for(out)
+            report = build(project, request, observer, workers=workers)
     guard.quieten()  # the build is over: a signal now would only cut the report short
+    from pipeline.build.report import print_summary, write_html_report  # rich: imported while the jobs ran
+
     print_summary(report)
+    if log is None:
+        return report.exit_code
     page = write_html_report(report, out)
     mark("reported")
     print(f"report: {page}\nreview: {out / REVIEW_FOLDER / 'index.html'}\nlog: {log.path}", file=sys.stderr)

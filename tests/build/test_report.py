@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from pipeline.build import report as report_module
 from pipeline.build.orchestrator import BuildReport, TargetOutcome, TargetStatus
 from pipeline.build.report import FULL_TABLE_ROWS, print_summary, write_html_report
+from pipeline.build.runlog import ProgressBar
 
 
 def outcomes(count: int, status: TargetStatus, folder: Path) -> list[TargetOutcome]:
@@ -56,3 +58,14 @@ def test_a_report_that_cannot_be_written_leaves_no_earlier_page_as_the_latest(
         write_html_report(BuildReport(outcomes(2, "failed", tmp_path)), tmp_path, when=1_700_000_100)
     assert not earlier.exists()  # the earlier run's verdict is gone, not shown as this run's
     assert len(list((earlier.parent / "runs").glob("*.html"))) == 2  # each run's own page is kept whole
+
+
+def test_the_progress_bar_on_a_terminal_prints_notes_and_failures(capsys: pytest.CaptureFixture[str]) -> None:
+    bar = ProgressBar()
+    bar.start(targets=1, jobs=2, workers=1)
+    bar.note("a [bracketed] note")
+    bar.job_done(SimpleNamespace(label="ep/ko/01-[x].mp3"), None, "engine failed [red]", 0.5)  # type: ignore[arg-type]
+    bar.finish(BuildReport())
+    shown = capsys.readouterr().out
+    assert "note: a [bracketed] note" in shown
+    assert "failed ep/ko/01-[x].mp3: engine failed [red]" in shown  # shown as written, not as markup
