@@ -3,9 +3,11 @@ a command imports before it runs."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -65,3 +67,25 @@ def test_the_build_imports_what_it_needs_after_submitting_its_jobs_later() -> No
     later = ("rich", "numpy", "mutagen", "pipeline.delivery.review", "pipeline.build.report")
     loaded = modules_after_importing("pipeline.build.orchestrator", "pipeline.build.runlog")
     assert [name for name in later if name in loaded] == []
+
+
+def test_a_build_run_as_a_program_leaves_everything_written(mini_project: Path) -> None:
+    """``python -m pipeline build`` ends without the interpreter's teardown: its log, report,
+    review pages and folders are complete all the same, and its exit status is the build's."""
+    command = [sys.executable, "-m", "pipeline", "build", "--project", str(mini_project), "--jobs", "1"]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.rstrip().splitlines()[-1].startswith("log: ")  # every line printed reached the pipe
+    out = mini_project / "output"
+    (log,) = (out / "_logs").glob("build-*.jsonl")
+    assert json.loads(log.read_text(encoding="utf-8").splitlines()[-1])["event"] == "finish"
+    assert (out / "_report" / "index.html").is_file() and (out / "_review" / "mini.html").is_file()
+    for lang in ("ko", "en"):
+        assert json.loads((out / "mini" / lang / "manifest.json").read_text(encoding="utf-8"))["complete"] is True
+
+
+def test_a_usage_error_from_the_program_is_one_line_and_exit_2(mini_project: Path) -> None:
+    command = [sys.executable, "-m", "pipeline", "build", "nosuch", "--project", str(mini_project)]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == ["unknown episode nosuch (known: mini)"]

@@ -10,6 +10,7 @@ from pipeline.build.interrupt import SignalGuard, stop_on_signals
 from pipeline.build.request import BuildRequest, check_request, local_workers
 from pipeline.build.timeline import mark
 from pipeline.build.workers import DEFAULT_TIMEOUT
+from pipeline.cli import QUICK_EXIT
 from pipeline.commands import load_selection, output_folder, project_root
 from pipeline.errors import UsageError
 from pipeline.project.layout import REVIEW_FOLDER
@@ -103,7 +104,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         f"(default: ${SCHEDULER_VARIABLE}; the project and output folders must be at the same paths on "
         "every worker; --jobs then does not apply)",
     )
-    parser.set_defaults(run=run)
+    parser.set_defaults(run=run, **{QUICK_EXIT: True})
 
 
 def run(args: argparse.Namespace) -> int:
@@ -123,6 +124,7 @@ def _build(args: argparse.Namespace, guard: SignalGuard) -> int:
     out = output_folder(args, root)
     if args.scheduler:  # workers find the shared folders by the same absolute paths
         root, out = root.absolute(), out.absolute()
+        setattr(args, QUICK_EXIT, False)  # the Dask client's threads and exit hooks still run
     project, episodes = load_selection(root, args.episodes)
     mark("loaded")
     request = BuildRequest(
