@@ -95,6 +95,12 @@ __all__ = [
 ]
 
 
+# A folder's manifest is saved with the segment files recorded so far at most this often (and
+# whenever the run ends or stops): saved after every file, a folder of n segments cost n saves
+# of a growing manifest (500 segments: 3.6 s of CPU), so a build stopped halfway keeps what it made.
+PROGRESS_SAVE_SECONDS = 1.0
+
+
 @dataclass
 class _Target:
     """One output folder being made: its plan, manifest, jobs and outcome."""
@@ -106,6 +112,7 @@ class _Target:
     jobs: list[SegmentJob] = field(default_factory=list)
     pending: int = 0
     out_of_date: list[str] = field(default_factory=list)  # segment files left as they are (--segment)
+    saved_at: float = -PROGRESS_SAVE_SECONDS  # time.monotonic() of the manifest's last save with new records
 
 
 def build(
@@ -538,12 +545,15 @@ def run_targets(
                 _stop_early(futures, targets, observer)
                 _discard_running(futures, targets)
                 break
+        _save_recorded(targets)
     except BaseException:
         for future in futures:
             future.cancel()
         if executor is None:
             local.abort()  # interrupted: running jobs must not finish after the build has stopped
             _remove_staged(targets)  # a worker stopped while staging its file leaves the part behind
+        with contextlib.suppress(OSError):  # what cannot be kept now is made again next time
+            _save_recorded(targets)
         raise
     finally:
         if executor is None:
@@ -645,13 +655,23 @@ def _record(
         inputs=job.inputs,
         cues=[[cue.start, cue.end, cue.text] for cue in made.cues],
     )
-    target.manifest.save()
+    if time.monotonic() - target.saved_at >= PROGRESS_SAVE_SECONDS:
+        target.manifest.save()
+        target.saved_at = time.monotonic()
     mark("job recorded", file=job.label)
     outcome = target.outcome
     outcome.made += 1
     outcome.synthesised += made.synthesised
     outcome.cached += made.cached
     observer.job_done(job, made, None, seconds)
+
+
+def _save_recorded(targets: list[_Target]) -> None:
+    """Save the manifests that hold segment files recorded since their last save (a folder not
+    assembled keeps what was made for it)."""
+    for target in targets:
+        if target.jobs and target.manifest is not None:
+            target.manifest.save()  # nothing is written when it holds what the file does
 
 
 def _finish(project: Project, target: _Target, observer: BuildObserver, force: bool = False) -> None:

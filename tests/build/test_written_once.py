@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.build import filehashes
+from pipeline.build import filehashes, orchestrator
+from pipeline.formats.manifests import ManifestWriter
 from pipeline.fsutil import sha256_file
 from pipeline.project.layout import CACHE_DIR, LEVELS_CACHE
 
@@ -78,3 +79,22 @@ def test_an_episode_whose_segments_blocks_are_gone_is_measured_from_its_file(min
     measured = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["files"]["mini.mp3"]
     assert measured["sha256"] == from_blocks["sha256"]
     assert measured["loudness_lufs"] == pytest.approx(from_blocks["loudness_lufs"], abs=0.2)
+
+
+def test_a_folders_manifest_is_not_saved_again_for_every_segment(
+    mini_project: Path, cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Saved with its recorded files at most once per PROGRESS_SAVE_SECONDS (not per file: a folder
+    of n segments would cost n saves of a growing manifest), and always once finished."""
+    monkeypatch.setattr(orchestrator, "PROGRESS_SAVE_SECONDS", 3600.0)
+    saved: list[Path] = []
+    real = ManifestWriter.save
+    monkeypatch.setattr(ManifestWriter, "save", lambda self: saved.append(self.folder) or real(self))
+    assert cli("build", "--project", str(mini_project), "--jobs", "1").code == 0
+    for lang in ("ko", "en"):
+        folder = mini_project / "output" / "mini" / lang
+        # before the jobs (unfinished), with the first file recorded, once assembled (complete)
+        assert saved.count(folder) == 3 + 1, saved  # and the run's last look, which writes nothing
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        assert manifest["complete"] is True
+        assert sum(1 for record in manifest["files"].values() if record.get("kind") == "segment") == 3
