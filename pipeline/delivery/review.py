@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.delivery.review_marks import CatalogMarks, Mark
-from pipeline.errors import CatalogError
+from pipeline.errors import CatalogError, SourceLocation
 from pipeline.formats.lyrics import Cue
 from pipeline.formats.manifests import ManifestWriter
 from pipeline.formats.output import target_folder
@@ -339,15 +339,16 @@ def _unique(marks: Iterable[Mark]) -> tuple[Mark, ...]:
 # --------------------------------------------------------------------------- the build's stage
 
 
-def review_checks(project: Project, cache_dir: Path, episodes: Iterable[Episode] = ()) -> dict[str, CatalogMarks]:
+def review_checks(project: Project, cache_dir: Path, episodes: Sequence[Episode] = ()) -> dict[str, CatalogMarks]:
     """The translators' check findings in every station language, those of the catalogs of
     ``episodes`` and the station's read (or worked out) now, the others when a page asks."""
     station = project.station
     checks = {lang: CatalogMarks(project.root, station, lang, cache_dir) for lang in station.languages}
-    domains = [*dict.fromkeys(episode.id for episode in episodes)]
-    if domains:
+    domains = [*dict.fromkeys(episode.id for episode in episodes), SHARED_DOMAIN] if episodes else []
+    for domain in domains:
+        probe = SourceMessage(domain, "", "", SourceLocation(domain))
         for marks in checks.values():
-            marks.preload([*domains, SHARED_DOMAIN])
+            marks.marks(probe)  # a language's first question about a domain reads that catalog's findings
     return checks
 
 

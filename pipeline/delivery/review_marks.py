@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,16 +60,6 @@ class CatalogMarks:
         self._absent: dict[str, tuple[Mark, ...]] = {}  # by domain: the marks of a message it lacks
         self._settings = ""  # digest of what shapes every catalog's findings, worked out once
         self.problem = ""  # why the checks could not run (a broken checks.yaml, glossary or lexicon)
-
-    def preload(self, domains: Iterable[str]) -> None:
-        """Read (or work out, on a build whose catalogs changed) the findings of the catalogs of
-        ``domains`` now, rather than when a page first asks for them: a build does this while its
-        workers start, so that the checks are not run after its last job."""
-        if self.lang == self.station.source_language:
-            return
-        for domain in domains:
-            if domain not in self._catalogs:
-                self._load(domain)
 
     def marks(self, message: SourceMessage) -> tuple[Mark, ...]:
         """The marks of ``message``'s entry in this language's catalog of its domain."""
