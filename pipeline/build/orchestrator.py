@@ -513,8 +513,6 @@ def run_targets(
             for link in replace_links(request.out, target.outcome.folder):
                 observer.note(f"{link}: was a symbolic link inside the output folder; replaced by a folder")
             remove_partials(target.outcome.folder)
-        if target.jobs and target.manifest is not None:
-            target.manifest.save()  # unfinished (not 'complete') until its folder is assembled
     pool = executor
     if pool is None and any(target.jobs for target in targets):
         pool = local.get()  # a build with nothing to make starts no worker
@@ -527,6 +525,9 @@ def run_targets(
                 assert pool is not None
                 futures[pool.submit(make_segment_file, job)] = (target, job, time.monotonic())
         mark("submitted", jobs=len(futures))
+        for target in targets:  # before any file is put in place: workers only stage theirs, the build commits
+            if target.jobs and target.manifest is not None:
+                target.manifest.save()  # unfinished (not 'complete') until its folder is assembled
         meanwhile()
         for future in as_completed(futures):
             target, job, submitted = futures[future]
