@@ -57,7 +57,7 @@ def level_a_second(pool: WorkerPool, seed: int) -> Future[np.ndarray]:
 
 
 def build_pool(workers: int, forked: bool, recycle_after: int = DEFAULT_RECYCLE_AFTER) -> WorkerPool:
-    """The build's own pool (:func:`pipeline.build.orchestrator.local_pool`) of ``workers`` workers."""
+    """The build's own pool (:func:`pipeline.build.request.local_pool`) of ``workers`` workers."""
     return local_pool(BuildRequest(jobs=workers, job_timeout=120), recycle_after, fork_from_server=forked)
 
 
