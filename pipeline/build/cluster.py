@@ -109,7 +109,7 @@ class WorkerGuard:
     probe: EnvironmentProbe
     expected: tuple[tuple[str, str], ...]  # the build machine's answer to the probe
     topic: str  # the build's own event topic, also its id on the workers
-    hooks: WorkerHooks  # the initializer and warm-up run before the worker's first job
+    hooks: WorkerHooks  # the initializer runs before the worker's first job
     run: str = ""  # the build's run id in the project's lock file (set when its first job is sent)
 
 
@@ -161,8 +161,6 @@ def _prepare(guard: WorkerGuard, address: str) -> None:
         raise ClusterError(f"worker {address} differs from the build's machine: {'; '.join(found)}")
     if guard.hooks.initializer is not None:
         guard.hooks.initializer()
-    if guard.hooks.warm_up is not None:
-        guard.hooks.warm_up()
     _prepared.add(guard.topic)
 
 
@@ -582,7 +580,7 @@ def open_cluster(
     """Connect to the scheduler at ``address``, check its workers see ``shared`` (absolute
     folders) and match this machine on ``probe``, and yield an executor for the build's jobs.
 
-    The ``hooks``' initializer and warm-up run once in each worker process
+    The ``hooks``' initializer runs once in each worker process
     before its first job of this build, as in a local worker; the finalizer
     is :class:`PipelineWorkerPlugin`'s, registered here. When the block ends,
     however it ends, the token files are removed and then the staged files

@@ -16,9 +16,8 @@ result, and no other job is affected.
 The pool knows nothing of what its jobs do: the caller names, as picklable
 module-level functions, what the server imports before it forks any worker
 (``preload``: imports only, never an engine or a thread), what a fresh worker
-runs before it says it is ready (``initializer``: imports, engines), right
-after (``warm_up``: work that may overlap the first job) and when it stops
-(``finalizer``: closing engines).
+runs before it says it is ready (``initializer``: imports, engines) and when
+it stops (``finalizer``: closing engines).
 
 Workers never outlive the build: each asks the kernel for SIGTERM when its
 parent dies (``PR_SET_PDEATHSIG``, see :mod:`pipeline.processes`): the server,
@@ -136,7 +135,6 @@ class WorkerHooks:
     """What every worker process runs around its jobs (module-level functions, sent by reference)."""
 
     initializer: Callable[[], None] | None = None  # before the worker says it is ready
-    warm_up: Callable[[], None] | None = None  # after it is ready, as its first job may arrive
     finalizer: Callable[[], None] | None = None  # when it stops
     preload: Callable[[], None] | None = None  # once, in the server workers are forked from: imports only
 
@@ -151,7 +149,6 @@ class WorkerPool(Executor):
         retries: int = 1,
         recycle_after: int = DEFAULT_RECYCLE_AFTER,
         initializer: Callable[[], None] | None = None,
-        warm_up: Callable[[], None] | None = None,
         finalizer: Callable[[], None] | None = None,
         preload: Callable[[], None] | None = None,
         fork_from_server: bool | None = None,
@@ -160,7 +157,7 @@ class WorkerPool(Executor):
         self.timeout = timeout
         self.retries = retries
         self.recycle_after = recycle_after
-        self.hooks = WorkerHooks(initializer, warm_up, finalizer, preload)
+        self.hooks = WorkerHooks(initializer, finalizer, preload)
         self.context = multiprocessing.get_context("spawn")
         if fork_from_server is None:
             fork_from_server = worker_server.supported()
@@ -505,8 +502,6 @@ def worker_main(conn: Connection, hooks: WorkerHooks, parent: int) -> None:
         hooks.initializer()
     mark("worker ready")
     conn.send(("ready", None))
-    if hooks.warm_up is not None:
-        hooks.warm_up()
     try:
         _serve(conn)
     finally:
