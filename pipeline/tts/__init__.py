@@ -10,7 +10,7 @@ handing it back.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -113,10 +113,14 @@ def register_backend(name: str, backend: Backend) -> None:
 
 
 def close_backends() -> None:
-    """Stop every backend's engine processes (end of a build)."""
-    for backend in _BACKENDS.values():
-        backend.close()
+    """Stop every backend's engine processes (end of a build). The registry is emptied first and
+    every backend is closed even when closing one fails or is interrupted (Ctrl-C), which is
+    then raised."""
+    backends = list(_BACKENDS.values())
     _BACKENDS.clear()
+    with ExitStack() as closing:
+        for backend in backends:
+            closing.callback(backend.close)
 
 
 @contextmanager
