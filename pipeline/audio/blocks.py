@@ -231,18 +231,12 @@ class RunningMean:
         out = np.empty(stop - start, dtype=self.read(0, 0).dtype)
         first = start
         if start == 0 and stop > 0:
-            self.total = float(np.cumsum(self.read(-self.left, self.right + 1).astype(np.float64))[-1])
+            self.total = dsp.first_sum(self.read(-self.left, self.right + 1))
             out[0] = self.total / self.size
             first = 1
         if stop > first:
-            # One window holds both the values entering and those leaving each mean.
-            window = self.read(first - 1 - self.left, stop + self.right).astype(np.float64, copy=False)
-            sums = window[self.size :] - window[: stop - first]  # the steps, summed in place below
-            sums[0] += self.total
-            np.cumsum(sums, out=sums)
-            self.total = float(sums[-1])
-            np.divide(sums, self.size, out=sums)
-            out[first - start :] = sums
+            window = self.read(first - 1 - self.left, stop + self.right)  # the values leaving and entering
+            out[first - start :], self.total = dsp.carried_means(window, self.size, self.total)
         self.done = stop
         return out
 

@@ -66,18 +66,32 @@ def running_mean(values: np.ndarray, size: int) -> np.ndarray:
         inside = values[max(first, 0) : max(min(last, length), 0)]
         return np.concatenate((np.full(before, values[0]), inside, np.full(after, values[-1])), dtype=np.float64)
 
-    total = np.cumsum(extended(0, size))[-1]
+    total = first_sum(extended(0, size))
     out[0] = total / size
     for start in range(1, length, RUNNING_MEAN_CHUNK):
         stop = min(start + RUNNING_MEAN_CHUNK, length)
-        window = extended(start - 1, stop + size - 1)  # the values leaving and entering each mean
-        sums = window[size:] - window[: stop - start]  # the steps, summed in place below
-        sums[0] += total
-        np.cumsum(sums, out=sums)
-        total = sums[-1]
-        np.divide(sums, size, out=sums)
-        out[start:stop] = sums
+        out[start:stop], total = carried_means(extended(start - 1, stop + size - 1), size, total)
     return out
+
+
+def first_sum(window: np.ndarray) -> float:
+    """The running sum of a line's first window (its values in order, in double precision)."""
+    return float(np.cumsum(window.astype(np.float64, copy=False))[-1])
+
+
+def carried_means(window: np.ndarray, size: int, total: float) -> tuple[np.ndarray, float]:
+    """The next means of a running mean over ``size`` points, and the running sum after them,
+    from the sum ``total`` of the window before the first: ``window`` holds the values leaving
+    and entering each mean (as many as the means, plus ``size``). The sum is carried exactly
+    as one cumulative sum over the whole line would carry it (:func:`running_mean`,
+    :class:`pipeline.audio.blocks.RunningMean`)."""
+    window = window.astype(np.float64, copy=False)
+    sums = window[size:] - window[: len(window) - size]  # the steps, summed in place below
+    sums[0] += total
+    np.cumsum(sums, out=sums)
+    total = float(sums[-1])
+    np.divide(sums, size, out=sums)
+    return sums, total
 
 
 def widen(values: np.ndarray, size: int) -> np.ndarray:
