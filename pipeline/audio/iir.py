@@ -12,7 +12,9 @@ Butterworth designs (0.3 ms each) and the compiled section filter.
 
 - :func:`butterworth` is ``scipy.signal.butter(order, cutoff, kind, fs=rate,
   output="sos")`` for even orders: the same analogue prototype, frequency
-  transform and bilinear transform, computed with the same numpy operations,
+  transform and bilinear transform, computed with the same numpy operations
+  (less those whose result is exact whatever the input: a product over no
+  zeros, a gain of one, a zero mapped from 0 to 1),
   and the same sections (conjugate poles paired, the pair nearest the unit
   circle last, the gain in the first), so the same bits; the tests compare
   them over orders, cut-offs and rates. Elliptic designs (a radio profile's
@@ -56,20 +58,15 @@ def butterworth(order: int, cutoff: float, kind: str, rate: float) -> np.ndarray
 def _digital_zpk(order: int, cutoff: float, kind: str, rate: float) -> tuple[np.ndarray, complex, float]:
     """The digital filter's poles, its one zero (of multiplicity ``order``) and its gain."""
     normalised = np.asarray(cutoff) / (rate / 2)  # of the Nyquist frequency
-    nyquist_rate = 2.0
-    warped = float(2 * nyquist_rate * np.tan(np.pi * normalised / nyquist_rate))  # pre-warped for the bilinear map
+    warped = float(4.0 * np.tan(np.pi * normalised / 2.0))  # pre-warped for the bilinear map (rate 2)
     prototype = -np.exp(1j * np.pi * np.arange(-order + 1, order, 2) / (2 * order))  # cut-off 1 rad/s
-    no_zeros = np.zeros(0)
-    if kind == "lowpass":
-        poles, analog_zeros, gain = warped * prototype, no_zeros, 1 * warped**order
-    else:
-        poles, analog_zeros = warped / prototype, np.zeros(order)
-        gain = 1 * np.real(np.prod(-no_zeros) / np.prod(-prototype))
-    twice_rate = 2.0 * nyquist_rate
-    digital_poles = (twice_rate + poles) / (twice_rate - poles)
-    gain = gain * np.real(np.prod(twice_rate - analog_zeros) / np.prod(twice_rate - poles))
-    zero = -1.0 if kind == "lowpass" else (twice_rate + 0.0) / (twice_rate - 0.0)
-    return digital_poles, complex(zero), float(gain)
+    if kind == "lowpass":  # analogue zeros: none; digital ones at -1
+        poles, zero = warped * prototype, -1.0
+        gain = warped**order * np.real(1.0 / np.prod(4.0 - poles))
+    else:  # analogue zeros at 0; digital ones at +1
+        poles, zero = warped / prototype, 1.0
+        gain = np.real(1.0 / np.prod(-prototype)) * np.real(4.0**order / np.prod(4.0 - poles))
+    return (4.0 + poles) / (4.0 - poles), complex(zero), float(gain)
 
 
 def _sections(poles: np.ndarray, zero: complex, gain: float) -> np.ndarray:
