@@ -4,6 +4,7 @@ a command imports before it runs."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -89,3 +90,26 @@ def test_a_usage_error_from_the_program_is_one_line_and_exit_2(mini_project: Pat
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     assert result.returncode == 2
     assert result.stderr.splitlines() == ["unknown episode nosuch (known: mini)"]
+
+
+def test_the_program_gives_numerical_libraries_one_thread_unless_told_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The program sets the thread counts before any command runs (so before numpy is imported);
+    a count the operator set is kept."""
+    from pipeline import cli
+
+    for name in cli.SINGLE_THREADED_NUMERICS:
+        monkeypatch.setenv(name, "")  # so that the test's end puts back what was there
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    seen: dict[str, str | None] = {}
+
+    def record(end_process: bool = False) -> int:
+        seen.update({name: os.environ.get(name) for name in cli.SINGLE_THREADED_NUMERICS})
+        return 0
+
+    monkeypatch.setattr(cli, "main", record)
+    with pytest.raises(SystemExit):
+        cli.entry()
+    assert seen == {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "3", "MKL_NUM_THREADS": "1"}
