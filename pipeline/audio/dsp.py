@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from pipeline.audio import iir
+from pipeline.audio.gating import ABSOLUTE_GATE_LUFS, LOUDNESS_OFFSET, RELATIVE_GATE_LU, SILENT_LUFS
 from pipeline.project.station import AudioFilter
 
 
@@ -122,10 +123,7 @@ def _sliding_extreme(values: np.ndarray, size: int, extreme: np.ufunc) -> np.nda
 
 BLOCK_SECONDS = 0.4
 HOP_SECONDS = 0.1
-ABSOLUTE_GATE_LUFS = -70.0
-RELATIVE_GATE_LU = -10.0
-SILENT_LUFS = -70.0
-_OFFSET = -0.691
+_OFFSET = LOUDNESS_OFFSET
 
 
 def k_weighting(rate: int) -> list[tuple[np.ndarray, np.ndarray]]:

@@ -138,8 +138,8 @@ def _episode_file(plan: FolderPlan, manifest: ManifestWriter, cache_root: Path, 
 
 
 def import_for_joining() -> None:
-    """Import now what joining segment files into an episode file needs (numpy and the loudness
-    arithmetic, mutagen for the tags), which :func:`assemble_target` otherwise imports when the
+    """Import now what joining segment files into an episode file needs (the loudness arithmetic,
+    mutagen for the tags), which :func:`assemble_target` otherwise imports when the
     first folder is finished: a build does it while its workers start."""
     import mutagen.id3  # noqa: F401
 
@@ -148,7 +148,7 @@ def import_for_joining() -> None:
 
 def _episode_loudness(plan: FolderPlan, records: list[dict[str, Any]], cache_root: Path, name: str) -> float:
     """From the segments' stored gating blocks; measured from the file when any are missing."""
-    from pipeline.build.loudness_blocks import joined_loudness, load_blocks  # numpy: only when a file is made
+    from pipeline.build.loudness_blocks import joined_loudness, load_blocks  # only when a file is made
 
     blocks = [load_blocks(cache_root, record["input_hash"]) for record in records]
     if all(block is not None for block in blocks):
