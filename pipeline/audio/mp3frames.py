@@ -233,15 +233,19 @@ def _walk(data: bytes | bytearray) -> Iterator[tuple[list[int], list[int], list[
     offset = start
     while offset < end and data[offset] == 0:
         offset += 1  # zero padding some taggers leave after an ID3v2 tag
+    if not isinstance(data, bytes):
+        data = bytes(data)  # its slices are then hashable
     numbers: dict[bytes, int] = {}
     kinds: list[FrameHeader] = []
     lengths: list[int] = []
     offsets: list[int] = []
     kind: list[int] = []
     seen = False
+    # The loop runs once per frame (138,000 for an hour at 32 kbps): lookups are kept local.
+    number_of, add_offset, add_kind = numbers.get, offsets.append, kind.append
     while offset < end:
-        four = bytes(data[offset : offset + 4])
-        number = numbers.get(four)
+        four = data[offset : offset + 4]
+        number = number_of(four)
         if number is None:
             header = _parse_header_bytes(four) if len(four) == 4 else None
             if header is None:
@@ -250,16 +254,18 @@ def _walk(data: bytes | bytearray) -> Iterator[tuple[list[int], list[int], list[
             number = numbers[four] = len(kinds)
             kinds.append(header)
             lengths.append(header.length)
-        if offset + lengths[number] > end:
+        length = lengths[number]
+        if offset + length > end:
             raise AudioError(
-                f"truncated: the frame at byte {offset} needs {lengths[number]} bytes, only {end - offset} are left"
+                f"truncated: the frame at byte {offset} needs {length} bytes, only {end - offset} are left"
             )
-        offsets.append(offset)
-        kind.append(number)
-        offset += lengths[number]
+        add_offset(offset)
+        add_kind(number)
+        offset += length
         if len(offsets) == _FRAMES_AT_ONCE:
             yield offsets, kind, kinds
             offsets, kind, seen = [], [], True
+            add_offset, add_kind = offsets.append, kind.append
     if offsets:
         yield offsets, kind, kinds
 
@@ -522,28 +528,52 @@ def concat(streams: Sequence[bytes | bytearray]) -> bytes:
     pieces: list[bytes] = []
     for number, stream in enumerate(streams, start=1):
         try:
-            headers, first = _audio_frame_headers(stream)
+            run = _audio_run(stream)
         except AudioError as error:
             raise AudioError(f"stream {number}: {error.message}") from error
         if reference is None:
-            reference = (number, first.header)
-        _check_joinable(number, headers, first, reference)
-        last_offset, last_header = headers[-1]
-        pieces.append(bytes(stream[first.offset : last_offset + last_header.length]))
+            reference = (number, run.first.header)
+        _check_joinable(number, run, reference)
+        pieces.append(bytes(stream[run.first.offset : run.end]))
     return b"".join(pieces)
 
 
-def _audio_frame_headers(stream: bytes | bytearray) -> tuple[list[tuple[int, FrameHeader]], Frame]:
-    """The offsets and headers of a stream's audio frames (one run of bytes, without any
-    Xing/Info frame) and the first of them read in full."""
-    headers = list(_frame_headers(stream))
-    first = _read_frame(stream, *headers[0], first=True) if headers else None
-    if first is not None and first.is_header_frame:
-        headers = headers[1:]
-        first = _read_frame(stream, *headers[0], first=False) if headers else None
-    if first is None:
+@dataclass(frozen=True)
+class _AudioRun:
+    """A stream's audio frames (without any Xing/Info frame), as joining needs them: the first
+    read in full, where the last ends, and each distinct header with the offset of the first
+    audio frame that has it (every other frame repeats one of them)."""
+
+    first: Frame
+    end: int
+    headers: dict[int, FrameHeader]  # offset of its first audio frame → header
+
+
+def _audio_run(stream: bytes | bytearray) -> _AudioRun:
+    """The stream's audio frames, walked once; the frames are not listed one by one (a
+    segment's thousands of frames repeat a handful of headers)."""
+    first_at: dict[int, int] = {}  # a header's number in the walk's list → its first offset after frame 0
+    frames: list[tuple[int, int]] = []  # the stream's first two frames: (offset, header number)
+    kinds: list[FrameHeader] = []
+    end = 0
+    for offsets, kind, kinds in _walk(stream):
+        skip = 0
+        if len(frames) < 2:
+            skip = 0 if frames else 1  # frame 0 may be a Xing/Info frame: it is looked at below
+            frames += list(zip(offsets[: 2 - len(frames)], kind, strict=False))
+        for header_number in set(kind[skip:]):
+            first_at.setdefault(header_number, offsets[kind.index(header_number, skip)])
+        end = offsets[-1] + kinds[kind[-1]].length
+    if not frames:
         raise AudioError("no MPEG audio frames found")
-    return headers, first
+    first = _read_frame(stream, frames[0][0], kinds[frames[0][1]], first=True)
+    if first.is_header_frame:
+        if len(frames) < 2:
+            raise AudioError("no MPEG audio frames found")
+        first = _read_frame(stream, frames[1][0], kinds[frames[1][1]], first=False)
+    else:
+        first_at[frames[0][1]] = first.offset
+    return _AudioRun(first, end, {offset: kinds[number] for number, offset in first_at.items()})
 
 
 def describe(header: FrameHeader) -> str:
@@ -555,21 +585,20 @@ def describe(header: FrameHeader) -> str:
     )
 
 
-def _check_joinable(
-    number: int, headers: list[tuple[int, FrameHeader]], first: Frame, reference: tuple[int, FrameHeader]
-) -> None:
+def _check_joinable(number: int, run: _AudioRun, reference: tuple[int, FrameHeader]) -> None:
     ref_number, ref = reference
-    for offset, header in headers:
+    for offset in sorted(run.headers):  # the first frame that differs is the one named
+        header = run.headers[offset]
         if header.stream_key != ref.stream_key:
             raise AudioError(
                 f"stream {number} cannot be joined to stream {ref_number}: "
                 f"frame at byte {offset} is {describe(header)}, "
                 f"stream {ref_number} is {describe(ref)}"
             )
-    if number != ref_number and first.main_data_begin:
+    if number != ref_number and run.first.main_data_begin:
         raise AudioError(
             f"stream {number} does not start cleanly: its first frame uses "
-            f"{first.main_data_begin} bytes of data from before the stream"
+            f"{run.first.main_data_begin} bytes of data from before the stream"
         )
 
 

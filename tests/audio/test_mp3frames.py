@@ -256,3 +256,35 @@ def test_audio_span_skips_id3v2_id3v1_and_ape() -> None:
     id3v1 = b"TAG" + b" " * 125
     data = id3v2 + frames + ape_items + ape_footer + id3v1
     assert audio_span(data) == (len(id3v2), len(id3v2) + len(frames))
+
+
+def test_concat_names_the_first_mismatched_frame_of_a_long_stream(encodings: dict) -> None:
+    """Frames of two foreign kinds far into a stream (past the frames walked at a time): the
+    first of them is the one named, and the frames after it do not change that."""
+    player = encodings[(22050, 32, 1)].read_bytes()
+    frames = [frame for frame in iter_frames(player) if not frame.is_header_frame]
+    body = b"".join(player[frame.offset : frame.end] for frame in frames)
+    long_stream = body * (mp3frames._FRAMES_AT_ONCE // len(frames) + 2)
+    strays = []
+    for setting in ((16000, 16, 1), (24000, 48, 2)):
+        other = encodings[setting].read_bytes()
+        stray = next(frame for frame in iter_frames(other) if not frame.is_header_frame)
+        strays.append(other[stray.offset : stray.end])
+    mixed = long_stream + strays[1] + body + strays[0] + strays[1]
+    named = f"frame at byte {len(long_stream)} is MPEG-2 Layer III, 24000 Hz, 48 kbps, stereo"
+    with pytest.raises(AudioError, match=named):
+        concat([player, mixed])
+
+
+def test_concat_of_streams_whose_info_frame_alone_has_its_header(tmp_path: Path, speech_wavs) -> None:
+    """An Info frame written at another bitrate than the audio (as VBR encoders do) is left out
+    and not held against the stream."""
+    plain = encode_mp3(speech_wavs["opening"], tmp_path / "a.mp3").read_bytes()
+    with_info = encode_mp3(speech_wavs["closing"], tmp_path / "b.mp3", info_frame=True).read_bytes()
+    info = next(iter_frames(with_info))
+    assert info.is_header_frame
+    other = encode_mp3(speech_wavs["closing"], tmp_path / "c.mp3", info_frame=True, bitrate=64).read_bytes()
+    foreign_info = next(iter_frames(other))
+    assert foreign_info.is_header_frame and foreign_info.header.bitrate_kbps != info.header.bitrate_kbps
+    stream = other[foreign_info.offset : foreign_info.end] + with_info[info.end :]
+    assert concat([plain, stream]) == concat([plain, with_info])
