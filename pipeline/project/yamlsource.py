@@ -153,13 +153,18 @@ class _TooLarge(Exception):
 def load_located(path: Path, display: str | None = None) -> LocatedDocument:
     """Load one YAML file safely; raise :class:`ValidationFailed` listing every problem."""
     shown = display or path.as_posix()
+    return parse_located(read_text(path, shown), shown)
+
+
+def read_text(path: Path, shown: str) -> str:
+    """A YAML file's text (UTF-8); a file that cannot be read, or is not UTF-8, is a
+    :class:`ValidationFailed` naming ``shown``."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise ValidationFailed([Problem(SourceLocation(shown, 1), f"not UTF-8 text ({exc.reason})")]) from exc
     except OSError as exc:
         raise ValidationFailed([Problem(SourceLocation(shown), f"cannot read file: {exc.strerror}")]) from exc
-    return parse_located(text, shown)
 
 
 def parse_located(text: str, shown: str) -> LocatedDocument:

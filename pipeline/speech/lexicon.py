@@ -34,7 +34,7 @@ from pipeline.errors import SourceLocation, ValidationFailed, display_path
 from pipeline.project.layout import lexicon_path
 from pipeline.project.schema import Checker, type_name
 from pipeline.project.station import PRONOUNCING_LANGUAGES
-from pipeline.project.yamlsource import LocatedDocument, load_located
+from pipeline.project.yamlsource import LocatedDocument, load_located, parse_located, read_text
 from pipeline.speech.charsets import ASCII_ALNUM, HANGUL, HANJA
 from pipeline.speech.rules import alternation, data_path, load_rules
 
@@ -64,7 +64,8 @@ class Lexicon:
 
     ``entries`` may be given as plain ``{written: spoken}`` text; it is turned
     into :class:`LexiconEntry` values. Treat a lexicon as read-only once used:
-    its matcher is built on first use.
+    its matcher is built on first use, and :func:`load_lexicon` gives every
+    caller of the same file's text the same lexicon.
     """
 
     lang: str
@@ -168,14 +169,21 @@ def load_lexicon(project_root: Path | None, lang: str) -> Lexicon:
     Raises :class:`~pipeline.errors.ValidationFailed` listing every problem of
     an invalid file, each with its ``file:line``.
     """
-    lexicon = builtin_lexicon(lang)
     if project_root is None:
-        return lexicon
+        return builtin_lexicon(lang)
     path = lexicon_path(project_root, lang)
     if not path.exists():
-        return lexicon
-    document = load_located(path, display_path(path, project_root))
-    return lexicon.merged(LexiconReader(document, lang).read())
+        return builtin_lexicon(lang)
+    shown = display_path(path, project_root)
+    return _project_lexicon(lang, shown, read_text(path, shown))
+
+
+@functools.lru_cache(maxsize=16)
+def _project_lexicon(lang: str, shown: str, text: str) -> Lexicon:
+    """The built-in lexicon with a project's file (its text, claimed to come from ``shown``)
+    merged in; made once per text: a build reads each language's lexicon for its speech and
+    again for each catalog's checks, and the English one for every language's speech."""
+    return builtin_lexicon(lang).merged(LexiconReader(parse_located(text, shown), lang).read())
 
 
 @functools.cache

@@ -107,3 +107,16 @@ def test_unknown_latin_words_lists_each_word_once_in_order() -> None:
 
 def test_unknown_latin_words_names_whole_hyphenated_words_and_long_capitals() -> None:
     assert unknown_latin_words("K-pop과 FRONTLINE, G7", Lexicon("ko")) == ["K-pop", "FRONTLINE"]
+
+
+def test_a_project_lexicon_is_read_once_per_text_and_again_when_it_changes(tmp_path: Path) -> None:
+    """A build asks for each lexicon several times: the same file's text gives the same lexicon;
+    a new text (even of the same length, written at once) gives the new entries."""
+    root = project_with_lexicon(tmp_path, "ko", "UN: 국제연합\n")
+    first = load_lexicon(root, "ko")
+    assert load_lexicon(root, "ko") is first
+    (root / "locales" / "ko" / "lexicon.yaml").write_text("UN: 국제기구\n", encoding="utf-8")
+    assert load_lexicon(root, "ko").lookup("UN").spoken == "국제기구"
+    (root / "locales" / "ko" / "lexicon.yaml").write_text("UN: [broken\n", encoding="utf-8")
+    with pytest.raises(ValidationFailed, match=r"lexicon\.yaml"):
+        load_lexicon(root, "ko")
