@@ -25,7 +25,9 @@ word → Hangul as it is said, with as many syllables.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -102,7 +104,7 @@ class Lexicon:
         if not self.entries:
             return None
         ordered = sorted(self.entries.values(), key=lambda e: (-len(e.written), e.written))
-        alternatives = "|".join(_entry_pattern(entry) for entry in ordered)
+        alternatives = "|".join(_run_pattern(run) for run in _boundary_runs(ordered))
         return re.compile(f"{_first_letter_guard(ordered)}(?:{alternatives})")
 
 
@@ -134,12 +136,29 @@ def _first_letter_guard(entries: list[LexiconEntry]) -> str:
     return f"(?:{'|'.join(starts)})"
 
 
-def _entry_pattern(entry: LexiconEntry) -> str:
+def _boundary_runs(ordered: list[LexiconEntry]) -> Iterator[list[LexiconEntry]]:
+    """Neighbouring entries (in matching order) with the same boundaries on both sides."""
+    for _, run in itertools.groupby(ordered, key=_boundaries):
+        yield list(run)
+
+
+def _boundaries(entry: LexiconEntry) -> tuple[str, str]:
+    return _left_boundary(entry.written[0]), _right_boundary(entry.written[-1])
+
+
+def _run_pattern(run: list[LexiconEntry]) -> str:
+    """``left(?:a|b|c)right`` for entries that share their boundaries: the same matches, in the
+    same order, as ``left a right|left b right|left c right`` (the boundaries are assertions), but
+    each boundary is compiled once, not once per entry: a Korean word's right boundary holds
+    every particle, and compiling the lexicons' patterns took 0.04 s of a build's process."""
+    left, right = _boundaries(run[0])
+    return f"{left}(?:{'|'.join(_entry_body(entry) for entry in run)}){right}"
+
+
+def _entry_body(entry: LexiconEntry) -> str:
     words = [re.escape(word) for word in entry.written.split()]
     body = r"\s+".join(words)
-    if not entry.exact_case:
-        body = f"(?i:{body})"
-    return f"{_left_boundary(entry.written[0])}{body}{_right_boundary(entry.written[-1])}"
+    return body if entry.exact_case else f"(?i:{body})"
 
 
 def _left_boundary(first: str) -> str:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
+from random import Random
 
 import pytest
 from speech_cases import DATA, render
 
 from pipeline.errors import ValidationFailed
 from pipeline.speech import Lexicon, load_lexicon, normalise, unknown_latin_words
-from pipeline.speech.lexicon import builtin_lexicon
+from pipeline.speech.lexicon import _first_letter_guard, _left_boundary, _right_boundary, builtin_lexicon
 
 BAD_LEXICONS = sorted((DATA / "lexicons").glob("bad_*.yaml"))
 
@@ -120,3 +122,38 @@ def test_a_project_lexicon_is_read_once_per_text_and_again_when_it_changes(tmp_p
     (root / "locales" / "ko" / "lexicon.yaml").write_text("UN: [broken\n", encoding="utf-8")
     with pytest.raises(ValidationFailed, match=r"lexicon\.yaml"):
         load_lexicon(root, "ko")
+
+
+def one_alternative_per_entry(lexicon: Lexicon) -> re.Pattern[str]:
+    """The lexicon's matcher as its definition reads: every entry with its own boundaries, longest first."""
+    ordered = sorted(lexicon.entries.values(), key=lambda e: (-len(e.written), e.written))
+    alternatives = []
+    for entry in ordered:
+        body = r"\s+".join(re.escape(word) for word in entry.written.split())
+        body = body if entry.exact_case else f"(?i:{body})"
+        alternatives.append(f"{_left_boundary(entry.written[0])}{body}{_right_boundary(entry.written[-1])}")
+    return re.compile(f"{_first_letter_guard(ordered)}(?:{'|'.join(alternatives)})")
+
+
+MIXED = "K팝: 케이팝\n서울시: 서울\n北: 북한\n°C: 섭씨\nCrash Landing on You: {lang: en}\nIve: {say: Eve, lang: en}\n"
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_the_matcher_finds_what_one_alternative_per_entry_finds(lang: str, tmp_path: Path) -> None:
+    """Entries sharing their boundaries share one copy of them in the matcher: the matches, on
+    text made of entries in other cases and spacings, beside letters, digits, Hangul, hanja and
+    particles, are those of the plain definition."""
+    root = project_with_lexicon(tmp_path, lang, MIXED if lang == "ko" else "Parasite: {say: P, case: exact}\n°F: F\n")
+    lexicon = load_lexicon(root, lang)
+    expected = one_alternative_per_entry(lexicon)
+    words = [entry.written for entry in lexicon.entries.values()]
+    neighbours = ["", " ", "a", "Z", "가", "한", "北", "1", "-", ".", "\n", "은", "이", "에서", "와"]
+    random = Random(lang)
+    for _ in range(1500):
+        text = ""
+        for _ in range(random.randint(1, 5)):
+            word = random.choice(words)
+            word = random.choice([word, word.upper(), word.lower(), word.replace(" ", "  ")])
+            text += random.choice(neighbours) + word + random.choice(neighbours)
+        found = [(m.span(), m.group(0)) for m in lexicon.pattern.finditer(text)]  # type: ignore[union-attr]
+        assert found == [(m.span(), m.group(0)) for m in expected.finditer(text)], text
