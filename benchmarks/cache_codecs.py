@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
-from pipeline.tts.cache import FLAC_BLOCKSIZE, FLAC_LEVEL, flac_bytes
+from pipeline.tts.cache import FLAC_APODIZATION, FLAC_BLOCKSIZE, FLAC_LEVEL, flac_bytes
 
 FLAC_CLI = [
     ["-8"],
@@ -85,7 +85,7 @@ def routes() -> list[tuple[str, str, tuple[Callable[[Path, Path], None], ...]]]:
     """(name, file suffix, (encode, decode)) of every route whose tools are installed."""
     found = [
         (
-            f"FLAC level {FLAC_LEVEL}, {FLAC_BLOCKSIZE}-sample blocks, pyFLAC (what the cache keeps)",
+            f"FLAC level {FLAC_LEVEL}, {FLAC_BLOCKSIZE}-sample blocks, {FLAC_APODIZATION.decode()}, pyFLAC (the cache)",
             ".flac",
             cache_route(),
         ),

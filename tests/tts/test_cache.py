@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+import pyflac
 import soundfile
 from mutagen.mp3 import MP3
 
@@ -106,6 +107,27 @@ def test_the_flac_uses_short_blocks_and_a_complete_header(tmp_path: Path) -> Non
     assert total == len(samples)  # the encoder went back to write the length
     decoded, decoded_rate = soundfile.read(io.BytesIO(data), dtype="int16", always_2d=True)
     assert decoded_rate == rate and np.array_equal(decoded, samples)
+
+
+def test_the_flac_is_made_with_one_window_not_the_levels_three(tmp_path: Path) -> None:
+    wav = espeak_speech(tmp_path)
+    samples, rate = soundfile.read(str(wav), dtype="int16", always_2d=True)
+    levels_own = io.BytesIO()
+    encoder = pyflac.StreamEncoder(
+        sample_rate=rate,
+        write_callback=lambda data, *_: levels_own.write(data),
+        seek_callback=levels_own.seek,
+        tell_callback=levels_own.tell,
+        compression_level=speech_cache.FLAC_LEVEL,
+        blocksize=speech_cache.FLAC_BLOCKSIZE,
+    )
+    encoder.process(samples)
+    assert encoder.finish()
+    data = speech_cache.flac_bytes(samples, rate)
+    assert data != levels_own.getvalue()  # the window was set: other predictors were chosen
+    assert len(data) < len(levels_own.getvalue()) * 1.02  # and they do nearly as well
+    decoded, _ = soundfile.read(io.BytesIO(data), dtype="int16", always_2d=True)
+    assert np.array_equal(decoded, samples)
 
 
 def test_the_cache_flac_is_smaller_than_libsndfiles_strongest_on_speech(tmp_path: Path) -> None:
