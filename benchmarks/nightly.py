@@ -730,9 +730,9 @@ def unique_rows(results: dict[str, Any]) -> list[Row]:
         # The measure: the cache's bytes over the minutes of audio the build made (63 MB
         # of plain WAV for 29 minutes, 2.2 MB a minute, when it was written). Per minute of the
         # speech the cache holds (pauses are not cached) is the stricter figure, shown beneath.
-        ("  speech cache per minute of built audio", f"{per_built_minute:.2f} MB", f"≤ {CACHE_MB_PER_MINUTE_TARGET}",
+        ("  speech cache per minute of built audio", f"{per_built_minute:.3f} MB", f"≤ {CACHE_MB_PER_MINUTE_TARGET}",
          verdict(per_built_minute <= CACHE_MB_PER_MINUTE_TARGET)),
-        ("    per minute of the speech it holds", f"{per_minute:.2f} MB", "", ""),
+        ("    per minute of the speech it holds", f"{per_minute:.3f} MB", "", ""),
     ]  # fmt: skip
 
 
