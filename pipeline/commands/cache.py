@@ -55,16 +55,16 @@ def run_stats(args: argparse.Namespace) -> int:
     built = built_minutes(out) if density.minutes else 0.0
     if built:
         print(
-            f"{TTS_CACHE}: {density.size / built / 1_000_000:.2f} MB per minute of built audio "
+            f"{TTS_CACHE}: {density.size / built / 1_000_000:.3f} MB per minute of built audio "
             f"({built:.1f} minutes in {out.as_posix()}, pauses included)"
         )
     return 0
 
 
 def _density_line(density: SpeechDensity) -> str:
-    """``tts: 1.33 MB per minute of cached speech (24.4 minutes)``, and what was left out of it."""
+    """``tts: 1.346 MB per minute of cached speech (24.4 minutes)``, and what was left out of it."""
     per_minute = density.bytes_per_minute / 1_000_000
-    line = f"{TTS_CACHE}: {per_minute:.2f} MB per minute of cached speech ({density.minutes:.1f} minutes)"
+    line = f"{TTS_CACHE}: {per_minute:.3f} MB per minute of cached speech ({density.minutes:.1f} minutes)"
     if density.unmeasured:
         line += (
             f"; {density.unmeasured} entries from before FLAC left out"

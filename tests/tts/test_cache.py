@@ -158,12 +158,12 @@ def test_stats_gives_the_speech_caches_bytes_per_minute(mini_project: Path, cli)
     size = sum(path.stat().st_size + path.with_suffix(".json").stat().st_size for path in flacs)
     minutes = sum(soundfile.info(str(path)).duration for path in flacs) / 60
     stats = cli("cache", "stats", "--project", str(mini_project)).out
-    match = re.search(r"^tts: (\d+\.\d\d) MB per minute of cached speech \((\d+\.\d) minutes\)$", stats, re.MULTILINE)
+    match = re.search(r"^tts: (\d+\.\d{3}) MB per minute of cached speech \((\d+\.\d) minutes\)$", stats, re.MULTILINE)
     assert match, stats
-    assert float(match.group(1)) == round(size / minutes / 1e6, 2)
+    assert float(match.group(1)) == round(size / minutes / 1e6, 3)
     assert float(match.group(2)) == round(minutes, 1)
     built = re.search(
-        r"^tts: (\d+\.\d\d) MB per minute of built audio \((\d+\.\d) minutes in (.+), pauses", stats, re.M
+        r"^tts: (\d+\.\d{3}) MB per minute of built audio \((\d+\.\d) minutes in (.+), pauses", stats, re.M
     )
     assert built, stats
     segments = [path for path in (mini_project / "output").rglob("*.mp3") if path.name[:2].isdigit()]
@@ -180,7 +180,7 @@ def test_stats_gives_the_speech_caches_bytes_per_minute(mini_project: Path, cli)
     assert speech_line.endswith(
         "; 1 entries from before FLAC left out (misses: a build that meets one deletes it, `cache prune` the rest)"
     )
-    assert float(re.search(r"^tts: (\d+\.\d\d) MB", stats, re.MULTILINE).group(1)) == round(size / minutes / 1e6, 2)
+    assert float(re.search(r"^tts: (\d+\.\d{3}) MB", stats, re.MULTILINE).group(1)) == round(size / minutes / 1e6, 3)
 
 
 def test_stored_speech_is_joined_from_the_samples_it_was_stored_with(tmp_path: Path, monkeypatch) -> None:
