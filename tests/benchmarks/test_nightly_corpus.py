@@ -123,3 +123,16 @@ def test_memory_sampling_skips_a_fork_that_has_not_started_its_program(nightly: 
                 process.kill()
         for popen in (parent, started):
             popen.wait()
+
+
+def test_pairs_on_a_slowed_machine_are_named(nightly: ModuleType) -> None:
+    # The benchmark's own run at 20:53 UTC on 2026-12-05: the last two pairs ran on a slower machine.
+    colds = [{"cpu_seconds": cpu} for cpu in (11.2, 11.2, 11.0, 14.8, 14.7)]
+    raws = [{"cpu_seconds": cpu} for cpu in (9.2, 9.2, 9.3, 10.3, 9.7)]
+    assert nightly.slowed_pairs(colds, raws) == [4, 5]
+    assert nightly.slowed_text(colds, raws) == "4 (14.8 / 10.3 s), 5 (14.7 / 9.7 s)"
+    steady = [{"cpu_seconds": cpu} for cpu in (11.2, 11.4, 11.0)]
+    assert nightly.slowed_pairs(steady, raws[:3]) == []
+    assert nightly.slowed_text(steady, raws[:3]) == "none"
+    raw_slowed = [{"cpu_seconds": cpu} for cpu in (9.2, 11.0, 9.3)]  # only the raw toolchain's run slowed
+    assert nightly.slowed_pairs(steady, raw_slowed) == [2]
