@@ -39,7 +39,7 @@ from pipeline.build.request import (
     check_request,
     check_segments,
     local_pool,
-    makes_new_folders,
+    local_workers,
     select_episodes,
     select_languages,
     select_profiles,
@@ -144,13 +144,13 @@ def build(
     report = BuildReport(dry_run=request.dry_run, subset=describe_subset(project, request))
     targets: list[_Target] = []
     try:
-        with workers or PoolOnDemand(functools.partial(local_pool, request)) as local:
-            if (
-                executor is None
-                and workers is None
-                and makes_new_folders(project, episodes, languages, profiles, request)
-            ):
-                local.get(start_workers=True)
+        if workers is None:  # the build's own pool; none is started for jobs run on ``executor``
+            workers = (
+                local_workers(project, request)
+                if executor is None
+                else PoolOnDemand(functools.partial(local_pool, request))
+            )
+        with workers as local:
             localised = render_all(project, episodes, languages, made_in_only=True)
             mark("rendered")
             with closing_backends():
