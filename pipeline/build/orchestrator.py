@@ -525,9 +525,7 @@ def run_targets(
                 assert pool is not None
                 futures[pool.submit(make_segment_file, job)] = (target, job, time.monotonic())
         mark("submitted", jobs=len(futures))
-        for target in targets:  # before any file is put in place: workers only stage theirs, the build commits
-            if target.jobs and target.manifest is not None:
-                target.manifest.save()  # unfinished (not 'complete') until its folder is assembled
+        _save_recorded(targets)  # before any file is put in place: workers only stage theirs, the build commits
         meanwhile()
         for future in as_completed(futures):
             target, job, submitted = futures[future]
@@ -668,8 +666,9 @@ def _record(
 
 
 def _save_recorded(targets: list[_Target]) -> None:
-    """Save the manifests that hold segment files recorded since their last save (a folder not
-    assembled keeps what was made for it)."""
+    """Save the manifest of every folder with jobs: unfinished (not 'complete') until the folder
+    is assembled, with the segment files recorded since its last save (a folder not assembled
+    keeps what was made for it)."""
     for target in targets:
         if target.jobs and target.manifest is not None:
             target.manifest.save()  # nothing is written when it holds what the file does
