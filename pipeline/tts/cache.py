@@ -43,7 +43,7 @@ import soundfile
 from pyflac._encoder import lib as _flac
 
 from pipeline.errors import SynthesisError
-from pipeline.fsutil import PARTIAL_SUFFIX, atomic_write_text
+from pipeline.fsutil import PARTIAL_SUFFIX, atomic_write_bytes, atomic_write_text
 from pipeline.tts import Voice, get_backend
 
 DEFAULT_TIMEOUT = 60.0
@@ -169,12 +169,7 @@ class SpeechCache:
         kept = compressed(wav)
         fmt, data, seconds = kept.fmt, kept.data, kept.seconds
         target = entry.data(fmt)
-        partial = target.with_name(f".{target.name}.{os.getpid()}{PARTIAL_SUFFIX}")
-        try:
-            partial.write_bytes(data)
-            partial.replace(target)
-        finally:
-            partial.unlink(missing_ok=True)
+        atomic_write_bytes(target, data, durable=False)  # checked before every use, as the record is
         record = {
             "format": fmt,
             "bytes": len(data),
