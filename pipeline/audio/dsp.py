@@ -123,7 +123,6 @@ def _sliding_extreme(values: np.ndarray, size: int, extreme: np.ufunc) -> np.nda
 
 BLOCK_SECONDS = 0.4
 HOP_SECONDS = 0.1
-_OFFSET = LOUDNESS_OFFSET
 
 
 def k_weighting(rate: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -165,13 +164,13 @@ def integrated_loudness(blocks: np.ndarray) -> float:
     if blocks.size == 0:
         return SILENT_LUFS
     with np.errstate(divide="ignore"):
-        levels = _OFFSET + 10 * np.log10(blocks)
+        levels = LOUDNESS_OFFSET + 10 * np.log10(blocks)
     loud = blocks[levels > ABSOLUTE_GATE_LUFS]
     if loud.size == 0:
         return SILENT_LUFS
-    relative_gate = _OFFSET + 10 * math.log10(loud.mean()) + RELATIVE_GATE_LU
+    relative_gate = LOUDNESS_OFFSET + 10 * math.log10(loud.mean()) + RELATIVE_GATE_LU
     gated = blocks[levels > max(relative_gate, ABSOLUTE_GATE_LUFS)]
-    return _OFFSET + 10 * math.log10(gated.mean())
+    return LOUDNESS_OFFSET + 10 * math.log10(gated.mean())
 
 
 OVERSAMPLE = 4
