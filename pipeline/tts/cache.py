@@ -16,9 +16,9 @@ blocks and one window: see :data:`FLAC_BLOCKSIZE` and :data:`FLAC_APODIZATION`):
 the engine's 16-bit samples come back exactly (soundfile reads them), so a
 build from the cache is byte-identical to one from the engine's WAV, at half
 the bytes (plain WAV at 22 050 Hz is 2.65 MB per minute; measured on the
-sample station's speech: 1.34 MB per minute of cached speech; lzma of the raw samples 1.70; the ``flac`` program's and
-WavPack's strongest settings, 1.33 at best: ``benchmarks/cache_codecs.py`` and
-the README's benchmark section).
+sample station's speech: 1.35 MB per minute of cached speech; lzma of the raw
+samples 1.70; the ``flac`` program's and WavPack's strongest settings, 1.33 at
+best: ``benchmarks/cache_codecs.py`` and the README's benchmark section).
 Another sample format (an engine writing 8-bit, 24-bit or floating-point WAV)
 is kept as the engine wrote it. Entries written before
 the format was recorded (plain WAV) are misses: they are deleted when a build
