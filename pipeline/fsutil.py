@@ -5,8 +5,9 @@ Entry points: :func:`atomic_write_bytes`, :func:`atomic_write_text`,
 made in one process and put in place by another: :func:`stage_bytes` and
 :func:`commit_staged` (a build's workers stage segment files; only the build
 that holds the lock commits them). Temporary names start with ``.`` and end
-with ``.part`` so that a crash leaves nothing that looks like an output;
-:func:`remove_partials` sweeps them. A failure or an interruption (a stop
+with ``.part`` (or ``.part`` and an extension a tool needs, ``.part.wav``) so
+that a crash leaves nothing that looks like an output; :func:`remove_partials`
+sweeps them. A failure or an interruption (a stop
 signal's exception) at any moment of a write removes its temporary file, so
 the build's own process never leaves one, even where no sweep follows.
 
@@ -122,14 +123,25 @@ def write_if_changed(target: Path, data: bytes) -> bool:
     return True
 
 
+def is_partial(name: str) -> bool:
+    """Whether ``name`` is a temporary file's: it starts with ``.`` and ends with ``.part``, or
+    has ``.part`` before a last extension (a file a tool must recognise by its suffix, such as
+    a WAV an engine writes)."""
+    if not name.startswith("."):
+        return False
+    stem, _, extension = name.rpartition(".")
+    return name.endswith(PARTIAL_SUFFIX) or (bool(extension) and stem.endswith(PARTIAL_SUFFIX))
+
+
 def remove_partials(folder: Path) -> int:
     """Delete temporary files left by an interrupted run under ``folder``; return how many."""
     if not folder.exists():
         return 0
     count = 0
-    for path in folder.rglob(f".*{PARTIAL_SUFFIX}"):
-        path.unlink(missing_ok=True)
-        count += 1
+    for path in folder.rglob(".*"):
+        if is_partial(path.name) and not path.is_dir():
+            path.unlink(missing_ok=True)
+            count += 1
     return count
 
 

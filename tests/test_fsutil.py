@@ -64,3 +64,15 @@ def test_a_signal_as_the_write_is_flushed_leaves_the_old_file_alone(tmp_path: Pa
     with pytest.raises(Interrupted), stop_on_signals():
         fsutil.atomic_write_bytes(target, b"new")
     assert [(path.name, path.read_bytes()) for path in tmp_path.iterdir()] == [("page.html", b"old")]
+
+
+def test_the_sweep_removes_temporary_files_with_and_without_an_extension_and_nothing_else(tmp_path: Path) -> None:
+    kept = ["01-opening.mp3", ".hidden", "notes.part", ".partial.wav", ".thing.parts", "a.part.wav"]
+    swept = [".01-opening.mp3.1a2b3c4d.part", ".utterance-12-ab.part.wav", ".manifest.json.ff.part"]
+    (tmp_path / "sub").mkdir()
+    (tmp_path / ".folder.part").mkdir()  # a folder is never removed as if it were a file
+    for name in kept + swept:
+        (tmp_path / "sub" / name).write_bytes(b"x")
+    assert fsutil.remove_partials(tmp_path) == len(swept)
+    assert sorted(path.name for path in (tmp_path / "sub").iterdir()) == sorted(kept)
+    assert (tmp_path / ".folder.part").is_dir()

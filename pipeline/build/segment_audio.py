@@ -40,15 +40,16 @@ def make_segment(job: SegmentJob) -> SegmentMade:
     started = time.monotonic()
     mark("job started", file=job.label)
     counter = SynthesisCounter()
-    cache = SpeechCache(job.cache_root / TTS_CACHE)
+    with SpeechCache(job.cache_root / TTS_CACHE) as cache:
 
-    def speak(text: str, voice: Voice) -> Path:
-        return synthesise_cached(text, voice, cache, counter, refresh=job.fresh_speech)
+        def speak(text: str, voice: Voice) -> Path:
+            return synthesise_cached(text, voice, cache, counter, refresh=job.fresh_speech)
 
-    pieces = segment_pieces(job.segment, job.voices, job.pauses, speak)
-    mark("job speech", file=job.label, synthesised=counter.synthesised)
-    # The profile's lead-in and lead-out (playout wants silence around every file); cues shift with it.
-    timeline = join_pieces([Silence(job.profile.lead_in), *pieces, Silence(job.profile.lead_out)], decoded=cache.fresh)
+        pieces = segment_pieces(job.segment, job.voices, job.pauses, speak)
+        mark("job speech", file=job.label, synthesised=counter.synthesised)
+        # The profile's lead-in and lead-out (playout wants silence around every file); cues shift with it.
+        lead_in, lead_out = Silence(job.profile.lead_in), Silence(job.profile.lead_out)
+        timeline = join_pieces([lead_in, *pieces, lead_out], decoded=cache.fresh)
     with tempfile.TemporaryDirectory(prefix="pipeline-") as scratch:
         encoded = Path(scratch) / f"segment.{job.profile.extension}"
         measured = level_and_encode(timeline, job.profile, encoded)

@@ -17,6 +17,7 @@ from mutagen.mp3 import MP3
 from pipeline.build.orchestrator import BuildRequest, build
 from pipeline.build.segments import prepare_worker
 from pipeline.build.workers import WorkerPool
+from pipeline.fsutil import is_partial
 from pipeline.project.script import load_project
 from pipeline.tts import cache as speech_cache
 from pipeline.tts import close_backends
@@ -198,7 +199,7 @@ def test_stored_speech_is_joined_from_the_samples_it_was_stored_with(tmp_path: P
         samples = (3000 * np.sin(np.arange(22050 + number * 500) / (5 + number))).astype("int16")
         if number == 2:
             monkeypatch.setattr(speech_cache, "FRESH_SAMPLES_BUDGET", 2 * 22550 * 2)  # only two fit
-        with cache.staging(key) as wav:
+        with cache.staging() as wav:
             soundfile.write(str(wav), samples, 22050, subtype="PCM_16")
             stored.append(cache.store(key, wav, f"text {number}", voice))
     assert sorted(cache.fresh) == sorted(stored[:2])
@@ -210,3 +211,46 @@ def test_stored_speech_is_joined_from_the_samples_it_was_stored_with(tmp_path: P
     from_samples = join_pieces(pieces, decoded=cache.fresh)
     assert np.array_equal(from_files.samples.array(), from_samples.samples.array())
     assert from_files.cues == from_samples.cues
+
+
+def test_one_scratch_file_takes_every_utterance_and_is_gone_when_the_cache_closes(tmp_path: Path) -> None:
+    """The engine writes each new utterance into the same scratch file (the same inode: no file
+    made and deleted per utterance); what is stored is each utterance's own audio, and closing
+    the cache leaves only the entries."""
+    from pipeline.tts import Voice
+
+    voice = Voice("espeak-ng", "en-us", 160, 1.0, "en")
+    folder = tmp_path / "tts"
+    inodes, stored = set(), []
+    try:
+        with speech_cache.SpeechCache(folder) as cache:
+            for text in ("One short line.", "A second, rather longer line of speech.", "Three."):
+                with cache.staging() as scratch:
+                    pass
+                stored.append(speech_cache.synthesise_cached(text, voice, cache))
+                inodes.add(scratch.stat().st_ino)
+                assert scratch.name.startswith(".utterance-") and is_partial(scratch.name)
+    finally:
+        close_backends()
+    assert len(inodes) == 1 and not scratch.exists()
+    lengths = [soundfile.info(str(path)).frames for path in stored]
+    assert len(set(lengths)) == 3  # three different utterances, not one repeated
+    assert sorted(p.suffix for p in folder.rglob("*") if p.is_file()) == [".flac"] * 3 + [".json"] * 3
+
+
+def test_the_scratch_is_emptied_before_each_utterance_and_removed_when_the_engine_fails(tmp_path: Path) -> None:
+    """An engine that fails or writes nothing can never hand on the previous utterance's audio."""
+    cache = speech_cache.SpeechCache(tmp_path / "tts")
+    with cache.staging() as scratch:
+        scratch.write_bytes(b"RIFF the previous utterance")
+    with cache.staging() as again:
+        assert again == scratch and scratch.read_bytes() == b""
+    try:
+        with cache.staging() as failing:
+            failing.write_bytes(b"half an utterance")
+            raise RuntimeError("the engine failed")
+    except RuntimeError:
+        pass
+    assert not scratch.exists()
+    cache.close()
+    assert not list((tmp_path / "tts").iterdir())
