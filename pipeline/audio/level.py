@@ -12,15 +12,16 @@ check the file a player will hear), :func:`encode` and :func:`measure_file`
 pydub reads and converts the engines' WAVs (any rate, width or channel
 count). A mono MP3 at the working rate is encoded by LAME in this process
 (lameenc; the frames are identical to ffmpeg's libmp3lame) and decoded by
-libsndfile's mpg123 (soundfile); anything that needs resampling or another
-container goes through ffmpeg, run from argument lists with timeouts,
-reading PCM on stdin and writing to a temporary file that the caller renames
-into place.
+libsndfile's mpg123 (soundfile), both in memory; anything that needs
+resampling or another container goes through ffmpeg, run from argument lists
+with timeouts, over files in a temporary folder. The caller gets the encoded
+bytes and stages them beside their destination.
 """
 
 from __future__ import annotations
 
 import importlib.metadata
+import io
 import math
 import re
 import tempfile
@@ -407,8 +408,9 @@ def _limiter_ceiling(profile: Profile, margin_db: float) -> float:
     return ceiling
 
 
-def level_and_encode(timeline: Timeline, profile: Profile, destination: Path) -> Measured:
-    """Level, encode to ``destination``, and check the encoded file as a player decodes it.
+def level_and_encode(timeline: Timeline, profile: Profile) -> tuple[Measured, bytes]:
+    """Level, encode, and check the encoded file as a player decodes it; the file's measurement
+    and its bytes (made and checked in memory: an hour's MP3 is 14 MB).
 
     A low-bitrate codec takes some loudness away and, here and there, puts
     peaks back above the limiter's ceiling, most of all on sibilants: the
@@ -431,22 +433,21 @@ def level_and_encode(timeline: Timeline, profile: Profile, destination: Path) ->
     blocks.release_freed_memory(timeline.samples)
     if profile.codec != "mp3":
         levelled = leveller.render()
-        encode(levelled.pcm_blocks, levelled.sample_rate, profile, destination)
-        return levelled.measured
+        return levelled.measured, encode(levelled.pcm_blocks, levelled.sample_rate, profile)
     sibilants_cut = (profile.bitrate_kbps or 0) >= SIBILANCE_MIN_KBPS
     gain_offset, cuts = CODEC_LOUDNESS_LOSS_LU, sibilance_cuts(leveller) if sibilants_cut else leveller.no_cuts()
     pcm = leveller.render_pcm(gain_offset, cuts)
     blocks.release_freed_memory(timeline.samples)
-    encode(pcm, leveller.rate, profile, destination)
+    encoded = encode(pcm, leveller.rate, profile)
     peak_limit = profile.true_peak_dbtp - PEAK_SAFETY_DB
     delay = round(MP3_START_SAMPLES * leveller.rate / profile.sample_rate)
     for round_number in range(FILE_CHECK_ROUNDS + 1):
         blocks.release_freed_memory(timeline.samples)
-        heard, peaks = measure_decoded(destination, profile, leveller.rate, delay)
+        heard, peaks = measure_decoded(encoded, profile, leveller.rate, delay)
         off_target = profile.loudness_lufs - heard.loudness.integrated
         over = _overshoot(peaks, peak_limit, len(cuts))
         if abs(off_target) <= FILE_LOUDNESS_TOLERANCE and not over.any():
-            return heard
+            return heard, encoded
         if round_number == FILE_CHECK_ROUNDS:
             break
         if abs(off_target) > FILE_LOUDNESS_TOLERANCE:
@@ -456,15 +457,17 @@ def level_and_encode(timeline: Timeline, profile: Profile, destination: Path) ->
         cuts = _lowered(cuts, over, leveller.rate)
         blocks.release_freed_memory(timeline.samples)
         pcm = leveller.render_pcm(gain_offset, cuts)
-        encode(pcm, leveller.rate, profile, destination)
+        del encoded  # no more than one encoding held at a time
+        encoded = encode(pcm, leveller.rate, profile)
     for _ in range(FILE_CHECK_ROUNDS):
         over_peak = heard.loudness.true_peak - peak_limit
         if over_peak <= 0:
             break
         pcm = _turned_down(pcm, over_peak + PEAK_SAFETY_DB)
-        encode(pcm, leveller.rate, profile, destination)
-        heard, _ = measure_decoded(destination, profile, leveller.rate, delay)
-    return heard
+        del encoded
+        encoded = encode(pcm, leveller.rate, profile)
+        heard, _ = measure_decoded(encoded, profile, leveller.rate, delay)
+    return heard, encoded
 
 
 def sibilance_cuts(leveller: Leveller) -> SampleStore:
@@ -549,8 +552,8 @@ def _turned_down(pcm: PcmBlocks, decibels: float) -> PcmBlocks:
     return lambda: (dsp.to_pcm(dsp.to_float(block) * factor) for block in pcm())
 
 
-def measure_decoded(path: Path, profile: Profile, sample_rate: int, delay: int) -> tuple[Measured, SampleStore]:
-    """Decode an encoded file (as a player would, to floats as the decoder makes them) and
+def measure_decoded(encoded: bytes, profile: Profile, sample_rate: int, delay: int) -> tuple[Measured, SampleStore]:
+    """Decode an encoded file's bytes (as a player would, to floats as the decoder makes them) and
     measure it in-process; also the true peak of every control step of the levelled audio, to
     find where the codec overshot (in a control-rate store: the decoder's output starts
     ``delay`` samples late; exact wherever it comes within reach of the profile's true-peak
@@ -560,7 +563,7 @@ def measure_decoded(path: Path, profile: Profile, sample_rate: int, delay: int) 
     shifted = SampleStore(size)
     shifted.append(np.zeros(lead, dtype=np.float32))
     weighting, state, hop_sums, length = dsp.k_weighting_sos(sample_rate), None, [], 0
-    for samples in _decoded_blocks(path, profile, sample_rate, size):
+    for samples in _decoded_blocks(encoded, profile, sample_rate, size):
         weighted, state = dsp.filter_sos_block(weighting, samples, state)
         hop_sums.append(dsp.hop_sums(weighted, sample_rate))
         shifted.append(samples)
@@ -576,20 +579,23 @@ def measure_decoded(path: Path, profile: Profile, sample_rate: int, delay: int) 
     return Measured(loudness, mean_squares, length / sample_rate), step_peaks
 
 
-def _decoded_blocks(path: Path, profile: Profile, sample_rate: int, size: int) -> Iterator[np.ndarray]:
-    """The decoded file, ``size`` samples at a time (float32, as the decoder makes them)."""
+def _decoded_blocks(encoded: bytes, profile: Profile, sample_rate: int, size: int) -> Iterator[np.ndarray]:
+    """The decoded file, ``size`` samples at a time (float32, as the decoder makes them):
+    libsndfile reads the bytes in memory, through its virtual I/O (the same samples as from a
+    file); ffmpeg reads them from a temporary file."""
     if _in_process(profile, sample_rate):
         try:
-            with soundfile.SoundFile(str(path)) as decoder:
+            with soundfile.SoundFile(io.BytesIO(encoded)) as decoder:
                 yield from _sequential_reads(decoder, size)
         except (soundfile.LibsndfileError, RuntimeError) as exc:
-            raise AudioError(f"cannot decode {path.name}: {exc}") from exc
+            raise AudioError(f"cannot decode the encoded segment: {exc}") from exc
         return
     with tempfile.TemporaryDirectory(prefix="pipeline-") as scratch:
-        raw = Path(scratch) / "decoded.f32"
+        path, raw = Path(scratch) / f"encoded.{profile.extension}", Path(scratch) / "decoded.f32"
+        path.write_bytes(encoded)
         command = [tool_path("ffmpeg"), "-hide_banner", "-nostats", "-v", "error", "-i", str(path),
                    "-f", "f32le", "-ac", "1", "-ar", str(sample_rate), str(raw)]  # fmt: skip
-        _decoded(command, f"decoding {path.name}")
+        _decoded(command, "decoding the encoded segment")
         with raw.open("rb") as handle:
             while block := handle.read(size * 4):
                 yield np.frombuffer(block, dtype="<f4")
@@ -632,31 +638,30 @@ def _decode_mp3(path: Path) -> np.ndarray:
     return np.ascontiguousarray(samples[:, 0])
 
 
-def encode(pcm: PcmBlocks, sample_rate: int, profile: Profile, destination: Path) -> None:
-    """Encode mono 16-bit PCM (block by block) to ``destination`` with the profile's codec: LAME
-    in-process for a mono MP3 at the working rate, otherwise one ffmpeg pass over the PCM put
-    in a temporary file beside ``destination``."""
+def encode(pcm: PcmBlocks, sample_rate: int, profile: Profile) -> bytes:
+    """Mono 16-bit PCM (block by block) encoded with the profile's codec: by LAME in this
+    process for a mono MP3 at the working rate (in memory: no file is made), otherwise by one
+    ffmpeg pass over the PCM put in a temporary folder."""
     if _in_process(profile, sample_rate):
-        with destination.open("wb") as out:
-            for frames in _lame_frames(pcm(), profile):
-                out.write(frames)
-        return
+        encoded = bytearray()
+        for frames in _lame_frames(pcm(), profile):
+            encoded += frames
+        return bytes(encoded)
     resample = []
     if profile.sample_rate != sample_rate:
         # ffmpeg's own resampler with a long filter: soxr's output differs from run to run,
         # which would break reproducible files.
         resample = ["-af", f"aresample={profile.sample_rate}:filter_size=64:phase_shift=12"]
-    raw = destination.with_name(destination.name + ".pcm")
-    try:
+    with tempfile.TemporaryDirectory(prefix="pipeline-") as scratch:
+        raw, destination = Path(scratch) / "levelled.pcm", Path(scratch) / f"encoded.{profile.extension}"
         with raw.open("wb") as out:
             for block in pcm():
                 out.write(block)
         command = [tool_path("ffmpeg"), "-hide_banner", "-nostats", "-v", "error", "-y",
                    "-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", str(raw),
                    *resample, *encoder_arguments(profile), str(destination)]  # fmt: skip
-        checked_run(command, f"encoding {destination.name}")
-    finally:
-        raw.unlink(missing_ok=True)
+        checked_run(command, f"encoding a {profile.codec} file")
+        return destination.read_bytes()
 
 
 def check_in_process_codec() -> str:

@@ -14,7 +14,6 @@ with nothing to make never imports it.
 from __future__ import annotations
 
 import hashlib
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -50,10 +49,7 @@ def make_segment(job: SegmentJob) -> SegmentMade:
         # The profile's lead-in and lead-out (playout wants silence around every file); cues shift with it.
         lead_in, lead_out = Silence(job.profile.lead_in), Silence(job.profile.lead_out)
         timeline = join_pieces([lead_in, *pieces, lead_out], decoded=cache.fresh)
-    with tempfile.TemporaryDirectory(prefix="pipeline-") as scratch:
-        encoded = Path(scratch) / f"segment.{job.profile.extension}"
-        measured = level_and_encode(timeline, job.profile, encoded)
-        data = encoded.read_bytes()
+    measured, data = level_and_encode(timeline, job.profile)
     offset = 0.0
     if job.profile.codec == "mp3":
         scrubbed, info = mp3frames.scrub_and_probe(data)

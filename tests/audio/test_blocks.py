@@ -62,7 +62,9 @@ def level_to_file(speech: np.ndarray, times: int, destination: Path) -> audio.Me
         [np.concatenate([speech * np.float32(0.3 + 0.05 * (n % 5)), pause]) for n in range(times)]
     )
     timeline = audio.Timeline.from_pcm(dsp.to_pcm(long_speech), RATE)
-    return audio.level_and_encode(timeline, COMPRESSED, destination)
+    measured, encoded = audio.level_and_encode(timeline, COMPRESSED)
+    destination.write_bytes(encoded)
+    return measured
 
 
 def test_levelling_in_blocks_gives_the_bytes_of_levelling_at_once(speech, tmp_path: Path, monkeypatch) -> None:

@@ -70,8 +70,7 @@ def test_decoded_peaks_fall_on_the_levelled_audios_control_steps(tmp_path: Path)
     start = first_step * dsp.CONTROL_STEP
     burst = np.arange(steps * dsp.CONTROL_STEP)
     tone[start : start + burst.size] = 0.8 * np.sin(2 * np.pi * 1000 * burst / RATE)
-    encoded = tmp_path / "burst.mp3"
-    encoded.write_bytes(audio._lame_encode(dsp.to_pcm(tone), PLAYER))
+    encoded = audio._lame_encode(dsp.to_pcm(tone), PLAYER)
     delay = round(audio.MP3_START_SAMPLES * RATE / PLAYER.sample_rate)
     _, stored = audio.measure_decoded(encoded, PLAYER, RATE, delay)
     peaks = stored.read(0, len(stored))
@@ -330,11 +329,14 @@ def test_sibilance_cuts_of_many_blocks_are_those_of_one(speech: np.ndarray, monk
     np.testing.assert_array_equal(in_blocks, whole.array())
 
 
-def test_an_encoded_file_meets_its_limits_after_sibilance_cuts(speech: np.ndarray, tmp_path: Path) -> None:
+def test_an_encoded_file_meets_its_limits_after_sibilance_cuts(speech: np.ndarray, tmp_path: Path, monkeypatch) -> None:
     """The cuts only lower the ceiling: the file, decoded, still reaches the target loudness
-    under the true-peak limit."""
+    under the true-peak limit. A mono MP3 at the working rate is encoded, decoded and checked
+    in memory: no temporary file is made."""
+    monkeypatch.setattr(audio.tempfile, "TemporaryDirectory", None)
     timeline = audio.Timeline.from_pcm(dsp.to_pcm(speech * np.float32(0.2)), RATE, ())
-    heard = audio.level_and_encode(timeline, PLAYER, tmp_path / "s.mp3")
+    heard, encoded = audio.level_and_encode(timeline, PLAYER)
+    (tmp_path / "s.mp3").write_bytes(encoded)
     assert abs(heard.loudness.integrated - PLAYER.loudness_lufs) <= audio.FILE_LOUDNESS_TOLERANCE
     assert heard.loudness.true_peak <= PLAYER.true_peak_dbtp - audio.PEAK_SAFETY_DB
     assert audio.measure_file(tmp_path / "s.mp3").true_peak <= PLAYER.true_peak_dbtp
