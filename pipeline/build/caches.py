@@ -4,8 +4,9 @@ Entry points: :func:`entries` (every entry of every cache, with its size and
 last use), :func:`speech_density` (the speech cache's bytes per minute of
 the speech it holds), :func:`built_minutes` (the audio an output folder holds,
 to set the cache against) and :func:`prune`. Each cache keeps an entry as a data file and,
-for some kinds, a small record beside it; the newer of the two times is the
-entry's last use, because a build touches what it reads.
+for some kinds, a small record beside it (a FLAC speech entry holds its record
+inside); the newest of their times is the entry's last use, because a build
+touches what it reads.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pipeline.build.lock import build_lock
 from pipeline.errors import OutputError
 from pipeline.formats.manifests import find_manifests, read_manifest
 from pipeline.project.layout import CACHE_DIR, LEVELS_CACHE, MO_CACHE, REVIEW_CACHE, SPEECH_TEXT_CACHE, TTS_CACHE
+from pipeline.tts.flac_record import record_of_file
 
 # Each kind's data-file suffixes and, where it has one, its record's suffix. Speech is FLAC, or WAV
 # for an engine's sample format FLAC cannot hold exactly (and in entries from before FLAC).
@@ -81,7 +83,7 @@ def speech_density(found: list[Entry]) -> SpeechDensity:
     for entry in found:
         if entry.kind != TTS_CACHE:
             continue
-        seconds = _recorded_seconds(entry.files[-1]) if len(entry.files) > 1 else None
+        seconds = _recorded_seconds(entry)
         if seconds is None:
             unmeasured += 1
             continue
@@ -106,11 +108,16 @@ def built_minutes(out: Path) -> float:
     return sum(longest.values()) / 60
 
 
-def _recorded_seconds(record: Path) -> float | None:
-    try:
-        seconds = json.loads(record.read_text(encoding="utf-8")).get("seconds")
-    except (OSError, ValueError, AttributeError):
-        return None
+def _recorded_seconds(entry: Entry) -> float | None:
+    """The length a speech entry's record gives: the record beside its data, or inside its FLAC."""
+    if len(entry.files) > 1:
+        try:
+            record = json.loads(entry.files[-1].read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+    else:
+        record = record_of_file(entry.files[0]) if entry.files[0].suffix == ".flac" else None
+    seconds = record.get("seconds") if isinstance(record, dict) else None
     return float(seconds) if isinstance(seconds, int | float) else None
 
 

@@ -47,11 +47,12 @@ def store_blocks(cache_root: Path, key: str, blocks: np.ndarray) -> None:
 def load_blocks(cache_root: Path, key: str) -> array[float] | None:
     """A segment's stored loudness blocks, or None (none kept, or not a one-dimensional
     little-endian float64 array as :func:`store_blocks` writes)."""
-    try:
-        data = blocks_path(cache_root, key).read_bytes()
-    except OSError:
-        return None
-    return _float64_values(data)
+    for path in (blocks_path(cache_root, key), blocks_path(cache_root, key, shard_digits=2)):
+        try:
+            return _float64_values(path.read_bytes())
+        except OSError:
+            continue
+    return None
 
 
 def _float64_values(data: bytes) -> array[float] | None:

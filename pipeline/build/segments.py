@@ -166,6 +166,7 @@ def _flat_fields(value: Tags) -> dict[str, object]:
     return {item.name: getattr(value, item.name) for item in dataclasses.fields(value)}
 
 
-def blocks_path(cache_root: Path, key: str) -> Path:
-    """Where a segment's loudness blocks are kept, by the segment's input hash."""
-    return cache_root / LEVELS_CACHE / key[:2] / f"{key}.npy"
+def blocks_path(cache_root: Path, key: str, shard_digits: int = 1) -> Path:
+    """Where a segment's loudness blocks are kept, by the segment's input hash: in 16 folders by
+    its first hex digit (``shard_digits`` 2: where the earlier layout, 256 folders, kept them)."""
+    return cache_root / LEVELS_CACHE / key[:shard_digits] / f"{key}.npy"

@@ -9,7 +9,12 @@ re-synthesises exactly the texts whose respelling it changes), the language,
 the backend and its version (including the voice data fingerprint), the voice
 id, rate and volume. Each entry has a small JSON record with its format, size,
 sha256 and length in seconds, checked before every use: an entry that does
-not match is deleted and synthesised again, never used.
+not match is deleted and synthesised again, never used. A FLAC entry is one
+file, its record inside it (:mod:`pipeline.tts.flac_record`); an entry kept
+as WAV has its record in a ``.json`` file beside it. Entries live in 16
+folders by the first hex digit of their key; entries written before, in 256
+folders by the first two digits with their record beside them, are still
+read where they are.
 
 Speech is kept as FLAC (libFLAC through pyFLAC, level 7 with 1,152-sample
 blocks and one window: see :data:`FLAC_BLOCKSIZE` and :data:`FLAC_APODIZATION`):
@@ -33,7 +38,6 @@ import io
 import json
 import os
 import secrets
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -46,10 +50,15 @@ from pyflac._encoder import lib as _flac
 
 from pipeline.errors import SynthesisError
 from pipeline.fsutil import PARTIAL_SUFFIX, atomic_write_bytes, atomic_write_text
-from pipeline.tts import Voice, get_backend
+from pipeline.tts import Voice, flac_record, get_backend
 
 DEFAULT_TIMEOUT = 60.0
 KEY_SCHEMA = 1
+# Entries are kept in 16 folders by the first hex digit of their key (a cold build makes at most
+# 16 folders; 256 before: 150 of them for the sample station's 232 utterances); the earlier
+# layout's entries, in 256 folders, are still found.
+SHARD_DIGITS = 1
+EARLIER_SHARD_DIGITS = 2
 # The data file's suffix per stored format; a record names its format.
 SUFFIXES = {"flac": ".flac", "wav": ".wav"}
 # libFLAC's level and block size. Speech changes faster than the 4,096-sample blocks of libFLAC's
@@ -127,13 +136,41 @@ class SpeechCache:
         return hashlib.sha256(blob).hexdigest()
 
     def entry(self, key: str) -> CacheEntry:
-        """Where the entry for ``key`` lives (whether or not it exists)."""
-        base = self.folder / key[:2] / key
+        """Where the entry for ``key`` is written (whether or not it exists)."""
+        base = self.folder / key[:SHARD_DIGITS] / key
+        return CacheEntry(key, base, base.with_suffix(".json"))
+
+    def _earlier_entry(self, key: str) -> CacheEntry:
+        """Where an entry for ``key`` written in the earlier layout would be."""
+        base = self.folder / key[:EARLIER_SHARD_DIGITS] / key
         return CacheEntry(key, base, base.with_suffix(".json"))
 
     def lookup(self, key: str) -> Path | None:
         """The verified audio file for ``key``; a corrupt, incomplete or old-format entry is removed."""
-        entry = self.entry(key)
+        for entry in (self.entry(key), self._earlier_entry(key)):
+            found = self._verified(entry)
+            if found is not None:
+                return found
+        return None
+
+    def _verified(self, entry: CacheEntry) -> Path | None:
+        """The entry's audio file when its record vouches for it (the last use is noted, for
+        pruning); a FLAC whose own record does not match is removed."""
+        flac = entry.data("flac")
+        try:
+            split = flac_record.split_record(flac.read_bytes())
+        except OSError:
+            split = None
+        if split is None:
+            return self._verified_beside(entry)
+        if not flac_record.is_intact(*split):
+            self._remove(entry)
+            return None
+        os.utime(flac)
+        return flac
+
+    def _verified_beside(self, entry: CacheEntry) -> Path | None:
+        """:meth:`_verified` for an entry whose record is a ``.json`` file beside its data."""
         if not entry.record.exists():
             return None
         try:
@@ -143,14 +180,18 @@ class SpeechCache:
         except (OSError, ValueError, KeyError, TypeError):
             record, path, data = {}, None, b""
         if path is None or len(data) != record.get("bytes") or hashlib.sha256(data).hexdigest() != record.get("sha256"):
-            self.discard(key)
+            self._remove(entry)
             return None
-        os.utime(entry.record)  # last use, for pruning
+        os.utime(entry.record)
         return path
 
     def discard(self, key: str) -> None:
-        """Remove an entry, whatever format it was stored in."""
-        entry = self.entry(key)
+        """Remove an entry, whatever format and layout it was stored in."""
+        self._remove(self.entry(key))
+        self._remove(self._earlier_entry(key))
+
+    @staticmethod
+    def _remove(entry: CacheEntry) -> None:
         for fmt in SUFFIXES:
             entry.data(fmt).unlink(missing_ok=True)
         entry.record.unlink(missing_ok=True)
@@ -190,25 +231,28 @@ class SpeechCache:
         self.close()
 
     def store(self, key: str, wav: Path, text: str, voice: Voice) -> Path:
-        """Compress a checked WAV into the cache (or keep it as it is) and write its record."""
+        """Compress a checked WAV into the cache (or keep it as it is) with its record.
+
+        Neither file is flushed to disk: the record is checked before every use, so what a
+        power cut could leave (a short file, a record that does not parse or does not match)
+        is found and synthesised again."""
         entry = self.entry(key)
         kept = compressed(wav)
-        fmt, data, seconds = kept.fmt, kept.data, kept.seconds
-        target = entry.data(fmt)
-        atomic_write_bytes(target, data, durable=False)  # checked before every use, as the record is
         record = {
-            "format": fmt,
-            "bytes": len(data),
-            "sha256": hashlib.sha256(data).hexdigest(),
-            "seconds": round(seconds, 3),
+            "format": kept.fmt,
+            "seconds": round(kept.seconds, 3),
             "text": text,
             "voice": voice.describe(),
             "lang": voice.lang,
-            "stored": int(time.time()),
         }
-        # Not flushed to disk: like the data file, the record is checked before every use (a
-        # record a power cut left short or empty does not parse, or its data does not match).
-        atomic_write_text(entry.record, json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n", durable=False)
+        target = entry.data(kept.fmt)
+        if kept.fmt == "flac":
+            atomic_write_bytes(target, flac_record.with_record(kept.data, record), durable=False)
+        else:
+            atomic_write_bytes(target, kept.data, durable=False)
+            described = {**record, "bytes": len(kept.data), "sha256": hashlib.sha256(kept.data).hexdigest()}
+            text_of_record = json.dumps(described, sort_keys=True, ensure_ascii=False) + "\n"
+            atomic_write_text(entry.record, text_of_record, durable=False)
         self._keep_fresh(target, kept)
         return target
 

@@ -68,3 +68,13 @@ def test_blocks_that_are_missing_or_not_what_a_job_stores_are_not_read(tmp_path:
     assert load_blocks(tmp_path, "abkey") is None
     path.write_bytes(b"not a numpy file")
     assert load_blocks(tmp_path, "abkey") is None
+
+
+def test_blocks_are_kept_in_sixteen_folders_and_those_of_the_earlier_layout_are_still_read(tmp_path: Path) -> None:
+    store_blocks(tmp_path, "abkey", np.array([0.5, 0.25]))
+    assert blocks_path(tmp_path, "abkey") == tmp_path / "levels" / "a" / "abkey.npy"
+    assert list(load_blocks(tmp_path, "abkey")) == [0.5, 0.25]
+    earlier = blocks_path(tmp_path, "cdkey", shard_digits=2)
+    earlier.parent.mkdir(parents=True)
+    np.save(earlier, np.array([0.125]), allow_pickle=False)
+    assert earlier == tmp_path / "levels" / "cd" / "cdkey.npy" and list(load_blocks(tmp_path, "cdkey")) == [0.125]

@@ -3,11 +3,11 @@ remakes only what it changes."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from pipeline.build.orchestrator import BuildRequest, build
 from pipeline.project.script import load_project
+from pipeline.tts import flac_record
 
 
 def outcome(report, episode: str, lang: str):
@@ -16,8 +16,8 @@ def outcome(report, episode: str, lang: str):
 
 def engine_inputs(project: Path) -> set[str]:
     """Every text the speech cache holds audio for, as the engine was given it."""
-    records = (project / ".cache" / "tts").rglob("*.json")
-    return {json.loads(record.read_text(encoding="utf-8"))["text"] for record in records}
+    entries = (project / ".cache" / "tts").rglob("*.flac")
+    return {flac_record.record_of_file(entry)["text"] for entry in entries}
 
 
 def test_voices_are_given_respelled_korean_and_a_pronunciation_change_remakes_one_part(mini_project: Path) -> None:

@@ -20,7 +20,7 @@ from pipeline.build.workers import WorkerPool
 from pipeline.fsutil import is_partial
 from pipeline.project.script import load_project
 from pipeline.tts import cache as speech_cache
-from pipeline.tts import close_backends
+from pipeline.tts import close_backends, flac_record
 
 
 def keep_plain_wav() -> None:
@@ -61,8 +61,9 @@ def test_a_build_from_the_flac_cache_is_byte_identical_to_one_from_plain_wav(min
     warm_flac = build_english(mini_project)  # every utterance from the FLAC cache
     assert len(from_wav) > 3 and from_wav == cold_flac == warm_flac
     for flac in flacs:
-        record = json.loads(flac.with_suffix(".json").read_text(encoding="utf-8"))
-        assert record["format"] == "flac" and record["bytes"] == flac.stat().st_size
+        record, stream = flac_record.split_record(flac.read_bytes())
+        assert record["format"] == "flac" and flac_record.is_intact(record, stream)
+        assert not flac.with_suffix(".json").exists()  # one file per entry
         assert soundfile.info(str(flac)).subtype == "PCM_16"
 
 
@@ -156,7 +157,7 @@ def test_stats_gives_the_speech_caches_bytes_per_minute(mini_project: Path, cli)
     assert cli("build", "--lang", "en", "--project", str(mini_project)).code == 0
     tts = mini_project / ".cache" / "tts"
     flacs = sorted(tts.rglob("*.flac"))
-    size = sum(path.stat().st_size + path.with_suffix(".json").stat().st_size for path in flacs)
+    size = sum(path.stat().st_size for path in flacs)  # each holds its record
     minutes = sum(soundfile.info(str(path)).duration for path in flacs) / 60
     stats = cli("cache", "stats", "--project", str(mini_project)).out
     match = re.search(r"^tts: (\d+\.\d{3}) MB per minute of cached speech \((\d+\.\d) minutes\)$", stats, re.MULTILINE)
@@ -235,7 +236,7 @@ def test_one_scratch_file_takes_every_utterance_and_is_gone_when_the_cache_close
     assert len(inodes) == 1 and not scratch.exists()
     lengths = [soundfile.info(str(path)).frames for path in stored]
     assert len(set(lengths)) == 3  # three different utterances, not one repeated
-    assert sorted(p.suffix for p in folder.rglob("*") if p.is_file()) == [".flac"] * 3 + [".json"] * 3
+    assert sorted(p.suffix for p in folder.rglob("*") if p.is_file()) == [".flac"] * 3
 
 
 def test_the_scratch_is_emptied_before_each_utterance_and_removed_when_the_engine_fails(tmp_path: Path) -> None:
@@ -254,3 +255,55 @@ def test_the_scratch_is_emptied_before_each_utterance_and_removed_when_the_engin
     assert not scratch.exists()
     cache.close()
     assert not list((tmp_path / "tts").iterdir())
+
+
+def test_an_entry_is_one_file_in_sixteen_folders_and_earlier_entries_are_still_used(tmp_path: Path) -> None:
+    """A new FLAC entry is one file (its record inside) in the folder of its key's first digit;
+    an entry written in the earlier layout (256 folders, the record beside the data) is found
+    and used where it is, and a damaged one of either kind is removed, never used."""
+    from pipeline.tts import Voice
+
+    cache = speech_cache.SpeechCache(tmp_path)
+    voice = Voice("espeak-ng", "en-us", 150, 1.0, "en")
+    samples = (3000 * np.sin(np.arange(22050) / 5)).astype("int16")
+    new_key, earlier_key = "c1" + "0" * 62, "c2" + "0" * 62
+    with cache.staging() as wav:
+        soundfile.write(str(wav), samples, 22050, subtype="PCM_16")
+        stored = cache.store(new_key, wav, "new", voice)
+    cache.close()
+    assert stored == tmp_path / "c" / f"{new_key}.flac" and sorted(tmp_path.rglob("*.*")) == [stored]
+    assert cache.lookup(new_key) == stored
+    earlier = tmp_path / "c2" / f"{earlier_key}.flac"
+    earlier.parent.mkdir()
+    data = speech_cache.flac_bytes(samples, 22050)
+    earlier.write_bytes(data)
+    record = {"format": "flac", "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(), "seconds": 1.0}
+    earlier.with_suffix(".json").write_text(json.dumps(record), encoding="utf-8")
+    assert cache.lookup(earlier_key) == earlier
+    assert np.array_equal(soundfile.read(str(stored), dtype="int16")[0], samples)
+    stored.write_bytes(stored.read_bytes()[:-10])  # cut short
+    earlier.write_bytes(data[:-10])
+    assert cache.lookup(new_key) is None and cache.lookup(earlier_key) is None
+    assert not list(tmp_path.rglob("*.*"))
+
+
+def test_the_record_inside_a_flac_leaves_the_stream_as_the_encoder_wrote_it(tmp_path: Path) -> None:
+    samples = (2000 * np.sin(np.arange(30000) / 9)).astype("int16")
+    stream = speech_cache.flac_bytes(samples, 22050)
+    record = {"format": "flac", "text": "말씀드립니다 — a line", "seconds": 1.361}
+    with_record = flac_record.with_record(stream, record)
+    found, original = flac_record.split_record(with_record)
+    assert original == stream and flac_record.is_intact(found, original)
+    assert found == {**record, "bytes": len(stream), "sha256": hashlib.sha256(stream).hexdigest()}
+    path = tmp_path / "entry.flac"
+    path.write_bytes(with_record)
+    assert flac_record.record_of_file(path) == found
+    decoded, rate = soundfile.read(str(path), dtype="int16")  # any decoder skips the block
+    assert rate == 22050 and np.array_equal(decoded, samples)
+    assert flac_record.split_record(stream) is None  # a FLAC without one
+    damaged = bytearray(with_record)
+    damaged[-5] ^= 0xFF
+    assert not flac_record.is_intact(*flac_record.split_record(bytes(damaged)))
+    frames_at = 46 + int.from_bytes(stream[43:46], "big")  # after STREAMINFO and the encoder's comment block
+    lone_info = stream[:4] + bytes([stream[4] | 0x80]) + stream[5:42] + stream[frames_at:]
+    assert flac_record.split_record(flac_record.with_record(lone_info, {}))[1] == lone_info  # STREAMINFO was last
