@@ -36,6 +36,7 @@ from functools import cache
 from typing import Any
 
 PR_SET_PDEATHSIG = 1
+PR_SET_THP_DISABLE = 41
 HOST_EXIT_SECONDS = 2.0  # how long a host asked to stop may take before it is killed
 
 
@@ -60,6 +61,22 @@ def die_with_parent(signal_number: int = signal.SIGTERM, parent: int | None = No
         prctl(PR_SET_PDEATHSIG, int(signal_number), 0, 0, 0)
     if parent is not None and os.getppid() != parent:
         os._exit(128 + int(signal_number))
+
+
+def without_huge_pages() -> None:
+    """Have this process (and the processes it forks) map its memory in ordinary 4 KiB pages,
+    not transparent huge pages (``PR_SET_THP_DISABLE``; nothing happens where Linux's prctl is
+    not to be had).
+
+    For a build worker, whose numpy arrays of a few MB each come and go with every segment:
+    numpy asks for huge pages on every large array (``madvise``), and a fault in such a region
+    zeroes, and on a virtual machine has its host supply, a whole 2 MiB at once. Measured on
+    this project's 2-core virtual machine (perf, cold build of the sample station, --jobs 2):
+    the two workers spent 0.23-0.49 s each in the kernel zeroing pages (``clear_page_erms``),
+    and 0.01 s with huge pages off; the build's system time fell from 1.43 to 1.09 s."""
+    prctl = _prctl()
+    if prctl is not None:
+        prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0)
 
 
 _expected_parent: int | None = None

@@ -64,7 +64,7 @@ from pipeline.build import worker_server
 from pipeline.build.timeline import mark
 from pipeline.build.worker_server import ForkedWorker, ServerFailed
 from pipeline.errors import PipelineError, storage_error
-from pipeline.processes import die_with_parent, end_now, kill_engines, remember_parent
+from pipeline.processes import die_with_parent, end_now, kill_engines, remember_parent, without_huge_pages
 
 DEFAULT_TIMEOUT = 300.0
 DEFAULT_RECYCLE_AFTER = 100
@@ -529,12 +529,14 @@ def _bug_payload(error: Exception) -> tuple[str, str, int, str]:
 
 def _live_and_die_with(parent: int) -> None:
     """Ignore Ctrl-C (the build stops its workers), die with ``parent``, and on SIGTERM kill the
-    engines this worker started before exiting (``finally`` blocks still run)."""
+    engines this worker started before exiting (``finally`` blocks still run); use no
+    transparent huge pages (see :func:`pipeline.processes.without_huge_pages`)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     remember_parent(parent)
     die_with_parent(signal.SIGTERM, parent)
+    without_huge_pages()
 
 
 def _stop_on_sigterm(signum: int, frame: object) -> None:

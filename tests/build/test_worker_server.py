@@ -57,6 +57,24 @@ def test_replacement_workers_are_forked_from_the_server_with_the_audio_stack_loa
     assert slowest_fork < 0.1 and slowest_fork * 3 < float(alone["cpu"]), (slowest_fork, alone["cpu"])
 
 
+def huge_pages_allowed() -> bool:
+    """Whether transparent huge pages may back this process's memory (Linux's own account)."""
+    status = Path("/proc/self/status").read_text(encoding="ascii")
+    return next(line for line in status.splitlines() if line.startswith("THP_enabled:")).split()[1] == "1"
+
+
+@pytest.mark.skipif("THP_enabled:" not in Path("/proc/self/status").read_text(), reason="Linux 5.0 or later")
+@pytest.mark.parametrize("fork_from_server", [True, False], ids=["forked", "spawned"])
+def test_workers_use_no_transparent_huge_pages(fork_from_server: bool) -> None:
+    """A worker's arrays come and go a few MB at a time: ordinary pages, never 2 MiB zeroed at once."""
+    pool = WorkerPool(1, timeout=60, fork_from_server=fork_from_server, preload=preload_worker)
+    try:
+        assert pool.submit(huge_pages_allowed).result(timeout=120) is False
+    finally:
+        pool.shutdown()
+    assert huge_pages_allowed()  # the build's own process is left as it was
+
+
 def run_an_engine(seconds: float) -> int:
     """A job that runs an engine process (in its own group, as synthesis does) for ``seconds``."""
     processes.run_engine(["sleep", str(seconds)], b"", timeout=60)
