@@ -342,10 +342,10 @@ def weighted_measures(
         weighted, state = dsp.filter_sos_block(sos, block, state)
         if gain is not None:
             weighted = weighted * gain_at_audio_rate(gain, start // dsp.CONTROL_STEP, len(block))
-        weighted = weighted.astype(np.float64)  # once for both sums (see dsp.step_energies)
+        step_sums, hop_sums = dsp.sums_of_squares(weighted, rate, per_step=gain is None)
         if gain is None:
-            steps.append(dsp.step_energies(weighted))
-        hops.append(dsp.hop_sums(weighted, rate))
+            steps.append(step_sums)
+        hops.append(hop_sums)
     return steps, dsp.block_mean_squares(np.concatenate(hops) if hops else np.zeros(0), rate)
 
 

@@ -469,3 +469,13 @@ def test_the_nudge_against_subnormals_is_every_other_sample_plus_it_bit_for_bit(
     expected[::2] += dtype(2 * dsp._KEEP_NORMAL)
     assert dsp.nudged(samples).tobytes() == expected.tobytes()
     assert dsp.nudged(samples[::-1]).tobytes() == dsp.nudged(samples[::-1].copy()).tobytes()  # any layout
+
+
+@pytest.mark.parametrize("length", [0, 5, 35_280 * 3, 35_280 * 3 + 2_205 * 4 + 7, 400_001])
+def test_sums_of_squares_a_stretch_at_a_time_are_the_sums_over_the_whole_block(length: int, monkeypatch) -> None:
+    weighted = np.random.default_rng(length).normal(0, 0.2, length).astype(np.float32)
+    whole = weighted.astype(np.float64)
+    monkeypatch.setattr(dsp, "SQUARES_AT_ONCE", 40_000)  # stretches of one lcm(hop, step) = 35,280 samples
+    steps, hops = dsp.sums_of_squares(weighted, RATE)
+    assert np.array_equal(steps, dsp.step_energies(whole)) and np.array_equal(hops, dsp.hop_sums(whole, RATE))
+    assert dsp.sums_of_squares(weighted, RATE, per_step=False)[0].size == 0
