@@ -20,7 +20,6 @@ bytes and stages them beside their destination.
 
 from __future__ import annotations
 
-import importlib.metadata
 import io
 import math
 import re
@@ -679,6 +678,8 @@ def check_in_process_codec() -> str:
 
 
 def _version(package: str) -> str:
+    import importlib.metadata  # for ``pipeline doctor`` only: a worker never needs it
+
     try:
         return importlib.metadata.version(package)
     except importlib.metadata.PackageNotFoundError:
