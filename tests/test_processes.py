@@ -30,7 +30,8 @@ def test_an_engine_dies_with_its_killed_worker(setpriv: bool) -> None:
         engine = None
         while engine is None:
             assert time.monotonic() < deadline, "the engine did not start"
-            found = [p for p in psutil.Process(worker.pid).children() if p.name() == "sleep"]
+            # An exec'ing process has the engine's name a moment before its command line: wait for both.
+            found = [p for p in psutil.Process(worker.pid).children() if p.name() == "sleep" and p.cmdline()]
             engine = found[0] if found else None
         assert psutil.Process(engine.pid).cmdline() == ["sleep", "600"]  # setpriv exec'd into the engine
         worker.kill()
