@@ -508,7 +508,8 @@ def _settle(future: Future[Any], result: Any = None, error: Exception | None = N
 
 class PipelineWorkerPlugin(WorkerPlugin):
     """What every Dask worker gets, as a local pool worker does: the pool's memory settings
-    when it starts (:func:`apply_memory_settings`) and, when it stops, its speech engines
+    when it starts (:func:`apply_memory_settings`, and no transparent huge pages: see
+    :func:`pipeline.processes.without_huge_pages`) and, when it stops, its speech engines
     closed (the ``hooks``' finalizer of the local pool: a Dask worker outlives the builds it
     serves, so its engines are closed with the worker, not with each build). Registered by
     every build under one name, ``idempotent``: a worker that has it keeps it."""
@@ -520,7 +521,10 @@ class PipelineWorkerPlugin(WorkerPlugin):
 
     def setup(self, worker: Worker) -> None:
         """Called by Dask in each worker, at registration or when the worker starts."""
+        from pipeline.processes import without_huge_pages
+
         self.applied = apply_memory_settings()
+        without_huge_pages()
 
     def teardown(self, worker: Worker) -> None:
         """Called by Dask when the worker closes (a nanny restart included)."""

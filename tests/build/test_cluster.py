@@ -622,6 +622,7 @@ def test_workers_get_the_pools_memory_settings_and_close_their_engines(cluster, 
         pass
     expected = {name: int(value) for name, value in WORKER_ENVIRONMENT.items() if name.startswith("MALLOC_")}
     assert list(client.run(_applied).values()) == [expected, expected]
+    assert list(client.run(_huge_pages_allowed).values()) == [False, False]
     os.environ["MALLOC_TOP_PAD_"] = "0"  # an operator's own value is kept
     try:
         assert "MALLOC_TOP_PAD_" not in apply_memory_settings()
@@ -635,6 +636,12 @@ def test_workers_get_the_pools_memory_settings_and_close_their_engines(cluster, 
     client.restart_workers(list(stopping), timeout=60)
     closed = {path.name for path in markers.glob("closed-*")}
     assert closed == {f"closed-{pid}" for pid in stopping.values()}
+
+
+def _huge_pages_allowed() -> bool:
+    """On a worker: whether transparent huge pages may back its memory (Linux's own account)."""
+    status = Path("/proc/self/status").read_text(encoding="ascii")
+    return next(line for line in status.splitlines() if line.startswith("THP_enabled:")).split()[1] == "1"
 
 
 def _applied(dask_worker: Worker) -> dict[str, int]:
