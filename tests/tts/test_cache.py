@@ -307,3 +307,13 @@ def test_the_record_inside_a_flac_leaves_the_stream_as_the_encoder_wrote_it(tmp_
     frames_at = 46 + int.from_bytes(stream[43:46], "big")  # after STREAMINFO and the encoder's comment block
     lone_info = stream[:4] + bytes([stream[4] | 0x80]) + stream[5:42] + stream[frames_at:]
     assert flac_record.split_record(flac_record.with_record(lone_info, {}))[1] == lone_info  # STREAMINFO was last
+
+
+def test_a_build_sweeps_the_scratch_file_a_killed_worker_left_in_the_cache(mini_project: Path) -> None:
+    tts = mini_project / ".cache" / "tts"
+    tts.mkdir(parents=True)
+    left = tts / ".utterance-4242-0badc0de.part.wav"  # what a worker killed mid-utterance leaves
+    left.write_bytes(b"RIFF half an utterance")
+    build_english(mini_project)
+    assert not left.exists()
+    assert not [path for path in tts.rglob("*") if is_partial(path.name)]
