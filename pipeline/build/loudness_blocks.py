@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from pipeline.audio.gating import gated_loudness
 from pipeline.build.segments import blocks_path
 from pipeline.fsutil import atomic_write_bytes
+from pipeline.project.layout import EARLIER_CACHE_SHARD_DIGITS
 
 if TYPE_CHECKING:
     import numpy as np
@@ -47,7 +48,7 @@ def store_blocks(cache_root: Path, key: str, blocks: np.ndarray) -> None:
 def load_blocks(cache_root: Path, key: str) -> array[float] | None:
     """A segment's stored loudness blocks, or None (none kept, or not a one-dimensional
     little-endian float64 array as :func:`store_blocks` writes)."""
-    for path in (blocks_path(cache_root, key), blocks_path(cache_root, key, shard_digits=2)):
+    for path in (blocks_path(cache_root, key), blocks_path(cache_root, key, shard_digits=EARLIER_CACHE_SHARD_DIGITS)):
         try:
             return _float64_values(path.read_bytes())
         except OSError:

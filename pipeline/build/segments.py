@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from pipeline import __version__
 from pipeline.formats.lyrics import Cue
 from pipeline.formats.output import Tags, input_hash
-from pipeline.project.layout import CACHE_DIR, LEVELS_CACHE
+from pipeline.project.layout import CACHE_DIR, CACHE_SHARD_DIGITS, LEVELS_CACHE
 from pipeline.project.station import Pauses, Profile
 from pipeline.text.durations import estimate_seconds
 from pipeline.tts import Voice, get_backend
@@ -166,7 +166,8 @@ def _flat_fields(value: Tags) -> dict[str, object]:
     return {item.name: getattr(value, item.name) for item in dataclasses.fields(value)}
 
 
-def blocks_path(cache_root: Path, key: str, shard_digits: int = 1) -> Path:
-    """Where a segment's loudness blocks are kept, by the segment's input hash: in 16 folders by
-    its first hex digit (``shard_digits`` 2: where the earlier layout, 256 folders, kept them)."""
+def blocks_path(cache_root: Path, key: str, shard_digits: int = CACHE_SHARD_DIGITS) -> Path:
+    """Where a segment's loudness blocks are kept, by the segment's input hash, in the folder
+    named by its first ``shard_digits`` hex digits (:data:`~pipeline.project.layout.EARLIER_CACHE_SHARD_DIGITS`: where
+    the earlier layout kept them)."""
     return cache_root / LEVELS_CACHE / key[:shard_digits] / f"{key}.npy"

@@ -48,6 +48,11 @@ MO_CACHE = "mo"  # compiled catalogs
 LEVELS_CACHE = "levels"  # measured loudness blocks of made segments
 SPEECH_TEXT_CACHE = "speech-text"  # normalised sentences kept between builds
 REVIEW_CACHE = "review"  # the translators' check findings of each catalog, for the review pages
+# The speech and loudness-block caches keep an entry in the folder named by the first hex digit of
+# its key (a cold build makes at most 16 folders; 256 before: 150 of them for the sample station's
+# 232 utterances); entries of the earlier layout, by the first two digits, are still read.
+CACHE_SHARD_DIGITS = 1
+EARLIER_CACHE_SHARD_DIGITS = 2
 MO_CACHE_DIR = CACHE_DIR / MO_CACHE
 SPEECH_TEXT_DIR = CACHE_DIR / SPEECH_TEXT_CACHE
 REVIEW_CACHE_DIR = CACHE_DIR / REVIEW_CACHE

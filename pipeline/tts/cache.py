@@ -50,15 +50,11 @@ from pyflac._encoder import lib as _flac
 
 from pipeline.errors import SynthesisError
 from pipeline.fsutil import PARTIAL_SUFFIX, atomic_write_bytes, atomic_write_text
+from pipeline.project.layout import CACHE_SHARD_DIGITS, EARLIER_CACHE_SHARD_DIGITS
 from pipeline.tts import Voice, flac_record, get_backend
 
 DEFAULT_TIMEOUT = 60.0
 KEY_SCHEMA = 1
-# Entries are kept in 16 folders by the first hex digit of their key (a cold build makes at most
-# 16 folders; 256 before: 150 of them for the sample station's 232 utterances); the earlier
-# layout's entries, in 256 folders, are still found.
-SHARD_DIGITS = 1
-EARLIER_SHARD_DIGITS = 2
 # The data file's suffix per stored format; a record names its format.
 SUFFIXES = {"flac": ".flac", "wav": ".wav"}
 # libFLAC's level and block size. Speech changes faster than the 4,096-sample blocks of libFLAC's
@@ -137,12 +133,12 @@ class SpeechCache:
 
     def entry(self, key: str) -> CacheEntry:
         """Where the entry for ``key`` is written (whether or not it exists)."""
-        base = self.folder / key[:SHARD_DIGITS] / key
+        base = self.folder / key[:CACHE_SHARD_DIGITS] / key
         return CacheEntry(key, base, base.with_suffix(".json"))
 
     def _earlier_entry(self, key: str) -> CacheEntry:
         """Where an entry for ``key`` written in the earlier layout would be."""
-        base = self.folder / key[:EARLIER_SHARD_DIGITS] / key
+        base = self.folder / key[:EARLIER_CACHE_SHARD_DIGITS] / key
         return CacheEntry(key, base, base.with_suffix(".json"))
 
     def lookup(self, key: str) -> Path | None:
