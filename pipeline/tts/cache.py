@@ -175,7 +175,7 @@ class SpeechCache:
             data = path.read_bytes()
         except (OSError, ValueError, KeyError, TypeError):
             record, path, data = {}, None, b""
-        if path is None or len(data) != record.get("bytes") or hashlib.sha256(data).hexdigest() != record.get("sha256"):
+        if path is None or not flac_record.is_intact(record, data):
             self._remove(entry)
             return None
         os.utime(entry.record)
@@ -246,9 +246,8 @@ class SpeechCache:
             atomic_write_bytes(target, flac_record.with_record(kept.data, record), durable=False)
         else:
             atomic_write_bytes(target, kept.data, durable=False)
-            described = {**record, "bytes": len(kept.data), "sha256": hashlib.sha256(kept.data).hexdigest()}
-            text_of_record = json.dumps(described, sort_keys=True, ensure_ascii=False) + "\n"
-            atomic_write_text(entry.record, text_of_record, durable=False)
+            record_text = json.dumps(flac_record.described(record, kept.data), sort_keys=True, ensure_ascii=False)
+            atomic_write_text(entry.record, record_text + "\n", durable=False)
         self._keep_fresh(target, kept)
         return target
 

@@ -34,8 +34,7 @@ def with_record(stream: bytes, record: dict[str, Any]) -> bytes:
     record does not fit in a metadata block."""
     if not stream.startswith(FLAC_MAGIC) or len(stream) < len(FLAC_MAGIC) + _HEADER or stream[4] & 0x7F != _STREAMINFO:
         raise ValueError("not a FLAC stream that starts with its STREAMINFO block")
-    described = {**record, "bytes": len(stream), "sha256": hashlib.sha256(stream).hexdigest()}
-    payload = APPLICATION_ID + json.dumps(described, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    payload = APPLICATION_ID + json.dumps(described(record, stream), sort_keys=True, ensure_ascii=False).encode("utf-8")
     if len(payload) > _MAX_LENGTH:
         raise ValueError("the record is too long for a FLAC metadata block")
     after_info = len(FLAC_MAGIC) + _HEADER + int.from_bytes(stream[5:8], "big")
@@ -67,8 +66,14 @@ def split_record(data: bytes) -> tuple[dict[str, Any], bytes] | None:
     return record, FLAC_MAGIC + info + data[end:]
 
 
+def described(record: dict[str, Any], data: bytes) -> dict[str, Any]:
+    """``record`` with the length and sha256 of ``data``, the bytes it vouches for (a FLAC
+    stream here, or the data file a record beside it describes)."""
+    return {**record, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+
+
 def is_intact(record: dict[str, Any], stream: bytes) -> bool:
-    """Whether ``stream`` has the length and sha256 its record gives."""
+    """Whether ``stream`` has the length and sha256 its record gives (:func:`described`)."""
     return len(stream) == record.get("bytes") and hashlib.sha256(stream).hexdigest() == record.get("sha256")
 
 
