@@ -642,10 +642,7 @@ def encode(pcm: PcmBlocks, sample_rate: int, profile: Profile) -> bytes:
     process for a mono MP3 at the working rate (in memory: no file is made), otherwise by one
     ffmpeg pass over the PCM put in a temporary folder."""
     if _in_process(profile, sample_rate):
-        encoded = bytearray()
-        for frames in _lame_frames(pcm(), profile):
-            encoded += frames
-        return bytes(encoded)
+        return b"".join(_lame_frames(pcm(), profile))
     resample = []
     if profile.sample_rate != sample_rate:
         # ffmpeg's own resampler with a long filter: soxr's output differs from run to run,
