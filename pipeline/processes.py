@@ -79,6 +79,21 @@ def without_huge_pages() -> None:
         prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0)
 
 
+@cache
+def _sched_getcpu() -> Callable[[], int] | None:
+    try:
+        function: Callable[[], int] = ctypes.CDLL(None).sched_getcpu
+    except (OSError, AttributeError):
+        return None
+    return function
+
+
+def current_cpu() -> int:
+    """The processor the calling thread is running on, or -1 where the C library cannot say."""
+    getcpu = _sched_getcpu()
+    return getcpu() if getcpu is not None else -1
+
+
 _expected_parent: int | None = None
 
 

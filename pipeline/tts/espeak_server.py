@@ -18,7 +18,8 @@ program's bytes, takes 6.6 ms.
 Each thread that synthesises gets its own helper (a cluster worker runs jobs
 in threads; a helper serves one request at a time), started without a
 ``preexec_fn``: it sets its own death signal, so it dies with the thread that
-started it. The helper's process group is registered with
+started it. A request names the processor the asking thread is on, where the
+helper speaks it (see the helper's docstring). The helper's process group is registered with
 :mod:`pipeline.processes`, so :func:`~pipeline.processes.kill_engines` kills it
 with its child; a request that runs past its timeout kills the group too,
 and the next request starts a fresh helper.
@@ -37,7 +38,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pipeline.processes import start_engine_host, stop_engine_host
+from pipeline.processes import current_cpu, start_engine_host, stop_engine_host
 
 HELPER = Path(__file__).with_name("espeak_helper.py")
 # Isolated (no PYTHON* variables, no user or current folder on the path) and without the site
@@ -73,6 +74,7 @@ class SynthesisServer:
         HelperUnavailable when no helper can start here."""
         helper = self._helper()
         request = {"voice": voice, "rate": rate, "volume": volume, "text": text, "out": str(out_wav)}
+        request["cpu"] = current_cpu()  # where the helper speaks: this thread leaves it free as it waits
         try:
             assert helper.stdin is not None
             message = marshal.dumps(request)

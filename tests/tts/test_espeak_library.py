@@ -306,3 +306,27 @@ def test_the_helper_runs_on_a_handful_of_standard_modules() -> None:
     assert "ctypes" in loaded  # the probe saw the helper's imports
     heavy = {"json", "re", "enum", "typing", "subprocess", "wave", "signal", "pathlib", "pipeline", "site"}
     assert loaded & heavy == set(), loaded & heavy
+
+
+def test_the_helper_and_its_template_move_to_the_processor_the_request_names(
+    tmp_path: Path, new_helpers: Helpers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    allowed = sorted(os.sched_getaffinity(0))
+    named: list[int] = []
+    monkeypatch.setattr(espeak_server, "current_cpu", lambda: named[-1])
+    library = EspeakNgBackend()
+    voice = Voice("espeak-ng", "en-us", 170, 1.0, "en")
+    try:
+        for cpu in (allowed[-1], allowed[0]):  # two processors where there are two: it moves
+            named.append(cpu)
+            library.synthesise("Radio.", voice, tmp_path / f"on{cpu}.wav", timeout=60)
+            [helper] = new_helpers()
+            [template] = helper.children()
+            assert helper.cpu_affinity() == [cpu]
+            assert template.cpu_affinity() == [cpu]
+        named.append(max(allowed) + 4096)  # no such processor: left where they are, still spoken
+        library.synthesise("Radio.", voice, tmp_path / "anywhere.wav", timeout=60)
+        assert template.cpu_affinity() == [allowed[0]]
+        assert (tmp_path / "anywhere.wav").read_bytes() == (tmp_path / f"on{allowed[0]}.wav").read_bytes()
+    finally:
+        library.close()
