@@ -306,13 +306,14 @@ class WorkerPool(Executor):
             job, worker.job = worker.job, None
             assert job is not None
             worker.jobs_done += 1
+            if worker.jobs_done >= self.recycle_after:
+                with self._lock:
+                    self._replace(worker)
+            self._assign()  # the next job goes out before this one's result wakes the build's thread
             if status == "ok":
                 job.future.set_result(payload)
             else:
                 job.future.set_exception(rebuild_error(payload))
-            if worker.jobs_done >= self.recycle_after:
-                with self._lock:
-                    self._replace(worker)
 
     def _enforce_timeouts(self) -> None:
         now = time.monotonic()

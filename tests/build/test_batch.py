@@ -361,3 +361,28 @@ def test_a_pool_on_demand_stops_running_jobs_when_its_block_raises() -> None:
         raise KeyboardInterrupt
     with pytest.raises(JobFailed, match="interrupted"):
         running.result(timeout=10)
+
+
+def started_at() -> float:
+    """When a worker started this job (the system's monotonic clock, shared by its processes)."""
+    return time.monotonic()
+
+
+def test_a_worker_gets_its_next_job_before_the_finished_one_is_handed_on() -> None:
+    """Handing a finished job's result on can take a while (it wakes the build's own thread, which
+    then holds the interpreter as it joins an episode's files): the worker's next job must be on
+    its way before."""
+    pool = WorkerPool(1, timeout=30)
+    handed_on: list[float] = []
+
+    def slow_to_hand_on(_: object) -> None:
+        handed_on.append(time.monotonic())
+        time.sleep(1.0)
+
+    try:
+        first = pool.submit(started_at)
+        first.add_done_callback(slow_to_hand_on)
+        second = pool.submit(started_at)
+        assert second.result(timeout=60) < handed_on[0] + 0.5
+    finally:
+        pool.shutdown()
