@@ -9,7 +9,9 @@ it does), then measures four parts, in a temporary folder (or ``--keep DIR``):
    segment's rendered, normalised text through ``espeak-ng -w`` and
    ``ffmpeg`` to a 32 kbps MP3, ``--jobs`` segments at a time), in
    ``--repeats`` alternated pairs; medians of wall and CPU time (user +
-   system of the whole process tree). It prints the parts synthesised and
+   system of the whole process tree). Before each pair both sides' files are
+   moved aside, not deleted (:func:`set_aside`), so each run writes every
+   file new and none meets the last one's deletions. It prints the parts synthesised and
    taken from the cache (the station's ident and sign-off come back in every
    episode), and the speech cache's bytes per minute of audio.
 2. ``repeated``: the sample stories with their real Korean translations,
@@ -295,10 +297,24 @@ def count_parts(root: Path) -> PartCount:
     return PartCount(len(said), len(set(said)))
 
 
-def reset_build(root: Path) -> None:
-    """Back to a cold start: no ``.cache``, no ``output``."""
-    for name in (".cache", "output"):
-        shutil.rmtree(root / name, ignore_errors=True)
+RAW_FOLDER = "raw-toolchain"
+
+
+def set_aside(root: Path, into: Path) -> None:
+    """Back to a cold start for both sides, deleting nothing: the build's ``.cache`` and
+    ``output`` and the raw toolchain's folder are moved from ``root`` into ``into``, to be
+    removed once every pair has run (:func:`measure_unique`).
+
+    Deleting a cold build's few hundred files just before the next run made that run's own
+    new files dearer on this project's volume (ext4 without a journal, where a new inode skips
+    every one deleted in the last minute or more): three cold builds after deleting the last
+    one's files took 5.48-5.82 s wall and 0.8-1.2 s of system time, three after moving them
+    away 5.44-5.52 s and 0.7-0.8 s (2026-12-06). The raw toolchain wrote over its own files
+    and paid nothing of the kind; now each side writes every file new, in a fresh folder."""
+    into.mkdir(parents=True, exist_ok=True)
+    for name in (".cache", "output", RAW_FOLDER):
+        if (root / name).exists():
+            (root / name).rename(into / name)
 
 
 def measure_unique(folder: Path, args: argparse.Namespace) -> dict[str, Any]:
@@ -306,11 +322,13 @@ def measure_unique(folder: Path, args: argparse.Namespace) -> dict[str, Any]:
     (``--repeats`` pairs, the order flipped every other pair); then the speech cache's size."""
     corpus = copy_sample_station(folder)
     parts = count_parts(corpus.root)
-    raw = raw_jobs(corpus.root, corpus.root / "raw-toolchain")
+    raw = raw_jobs(corpus.root, corpus.root / RAW_FOLDER)
+    earlier_runs = folder.with_name(f"{folder.name}-earlier-runs")
+    shutil.rmtree(earlier_runs, ignore_errors=True)
     colds: list[BuildRun] = []
     raws: list[RawRun] = []
     for repeat in range(args.repeats):
-        reset_build(corpus.root)
+        set_aside(corpus.root, earlier_runs / f"before-pair-{repeat + 1}")
         order = ("build", "raw") if repeat % 2 == 0 else ("raw", "build")
         for step in order:
             if step == "build":
@@ -320,7 +338,7 @@ def measure_unique(folder: Path, args: argparse.Namespace) -> dict[str, Any]:
         say(f"unique text, pair {repeat + 1}: cold build {colds[-1].seconds:.1f} s, raw {raws[-1].seconds:.1f} s")
     density = speech_density(entries(corpus.root))
     tts_bytes = sum(entry.size for entry in entries(corpus.root) if entry.kind == TTS_CACHE)
-    return {
+    results: dict[str, Any] = {
         "parts": asdict(parts),
         "cold": [asdict(run) for run in colds],
         "raw": [asdict(run) for run in raws],
@@ -329,6 +347,8 @@ def measure_unique(folder: Path, args: argparse.Namespace) -> dict[str, Any]:
         "cache_bytes_per_speech_minute": round(density.bytes_per_minute),
         "built_audio_minutes": round(sum(colds[-1].audio_seconds.values()) / 60, 2),
     }
+    shutil.rmtree(earlier_runs, ignore_errors=True)
+    return results
 
 
 # --------------------------------------------------------------------------- one long segment
