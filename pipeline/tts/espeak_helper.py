@@ -31,9 +31,12 @@ templates saves loading the voice per utterance (measured 0.3 ms for Korean,
 
 Where they run: a request names the processor the asking worker thread was
 on (``cpu``), and the helper moves itself and the voice's template there
-before handing the request on, so the child forked for it starts there too.
-The worker waits for the answer, so that processor is free; left to itself,
-Linux placed the newly forked child by load and often on the processor busy
+before handing the request on, so the child forked for it starts there too;
+the child then lets itself run anywhere it may again, so that the balancer
+can still move it (two threads of a cluster worker can ask from one
+processor). The worker waits for the answer, so that processor is free;
+left to itself, Linux placed the newly forked child by load and often on
+the processor busy
 with the other worker, and the waiting worker's one stayed idle until the
 balancer moved it: a cold build of the sample station (two workers on two
 cores, ``perf sched``) left the processors idle 0.62-0.73 s in total, 0.40-0.41 s
@@ -230,11 +233,14 @@ def write_wav(path: str, samples: bytes, sample_rate: int) -> None:
         os.close(descriptor)
 
 
-def utterance(library: Library, message: bytes, template: int) -> None:
-    """In the forked child: speak the request's text, write the WAV, answer, exit. Never returns."""
+def utterance(library: Library, message: bytes, template: int, allowed: set[int]) -> None:
+    """In the forked child: free to run on any of the ``allowed`` processors again (it was
+    forked onto its worker's: see the docstring), speak the request's text, write the WAV,
+    answer, exit. Never returns."""
     status = 0
     try:
         die_with_parent(template)
+        _run_on(allowed)
         request = request_of(message)
         samples = library.speak(request["text"])
         if samples is not None:
@@ -250,7 +256,7 @@ def utterance(library: Library, message: bytes, template: int) -> None:
         os._exit(status)
 
 
-def template(library: Library, voice: Setting, requests: int, helper: int) -> None:
+def template(library: Library, voice: Setting, requests: int, helper: int, allowed: set[int]) -> None:
     """In a forked template: set ``voice`` once, then fork a child per request read from
     ``requests`` (a refused voice answers every request with the program's refusal). Never returns."""
     status = 0
@@ -265,7 +271,7 @@ def template(library: Library, voice: Setting, requests: int, helper: int) -> No
                 continue
             child = os.fork()
             if child == 0:
-                utterance(library, message, me)
+                utterance(library, message, me, allowed)
             _, ended = os.waitpid(child, 0)
             code = os.waitstatus_to_exitcode(ended)
             if code not in (0, SYNTH_FAILED, WRITE_FAILED):  # it died before it could answer
@@ -300,13 +306,9 @@ class Templates:
 
     def _move_to(self, cpu: int, template_pid: int) -> None:
         """Run the helper and the template on ``cpu`` from now on, if it is one they may use."""
-        if cpu not in self.allowed:
-            return
-        try:
-            os.sched_setaffinity(0, (cpu,))
-            os.sched_setaffinity(template_pid, (cpu,))
-        except OSError:  # no longer allowed (its cpuset changed): stay where the system puts them
-            pass
+        if cpu in self.allowed:
+            _run_on({cpu}, template_pid)
+            _run_on({cpu})
 
     def _start(self, voice: Setting) -> tuple[int, int]:
         if len(self.running) >= MAX_TEMPLATES:
@@ -317,7 +319,7 @@ class Templates:
             os.close(write_end)
             for _, other in self.running.values():
                 os.close(other)
-            template(self.library, voice, read_end, self.helper)
+            template(self.library, voice, read_end, self.helper, self.allowed)
         os.close(read_end)
         self.running[voice] = (pid, write_end)
         return pid, write_end
@@ -333,6 +335,15 @@ class Templates:
         pid, pipe = self.running.pop(voice)
         os.close(pipe)
         os.waitpid(pid, 0)
+
+
+def _run_on(processors: set[int], pid: int = 0) -> None:
+    """Let process ``pid`` (0: this one) run on ``processors`` only; where that is refused (a
+    cpuset changed under it), it stays where the system puts it."""
+    try:  # noqa: SIM105 (contextlib is not imported here: every module the helper loads is copied into each fork)
+        os.sched_setaffinity(pid, processors)
+    except OSError:
+        pass
 
 
 def _write_all(descriptor: int, data: bytes) -> None:

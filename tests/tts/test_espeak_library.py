@@ -6,6 +6,7 @@ runs the real program and the real library on the same texts.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import subprocess
@@ -330,3 +331,34 @@ def test_the_helper_and_its_template_move_to_the_processor_the_request_names(
         assert (tmp_path / "anywhere.wav").read_bytes() == (tmp_path / f"on{allowed[0]}.wav").read_bytes()
     finally:
         library.close()
+
+
+def test_the_child_forked_onto_the_named_processor_may_move_on(
+    tmp_path: Path, new_helpers: Helpers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two threads asking from one processor must not keep both their utterances there."""
+    allowed = sorted(os.sched_getaffinity(0))
+    monkeypatch.setattr(espeak_server, "current_cpu", lambda: allowed[-1])
+    library = EspeakNgBackend()
+    voice = Voice("espeak-ng", "en-us", 170, 1.0, "en")
+    seen: dict[str, list[int]] = {}
+
+    def speak_long() -> None:
+        with contextlib.suppress(SynthesisError):
+            library.synthesise("The radio plays at night. " * 400, voice, tmp_path / "long.wav", timeout=3)
+
+    speaker = threading.Thread(target=speak_long)
+    speaker.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not seen and time.monotonic() < deadline:
+            for helper in new_helpers():
+                for template in helper.children():
+                    for child in template.children():
+                        with contextlib.suppress(psutil.Error):
+                            seen = {"template": template.cpu_affinity(), "child": child.cpu_affinity()}
+            time.sleep(0.005)
+    finally:
+        speaker.join()  # the utterance ends, or its helper is killed at the timeout
+        library.close()
+    assert seen == {"template": [allowed[-1]], "child": allowed}
