@@ -6,8 +6,8 @@ libespeak-ng through ctypes, initialises it exactly as the ``espeak-ng``
 program does for ``-w`` (synchronous output, the default buffer), answers one
 message (``{"ready": ...}`` with the library's version and data folder, or
 ``{"error": ...}``), then serves requests: one message on stdin each
-(``voice``, ``rate``, ``volume``, ``text``, ``out``, and optionally ``cpu``), one message back
-(``{"ok": True}`` or ``{"ok": False, "error": ...}``). A message is a dict in
+(``voice``, ``rate``, ``volume``, ``text``, ``out``, and optionally
+``cpu``), one message back (``{"ok": True}`` or ``{"ok": False, "error": ...}``). A message is a dict in
 :mod:`marshal`'s format (both ends run the same interpreter) behind its length,
 4 bytes little-endian: see :func:`frame`.
 
@@ -35,14 +35,14 @@ before handing the request on, so the child forked for it starts there too;
 the child then lets itself run anywhere it may again, so that the balancer
 can still move it (two threads of a cluster worker can ask from one
 processor). The worker waits for the answer, so that processor is free;
-left to itself, Linux placed the newly forked child by load and often on
-the processor busy
-with the other worker, and the waiting worker's one stayed idle until the
-balancer moved it: a cold build of the sample station (two workers on two
-cores, ``perf sched``) left the processors idle 0.62-0.73 s in total, 0.40-0.41 s
-when the helpers follow their workers; twelve alternated builds took 6.04 s
-(median) as they were and 5.93 s with this. A processor outside the helper's
-allowed set (or one it may no longer use) leaves the processes where they are.
+left to itself, Linux placed the newly forked child by load, often on the
+processor busy with the other worker, and the waiting worker's one stayed
+idle until the balancer moved it: a cold build of the sample station (two
+workers on two cores, ``perf sched``) left the processors idle 0.62-0.73 s
+in total, 0.40-0.41 s when the helpers follow their workers; twelve
+alternated builds took 6.04 s (median) as they were and 5.93 s with this.
+A processor outside the helper's allowed set (or one it may no longer use)
+leaves the processes where they are.
 
 Every process dies with its parent (``PR_SET_PDEATHSIG``: the helper with
 the worker thread that started it, a template with the helper, a child with
