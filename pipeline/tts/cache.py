@@ -131,19 +131,20 @@ class SpeechCache:
         blob = json.dumps(fields, sort_keys=True, ensure_ascii=False).encode("utf-8")
         return hashlib.sha256(blob).hexdigest()
 
-    def entry(self, key: str) -> CacheEntry:
-        """Where the entry for ``key`` is written (whether or not it exists)."""
-        base = self.folder / key[:CACHE_SHARD_DIGITS] / key
+    def entry(self, key: str, shard_digits: int = CACHE_SHARD_DIGITS) -> CacheEntry:
+        """Where the entry for ``key`` is written (whether or not it exists), in the folder named
+        by its first ``shard_digits`` hex digits (:data:`EARLIER_CACHE_SHARD_DIGITS`: where the
+        earlier layout kept it)."""
+        base = self.folder / key[:shard_digits] / key
         return CacheEntry(key, base, base.with_suffix(".json"))
 
-    def _earlier_entry(self, key: str) -> CacheEntry:
-        """Where an entry for ``key`` written in the earlier layout would be."""
-        base = self.folder / key[:EARLIER_CACHE_SHARD_DIGITS] / key
-        return CacheEntry(key, base, base.with_suffix(".json"))
+    def _layouts(self, key: str) -> tuple[CacheEntry, CacheEntry]:
+        """Where ``key``'s entry may be: the present layout first, then the earlier one."""
+        return self.entry(key), self.entry(key, EARLIER_CACHE_SHARD_DIGITS)
 
     def lookup(self, key: str) -> Path | None:
         """The verified audio file for ``key``; a corrupt, incomplete or old-format entry is removed."""
-        for entry in (self.entry(key), self._earlier_entry(key)):
+        for entry in self._layouts(key):
             found = self._verified(entry)
             if found is not None:
                 return found
@@ -183,8 +184,8 @@ class SpeechCache:
 
     def discard(self, key: str) -> None:
         """Remove an entry, whatever format and layout it was stored in."""
-        self._remove(self.entry(key))
-        self._remove(self._earlier_entry(key))
+        for entry in self._layouts(key):
+            self._remove(entry)
 
     @staticmethod
     def _remove(entry: CacheEntry) -> None:
