@@ -10,6 +10,15 @@ one below it); this process's own CPU (writing requests, reading replies and,
 where there is one, the WAV) is read from ``RUSAGE_SELF``. It also prints the
 template's anonymous memory (``RssAnon``, what every fork copies the page
 tables of). Prints medians per utterance in ms, and ``--json`` a line of them.
+
+It also times the bare fork underneath every utterance: in an interpreter
+started as the helper is (``python -I -S``, ctypes loaded), the CPU of a
+fork whose child exits at once, before and after libespeak-ng is loaded
+(:data:`FORK_PROBE`); the library brings its audio-output dependencies
+(libpcaudio: PulseAudio, ALSA and theirs), every one of them mapped into
+each fork, though the helper never plays audio. The difference is what
+those mappings cost a fork; the rest of an utterance's overhead is the
+child's copy-on-write and page faults and the work in Python.
 """
 
 from __future__ import annotations
@@ -19,6 +28,7 @@ import json
 import os
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -27,6 +37,28 @@ import psutil
 
 from pipeline.tts.espeak import _version_number, data_folder
 from pipeline.tts.espeak_server import SynthesisServer
+
+# Run in ``python -I -S``: per-fork CPU (parent, child) and mappings, before and after loading the library.
+FORK_PROBE = """
+import ctypes, json, os, resource, sys
+def cost(forks):
+    own0, children0 = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    for _ in range(forks):
+        pid = os.fork()
+        if pid == 0:
+            os._exit(0)
+        os.waitpid(pid, 0)
+    own1, children1 = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    own = own1.ru_utime + own1.ru_stime - own0.ru_utime - own0.ru_stime
+    child = children1.ru_utime + children1.ru_stime - children0.ru_utime - children0.ru_stime
+    with open("/proc/self/maps") as maps:
+        mappings = sum(1 for _ in maps)
+    return {"parent_ms": own * 1000 / forks, "child_ms": child * 1000 / forks, "mappings": mappings}
+forks = int(sys.argv[1])
+bare = cost(forks)
+ctypes.CDLL("libespeak-ng.so.1")
+print(json.dumps({"bare": bare, "library": cost(forks)}))
+"""
 
 TEXTS = {
     "a": "a",
@@ -75,6 +107,22 @@ def start_cost(folder: Path) -> float:
     return cpu()[1] - before
 
 
+def fork_costs(forks: int, rounds: int) -> dict[str, float]:
+    """Medians over ``rounds`` of :data:`FORK_PROBE`: ms of CPU per fork (parent and child
+    together) without and with libespeak-ng loaded, and the mappings each fork copies."""
+    runs = []
+    for _ in range(rounds):
+        probe = subprocess.run(
+            [sys.executable, "-I", "-S", "-c", FORK_PROBE, str(forks)], capture_output=True, text=True, check=True
+        )
+        runs.append(json.loads(probe.stdout))
+    summary: dict[str, float] = {}
+    for side in ("bare", "library"):
+        summary[f"fork_{side}_ms"] = statistics.median(run[side]["parent_ms"] + run[side]["child_ms"] for run in runs)
+        summary[f"fork_{side}_mappings"] = statistics.median(run[side]["mappings"] for run in runs)
+    return summary
+
+
 def main(argv: list[str]) -> int:
     """Alternate the texts over ``--rounds``; print per-utterance medians."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -98,6 +146,7 @@ def main(argv: list[str]) -> int:
             (statistics.median(helper for _, helper, _ in rounds) - start) * 1000 / options.count
         )
         summary["template_rss_anon_kb"] = max(rss for _, _, rss in rounds)
+    summary.update(fork_costs(options.count, options.rounds))
     if options.json:
         print(json.dumps(summary))
         return 0
@@ -107,6 +156,11 @@ def main(argv: list[str]) -> int:
         own, helper = summary[f"{name}_own_ms"], summary[f"{name}_helper_ms"]
         print(f"{name:9} own {own:6.3f} ms  helper tree {helper:6.3f} ms  total {own + helper:6.3f} ms per utterance")
     print(f"template RssAnon {summary['template_rss_anon_kb']} kB")
+    for side, label in (("bare", "before loading libespeak-ng"), ("library", "with libespeak-ng loaded")):
+        print(
+            f"a fork that exits at once, {label}: {summary[f'fork_{side}_ms']:.3f} ms CPU "
+            f"({summary[f'fork_{side}_mappings']:.0f} mappings)"
+        )
     return 0
 
 
