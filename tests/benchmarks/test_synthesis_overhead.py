@@ -31,3 +31,6 @@ def test_a_sentence_costs_more_than_the_overhead_and_the_template_is_measured(
     assert 0 < figures["a_helper_ms"] < figures["sentence_helper_ms"], figures  # measured: 1.9 and 6.4 ms
     assert figures["start_ms"] > 0 and figures["a_own_ms"] > 0
     assert 1_000 < figures["template_rss_anon_kb"] < 100_000, figures  # measured: 5,424 kB
+    # A bare fork is measured before and after the library is loaded, which maps more into it.
+    assert figures["fork_bare_ms"] > 0 and figures["fork_library_ms"] > 0, figures  # measured: 0.60 and 0.84 ms
+    assert figures["fork_bare_mappings"] < figures["fork_library_mappings"], figures  # measured: 65 and 226
