@@ -41,9 +41,10 @@ HOST_EXIT_SECONDS = 2.0  # how long a host asked to stop may take before it is k
 
 
 @cache
-def _prctl() -> Callable[..., int] | None:
+def _libc_function(name: str) -> Callable[..., int] | None:
+    """The C library's function ``name``, looked up once; None where there is no such function."""
     try:
-        function: Callable[..., int] = ctypes.CDLL(None, use_errno=True).prctl
+        function: Callable[..., int] = getattr(ctypes.CDLL(None, use_errno=True), name)
     except (OSError, AttributeError):
         return None
     return function
@@ -56,7 +57,7 @@ def die_with_parent(signal_number: int = signal.SIGTERM, parent: int | None = No
     that died before the request was made would otherwise go unnoticed
     (the process would already belong to init).
     """
-    prctl = _prctl()
+    prctl = _libc_function("prctl")
     if prctl is not None:
         prctl(PR_SET_PDEATHSIG, int(signal_number), 0, 0, 0)
     if parent is not None and os.getppid() != parent:
@@ -74,23 +75,14 @@ def without_huge_pages() -> None:
     this project's 2-core virtual machine (perf, cold build of the sample station, --jobs 2):
     the two workers spent 0.23-0.49 s each in the kernel zeroing pages (``clear_page_erms``),
     and 0.01 s with huge pages off; the build's system time fell from 1.43 to 1.09 s."""
-    prctl = _prctl()
+    prctl = _libc_function("prctl")
     if prctl is not None:
         prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0)
 
 
-@cache
-def _sched_getcpu() -> Callable[[], int] | None:
-    try:
-        function: Callable[[], int] = ctypes.CDLL(None).sched_getcpu
-    except (OSError, AttributeError):
-        return None
-    return function
-
-
 def current_cpu() -> int:
     """The processor the calling thread is running on, or -1 where the C library cannot say."""
-    getcpu = _sched_getcpu()
+    getcpu = _libc_function("sched_getcpu")
     return getcpu() if getcpu is not None else -1
 
 
@@ -115,7 +107,7 @@ _running_groups: set[int] = set()
 
 def _engine_preexec() -> None:
     """In the engine, between fork and exec: die with the worker, whatever kills it."""
-    prctl = _prctl()
+    prctl = _libc_function("prctl")
     if prctl is not None:
         prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
 
