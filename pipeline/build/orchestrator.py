@@ -112,7 +112,7 @@ class _Target:
     jobs: list[SegmentJob] = field(default_factory=list)
     pending: int = 0
     out_of_date: list[str] = field(default_factory=list)  # segment files left as they are (--segment)
-    saved_at: float = -PROGRESS_SAVE_SECONDS  # time.monotonic() of the manifest's last save with new records
+    saved_at: float = float("-inf")  # time.monotonic() of the manifest's last save with new records (never)
 
 
 def build(
