@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import sys
 import threading
 import time
 from pathlib import Path
@@ -20,19 +19,9 @@ from pipeline.build.segments import preload_worker
 from pipeline.build.workers import JobFailed, WorkerPool
 
 from .test_faults import cached_wavs, descendants, long_episode, start_build, still_running, wait_for, write_episode
+from .worker_probe import worker_state
 
 pytestmark = pytest.mark.skipif(not worker_server.supported(), reason="workers are forked from a server on Linux only")
-
-
-def worker_state() -> dict[str, object]:
-    """What a job sees of its worker: its ids, the CPU it had spent, and whether the audio stack
-    (the segment job's module, numpy, LAME) was there before the job."""
-    return {
-        "pid": os.getpid(),
-        "parent": os.getppid(),
-        "cpu": time.process_time(),
-        "audio": all(name in sys.modules for name in ("pipeline.build.segment_audio", "numpy", "lameenc")),
-    }
 
 
 def test_replacement_workers_are_forked_from_the_server_with_the_audio_stack_loaded() -> None:
