@@ -7,8 +7,9 @@ as an operator would, with ``PIPELINE_TIMELINE`` set (see
 started:
 
 - the main process's phases (interpreter and imports, project loaded,
-  rendered, voices, planned, pool started, jobs submitted, last folder
-  assembled, review pages, report) with the CPU it had spent at each;
+  pool started, the first folder's jobs submitted, every folder rendered and
+  planned, every job submitted, last folder assembled, review pages, report)
+  with the CPU it had spent at each;
 - the worker server's start (spawned, started, preload done: ready) and the
   CPU it spent;
 - each worker's start (spawned or forked, imports ready), its
@@ -135,7 +136,7 @@ def summarise(events: list[dict[str, Any]], origin: float, wall: float, cpu: flo
                    round(share, 3), round(main_cpu, 2), len(jobs))  # fmt: skip
 
 
-MAIN_PHASES = ("main", "loaded", "pool started", "rendered", "voices", "planned", "submitted", "meanwhile")
+MAIN_PHASES = ("main", "loaded", "pool started", "first submitted", "rendered", "planned", "submitted", "meanwhile")
 
 
 def print_timeline(events: list[dict[str, Any]], origin: float, wall: float, cpu: float) -> None:

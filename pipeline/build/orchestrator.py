@@ -1,15 +1,18 @@
 """The build: episode scripts and catalogs in; levelled, tagged audio and its companions out.
 
 Entry point: :func:`build`. It reads like the table of contents of the
-pipeline: choose what to build, render every episode in every language it is
-made in (all catalogs and scripts are checked before any audio is made),
-resolve the voices, plan each output folder (which segment files are missing
-or have changed inputs, or are forced; only the ``--segment`` ones when
-named), measure translation coverage, list output folders whose script is
-gone, then — holding the project's build lock — run the segment jobs on an
-executor (the local worker pool, or a Dask cluster's when the request names
-a scheduler: :mod:`pipeline.build.cluster`) and finish each folder as its
-last job completes. A failure fails
+pipeline: choose what to build, list output folders whose script is gone,
+then — holding the project's build lock — render each episode in each
+language it is made in, resolve its voices and plan its output folders
+(which segment files are missing or have changed inputs, or are forced; only
+the ``--segment`` ones when named) one at a time (:class:`Planner`), each
+folder's jobs submitted as soon as it is planned, so that the first start
+while the rest is rendered; measure translation coverage while they run, and
+finish each folder as its last job completes. The jobs run on an executor:
+the local worker pool, or a Dask cluster's when the request names a
+scheduler (:mod:`pipeline.build.cluster`; every folder is then planned
+before the cluster is reached). Nothing is committed before every folder is
+planned: an error found while planning one stops the build with nothing made. A failure fails
 only its episode and language; the :class:`~pipeline.build.outcomes.BuildReport`
 says what happened to each, and its exit status. A signal stops the workers
 at once and the folders not finished are reported ``interrupted``.
@@ -128,7 +131,8 @@ def build(
     stops the workers at once; the report then says what was finished and the run is
     ``interrupted``. When the build will surely make files (an output folder it makes has no
     manifest yet, or ``--force``), the local workers start before rendering, so that their start
-    overlaps it and the planning; otherwise they start when the first job is submitted.
+    overlaps it and the planning of the first folder; otherwise they start when the first job
+    is submitted.
     ``workers`` is the local pool when the caller made it (:func:`~pipeline.build.request.local_workers`,
     which has started the workers already when they are surely needed); the build stops it when
     it ends, as it does the one it makes otherwise.
@@ -142,7 +146,8 @@ def build(
     for tool in ("ffmpeg", "ffprobe"):
         tool_path(tool)  # fail before any work when one is missing
     report = BuildReport(dry_run=request.dry_run, subset=describe_subset(project, request))
-    targets: list[_Target] = []
+    hashes = FileHashes.load(project.root / FILE_HASHES)
+    planner = Planner(project, episodes, languages, profiles, request, hashes)
     try:
         if workers is None:  # the build's own pool; none is started for jobs run on ``executor``
             workers = (
@@ -150,33 +155,26 @@ def build(
                 if executor is None
                 else PoolOnDemand(functools.partial(local_pool, request))
             )
-        with workers as local:
-            localised = render_all(project, episodes, languages, made_in_only=True)
-            mark("rendered")
-            with closing_backends():
-                voices, voice_errors = resolve_voices(project.station, all_segments(localised.values()))
-                mark("voices")
-                hashes = FileHashes.load(project.root / FILE_HASHES)
-                targets = plan_targets(project, localised, profiles, voices, voice_errors, request, hashes)
-                mark("planned")
-                report.retracted = retracted_folders(project, request.out)
-                if request.dry_run:
-                    report.coverage = coverage(project, episodes, languages)
-                else:
-                    checks: dict[str, CatalogMarks] = {}
-                    meanwhile = functools.partial(
-                        while_jobs_start, project, episodes, languages, targets, report, checks
-                    )
-                    pages = functools.partial(
-                        review_pages, project, localised, targets, request.out, profiles[0], checks
-                    )
-                    run_locked(
-                        project, targets, request, observer, executor, local, hashes, report.retracted, pages, meanwhile
-                    )
+        with workers as local, closing_backends():
+            report.retracted = retracted_folders(project, request.out)
+            if request.dry_run:
+                planner.plan_all()
+                report.coverage = coverage(project, episodes, languages)
+            else:
+                checks: dict[str, CatalogMarks] = {}
+                meanwhile = functools.partial(
+                    while_jobs_start, project, episodes, languages, planner.targets, report, checks
+                )
+                pages = functools.partial(
+                    review_pages, project, planner.localised, planner.targets, request.out, profiles[0], checks
+                )
+                run_locked(
+                    project, planner, request, observer, executor, local, hashes, report.retracted, pages, meanwhile
+                )
     except KeyboardInterrupt as stop:
         report.interrupted = signal_number(stop)
-        stop_unfinished(targets, observer, report.interrupted)
-    report.outcomes = [target.outcome for target in targets]
+        stop_unfinished(planner.targets, observer, report.interrupted)
+    report.outcomes = [target.outcome for target in planner.targets]
     report.seconds = time.monotonic() - started
     if not request.dry_run:
         observer.finish(report)
@@ -231,7 +229,18 @@ def render_all(
 ) -> dict[tuple[str, str], LocalisedEpisode]:
     """Every episode in every language, rendered before any audio is made (``partial``: a preview
     with gaps; ``made_in_only``: only in the languages each episode's script allows)."""
-    rendered = {}
+    return dict(render_each(project, episodes, languages, partial, made_in_only))
+
+
+def render_each(
+    project: Project,
+    episodes: list[Episode],
+    languages: list[str],
+    partial: bool = False,
+    made_in_only: bool = False,
+) -> Iterator[tuple[tuple[str, str], LocalisedEpisode]]:
+    """:func:`render_all` one episode and language at a time, languages outermost; each
+    language's speech-text store is saved once its last episode is rendered."""
     for lang in languages:
         chosen = [e for e in episodes if e.is_made_in(lang)] if made_in_only else episodes
         if not chosen:
@@ -240,41 +249,116 @@ def render_all(
         normalise = stored_normaliser(project.root / SPEECH_TEXT_DIR, project.root, project.station, lang)
         for episode in chosen:
             try:
-                rendered[(episode.id, lang)] = render_episode(project, episode, lang, translator, normalise, partial)
+                localised = render_episode(project, episode, lang, translator, normalise, partial)
             except CatalogError as error:  # a broken catalog fails its episodes, not the build
-                rendered[(episode.id, lang)] = LocalisedEpisode(
-                    episode, lang, None, None, error=str(error), error_location=error.location
-                )
+                localised = LocalisedEpisode(episode, lang, None, None, error=str(error), error_location=error.location)
+            yield (episode.id, lang), localised
         normalise.save(prune=len(episodes) == len(project.episodes))  # a partial render keeps the rest
-    return rendered
 
 
-def all_segments(localised: Iterable[LocalisedEpisode]) -> Iterator[RenderedSegment]:
-    """Every rendered segment of every episode and language."""
-    for item in localised:
-        yield from item.segments
+class VoiceBook:
+    """The installed voices of the (language, role) pairs met so far, each resolved once, and
+    the error of each pair that cannot be spoken (not configured, or not installed)."""
+
+    def __init__(self, station: Station) -> None:
+        self.station = station
+        self.voices: dict[tuple[str, str], Voice] = {}
+        self.errors: dict[tuple[str, str], PipelineError] = {}
+
+    def add(self, segments: Iterable[RenderedSegment]) -> None:
+        """Resolve the pairs ``segments`` need that were not met before."""
+        for key in sorted(_needed_voices(segments) - self.voices.keys() - self.errors.keys()):
+            lang, role = key
+            if lang not in self.station.voices or role not in self.station.voices[lang]:
+                self.errors[key] = ConfigError(
+                    f"voices.{lang}.{role}: no voice configured", SourceLocation(self.station.path)
+                )
+                continue
+            spec = self.station.voice(lang, role)
+            try:
+                self.voices[key] = resolve_voice(spec, lang, role, get_backend(spec.backend))
+            except PipelineError as error:
+                self.errors[key] = error
+
+    def blocking(self, segments: Iterable[RenderedSegment]) -> list[PipelineError]:
+        """The errors of the pairs ``segments`` need, in the pairs' order."""
+        return [self.errors[key] for key in sorted(_needed_voices(segments)) if key in self.errors]
+
+
+def _needed_voices(segments: Iterable[RenderedSegment]) -> set[tuple[str, str]]:
+    """The (language, role) pairs that speak in ``segments``."""
+    needed: set[tuple[str, str]] = set()
+    for segment in segments:
+        needed |= voice_keys(segment)
+    return needed
 
 
 def resolve_voices(
     station: Station, segments: Iterable[RenderedSegment]
 ) -> tuple[dict[tuple[str, str], Voice], dict[str, PipelineError]]:
     """Installed voices for every (language, role) the rendered text needs; errors per language."""
-    needed: set[tuple[str, str]] = set()
-    for segment in segments:
-        needed |= voice_keys(segment)
-    voices: dict[tuple[str, str], Voice] = {}
+    book = VoiceBook(station)
+    book.add(segments)
     errors: dict[str, PipelineError] = {}
-    for lang, role in sorted(needed):
-        if lang not in station.voices or role not in station.voices[lang]:
-            where = SourceLocation(station.path)
-            errors.setdefault(lang, ConfigError(f"voices.{lang}.{role}: no voice configured", where))
-            continue
-        spec = station.voice(lang, role)
-        try:
-            voices[(lang, role)] = resolve_voice(spec, lang, role, get_backend(spec.backend))
-        except PipelineError as error:
-            errors.setdefault(lang, error)
-    return voices, errors
+    for (lang, _), error in sorted(book.errors.items()):
+        errors.setdefault(lang, error)
+    return book.voices, errors
+
+
+class Planner:
+    """The build's output folders, rendered and planned one episode and language at a time, in
+    the order their jobs are submitted: iterating yields each folder's targets as soon as they
+    are planned (those planned already first), so that a folder's jobs can start while the next
+    is rendered. ``targets`` and ``localised`` hold everything planned so far."""
+
+    def __init__(
+        self,
+        project: Project,
+        episodes: list[Episode],
+        languages: list[str],
+        profiles: list[Profile],
+        request: BuildRequest,
+        hashes: FileHashes | None = None,
+    ) -> None:
+        self.project, self.profiles, self.request, self.hashes = project, profiles, request, hashes
+        self.targets: list[_Target] = []
+        self.localised: dict[tuple[str, str], LocalisedEpisode] = {}
+        self.voices = VoiceBook(project.station)
+        self._rendered = render_each(project, episodes, languages, made_in_only=True)
+        self._fingerprints = Fingerprints(project.root)
+        self._done = False
+
+    def __iter__(self) -> Iterator[_Target]:
+        index = 0
+        while index < len(self.targets) or self._plan_next():
+            yield self.targets[index]
+            index += 1
+
+    def plan_all(self) -> list[_Target]:
+        """Render and plan every folder not planned yet; every target."""
+        while self._plan_next():
+            pass
+        return self.targets
+
+    def _plan_next(self) -> bool:
+        """Render the next episode and language and plan its folders; False when none is left."""
+        if self._done:
+            return False
+        rendered = next(self._rendered, None)
+        if rendered is None:
+            self._done = True
+            mark("rendered")
+            mark("planned")
+            return False
+        key, item = rendered
+        self.localised[key] = item
+        self.voices.add(item.segments)
+        for profile in self.profiles:
+            target = plan_target(
+                self.project, item, profile, self.voices, self.request, self.hashes, self._fingerprints
+            )
+            self.targets.append(target)
+        return True
 
 
 def make_single_segment(
@@ -291,30 +375,11 @@ def make_single_segment(
     return made
 
 
-def plan_targets(
-    project: Project,
-    localised: dict[tuple[str, str], LocalisedEpisode],
-    profiles: list[Profile],
-    voices: dict[tuple[str, str], Voice],
-    voice_errors: dict[str, PipelineError],
-    request: BuildRequest,
-    hashes: FileHashes | None = None,
-) -> list[_Target]:
-    """One target per episode × language × profile, with the segment jobs it needs."""
-    targets = []
-    fingerprints = Fingerprints(project.root)
-    for item in localised.values():
-        for profile in profiles:
-            targets.append(plan_target(project, item, profile, voices, voice_errors, request, hashes, fingerprints))
-    return targets
-
-
 def plan_target(
     project: Project,
     item: LocalisedEpisode,
     profile: Profile,
-    voices: dict[tuple[str, str], Voice],
-    voice_errors: dict[str, PipelineError],
+    voices: VoiceBook,
     request: BuildRequest,
     hashes: FileHashes | None = None,
     fingerprints: Fingerprints | None = None,
@@ -333,7 +398,7 @@ def plan_target(
     if not item.can_build or (outcome.missing and not request.allow_incomplete):
         return _not_built(target, "incomplete")
     needed_langs = {lang for segment in item.segments for lang, _ in voice_keys(segment)}
-    blocked = [voice_errors[code] for code in sorted(needed_langs) if code in voice_errors]
+    blocked = voices.blocking(item.segments)
     if blocked:
         return _not_built(target, "failed", [problem_of("voice", blocked[0])])
     if item.incomplete:
@@ -351,7 +416,7 @@ def plan_target(
     for track, segment in enumerate(item.segments, 1):
         name = segment_file_name(segment.number, segment.id, profile)
         tags = Tags(segment.title, artist, album, track, len(item.segments), item.lang)
-        job = segment_job(segment, voices, project.station.pauses, profile, folder / name, tags, project.root)
+        job = segment_job(segment, voices.voices, project.station.pauses, profile, folder / name, tags, project.root)
         job = replace(job, fresh_speech=request.fresh_speech)
         reason = _why_make(manifest, name, job.input_hash, job.inputs)
         if request.segments and segment.id not in request.segments:
@@ -446,7 +511,7 @@ def _why_make(manifest: ManifestWriter, name: str, wanted: str, inputs: dict[str
 
 def run_locked(
     project: Project,
-    targets: list[_Target],
+    planner: Planner,
     request: BuildRequest,
     observer: BuildObserver,
     executor: Executor | None,
@@ -456,27 +521,44 @@ def run_locked(
     then: Callable[[], None] = lambda: None,
     meanwhile: Callable[[], None] = lambda: None,
 ) -> None:
-    """Under the project's build lock: announce the run, make every folder, then run ``then``
-    (what is written from the finished folders: the review pages). The jobs run on ``executor``,
-    the cluster's when the request names a scheduler, or else on ``local``'s workers; once they are
-    submitted, the build's own process runs ``meanwhile`` (:func:`while_jobs_start`)."""
-    with build_lock(project.root) as previous, cluster_executor(project, request, targets, executor) as cluster:
+    """Under the project's build lock: plan and make every folder, announce the run, then run
+    ``then`` (what is written from the finished folders: the review pages). The jobs run on
+    ``executor``, the cluster's when the request names a scheduler (every folder is planned
+    before the cluster is reached), or else on ``local``'s workers, each folder's submitted as
+    soon as it is planned; once all are submitted, the build's own process runs ``meanwhile``
+    (:func:`while_jobs_start`)."""
+    with build_lock(project.root) as previous:
         if previous:
             observer.note(f"a previous build ({_holder(previous)}) did not finish; its lock was taken over")
-        jobs = sum(len(t.jobs) for t in targets)
-        workers = min(jobs, _worker_count(request, executor or cluster))
-        observer.start(targets=len(targets), jobs=jobs, workers=workers)
-        if retracted:
-            observer.retracted([str(folder) for folder in retracted])
-        for target in targets:
-            if target.plan is None:  # not built this run: say so now
-                observer.target_done(target.outcome)
-        try:
-            run_targets(project, targets, request, observer, executor or cluster, local, meanwhile)
-            then()
-            mark("review pages")
-        finally:
-            hashes.save()
+        if executor is not None or request.scheduler:
+            planner.plan_all()
+        with cluster_executor(project, request, planner.targets, executor) as cluster:
+            announce = functools.partial(_announce, request, observer, executor or cluster, retracted)
+            try:
+                run_targets(project, planner, request, observer, executor or cluster, local, announce, meanwhile)
+                then()
+                mark("review pages")
+            finally:
+                hashes.save()
+
+
+def _announce(
+    request: BuildRequest,
+    observer: BuildObserver,
+    executor: Executor | None,
+    retracted: list[Path],
+    targets: list[_Target],
+) -> None:
+    """Tell the observer what the run makes (every folder planned), the folders retracted, and
+    the folders it does not build."""
+    jobs = sum(len(t.jobs) for t in targets)
+    workers = min(jobs, _worker_count(request, executor))
+    observer.start(targets=len(targets), jobs=jobs, workers=workers)
+    if retracted:
+        observer.retracted([str(folder) for folder in retracted])
+    for target in targets:
+        if target.plan is None:  # not built this run: say so now
+            observer.target_done(target.outcome)
 
 
 def _worker_count(request: BuildRequest, executor: Executor | None) -> int:
@@ -488,19 +570,22 @@ def _worker_count(request: BuildRequest, executor: Executor | None) -> int:
 
 def run_targets(
     project: Project,
-    targets: list[_Target],
+    planner: Iterable[_Target],
     request: BuildRequest,
     observer: BuildObserver,
     executor: Executor | None,
     local: PoolOnDemand,
+    announce: Callable[[list[_Target]], None] = lambda targets: None,
     meanwhile: Callable[[], None] = lambda: None,
 ) -> None:
-    """Run every segment job (on ``executor``, or else on ``local``'s workers), then ``meanwhile``
-    while they start; finish each folder when its last job is done.
+    """Run every segment job (on ``executor``, or else on ``local``'s workers) folder by folder
+    as ``planner`` plans them, then ``announce`` every target and run ``meanwhile`` while the
+    jobs run; finish each folder when its last job is done.
 
     Runs under the build lock: only then are the temporary files an
     interrupted build left behind swept away (before it, they may be another
-    running build's files in the making). When the run is interrupted, the
+    running build's files in the making), the speech cache's first, then each
+    folder's before its jobs are submitted. When the run is interrupted, the
     local workers are stopped at once, killed mid-job, before the lock is let go. Once the
     last job is done they are told to stop and exit while the build finishes (``local`` waits
     for them when the build ends). Within each folder the jobs are submitted longest first
@@ -508,23 +593,30 @@ def run_targets(
     jobs and no worker waits long for the last one.
     """
     remove_partials(project.root / CACHE_DIR)
-    for target in targets:
-        if target.plan is not None and target.outcome.folder is not None:
-            for link in replace_links(request.out, target.outcome.folder):
-                observer.note(f"{link}: was a symbolic link inside the output folder; replaced by a folder")
-            remove_partials(target.outcome.folder)
     pool = executor
-    if pool is None and any(target.jobs for target in targets):
-        pool = local.get()  # a build with nothing to make starts no worker
+    targets: list[_Target] = []
     futures: dict[Future[SegmentMade], tuple[_Target, SegmentJob, float]] = {}
+    planned = False  # until every folder is planned, no manifest has been saved and nothing committed
     try:
-        for target in targets:
-            if target.plan is not None and not target.jobs:
-                _finish(project, target, observer, request.force)
+        for target in planner:
+            targets.append(target)
+            if target.plan is not None and target.outcome.folder is not None:
+                for link in replace_links(request.out, target.outcome.folder):
+                    observer.note(f"{link}: was a symbolic link inside the output folder; replaced by a folder")
+                remove_partials(target.outcome.folder)
+            if target.jobs and pool is None:
+                pool = local.get()  # a build with nothing to make starts no worker
             for job in sorted(target.jobs, key=expected_seconds, reverse=True):
                 assert pool is not None
                 futures[pool.submit(make_segment_file, job)] = (target, job, time.monotonic())
+            if futures and len(futures) == len(target.jobs):
+                mark("first submitted", jobs=len(futures))
         mark("submitted", jobs=len(futures))
+        planned = True
+        announce(targets)
+        for target in targets:
+            if target.plan is not None and not target.jobs:
+                _finish(project, target, observer, request.force)
         _save_recorded(targets)  # before any file is put in place: workers only stage theirs, the build commits
         meanwhile()
         for future in as_completed(futures):
@@ -551,8 +643,9 @@ def run_targets(
         if executor is None:
             local.abort()  # interrupted: running jobs must not finish after the build has stopped
             _remove_staged(targets)  # a worker stopped while staging its file leaves the part behind
-        with contextlib.suppress(OSError):  # what cannot be kept now is made again next time
-            _save_recorded(targets)
+        if planned:  # (an error while planning: nothing was made, and nothing is written)
+            with contextlib.suppress(OSError):  # what cannot be kept now is made again next time
+                _save_recorded(targets)
         raise
     finally:
         if executor is None:
