@@ -110,6 +110,19 @@ def main(argv: Sequence[str] | None = None, end_process: bool = False) -> int:
     mark("main")
     argv = sys.argv[1:] if argv is None else list(argv)
     command = chosen_command(argv)  # importing only that command's module keeps start-up short
+    if command == "build":  # a first build's workers start while the command's modules are imported
+        from pipeline.build import early_workers
+
+        early_workers.start_for(argv)
+    try:
+        return _run(command, argv, end_process)
+    finally:
+        if command == "build":
+            early_workers.discard()  # started, but the command stopped before its build took them
+
+
+def _run(command: str | None, argv: list[str], end_process: bool) -> int:
+    """Parse ``argv`` for ``command`` (every command when None) and run it: :func:`main`."""
     parser = build_parser([command] if command else COMMANDS)
     args = parser.parse_args(argv)
     try:

@@ -16,13 +16,11 @@ overlaps their import as well as the rendering and planning.
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.build.segments import preload_worker, prepare_worker
-from pipeline.build.timeline import mark
+from pipeline.build.early_workers import make_pool
 from pipeline.build.workers import DEFAULT_RECYCLE_AFTER, DEFAULT_TIMEOUT, PoolOnDemand, WorkerPool
 from pipeline.errors import UsageError
 from pipeline.formats.manifests import MANIFEST_NAME
@@ -30,7 +28,6 @@ from pipeline.formats.output import target_folder
 from pipeline.project.layout import OUTPUT_DIR
 from pipeline.project.script import Episode, Project
 from pipeline.project.station import Profile, Station
-from pipeline.tts import close_backends
 
 
 @dataclass(frozen=True)
@@ -106,20 +103,11 @@ def check_request(project: Project, request: BuildRequest) -> None:
 def local_pool(
     request: BuildRequest, recycle_after: int = DEFAULT_RECYCLE_AFTER, fork_from_server: bool | None = None
 ) -> WorkerPool:
-    """The build's own worker processes (``--jobs``, one per CPU by default). The build keeps the
-    defaults of ``recycle_after`` and ``fork_from_server`` (:class:`WorkerPool`'s); a benchmark of
-    the build's workers sets them."""
-    pool = WorkerPool(
-        request.jobs or os.cpu_count() or 1,
-        timeout=request.job_timeout,
-        recycle_after=recycle_after,
-        initializer=prepare_worker,
-        finalizer=close_backends,
-        preload=preload_worker,
-        fork_from_server=fork_from_server,
-    )
-    mark("pool started")
-    return pool
+    """The build's own worker processes (``--jobs``, one per CPU by default): see
+    :func:`pipeline.build.early_workers.make_pool`. The build keeps the defaults of
+    ``recycle_after`` and ``fork_from_server`` (:class:`WorkerPool`'s); a benchmark of the
+    build's workers sets them."""
+    return make_pool(request.jobs, request.job_timeout, recycle_after, fork_from_server)
 
 
 def makes_new_folders(
@@ -143,12 +131,13 @@ def makes_new_folders(
     )
 
 
-def local_workers(project: Project, request: BuildRequest) -> PoolOnDemand:
-    """The build's own pool (made when first asked for), its workers started now when the build
-    will surely make files: their start then overlaps everything the build does before its
+def local_workers(project: Project, request: BuildRequest, started: PoolOnDemand | None = None) -> PoolOnDemand:
+    """The build's own pool (made when first asked for, unless ``started`` is one the command
+    line started already: :mod:`pipeline.build.early_workers`), its workers started now when the
+    build will surely make files: their start then overlaps everything the build does before its
     first job. The caller holds it in a ``with`` block and hands it to
     :func:`pipeline.build.orchestrator.build`."""
-    local = PoolOnDemand(functools.partial(local_pool, request))
+    local = started or PoolOnDemand(functools.partial(local_pool, request))
     episodes = select_episodes(project, request.episodes)
     languages = select_languages(project.station, request.languages)
     profiles = select_profiles(project.station, request.profiles)

@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
+from pipeline.build import early_workers
+from pipeline.build.early_workers import SCHEDULER_VARIABLE
 from pipeline.build.interrupt import SignalGuard, stop_on_signals
 from pipeline.build.request import BuildRequest, check_request, local_workers
 from pipeline.build.timeline import mark
@@ -14,6 +17,7 @@ from pipeline.cli import QUICK_EXIT
 from pipeline.commands import load_selection, output_folder, project_root
 from pipeline.errors import UsageError
 from pipeline.project.layout import REVIEW_FOLDER
+from pipeline.project.script import Project
 
 EXIT_STATUS_HELP = """\
 exit status:
@@ -25,8 +29,6 @@ exit status:
   128+N  stopped by signal N: 130 Ctrl-C (SIGINT), 129 SIGHUP, 143 SIGTERM;
        the workers are stopped and the report says what was finished
 """
-
-SCHEDULER_VARIABLE = "PIPELINE_SCHEDULER"
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -125,25 +127,14 @@ def _build(args: argparse.Namespace, guard: SignalGuard) -> int:
     if args.scheduler:  # workers find the shared folders by the same absolute paths
         root, out = root.absolute(), out.absolute()
         setattr(args, QUICK_EXIT, False)  # the Dask client's threads and exit hooks still run
-    project, episodes = load_selection(root, args.episodes)
-    mark("loaded")
-    request = BuildRequest(
-        episodes,
-        tuple(args.lang),
-        tuple(args.profile),
-        out,
-        allow_incomplete=args.allow_incomplete,
-        jobs=args.jobs,
-        fail_fast=args.fail_fast,
-        job_timeout=args.job_timeout,
-        dry_run=args.dry_run,
-        scheduler=args.scheduler,
-        force=args.force,
-        segments=tuple(dict.fromkeys(args.segment)),
-        fresh_speech=args.no_cache,
-    )
-    check_request(project, request)  # usage errors leave no log behind
-    with local_workers(project, request) as workers:  # started now when the build will surely make files
+    started = early_workers.take(args.jobs, args.job_timeout)  # by the command line, for a first build
+    try:
+        project, request = _load_request(args, root, out)
+    except BaseException:
+        if started is not None:
+            started.abort()
+        raise
+    with local_workers(project, request, started) as workers:  # started now when the build will surely make files
         # The stages are imported while the workers start (an interpreter and the audio stack).
         from pipeline.build.orchestrator import build
         from pipeline.build.runlog import JsonLog, observers_for
@@ -164,3 +155,26 @@ def _build(args: argparse.Namespace, guard: SignalGuard) -> int:
     mark("reported")
     print(f"report: {page}\nreview: {out / REVIEW_FOLDER / 'index.html'}\nlog: {log.path}", file=sys.stderr)
     return report.exit_code
+
+
+def _load_request(args: argparse.Namespace, root: Path, out: Path) -> tuple[Project, BuildRequest]:
+    """The project and the build request the arguments make, its usage errors checked."""
+    project, episodes = load_selection(root, args.episodes)
+    mark("loaded")
+    request = BuildRequest(
+        episodes,
+        tuple(args.lang),
+        tuple(args.profile),
+        out,
+        allow_incomplete=args.allow_incomplete,
+        jobs=args.jobs,
+        fail_fast=args.fail_fast,
+        job_timeout=args.job_timeout,
+        dry_run=args.dry_run,
+        scheduler=args.scheduler,
+        force=args.force,
+        segments=tuple(dict.fromkeys(args.segment)),
+        fresh_speech=args.no_cache,
+    )
+    check_request(project, request)  # usage errors leave no log behind
+    return project, request

@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from pipeline.build import request
+from pipeline.build import early_workers
 from pipeline.build.segments import prepare_worker
 from pipeline.cli import main
 from pipeline.fsutil import PARTIAL_SUFFIX
@@ -51,5 +51,5 @@ def _hold(markers: Path, staged: str) -> None:
 
 
 if __name__ == "__main__":
-    request.prepare_worker = functools.partial(prepare_and_hold, sys.argv[1])  # type: ignore[assignment]
+    early_workers.prepare = functools.partial(prepare_and_hold, sys.argv[1])
     sys.exit(main(sys.argv[2:]))

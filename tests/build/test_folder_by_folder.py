@@ -3,16 +3,15 @@ rendered, and an error found while planning a later one still leaves nothing mad
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
-from pipeline.build import timeline
 from pipeline.build.orchestrator import BuildRequest, build
 from pipeline.project.script import load_project
 
 from .test_faults import run_pipeline
+from .test_timeline import timed_build
 
 
 def station_languages(project: Path, languages: str) -> None:
@@ -25,13 +24,7 @@ def station_languages(project: Path, languages: str) -> None:
 def test_the_first_folders_jobs_are_submitted_before_the_last_folder_is_rendered(
     mini_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli
 ) -> None:
-    events_file = tmp_path / "timeline.jsonl"
-    monkeypatch.setenv(timeline.VARIABLE, str(events_file))
-    try:
-        assert cli("build", "--project", str(mini_project), "--jobs", "1").code == 0
-    finally:
-        timeline.close()
-    events = [json.loads(line) for line in events_file.read_text(encoding="utf-8").splitlines()]
+    events = timed_build(mini_project, tmp_path / "timeline.jsonl", monkeypatch, cli)
     main = [event["event"] for event in events if event["pid"] == events[0]["pid"]]
     assert main.index("first submitted") < main.index("rendered") < main.index("submitted")
     first = next(event for event in events if event["event"] == "first submitted")
