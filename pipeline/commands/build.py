@@ -127,13 +127,8 @@ def _build(args: argparse.Namespace, guard: SignalGuard) -> int:
     if args.scheduler:  # workers find the shared folders by the same absolute paths
         root, out = root.absolute(), out.absolute()
         setattr(args, QUICK_EXIT, False)  # the Dask client's threads and exit hooks still run
-    started = early_workers.take(args.jobs, args.job_timeout)  # by the command line, for a first build
-    try:
-        project, request = _load_request(args, root, out)
-    except BaseException:
-        if started is not None:
-            started.abort()
-        raise
+    project, request = _load_request(args, root, out)  # on an error, the command line stops a pool it started
+    started = early_workers.take(request.jobs, request.job_timeout)  # by the command line, for a first build
     with local_workers(project, request, started) as workers:  # started now when the build will surely make files
         # The stages are imported while the workers start (an interpreter and the audio stack).
         from pipeline.build.orchestrator import build
