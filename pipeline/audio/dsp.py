@@ -301,11 +301,60 @@ def points_between_samples(
     last_run = length // CONTROL_STEP
     for start in range(0, runs.size, RUN_BATCH):
         batch = runs[start : start + RUN_BATCH]
-        points = every_run[batch] @ _run_interpolator()
+        windows = every_run[batch]
+        points = windows @ _run_interpolator()
         np.abs(points, out=points)
-        if short_tail and batch[-1] == last_run:
-            points[-1].reshape(OVERSAMPLE, CONTROL_STEP)[:, short_tail:] = 0.0
-        yield batch, run_max(points.ravel(), OVERSAMPLE * CONTROL_STEP)
+        last_heard = short_tail if short_tail and batch[-1] == last_run else CONTROL_STEP
+        if last_heard < CONTROL_STEP:
+            points[-1].reshape(OVERSAMPLE, CONTROL_STEP)[:, last_heard:] = 0.0
+        yield batch, _exact_run_max(windows, points, last_heard)
+
+
+# How far a matrix product's point can be from the same point summed tap by tap in order, per
+# unit of the largest sample within reach: twice the rounding bound of a float32 sum of as many
+# products as a window has samples (gamma_n = n u / (1 - n u), u = 2**-24), times the largest
+# sum of absolute weights. Any order of summation, with or without fused multiply-adds, is within it.
+_UNIT_ROUNDOFF = 2.0**-24
+
+
+@functools.cache
+def _product_tolerance() -> float:
+    terms = CONTROL_STEP + 2 * _REACH
+    gamma = terms * _UNIT_ROUNDOFF / (1 - terms * _UNIT_ROUNDOFF)
+    return 2 * gamma * _overshoot_bound() * 1.01  # with a margin for the bound's own rounding
+
+
+def _exact_run_max(windows: np.ndarray, points: np.ndarray, last_heard: int) -> np.ndarray:
+    """The highest absolute point of each run, each point summed tap by tap in a fixed order
+    (``last_heard``: the samples of the last run that are in the signal; the points of the
+    others count as silence).
+
+    A BLAS matrix product sums in an order that depends on the shape of the whole product (on
+    some processors a row's result changes with the number of rows), so a run's true peak would
+    depend on which other runs were interpolated with it: in blocks or at once, bounded or in
+    full. The product only finds each run's candidates, the points within the product's error
+    (:func:`_product_tolerance`) of its highest; those few are summed again in a fixed order,
+    so every result is the same whatever the batch."""
+    approximate = points[np.arange(len(points)), points.argmax(axis=1)]
+    reach = np.abs(windows).max(axis=1) * np.float32(_product_tolerance())
+    rows, columns = np.divmod(np.flatnonzero(points >= (approximate - reach)[:, None]), points.shape[1])
+    exact = _points_in_order(windows, rows, columns)
+    exact[(rows == len(windows) - 1) & (columns % CONTROL_STEP >= last_heard)] = 0.0
+    highest = np.zeros(len(windows), dtype=np.float32)
+    np.maximum.at(highest, rows, exact)
+    return highest
+
+
+def _points_in_order(windows: np.ndarray, rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    """The absolute value of the given points of the given windows (column ``p * CONTROL_STEP + i``:
+    the ``p``-th point oversampling sample ``i``), their products added tap by tap, in order."""
+    phase, sample = np.divmod(columns, CONTROL_STEP)
+    weights = _phase_matrix()[:, phase]  # (taps, points)
+    taps = windows[rows[None, :], sample[None, :] + np.arange(2 * _REACH + 1)[:, None]]
+    total = taps[0] * weights[0]
+    for tap in range(1, 2 * _REACH + 1):
+        total += taps[tap] * weights[tap]
+    return np.abs(total, out=total)
 
 
 @functools.cache
@@ -386,8 +435,7 @@ def _control(values: np.ndarray, reduce: str) -> np.ndarray:
     (a short last run is counted as if its last value went on)."""
     whole = len(values) - len(values) % CONTROL_STEP
     if reduce == "mean":
-        runs = values[:whole].reshape(-1, CONTROL_STEP)
-        result = runs @ np.full(CONTROL_STEP, 1 / CONTROL_STEP, dtype=runs.dtype)
+        result = run_sum(values[:whole], CONTROL_STEP) * values.dtype.type(1 / CONTROL_STEP)
     else:
         result = run_max(values[:whole], CONTROL_STEP)
     if whole == len(values):
@@ -420,6 +468,20 @@ def run_max(values: np.ndarray, width: int) -> np.ndarray:
 
 
 _CONTIGUOUS_SPAN = 4  # neighbours compared over the whole array up to this span (fastest measured)
+
+
+def run_sum(values: np.ndarray, width: int) -> np.ndarray:
+    """The sum of each run of ``width`` consecutive values (a power of two; ``values`` a whole
+    number of runs long), added as a tree in a fixed order: neighbours, then pairs of those,
+    over the whole array. A matrix product's order of addition can change with the number of
+    runs (BLAS kernels differ for a product's last rows), so a compressor run in blocks would
+    not match one run at once; this order never changes."""
+    sums, span = values, 1
+    while span < width:
+        sums = sums[:-span] + sums[span:]
+        span *= 2
+    result: np.ndarray = sums[0::width][: len(values) // width].copy()
+    return result
 
 
 def control_max(values: np.ndarray) -> np.ndarray:

@@ -479,3 +479,43 @@ def test_sums_of_squares_a_stretch_at_a_time_are_the_sums_over_the_whole_block(l
     steps, hops = dsp.sums_of_squares(weighted, RATE)
     assert np.array_equal(steps, dsp.step_energies(whole)) and np.array_equal(hops, dsp.hop_sums(whole, RATE))
     assert dsp.sums_of_squares(weighted, RATE, per_step=False)[0].size == 0
+
+
+def _peaks_tap_by_tap(samples: np.ndarray) -> np.ndarray:
+    """Each run's highest point between samples, every point's products added in tap order
+    (float32, one tap at a time over the whole signal): the sum the true-peak meter defines."""
+    reach, step = dsp.INTERPOLATOR_REACH, dsp.CONTROL_STEP
+    padded = np.pad(samples.astype(np.float32), (reach, reach))
+    weights = dsp._phase_matrix()
+    highest = np.zeros(len(samples), dtype=np.float32)
+    for phase in range(dsp.OVERSAMPLE):
+        total = padded[0 : len(samples)] * weights[0, phase]
+        for tap in range(1, 2 * reach + 1):
+            total += padded[tap : tap + len(samples)] * weights[tap, phase]
+        np.maximum(highest, np.abs(total), out=highest)
+    runs = -(-len(samples) // step)
+    return np.pad(highest, (0, runs * step - len(samples))).reshape(runs, step).max(axis=1)
+
+
+@pytest.mark.parametrize("name", ["noise", "quiet, then loud", "clipped sine"])
+def test_a_runs_true_peak_does_not_depend_on_the_runs_interpolated_with_it(name: str) -> None:
+    """A matrix product's rounding can change with its shape; each run's peak must not."""
+    signal = _signals()[name][: 5000 * dsp.CONTROL_STEP - 5]  # a short last run too
+    padded = np.pad(signal, (dsp.INTERPOLATOR_REACH, dsp.INTERPOLATOR_REACH + dsp.CONTROL_STEP))
+    expected = _peaks_tap_by_tap(signal)
+    every = np.arange(len(expected))
+    for runs in (every, every[::7], every[-3:], every[1234:1235], every[::-1][:4100][::-1]):
+        found = np.zeros(len(expected), dtype=np.float32)
+        for batch, points in dsp.points_between_samples(padded, runs, len(signal)):
+            found[batch] = points
+        assert np.array_equal(found[runs], expected[runs])  # bit for bit
+
+
+def test_control_means_do_not_depend_on_how_much_signal_is_reduced_with_them() -> None:
+    """A compressor run in blocks measures each run as one run at once does."""
+    power = (np.random.default_rng(3).standard_normal(70_000 * dsp.CONTROL_STEP) ** 2).astype(np.float32)
+    whole = dsp.control_mean(power)
+    for start, stop in ((0, 16), (16 * 9, 16 * 40_009), (16 * 3, len(power))):
+        assert np.array_equal(dsp.control_mean(power[start:stop]), whole[start // 16 : stop // 16])
+    runs = power.reshape(-1, dsp.CONTROL_STEP)
+    assert np.allclose(whole, runs.astype(np.float64).mean(axis=1), rtol=1e-6)
