@@ -321,7 +321,7 @@ _UNIT_ROUNDOFF = 2.0**-24
 def _product_tolerance() -> float:
     terms = CONTROL_STEP + 2 * _REACH
     gamma = terms * _UNIT_ROUNDOFF / (1 - terms * _UNIT_ROUNDOFF)
-    return 2 * gamma * _overshoot_bound() * 1.01  # with a margin for the bound's own rounding
+    return 2 * gamma * _overshoot_bound() * 1.1  # with a margin for the bound's own rounding
 
 
 def _exact_run_max(windows: np.ndarray, points: np.ndarray, last_heard: int) -> np.ndarray:
@@ -335,9 +335,12 @@ def _exact_run_max(windows: np.ndarray, points: np.ndarray, last_heard: int) -> 
     full. The product only finds each run's candidates, the points within the product's error
     (:func:`_product_tolerance`) of its highest; those few are summed again in a fixed order,
     so every result is the same whatever the batch."""
-    approximate = points[np.arange(len(points)), points.argmax(axis=1)]
-    reach = np.abs(windows).max(axis=1) * np.float32(_product_tolerance())
-    rows, columns = np.divmod(np.flatnonzero(points >= (approximate - reach)[:, None]), points.shape[1])
+    approximate = points[np.arange(len(points)), points.argmax(axis=1)].astype(np.float64)
+    loudest = np.abs(windows).max(axis=1).astype(np.float64)
+    # In doubles, so that neither the margin nor a tiny window's bound is lost to rounding; a
+    # silent window's points are all exactly zero, and none is summed again.
+    lowest = np.where(loudest > 0, approximate - loudest * _product_tolerance(), np.inf)
+    rows, columns = np.divmod(np.flatnonzero(points >= lowest[:, None]), points.shape[1])
     exact = _points_in_order(windows, rows, columns)
     exact[(rows == len(windows) - 1) & (columns % CONTROL_STEP >= last_heard)] = 0.0
     highest = np.zeros(len(windows), dtype=np.float32)
