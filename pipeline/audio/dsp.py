@@ -353,7 +353,8 @@ def _points_in_order(windows: np.ndarray, rows: np.ndarray, columns: np.ndarray)
     the ``p``-th point oversampling sample ``i``), their products added tap by tap, in order."""
     phase, sample = np.divmod(columns, CONTROL_STEP)
     weights = _phase_matrix()[:, phase]  # (taps, points)
-    taps = windows[rows[None, :], sample[None, :] + np.arange(2 * _REACH + 1)[:, None]]
+    first = rows * windows.shape[1] + sample  # each point's first sample, in the flattened windows
+    taps = np.take(np.ascontiguousarray(windows).ravel(), first + np.arange(2 * _REACH + 1)[:, None])
     total = taps[0] * weights[0]
     for tap in range(1, 2 * _REACH + 1):
         total += taps[tap] * weights[tap]
