@@ -2,7 +2,8 @@
 
 Entry point: :func:`build`. It reads like the table of contents of the
 pipeline: choose what to build, list output folders whose script is gone,
-then — holding the project's build lock — render each episode in each
+then — holding the project's build lock — take the episodes the memo of the
+last build finds unchanged (:mod:`pipeline.build.built_memo`), render each other episode in each
 language it is made in, resolve its voices and plan its output folders
 (which segment files are missing or have changed inputs, or are forced; only
 the ``--segment`` ones when named) one at a time (:class:`Planner`), each
@@ -32,6 +33,7 @@ from typing import TYPE_CHECKING
 
 from pipeline.audio.ffmpeg import tool_path
 from pipeline.build.assemble import FolderPlan, assemble_target, import_for_joining
+from pipeline.build.built_memo import BuiltMemo
 from pipeline.build.filehashes import FileHashes
 from pipeline.build.interrupt import signal_number
 from pipeline.build.lock import build_lock
@@ -72,7 +74,14 @@ from pipeline.formats.output import Tags, episode_file_name, segment_file_name, 
 from pipeline.fsutil import commit_staged, links_between, remove_partials, replace_links
 from pipeline.i18n.catalogs import Translator
 from pipeline.project.fingerprints import Fingerprints, source_files
-from pipeline.project.layout import CACHE_DIR, COVERAGE_MEMO, FILE_HASHES, REVIEW_CACHE_DIR, SPEECH_TEXT_DIR
+from pipeline.project.layout import (
+    BUILT_MEMO,
+    CACHE_DIR,
+    COVERAGE_MEMO,
+    FILE_HASHES,
+    REVIEW_CACHE_DIR,
+    SPEECH_TEXT_DIR,
+)
 from pipeline.project.script import Episode, Project
 from pipeline.project.station import Profile, Station
 from pipeline.render import LocalisedEpisode, RenderedSegment, render_episode
@@ -116,6 +125,7 @@ class _Target:
     pending: int = 0
     out_of_date: list[str] = field(default_factory=list)  # segment files left as they are (--segment)
     saved_at: float = float("-inf")  # time.monotonic() of the manifest's last save with new records (never)
+    unchanged: bool = False  # its episode was found unchanged without rendering (see built_memo)
 
 
 def build(
@@ -147,7 +157,8 @@ def build(
         tool_path(tool)  # fail before any work when one is missing
     report = BuildReport(dry_run=request.dry_run, subset=describe_subset(project, request))
     hashes = FileHashes.load(project.root / FILE_HASHES)
-    planner = Planner(project, episodes, languages, profiles, request, hashes)
+    memo = BuiltMemo.load(project.root / BUILT_MEMO)
+    planner = Planner(project, episodes, languages, profiles, request, hashes, memo)
     try:
         if workers is None:  # the build's own pool; none is started for jobs run on ``executor``
             workers = (
@@ -168,13 +179,28 @@ def build(
                 pages = functools.partial(
                     review_pages, project, planner.localised, planner.targets, request.out, profiles[0], checks
                 )
+                remember = functools.partial(remember_built, project, planner, request, memo)
+
+                def then() -> None:
+                    pages()
+                    remember()
+
                 run_locked(
-                    project, planner, request, observer, executor, local, hashes, report.retracted, pages, meanwhile
+                    project,
+                    planner,
+                    request,
+                    observer,
+                    executor,
+                    local,
+                    hashes,
+                    report.retracted,
+                    then,
+                    meanwhile,
                 )
     except KeyboardInterrupt as stop:
         report.interrupted = signal_number(stop)
         stop_unfinished(planner.targets, observer, report.interrupted)
-    report.outcomes = [target.outcome for target in planner.targets]
+    report.outcomes = [target.outcome for target in planner.in_order()]
     report.seconds = time.monotonic() - started
     if not request.dry_run:
         observer.finish(report)
@@ -319,12 +345,14 @@ class Planner:
         profiles: list[Profile],
         request: BuildRequest,
         hashes: FileHashes | None = None,
+        memo: BuiltMemo | None = None,
     ) -> None:
         self.project, self.profiles, self.request, self.hashes = project, profiles, request, hashes
+        self.episodes, self.languages, self.memo = episodes, languages, memo
         self.targets: list[_Target] = []
         self.localised: dict[tuple[str, str], LocalisedEpisode] = {}
         self.voices = VoiceBook(project.station)
-        self._rendered = render_each(project, episodes, languages, made_in_only=True)
+        self._rendered: Iterator[tuple[tuple[str, str], LocalisedEpisode]] | None = None
         self._fingerprints = Fingerprints(project.root)
         self._done = False
 
@@ -340,10 +368,29 @@ class Planner:
             pass
         return self.targets
 
+    def in_order(self) -> list[_Target]:
+        """Every target so far in build order: languages, then episodes, then profiles (the
+        episodes found unchanged are planned first, without rendering)."""
+        languages = {lang: index for index, lang in enumerate(self.languages)}
+        episodes = {episode.id: index for index, episode in enumerate(self.episodes)}
+        profiles = {profile.name: index for index, profile in enumerate(self.profiles)}
+
+        def place(target: _Target) -> tuple[int, int, int]:
+            outcome = target.outcome
+            return languages.get(outcome.lang, 0), episodes.get(outcome.episode, 0), profiles[target.profile.name]
+
+        return sorted(self.targets, key=place)
+
     def _plan_next(self) -> bool:
-        """Render the next episode and language and plan its folders; False when none is left."""
+        """Render the next episode and language and plan its folders; False when none is left.
+        The first call takes the episodes the memo finds unchanged instead."""
         if self._done:
             return False
+        if self._rendered is None:
+            left = self._take_unchanged()
+            self._rendered = render_each(self.project, left, self.languages, made_in_only=True)
+            if len(left) < len(self.episodes):
+                return True
         rendered = next(self._rendered, None)
         if rendered is None:
             self._done = True
@@ -359,6 +406,49 @@ class Planner:
             )
             self.targets.append(target)
         return True
+
+    def _take_unchanged(self) -> list[Episode]:
+        """Add the targets of every episode the memo finds unchanged (see :mod:`pipeline.build.built_memo`);
+        return the others, which are rendered and planned."""
+        if self.memo is None or self.hashes is None or not self.memo.entries:
+            return self.episodes
+        profiles = {profile.name: profile for profile in self.profiles}
+        left = []
+        for episode in self.episodes:
+            outcomes = self.memo.unchanged(self.project, episode, self.request, self.profiles, self.hashes)
+            if outcomes is None:
+                left.append(episode)
+                continue
+            for outcome in outcomes:
+                self.targets.append(_Target(outcome, profiles[outcome.profile], unchanged=True))
+        mark("unchanged found", episodes=len(self.episodes) - len(left))
+        return left
+
+
+def remember_built(project: Project, planner: Planner, request: BuildRequest, memo: BuiltMemo) -> None:
+    """After the review pages are written: record in the memo every episode rendered this run
+    whose folders all ended built or unchanged with nothing left out, forget the other
+    rendered ones, and save it."""
+    by_episode: dict[str, list[_Target]] = {}
+    for target in planner.in_order():
+        if not target.unchanged:
+            by_episode.setdefault(target.outcome.episode, []).append(target)
+    for episode_id, targets in by_episode.items():
+        episode = project.episodes[episode_id]
+        if all(_cleanly_built(target) for target in targets):
+            outcomes = [target.outcome for target in targets]
+            files = [target.manifest.files if target.manifest is not None else {} for target in targets]
+            memo.record(project, episode, request, planner.profiles, outcomes, files)
+        else:
+            memo.forget(episode_id)
+    memo.save()
+
+
+def _cleanly_built(target: _Target) -> bool:
+    """Whether a folder ended complete: built or unchanged, nothing failed, left out or stale."""
+    outcome = target.outcome
+    problems = outcome.errors or outcome.dropped or outcome.missing or outcome.notes or target.out_of_date
+    return outcome.status in ("built", "unchanged") and target.plan is not None and not problems and not outcome.stale
 
 
 def make_single_segment(
@@ -604,6 +694,8 @@ def run_targets(
                 for link in replace_links(request.out, target.outcome.folder):
                     observer.note(f"{link}: was a symbolic link inside the output folder; replaced by a folder")
                 remove_partials(target.outcome.folder)
+            elif target.unchanged and target.outcome.folder is not None:  # (no link: the memo checked)
+                remove_partials(target.outcome.folder)
             if target.jobs and pool is None:
                 pool = local.get()  # a build with nothing to make starts no worker
             for job in sorted(target.jobs, key=expected_seconds, reverse=True):
@@ -678,7 +770,7 @@ def while_jobs_start(
     from pipeline.delivery.review import review_checks
 
     report.coverage = coverage(project, episodes, languages)
-    built = [project.episodes[target.outcome.episode] for target in targets]
+    built = [project.episodes[target.outcome.episode] for target in targets if not target.unchanged]
     checks.update(review_checks(project, project.root / REVIEW_CACHE_DIR, built))
     if any(target.jobs for target in targets):
         import_for_joining()
@@ -708,7 +800,7 @@ def review_pages(
             tuple(str(error) for error in t.outcome.errors),
         )
         for t in targets
-        if t.outcome.profile == profile.name
+        if t.outcome.profile == profile.name and not t.unchanged
     ]
     write_review_pages(project, builds, out, profile.name, project.root / REVIEW_CACHE_DIR, checks or None)
 

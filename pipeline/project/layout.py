@@ -14,6 +14,7 @@ what builds leave behind::
     locales/checks.yaml, glossary.yaml  check settings         CHECKS_FILE, GLOSSARY_FILE
     .cache/                             caches and the lock    CACHE_DIR (tts, mo, levels, speech-text, review)
     .cache/coverage.json                translation coverage   COVERAGE_MEMO
+    .cache/built.json                   episodes found built   BUILT_MEMO
     .cache/ingest/written.json          drafts ingest wrote    INGEST_LEDGER (never pruned)
     output/                             built audio            OUTPUT_DIR
     output/_logs/, output/_report/      a build's log, report  LOGS_FOLDER, REPORT_FOLDER
@@ -58,6 +59,7 @@ SPEECH_TEXT_DIR = CACHE_DIR / SPEECH_TEXT_CACHE
 REVIEW_CACHE_DIR = CACHE_DIR / REVIEW_CACHE
 FILE_HASHES = CACHE_DIR / "file-hashes.json"
 COVERAGE_MEMO = CACHE_DIR / "coverage.json"  # translation coverage per catalog, kept between builds
+BUILT_MEMO = CACHE_DIR / "built.json"  # episodes a build found built, and what they were made from
 LOCK_FILE = CACHE_DIR / "build.lock"
 INGEST_LEDGER = CACHE_DIR / "ingest" / "written.json"  # hashes of the drafts ingest wrote
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import string
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -189,6 +190,7 @@ class Project:
     station: Station
     templates: dict[str, Template]
     episodes: dict[str, Episode] = field(default_factory=dict)
+    loaded_ns: int = 0  # time.time_ns() when loading began (0: not loaded from files by load_project)
 
 
 def placeholders_of(text: str) -> list[tuple[str, str, str | None]]:
@@ -210,6 +212,7 @@ def load_project(root: Path, episode_files: Iterable[Path] | None = None) -> Pro
 
     ``episode_files`` defaults to every ``*.yaml`` under ``scripts_src/episodes``.
     """
+    loaded_ns = time.time_ns()
     problems: list[Problem] = []
     station = _collect(problems, load_station, root)
     templates, template_problems = read_templates(root, station)
@@ -235,7 +238,7 @@ def load_project(root: Path, episode_files: Iterable[Path] | None = None) -> Pro
     if problems:
         raise ValidationFailed(problems)
     assert station is not None
-    return Project(root, station, {name: t for name, t in templates.items() if t}, episodes)
+    return Project(root, station, {name: t for name, t in templates.items() if t}, episodes, loaded_ns)
 
 
 def _collect(problems: list[Problem], loader: Any, *args: Any) -> Any:

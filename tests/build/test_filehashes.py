@@ -103,3 +103,21 @@ def test_a_relative_path_shares_the_memo_of_its_absolute_path(
     assert reads == [file]
     (tmp_path / "out" / "a.mp3").write_bytes(b"framez")  # same size, a new modification time
     assert again.sha256(Path("out") / "a.mp3") == hashlib.sha256(b"framez").hexdigest()
+
+
+def test_a_remembered_hash_is_trusted_by_name_only_while_the_file_is_as_it_was(tmp_path: Path) -> None:
+    file = tmp_path / "a.mp3"
+    file.write_bytes(b"first")
+    memo = FileHashes()
+    assert memo.trusted(str(file)) is None  # never hashed
+    digest = memo.sha256(file)
+    assert memo.trusted(str(file)) is None  # modified a moment ago: not yet settled
+    age(file)
+    memo.sha256(file)
+    assert memo.trusted(str(file)) == digest == hashlib.sha256(b"first").hexdigest()
+    file.write_bytes(b"other")
+    age(file)
+    assert memo.trusted(str(file)) is None  # another size and time
+    file.unlink()
+    with pytest.raises(FileNotFoundError):
+        memo.trusted(str(file))
