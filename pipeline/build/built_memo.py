@@ -90,15 +90,23 @@ class BuiltMemo:
 
     @classmethod
     def load(cls, path: Path) -> BuiltMemo:
-        """The memo saved at ``path``; empty when missing, unreadable or of another format."""
+        """The memo saved at ``path``."""
+        memo = cls(path)
+        memo.read()
+        return memo
+
+    def read(self) -> None:
+        """Read the memo from its file again (a build does it once it holds the build lock, so
+        another build's memo is not overwritten with an older one); empty when the file is
+        missing, unreadable or of another format."""
+        self.entries, self._changed = {}, False
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            return cls(path)
+            return
         usable = isinstance(data, dict) and data.get("format") == MEMO_FORMAT
-        if not usable or not isinstance(data.get("episodes"), dict):
-            return cls(path)
-        return cls(path, data["episodes"])
+        if usable and isinstance(data.get("episodes"), dict):
+            self.entries = data["episodes"]
 
     def context(self, project: Project, request: BuildRequest, profiles: Sequence[Profile]) -> str:
         """:func:`context_key`, worked out once per build."""

@@ -157,7 +157,7 @@ def build(
         tool_path(tool)  # fail before any work when one is missing
     report = BuildReport(dry_run=request.dry_run, subset=describe_subset(project, request))
     hashes = FileHashes.load(project.root / FILE_HASHES)
-    memo = BuiltMemo.load(project.root / BUILT_MEMO)
+    memo = BuiltMemo(project.root / BUILT_MEMO)  # read under the build lock
     planner = Planner(project, episodes, languages, profiles, request, hashes, memo)
     try:
         if workers is None:  # the build's own pool; none is started for jobs run on ``executor``
@@ -410,7 +410,10 @@ class Planner:
     def _take_unchanged(self) -> list[Episode]:
         """Add the targets of every episode the memo finds unchanged (see :mod:`pipeline.build.built_memo`);
         return the others, which are rendered and planned."""
-        if self.memo is None or self.hashes is None or not self.memo.entries:
+        if self.memo is None or self.hashes is None:
+            return self.episodes
+        self.memo.read()
+        if not self.memo.entries:
             return self.episodes
         profiles = {profile.name: profile for profile in self.profiles}
         left = []
