@@ -41,7 +41,6 @@ missing or unreadable memo only costs the full check.
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
 import json
 import os
 import sys
@@ -358,8 +357,15 @@ def code_digest() -> str:
 
 
 def _distributions() -> str:
-    """Every installed distribution's name and version."""
-    found = {(dist.metadata["Name"] or "", dist.version) for dist in importlib.metadata.distributions()}
+    """Every installed distribution's name and version, read from the names of the metadata
+    folders on ``sys.path`` (``numpy-2.4.6.dist-info``), not from their files: parsing every
+    METADATA through ``importlib.metadata`` took 64 ms, against a digest of 0.1 s in all."""
+    found: set[str] = set()
+    here = Path.cwd().resolve()
+    for entry in sys.path:
+        folder = Path(entry)
+        if entry and folder.is_dir() and folder.resolve() != here:  # (not the working folder: `-m` adds it)
+            found.update(info.name for pattern in ("*.dist-info", "*.egg-info") for info in folder.glob(pattern))
     return json.dumps(sorted(found))
 
 
