@@ -266,3 +266,29 @@ def test_an_unreadable_memo_only_costs_the_full_check(built: Path, tmp_path: Pat
     outcomes = run_build(root)
     assert {status for status, _, _ in outcomes.values()} == {"unchanged"}
     assert sorted(json.loads((root / BUILT_MEMO).read_text(encoding="utf-8"))["episodes"]) == ["mini", "mini2"]
+
+
+def test_an_episode_made_in_fewer_languages_watches_what_its_page_shows_of_the_others(
+    built: Path, tmp_path: Path, rendered: list[tuple[str, str]]
+) -> None:
+    """The review page shows an earlier build of a language the episode is no longer made in:
+    when that folder goes, the page must be written again."""
+    root = recorded_copy(built, tmp_path)
+    _edit("scripts_src/episodes/mini2.yaml", "date: 2026-11-20\n", "date: 2026-11-20\nlanguages: [ko]\n")(root)
+    age(root)
+    run_build(root)  # makes mini2 in Korean only, beside its earlier English folder
+    age(root)
+    run_build(root)  # records it again with what it wrote aged, as if the build were minutes ago
+    memo = json.loads((root / BUILT_MEMO).read_text(encoding="utf-8"))
+    assert [folder["lang"] for folder in memo["episodes"]["mini2"]["folders"]] == ["ko"]
+    full = tmp_path / "full"
+    shutil.copytree(root, full, symlinks=True)
+    (full / BUILT_MEMO).unlink()
+    for project in (root, full):
+        assert "en" in (project / "output/_review/mini2.html").read_text(encoding="utf-8")
+        shutil.rmtree(project / "output/mini2/en")
+    rendered.clear()
+    from_memo = run_build(root)
+    assert {episode for episode, _ in rendered} == {"mini2"}
+    assert from_memo == run_build(full)
+    assert output_files(root) == output_files(full)
