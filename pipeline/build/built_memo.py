@@ -50,7 +50,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from pipeline.build.filehashes import SETTLE_SECONDS, FileHashes
+from pipeline.build.filehashes import SETTLE_SECONDS, FileHashes, absolute_name, settled
 from pipeline.build.outcomes import TargetOutcome, TargetStatus
 from pipeline.build.request import BuildRequest
 from pipeline.errors import PipelineError
@@ -79,20 +79,13 @@ Signature = list[int] | None  # size, modification time (ns), inode; None: the f
 class BuiltMemo:
     """The episodes recorded as built, and the check that they still are (see the module)."""
 
-    def __init__(self, path: Path, entries: dict[str, dict[str, Any]] | None = None) -> None:
+    def __init__(self, path: Path) -> None:
         self.path = path
-        self.entries = entries or {}
+        self.entries: dict[str, dict[str, Any]] = {}  # by episode id; read by :meth:`read`
         self._context: str | None = None
         self._shared: list[Path] | None = None
         self._shared_modified: bool | None = None  # whether a shared file changed since loading
         self._changed = False
-
-    @classmethod
-    def load(cls, path: Path) -> BuiltMemo:
-        """The memo saved at ``path``."""
-        memo = cls(path)
-        memo.read()
-        return memo
 
     def read(self) -> None:
         """Read the memo from its file again (a build does it once it holds the build lock, so
@@ -177,15 +170,13 @@ class BuiltMemo:
             self._shared_modified = _modified_since(self.shared_files(project), loaded)
         if self._shared_modified or _modified_since(_episode_files(project, episode), loaded):
             return
-        watched = {
-            _key(Path(str(outcome.folder)) / MANIFEST_NAME): signature(Path(str(outcome.folder)) / MANIFEST_NAME)
-            for outcome in outcomes
-        }
+        manifests = [Path(str(outcome.folder)) / MANIFEST_NAME for outcome in outcomes]
+        watched = {absolute_name(path): signature(path) for path in manifests}
         page, *others = _review_watch(project, episode, request, profiles)
         if signature(page) is None:  # no page to keep: the next build must write it
             return
         for path in (page, *others):
-            watched[_key(path)] = signature(path)
+            watched[absolute_name(path)] = signature(path)
         self.entries[episode.id] = {
             "context": self.context(project, request, profiles),
             "inputs": episode_inputs(project, episode),
@@ -260,7 +251,7 @@ def _files_intact(out: Path, folder: dict[str, Any], hashes: FileHashes) -> bool
     path = Path(folder["folder"])
     if links_between(out, path):
         return False
-    base = f"{_key(path)}{os.sep}"
+    base = f"{absolute_name(path)}{os.sep}"
     for name, digest in folder.get("files", {}).items():
         try:
             found = hashes.trusted(base + name) or hashes.sha256(path / name)
@@ -273,12 +264,9 @@ def _files_intact(out: Path, folder: dict[str, Any], hashes: FileHashes) -> bool
 
 def _watched_unchanged(watched: dict[str, Signature]) -> bool:
     """Whether every watched file is as recorded, and none was modified too recently to tell."""
-    now = time.time_ns()
     for path, recorded in watched.items():
         found = signature(Path(path))
-        if found != recorded:
-            return False
-        if found is not None and now - found[1] < SETTLE_SECONDS * 1e9:
+        if found != recorded or (found is not None and not settled(found[1])):
             return False
     return True
 
@@ -290,10 +278,6 @@ def signature(path: Path) -> Signature:
     except (FileNotFoundError, NotADirectoryError):
         return None
     return [found.st_size, found.st_mtime_ns, found.st_ino]
-
-
-def _key(path: Path) -> str:
-    return str(path) if path.is_absolute() else f"{os.getcwd()}{os.sep}{path}"  # noqa: PTH109
 
 
 def _modified_since(paths: Iterable[Path], loaded_ns: int) -> bool:

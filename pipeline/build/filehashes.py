@@ -47,10 +47,10 @@ class FileHashes:
     def sha256(self, file: Path, found: os.stat_result | None = None) -> str:
         """The file's sha256: remembered when its size and modification time match, read otherwise
         (``found``: the file's stat when the caller has just taken it, to save a system call)."""
-        key = _key(file)
+        key = absolute_name(file)
         found = found or file.stat()
         known = self._entries.get(key)
-        if known and known[0] == found.st_size and known[1] == found.st_mtime_ns and _settled(found.st_mtime_ns):
+        if known and _still(known, found):
             return known[2]
         digest = sha256_file(file)
         self._entries[key] = (found.st_size, found.st_mtime_ns, digest)
@@ -65,15 +65,13 @@ class FileHashes:
         if known is None:
             return None
         found = os.stat(name)  # noqa: PTH116  (a string: no Path made per file)
-        if known[0] == found.st_size and known[1] == found.st_mtime_ns and _settled(found.st_mtime_ns):
-            return known[2]
-        return None
+        return known[2] if _still(known, found) else None
 
     def remember(self, file: Path, digest: str) -> os.stat_result:
         """Take ``digest`` as the sha256 of ``file``, whose bytes the caller has just written (and
         hashed while it held them), instead of reading them back; return the file's stat."""
         found = file.stat()
-        self._entries[_key(file)] = (found.st_size, found.st_mtime_ns, digest)
+        self._entries[absolute_name(file)] = (found.st_size, found.st_mtime_ns, digest)
         self._changed = True
         return found
 
@@ -87,11 +85,19 @@ class FileHashes:
         self._changed = False
 
 
-def _key(file: Path) -> str:
+def absolute_name(file: Path) -> str:
+    """``file`` as an absolute path string, the memo's key."""
     # Path.absolute() as a string, without building a Path per file (a catalogue's no-op asks this
     # of some 15,000 files; the output folder is usually given relative to the project).
     return str(file) if file.is_absolute() else f"{os.getcwd()}{os.sep}{file}"  # noqa: PTH109
 
 
-def _settled(mtime_ns: int) -> bool:
+def _still(known: tuple[int, int, str], found: os.stat_result) -> bool:
+    """Whether a file found with ``found`` is the one remembered as ``known``, and has settled."""
+    return known[0] == found.st_size and known[1] == found.st_mtime_ns and settled(found.st_mtime_ns)
+
+
+def settled(mtime_ns: int) -> bool:
+    """Whether a file last modified at ``mtime_ns`` was modified long enough ago that a change in
+    the same clock tick cannot pass for no change (:data:`SETTLE_SECONDS`)."""
     return time.time_ns() - mtime_ns >= SETTLE_SECONDS * 1e9
