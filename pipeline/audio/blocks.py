@@ -357,18 +357,22 @@ def sample_peaks(source: SampleStore) -> SampleStore:
     return peaks
 
 
-def _points_in_block(source: SampleStore, runs: np.ndarray, first_step: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+def _points_in_block(
+    source: SampleStore, runs: dsp.RunsWithin, first_step: int
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """:func:`dsp.points_between_samples` for runs of CONTROL_STEP samples within the block of
-    ``source`` that starts at step ``first_step``, read with the samples within the
-    interpolator's reach."""
+    ``source`` that starts at step ``first_step`` (``runs``: their indices within the block),
+    read with the samples within the interpolator's reach."""
     start = first_step * dsp.CONTROL_STEP
     stop = min(start + source.block, source.length)
     window = source.read(start - dsp.INTERPOLATOR_REACH, stop + dsp.INTERPOLATOR_REACH + dsp.CONTROL_STEP)
-    for batch, points in dsp.points_between_samples(window, runs - first_step, stop - start):
+    for batch, points in dsp.points_between_samples(window, runs.indices, runs.loudest, stop - start):
         yield batch + first_step, points
 
 
-def _runs_in_block(peaks_of_samples: SampleStore, start: int, stop: int, level: float, done_level: float) -> np.ndarray:
+def _runs_in_block(
+    peaks_of_samples: SampleStore, start: int, stop: int, level: float, done_level: float
+) -> dsp.RunsWithin:
     """:func:`dsp._runs_to_interpolate` for the steps ``start`` to ``stop`` (indices within them).
     As there, the first step's neighbour before it is the last step, and the other way round."""
     around = peaks_of_samples.read(start - 1, stop + 1).copy()
@@ -379,7 +383,7 @@ def _runs_in_block(peaks_of_samples: SampleStore, start: int, stop: int, level: 
         around[-1] = peaks_of_samples.read(0, 1)[0]
     own = around[1:-1]
     neighbourhood = np.maximum(own, np.maximum(around[:-2], around[2:]))
-    return np.flatnonzero(dsp.runs_within(neighbourhood, level, done_level))
+    return dsp.RunsWithin.of(neighbourhood, level, done_level)
 
 
 def _raised(source: SampleStore, run_peaks: SampleStore, peaks_of_samples: SampleStore, level: float,
@@ -390,9 +394,9 @@ def _raised(source: SampleStore, run_peaks: SampleStore, peaks_of_samples: Sampl
     for start, stop in _spans(run_peaks):
         block = run_peaks.read(start, stop)
         runs = _runs_in_block(peaks_of_samples, start, stop, level, done_level)
-        if runs.size:
+        if runs.indices.size:
             block = block.copy()
-            for batch, points in _points_in_block(source, runs + start, start):
+            for batch, points in _points_in_block(source, runs, start):
                 block[batch - start] = np.maximum(block[batch - start], points)
         raised.append(block)
     return raised

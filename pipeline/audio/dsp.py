@@ -230,11 +230,12 @@ def true_peaks(samples: np.ndarray, floor: float = 0.0) -> np.ndarray:
     most of the signal needs no interpolation.
     """
     sample_peaks = control_max(np.abs(samples.astype(np.float32, copy=False)))
-    return raise_to_points(sample_peaks, floor, lambda runs: _points_between_samples(samples, runs))
+    return raise_to_points(sample_peaks, floor, functools.partial(_points_between_samples, samples))
 
 
-# Given run indices, the highest point between samples of each, batch by batch (see _points_between_samples).
-PointsBetween = Callable[[np.ndarray], Iterable[tuple[np.ndarray, np.ndarray]]]
+# Given run indices and the loudest sample within reach of each, the highest point between
+# samples of each run, batch by batch (see _points_between_samples).
+PointsBetween = Callable[[np.ndarray, np.ndarray], Iterable[tuple[np.ndarray, np.ndarray]]]
 
 
 def raise_to_points(sample_peaks: np.ndarray, floor: float, points: PointsBetween) -> np.ndarray:
@@ -243,13 +244,13 @@ def raise_to_points(sample_peaks: np.ndarray, floor: float, points: PointsBetwee
     return _with_points_between(sample_peaks, runs, points)
 
 
-def _with_points_between(run_peaks: np.ndarray, runs: np.ndarray, points: PointsBetween) -> np.ndarray:
+def _with_points_between(run_peaks: np.ndarray, runs: RunsWithin, points: PointsBetween) -> np.ndarray:
     """``run_peaks`` (a peak per run of CONTROL_STEP samples) raised, in the given ``runs``, to
     the highest point between their samples."""
-    if runs.size == 0:
+    if runs.indices.size == 0:
         return run_peaks
     raised = run_peaks.copy()
-    for batch, between in points(runs):
+    for batch, between in points(runs.indices, runs.loudest):
         raised[batch] = np.maximum(raised[batch], between)
     return raised
 
@@ -265,13 +266,28 @@ def interpolation_level(loudest: float | None, floor: float) -> float:
     return min(floor, loudest) if floor > 0 and loudest is not None else 0.0
 
 
-def _runs_to_interpolate(run_peaks: np.ndarray, level: float, done_level: float) -> np.ndarray:
-    """Indices of the runs of CONTROL_STEP samples whose interpolated points could reach
-    ``level`` but could not reach ``done_level`` (those were interpolated already): the runs
-    with a sample within reach (in the run or its neighbours: the reach is shorter than a run)
-    in that range once scaled by :func:`_overshoot_bound`."""
+@dataclass(frozen=True)
+class RunsWithin:
+    """Runs of CONTROL_STEP samples to interpolate: their indices, and for each the loudest
+    sample within the interpolator's reach or more (the highest of the run and its neighbours)."""
+
+    indices: np.ndarray
+    loudest: np.ndarray
+
+    @classmethod
+    def of(cls, neighbourhood: np.ndarray, level: float, done_level: float) -> RunsWithin:
+        """The runs :func:`runs_within` takes, given the highest sample of each run's neighbourhood."""
+        indices = np.flatnonzero(runs_within(neighbourhood, level, done_level))
+        return cls(indices, neighbourhood[indices])
+
+
+def _runs_to_interpolate(run_peaks: np.ndarray, level: float, done_level: float) -> RunsWithin:
+    """The runs of CONTROL_STEP samples whose interpolated points could reach ``level`` but
+    could not reach ``done_level`` (those were interpolated already): the runs with a sample
+    within reach (in the run or its neighbours: the reach is shorter than a run) in that range
+    once scaled by :func:`_overshoot_bound`."""
     neighbourhood = np.maximum(run_peaks, np.maximum(np.roll(run_peaks, 1), np.roll(run_peaks, -1)))
-    return np.flatnonzero(runs_within(neighbourhood, level, done_level))
+    return RunsWithin.of(neighbourhood, level, done_level)
 
 
 def runs_within(neighbourhood: np.ndarray, level: float, done_level: float) -> np.ndarray:
@@ -281,16 +297,20 @@ def runs_within(neighbourhood: np.ndarray, level: float, done_level: float) -> n
     return within
 
 
-def _points_between_samples(samples: np.ndarray, runs: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """For the given runs of CONTROL_STEP samples, batch by batch: the run indices and the
-    highest absolute value of the points oversampling each run's samples (points past the end
-    of the signal, in a short last run, count as silence). One matrix product per batch."""
+def _points_between_samples(
+    samples: np.ndarray, runs: np.ndarray, loudest: np.ndarray
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """For the given runs of CONTROL_STEP samples (with, for each, a value at least as high as
+    the loudest sample within the interpolator's reach: see :class:`RunsWithin`), batch by
+    batch: the run indices and the highest absolute value of the points oversampling each
+    run's samples (points past the end of the signal, in a short last run, count as silence).
+    One matrix product per batch."""
     padded = np.pad(samples.astype(np.float32), (_REACH, _REACH + CONTROL_STEP))
-    return points_between_samples(padded, runs, len(samples))
+    return points_between_samples(padded, runs, loudest, len(samples))
 
 
 def points_between_samples(
-    padded: np.ndarray, runs: np.ndarray, length: int
+    padded: np.ndarray, runs: np.ndarray, loudest: np.ndarray, length: int
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """:func:`_points_between_samples` for ``length`` samples given with _REACH samples before
     and _REACH + CONTROL_STEP after (zeros outside the signal, or a longer signal's own samples
@@ -307,7 +327,7 @@ def points_between_samples(
         last_heard = short_tail if short_tail and batch[-1] == last_run else CONTROL_STEP
         if last_heard < CONTROL_STEP:
             points[-1].reshape(OVERSAMPLE, CONTROL_STEP)[:, last_heard:] = 0.0
-        yield batch, _exact_run_max(windows, points, last_heard)
+        yield batch, _exact_run_max(windows, points, last_heard, loudest[start : start + RUN_BATCH])
 
 
 # How far a matrix product's point can be from the same point summed tap by tap in order, per
@@ -324,34 +344,53 @@ def _product_tolerance() -> float:
     return 2 * gamma * _overshoot_bound() * 1.1  # with a margin for the bound's own rounding
 
 
-def _exact_run_max(windows: np.ndarray, points: np.ndarray, last_heard: int) -> np.ndarray:
+def _exact_run_max(windows: np.ndarray, points: np.ndarray, last_heard: int, loudest: np.ndarray) -> np.ndarray:
     """The highest absolute point of each run, each point summed tap by tap in a fixed order
     (``last_heard``: the samples of the last run that are in the signal; the points of the
-    others count as silence).
+    others count as silence; ``loudest``: for each run, at least its window's largest absolute
+    sample, which bounds the product's error).
 
     A BLAS matrix product sums in an order that depends on the shape of the whole product (on
     some processors a row's result changes with the number of rows), so a run's true peak would
     depend on which other runs were interpolated with it: in blocks or at once, bounded or in
     full. The product only finds each run's candidates, the points within the product's error
     (:func:`_product_tolerance`) of its highest; those few are summed again in a fixed order,
-    so every result is the same whatever the batch."""
-    approximate = points[np.arange(len(points)), points.argmax(axis=1)].astype(np.float64)
-    loudest = np.abs(windows).max(axis=1).astype(np.float64)
-    # In doubles, so that neither the margin nor a tiny window's bound is lost to rounding; a
-    # silent window's points are all exactly zero, and none is summed again.
-    lowest = np.where(loudest > 0, approximate - loudest * _product_tolerance(), np.inf)
-    rows, columns = np.divmod(np.flatnonzero(points >= lowest[:, None]), points.shape[1])
+    so every result is the same whatever the batch. Each run's highest point is a candidate;
+    the others, rarely more than none, are found by one comparison over all the points."""
+    every = np.arange(len(points))
+    highest_column = points.argmax(axis=1)
+    heard = loudest > 0  # a silent neighbourhood's points are all exactly zero: none is summed again
+    others = points >= _candidate_threshold(points[every, highest_column], loudest)[:, None]
+    others[every, highest_column] = False
+    other = np.flatnonzero(others)
+    rows = np.concatenate([every[heard], other >> _POINT_BITS])
+    columns = np.concatenate([highest_column[heard], other & (_POINTS_PER_RUN - 1)])
     exact = _points_in_order(windows, rows, columns)
-    exact[(rows == len(windows) - 1) & (columns % CONTROL_STEP >= last_heard)] = 0.0
+    exact[(rows == len(windows) - 1) & (columns & (CONTROL_STEP - 1) >= last_heard)] = 0.0
     highest = np.zeros(len(windows), dtype=np.float32)
-    np.maximum.at(highest, rows, exact)
+    mains = int(np.count_nonzero(heard))
+    highest[heard] = exact[:mains]
+    np.maximum.at(highest, rows[mains:], exact[mains:])
     return highest
+
+
+def _candidate_threshold(approximate: np.ndarray, loudest: np.ndarray) -> np.ndarray:
+    """The lowest value a run's point may have in the product and still be its highest summed
+    in order: the highest in the product less the product's error (computed in doubles, so
+    that neither the margin nor a tiny window's bound is lost to rounding), rounded up to the
+    next single-precision value, which keeps the same points (a point is single precision);
+    infinite for a silent neighbourhood."""
+    bound = approximate.astype(np.float64) - loudest.astype(np.float64) * _product_tolerance()
+    lowest = np.where(loudest > 0, bound, np.inf)
+    single = lowest.astype(np.float32)
+    np.nextafter(single, np.float32(np.inf), out=single, where=single < lowest)
+    return single
 
 
 def _points_in_order(windows: np.ndarray, rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
     """The absolute value of the given points of the given windows (column ``p * CONTROL_STEP + i``:
     the ``p``-th point oversampling sample ``i``), their products added tap by tap, in order."""
-    phase, sample = np.divmod(columns, CONTROL_STEP)
+    phase, sample = columns >> (CONTROL_STEP.bit_length() - 1), columns & (CONTROL_STEP - 1)
     weights = _phase_matrix()[:, phase]  # (taps, points)
     first = rows * windows.shape[1] + sample  # each point's first sample, in the flattened windows
     taps = np.take(np.ascontiguousarray(windows).ravel(), first + np.arange(2 * _REACH + 1)[:, None])
@@ -426,6 +465,8 @@ def _design_filter(item: AudioFilter, rate: int) -> np.ndarray:
 
 
 CONTROL_STEP = 16  # audio samples per control point for dynamics (0.7 ms at 22.05 kHz); a power of two
+_POINTS_PER_RUN = OVERSAMPLE * CONTROL_STEP  # the points of a run: a point's row and column are shifts
+_POINT_BITS = _POINTS_PER_RUN.bit_length() - 1
 LOOKAHEAD_MS = 5.0
 # Weights of the previous and next control points across a run (see audio_rate_gain).
 _HALF_STEP = CONTROL_STEP // 2
@@ -653,7 +694,7 @@ def peak_envelope(
         peaks, done_level = sample_peaks, math.inf
     else:
         sample_peaks, peaks, done_level = extending.sample_peaks, extending.peaks, extending.level
-    points = functools.partial(_points_between_samples, samples)
+    points: PointsBetween = functools.partial(_points_between_samples, samples)
     return envelope_from(sample_peaks, peaks, done_level, floor, rate, len(samples), points, lookahead_ms)
 
 

@@ -87,7 +87,9 @@ def test_an_extended_envelope_is_the_envelope_computed_at_the_lower_floor(
     interpolated: list[int] = []
     points_between = dsp._points_between_samples
     monkeypatch.setattr(
-        dsp, "_points_between_samples", lambda s, runs: interpolated.append(runs.size) or points_between(s, runs)
+        dsp,
+        "_points_between_samples",
+        lambda s, runs, loudest: interpolated.append(runs.size) or points_between(s, runs, loudest),
     )
     first = dsp.peak_envelope(loud, RATE, floor=high)
     extended = dsp.peak_envelope(loud, RATE, floor=low, extending=first)
@@ -504,11 +506,38 @@ def test_a_runs_true_peak_does_not_depend_on_the_runs_interpolated_with_it(name:
     padded = np.pad(signal, (dsp.INTERPOLATOR_REACH, dsp.INTERPOLATOR_REACH + dsp.CONTROL_STEP))
     expected = _peaks_tap_by_tap(signal)
     every = np.arange(len(expected))
+    loudest = _loudest_within_reach(padded, len(expected))
     for runs in (every, every[::7], every[-3:], every[1234:1235], every[::-1][:4100][::-1]):
         found = np.zeros(len(expected), dtype=np.float32)
-        for batch, points in dsp.points_between_samples(padded, runs, len(signal)):
+        for batch, points in dsp.points_between_samples(padded, runs, loudest[runs], len(signal)):
             found[batch] = points
         assert np.array_equal(found[runs], expected[runs])  # bit for bit
+
+
+@pytest.mark.parametrize("name", list(_signals()))
+def test_a_runs_true_peak_is_the_same_under_any_bound_of_its_loudest_sample(name: str) -> None:
+    """The bound given with each run only decides which points are summed again: the window's own
+    loudest sample, the highest of the run and its neighbours (what a build passes), or far more."""
+    signal = _signals()[name][: 3000 * dsp.CONTROL_STEP]
+    padded = np.pad(signal, (dsp.INTERPOLATOR_REACH, dsp.INTERPOLATOR_REACH + dsp.CONTROL_STEP))
+    expected = _peaks_tap_by_tap(signal)
+    runs = np.arange(len(expected))
+    run_peaks = dsp.control_max(np.abs(signal))
+    neighbourhood = np.maximum(run_peaks, np.maximum(np.roll(run_peaks, 1), np.roll(run_peaks, -1)))
+    own = _loudest_within_reach(padded, len(expected))
+    assert np.all(neighbourhood >= own)
+    for loudest in (own, neighbourhood, neighbourhood * np.float32(1000.0)):
+        found = np.zeros(len(expected), dtype=np.float32)
+        for batch, points in dsp.points_between_samples(padded, runs, loudest, len(signal)):
+            found[batch] = points
+        assert np.array_equal(found, expected)
+
+
+def _loudest_within_reach(padded: np.ndarray, runs: int) -> np.ndarray:
+    """The largest absolute sample of each run's window (the run and the interpolator's reach)."""
+    width = dsp.CONTROL_STEP + 2 * dsp.INTERPOLATOR_REACH
+    windows = np.lib.stride_tricks.sliding_window_view(padded, width)[:: dsp.CONTROL_STEP][:runs]
+    return np.abs(windows).max(axis=1)
 
 
 def test_control_means_do_not_depend_on_how_much_signal_is_reduced_with_them() -> None:
