@@ -63,6 +63,22 @@ def test_true_peaks_of_nothing_are_no_steps() -> None:
     assert dsp.true_peaks(empty, floor=0.5).size == 0
 
 
+def test_the_check_decodes_the_encoded_bytes_as_a_player_decodes_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In pieces from memory (a memfd, or a BytesIO where there is none): the whole file's samples."""
+    rng = np.random.default_rng(5)
+    noise = (rng.standard_normal(RATE * 3) * 0.2).astype(np.float32)
+    encoded = audio._lame_encode(dsp.to_pcm(noise), PLAYER)
+    (tmp_path / "segment.mp3").write_bytes(encoded)
+    whole = audio._decode_mp3(tmp_path / "segment.mp3")
+    in_pieces = np.concatenate(list(audio._decoded_blocks(encoded, PLAYER, RATE, 5000)))
+    assert np.array_equal(in_pieces, whole)
+    monkeypatch.delattr(audio.os, "memfd_create", raising=False)
+    through_python = np.concatenate(list(audio._decoded_blocks(encoded, PLAYER, RATE, 5000)))
+    assert np.array_equal(through_python, whole)
+
+
 def test_decoded_peaks_fall_on_the_levelled_audios_control_steps(tmp_path: Path) -> None:
     """The decoder's output starts late by the codec's delay: the step peaks are realigned."""
     first_step, steps = 700, 140
