@@ -11,6 +11,8 @@ what the earlier ones left (article numbers of 표준발음법):
 1. project exceptions (``pronounce:`` in ``locales/ko/lexicon.yaml``, and the
    built-in ones in ``data/ko_lexicon.yaml``) replace whole words first;
 2. ㅢ after a consonant → ㅣ (5항: 희망 → 히망), the particle 의 → 에 (북한의 → 부카네);
+   the name of a consonant letter before a vowel ends in the sound its name is said with
+   there (16항: 디귿이 → 디그시, 키읔이 → 키으기, 피읖에 → 피으베);
 3. ㄴ 첨가 where a compound's or prefix's second part begins with 이/야/여/요/유
    (29항: 솜이불 → 솜니불), and after the adnominal -ㄹ (할 일 → 할 릴);
 4. ㅎ: aspiration both ways and its loss (12항: 좋다 → 조타, 각하 → 가카,
@@ -91,6 +93,9 @@ _LABIAL_RIEUL_BIEUP: dict[str, tuple[tuple[str, str], ...]] = {"밟": (), "넓":
 _LAX = {tense: lax for lax, tense in _TENSE.items()}
 _COMPOUND_HEADS = {"없", "있"}  # 맛없다, 값있다: adjectives made of a noun and 없다/있다 (15항)
 _NAMED_LINKING = {"맛", "멋"}  # 맛있다, 멋있다: [마싣따] allowed beside [마딛따] (15항 다만)
+# 16항: the last syllable of a consonant letter's name (디귿, 지읒, 치읓, 키읔, 티읕, 피읖, 히읗: no
+# other word has these syllables) and the final it links with before a vowel.
+_LETTER_NAME_FINALS = {"귿": "ㅅ", "읒": "ㅅ", "읓": "ㅅ", "읔": "ㄱ", "읕": "ㅅ", "읖": "ㅂ", "읗": "ㅅ"}
 
 
 @dataclass
@@ -273,6 +278,13 @@ def _ui(sentence: Sentence) -> None:
             syllable.medial = "ㅣ"
         elif _is_particle(syllable):
             syllable.medial = "ㅔ"
+
+
+def _letter_names(sentence: Sentence) -> None:
+    """16항: 디귿이 → 디그시, 지읒을 → 지으슬, 키읔에 → 키으게, 피읖이 → 피으비, 히읗이 → 히으시."""
+    for before, after, _ in sentence.pairs(*WITHIN_WORD):
+        if after.initial == "ㅇ" and before.text() in _LETTER_NAME_FINALS:
+            before.final = _LETTER_NAME_FINALS[before.text()]
 
 
 def _is_particle(syllable: Syllable) -> bool:
@@ -501,6 +513,7 @@ def _palatal_glide(sentence: Sentence) -> None:
 
 _RULES = (
     _ui,
+    _letter_names,
     _nieun_insertion,
     _h_rules,
     _linking,
