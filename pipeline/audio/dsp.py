@@ -356,7 +356,7 @@ def _exact_run_max(windows: np.ndarray, points: np.ndarray, last_heard: int, lou
     full. The product only finds each run's candidates, the points within the product's error
     (:func:`_product_tolerance`) of its highest; those few are summed again in a fixed order,
     so every result is the same whatever the batch. Each run's highest point is a candidate;
-    the others, rarely more than none, are found by one comparison over all the points."""
+    any other (there rarely is one) is found by one comparison over all the points."""
     every = np.arange(len(points))
     highest_column = points.argmax(axis=1)
     heard = loudest > 0  # a silent neighbourhood's points are all exactly zero: none is summed again
