@@ -11,7 +11,7 @@ import pytest
 
 from pipeline.build import early_workers
 
-from .test_timeline import timed_build
+from .test_timeline import main_process_events, timed_build
 
 
 @pytest.fixture(autouse=True)
@@ -68,7 +68,7 @@ def test_a_first_build_starts_its_worker_server_before_it_loads_the_project(
     mini_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli
 ) -> None:
     events = timed_build(mini_project, tmp_path / "timeline.jsonl", monkeypatch, cli)
-    main = [event["event"] for event in events if event["pid"] == events[0]["pid"]]
+    main = main_process_events(events)
     assert main.index("pool started") < main.index("server spawned") < main.index("loaded")
     assert early_workers._started is None  # taken by the build, and stopped with it
 

@@ -11,7 +11,7 @@ from pipeline.build.orchestrator import BuildRequest, build
 from pipeline.project.script import load_project
 
 from .test_faults import run_pipeline
-from .test_timeline import timed_build
+from .test_timeline import main_process_events, timed_build
 
 
 def station_languages(project: Path, languages: str) -> None:
@@ -25,7 +25,7 @@ def test_the_first_folders_jobs_are_submitted_before_the_last_folder_is_rendered
     mini_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli
 ) -> None:
     events = timed_build(mini_project, tmp_path / "timeline.jsonl", monkeypatch, cli)
-    main = [event["event"] for event in events if event["pid"] == events[0]["pid"]]
+    main = main_process_events(events)
     assert main.index("first submitted") < main.index("rendered") < main.index("submitted")
     first = next(event for event in events if event["event"] == "first submitted")
     assert first["jobs"] == 3  # the Korean folder's three segments, before the English folder was rendered

@@ -30,12 +30,17 @@ def timed_build(project: Path, events_file: Path, monkeypatch: pytest.MonkeyPatc
     return [json.loads(line) for line in events_file.read_text(encoding="utf-8").splitlines()]
 
 
+def main_process_events(events: list[dict]) -> list[str]:
+    """The names of the events the build's own process recorded (it records the first), in order."""
+    return [event["event"] for event in events if event["pid"] == events[0]["pid"]]
+
+
 def test_a_cold_build_records_main_and_worker_phases(
     mini_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli
 ) -> None:
     events = timed_build(mini_project, tmp_path / "timeline.jsonl", monkeypatch, cli)
     main_pid = events[0]["pid"]
-    main = [e["event"] for e in events if e["pid"] == main_pid]
+    main = main_process_events(events)
     assert {"main", "loaded", "rendered", "planned", "pool started", "submitted", "assembled", "reported"} <= set(main)
     # a cold build starts its workers before it renders: their start overlaps rendering and planning
     assert main.index("pool started") < main.index("rendered")
