@@ -75,6 +75,7 @@ _DECADE = re.compile(r"(?<![\w'’])(?P<century>\d\d)?(?P<tens>\d)0s\b")
 _SHORT_DECADE = re.compile(r"(?<!\w)['’](?P<tens>\d)0s\b")
 _ORDINAL = re.compile(rf"(?<![\w.,])(?P<n>\d+){_ORDINAL_SUFFIX}\b")
 _UNITS = [unit for unit in RULES["units"] if unit != "%"]
+_SCALE_WORDS = sorted(set(RULES["scales"].values()))  # the words: thousand, million... (not k, m, bn)
 _NUMBER_EXPRESSION = re.compile(
     rf"""
     (?<![\w.,])
@@ -83,6 +84,7 @@ _NUMBER_EXPRESSION = re.compile(
     (?P<a>{NUMBER})
     (?:(?:-|\s?[–—~]\s?)(?P<b>{NUMBER}))?
     (?:/(?P<den>\d+)(?![\d/]))?
+    (?:\s(?P<scale>{alternation(_SCALE_WORDS)})(?=\s?(?:%|(?:{alternation(_UNITS)})(?![\w]))))?
     (?:
         \s?(?P<percent>%)
       | \s?(?P<unit>{alternation(_UNITS)})(?![\w])
@@ -353,10 +355,12 @@ def _number_expression(match: re.Match[str]) -> str | None:
         spoken = f"{RULES['minus']} {spoken}"
     if match.group("about"):
         spoken = f"{RULES['about']} {spoken}"
+    if match.group("scale"):
+        spoken += f" {match.group('scale')}"  # 1.5 million km: only before a unit
     unit = "%" if match.group("percent") else match.group("unit")
     if unit:
         singular, plural = RULES["units"][unit]
-        one = b is None and Decimal(a.replace(",", "")) == 1
+        one = b is None and not match.group("scale") and Decimal(a.replace(",", "")) == 1
         spoken += f" {singular if one else plural}"
     return spoken
 
