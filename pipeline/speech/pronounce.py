@@ -23,7 +23,8 @@ what the earlier ones left (article numbers of 표준발음법):
    grammatical 이 become ㅈ/ㅊ (구개음화, 17항: 같이 → 가치);
 6. tensing (경음화): after obstruents (23항), after verb stems in ㄴ/ㅁ/ㄼ/ㄾ
    before endings (24-25항: 신고 → 신꼬), Sino-Korean ㄹ + ㄷ/ㅅ/ㅈ (26항:
-   발전 → 발쩐), after the adnominal -ㄹ (27항: 할 것 → 할 껃);
+   발전 → 발쩐; also a Sino-Korean number in ㄹ before a Sino-Korean counter: 일 점 오 →
+   일쩜 오, 일 승 → 일씅), after the adnominal -ㄹ (27항: 할 것 → 할 껃);
 7. clusters (10-11항: 닭 → 닥, 맑게 → 말께, 밟다 → 밥따) and neutralisation
    of every remaining final (9항: 옷 → 옫, 부엌 → 부억);
 8. ㄹ after ㅁ/ㅇ and obstruents becomes ㄴ (19항: 담력 → 담녁, 백리 → 뱅니);
@@ -59,6 +60,8 @@ from pipeline.speech.rules import load_rules
 RULES = load_rules("ko_pronounce")
 _NIEUN_BEFORE_I = frozenset(RULES["nieun_before_i"])
 _NO_NIEUN_BEFORE = frozenset(RULES["no_nieun_before"])
+_SINO_COUNTERS_TENSED = frozenset(RULES["sino_counters_tensed"])
+_SINO_NUMERALS_IN_RIEUL = frozenset({"일", "칠", "팔"})  # the Sino-Korean digits that end in ㄹ
 
 # How two neighbouring syllables are joined.
 INSIDE = "inside"  # within one morpheme
@@ -430,7 +433,18 @@ def _sino_rieul(sentence: Sentence, index: int, link: str | None) -> bool:
     if link == INSIDE:
         return before.morpheme.last_tag in _SINO_TAGS
     common_nouns = after.morpheme is not None and {before.morpheme.last_tag, after.morpheme.first_tag} <= _NOUN_TAGS
-    return link == LEXICAL and common_nouns
+    return link == LEXICAL and (common_nouns or _sino_number_and_counter(sentence, before, after))
+
+
+def _sino_number_and_counter(sentence: Sentence, before: Syllable, after: Syllable) -> bool:
+    """일 점 오 → 일쩜 오, 칠 세 → 칠쎄: a Sino-Korean number's last digit in ㄹ before one of the
+    Sino-Korean counters in :data:`_SINO_COUNTERS_TENSED`."""
+    if not before.numeral or sentence.source[before.offset] not in _SINO_NUMERALS_IN_RIEUL:
+        return False
+    counter = after.morpheme
+    if counter is None or counter.first_tag != "NNBC":
+        return False
+    return sentence.source[counter.start : counter.end] in _SINO_COUNTERS_TENSED
 
 
 def _may_be_sino_korean(sentence: Sentence, *syllables: Syllable) -> bool:
