@@ -88,7 +88,8 @@ _SCALES = {"million": 6, "billion": 9, "trillion": 12}
 _DATE = re.compile(r"(?<![\d.])(\d{4})([-./])[ ]?(\d{1,2})\2[ ]?(\d{1,2})\.?(?![\d])")
 _TIME = re.compile(r"(?<![\d:])([01]?\d|2[0-4]):([0-5]\d)(?::([0-5]\d))?(?![\d:])")
 _WRITTEN_FRACTION = re.compile(r"(?<![\d.,])(\d+)분의[ ]?(\d+(?:\.\d+)?)(?![\d])")
-_RATIO = re.compile(r"(?<![\d:.])(\d+):(\d+)(?![\d:])")
+# 3:1, and a score or ratio written with 대 (7대3, 1 대 1; not 2대 3명: a counter then a number)
+_RATIO = re.compile(r"(?<![\d:.,])(\d+)(?::|대|[ ]대[ ])(\d+)(?![\d:.,])")
 _PHONE = re.compile(r"(?<![\d+])(?:\+\d{1,3}(?:[ -]\d{1,4}){2,}|0\d{1,2}-\d{3,4}-\d{4})(?![\d-])")
 _LATIN_WORD = r"(?:[A-Za-z]\.){2,}|[A-Za-z0-9]*[A-Za-z][A-Za-z0-9]*(?:['’\-&.][A-Za-z0-9]+)*"
 _LATIN_RUN = re.compile(rf"(?<![{ASCII_ALNUM}])(?:{_LATIN_WORD})(?:[ ]+(?:{_LATIN_WORD}))*")
