@@ -370,7 +370,8 @@ def _big(written: str, units: str) -> str:
 
 def _ordinal(match: re.Match[str]) -> str:
     prefix = RULES["ordinal_prefix"]
-    reading = f"{prefix}{_plain_range(match.group('a'), match.group('b'), None)}"
+    # 제3조 (article 3): the letter after the number is the counter, not 조 as a trillion
+    reading = f"{prefix}{_plain_range(match.group('a'), match.group('b'), None)}{match.group('big') or ''}"
     counter = match.group("counter")
     if counter:
         reading += f" {counter}"
