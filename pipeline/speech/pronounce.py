@@ -113,6 +113,7 @@ class Syllable:
     rieul_ending: bool = False  # its final ㄹ begins an -(으)ㄹ ending (할, 먹을, 할수록)
     linked: bool = False  # its initial is a final consonant moved onto it (앉아 → 안자): never made tense
     numeral: bool = False  # part of a number or 몇/한 (see _is_numeral)
+    fixed: bool = False  # a syllable of a word whose pronunciation the lexicon gives
 
     def text(self) -> str:
         """The syllable spelled again."""
@@ -192,7 +193,7 @@ def _sentence(text: str, morphemes: list[Morpheme], exceptions: Mapping[str, str
             gap += char
             continue
         letters = hangul.decompose(fixed.get(offset, char))
-        syllable = Syllable(*letters, offset, by_offset.get(offset), offset in rieul_endings)
+        syllable = Syllable(*letters, offset, by_offset.get(offset), offset in rieul_endings, fixed=offset in fixed)
         syllable.numeral = _is_numeral(syllable, sentence.syllables[-1] if sentence.syllables and not gap else None)
         if sentence.syllables:
             if gap == " " and _counted(sentence.syllables[-1], syllable):
@@ -275,7 +276,7 @@ def _ui(sentence: Sentence) -> None:
     """5항 다만 3-4: 희망 → 히망, 무늬 → 무니; the particle 의 is said 에, as the standard allows
     and newsreaders say it (북한의 → 부카네); other 의 stays (의사, 주의)."""
     for syllable in sentence.syllables:
-        if syllable.medial != "ㅢ":
+        if syllable.medial != "ㅢ" or syllable.fixed:  # a lexicon word is said as it gives it
             continue
         if syllable.initial != "ㅇ":
             syllable.medial = "ㅣ"
