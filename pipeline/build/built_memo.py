@@ -56,6 +56,7 @@ from pipeline.build.request import BuildRequest
 from pipeline.errors import PipelineError
 from pipeline.formats.output import target_folder
 from pipeline.fsutil import atomic_write_text, links_between
+from pipeline.project.fingerprints import Fingerprints, relative_name
 from pipeline.project.layout import (
     CATALOG_FOLDER,
     DRAFTS_DIR,
@@ -70,7 +71,7 @@ from pipeline.project.script import Episode, Project
 from pipeline.project.station import Profile, Station
 from pipeline.tts import get_backend, resolve_voice
 
-MEMO_FORMAT = 1
+MEMO_FORMAT = 2
 MANIFEST_NAME = "manifest.json"
 _PACKAGE = Path(__file__).resolve().parent.parent
 Signature = list[int] | None  # size, modification time (ns), inode; None: the file does not exist
@@ -79,8 +80,9 @@ Signature = list[int] | None  # size, modification time (ns), inode; None: the f
 class BuiltMemo:
     """The episodes recorded as built, and the check that they still are (see the module)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, fingerprints: Fingerprints) -> None:
         self.path = path
+        self.fingerprints = fingerprints  # the project files' sha256, each read once per build (the planner's)
         self.entries: dict[str, dict[str, Any]] = {}  # by episode id; read by :meth:`read`
         self._context: str | None = None
         self._shared: list[Path] | None = None
@@ -103,7 +105,7 @@ class BuiltMemo:
     def context(self, project: Project, request: BuildRequest, profiles: Sequence[Profile]) -> str:
         """:func:`context_key`, worked out once per build."""
         if self._context is None:
-            self._context = context_key(project, request, profiles, self.shared_files(project))
+            self._context = context_key(project, request, profiles, self.shared_files(project), self.fingerprints)
         return self._context
 
     def shared_files(self, project: Project) -> list[Path]:
@@ -127,7 +129,7 @@ class BuiltMemo:
             return None
         if entry.get("context") != self.context(project, request, profiles):
             return None
-        if entry.get("inputs") != episode_inputs(project, episode):
+        if entry.get("inputs") != episode_inputs(project, episode, self.fingerprints):
             return None
         expected = _folders(project, episode, request, profiles)
         recorded = entry.get("folders", [])
@@ -179,7 +181,7 @@ class BuiltMemo:
             watched[absolute_name(path)] = signature(path)
         self.entries[episode.id] = {
             "context": self.context(project, request, profiles),
-            "inputs": episode_inputs(project, episode),
+            "inputs": episode_inputs(project, episode, self.fingerprints),
             "folders": [
                 {
                     "lang": outcome.lang,
@@ -296,9 +298,9 @@ def _episode_files(project: Project, episode: Episode) -> list[Path]:
     return [root / episode.path, *(po_path(root, lang, episode.id) for lang in project.station.languages)]
 
 
-def episode_inputs(project: Project, episode: Episode) -> str:
+def episode_inputs(project: Project, episode: Episode, fingerprints: Fingerprints) -> str:
     """Digest of ``episode``'s own files (each file's content, or that it does not exist)."""
-    return _digest_files(project.root, _episode_files(project, episode))
+    return _digest_files(fingerprints, _episode_files(project, episode))
 
 
 def shared_files(project: Project) -> list[Path]:
@@ -321,23 +323,25 @@ def _under(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
-def context_key(project: Project, request: BuildRequest, profiles: Sequence[Profile], shared: list[Path]) -> str:
+def context_key(
+    project: Project, request: BuildRequest, profiles: Sequence[Profile], shared: list[Path], fingerprints: Fingerprints
+) -> str:
     """Digest of everything besides an episode's own files that shapes its folders and page
-    (``shared``: the project's :func:`shared_files`)."""
+    (``shared``: the project's :func:`shared_files`; ``fingerprints``: of the project's files)."""
     digest = hashlib.sha256(f"{MEMO_FORMAT}\0{sys.version}\0".encode())
     digest.update(code_digest().encode())
     digest.update(_distributions().encode())
     digest.update(_voices(project.station).encode())
     request_part = [str(request.out.resolve()), [p.name for p in profiles], request.allow_incomplete]
     digest.update(json.dumps(request_part).encode())
-    digest.update(_digest_files(project.root, shared).encode())
+    digest.update(_digest_files(fingerprints, shared).encode())
     return digest.hexdigest()
 
 
 def code_digest() -> str:
     """Digest of every file of the installed ``pipeline`` package (its code and data)."""
     files = sorted(path for path in _PACKAGE.rglob("*") if path.is_file() and "__pycache__" not in path.parts)
-    return _digest_files(_PACKAGE, files)
+    return _digest_files(Fingerprints(_PACKAGE), files)
 
 
 def _distributions() -> str:
@@ -368,17 +372,8 @@ def _voices(station: Station) -> str:
     return json.dumps(described, sort_keys=True)
 
 
-def _digest_files(root: Path, paths: Iterable[Path]) -> str:
-    """Digest of each file's path (relative to ``root``) and content, or that it does not exist."""
-    digest = hashlib.sha256()
-    for path in paths:
-        try:
-            shown = path.relative_to(root).as_posix()
-        except ValueError:
-            shown = path.as_posix()
-        digest.update(f"{shown}\0".encode())
-        try:
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
-        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-            digest.update(b"(none)")
-    return digest.hexdigest()
+def _digest_files(fingerprints: Fingerprints, paths: Iterable[Path]) -> str:
+    """Digest of each file's path (relative to the fingerprints' root) and sha256, or that it
+    does not exist."""
+    named = [relative_name(path, fingerprints.root) for path in paths]
+    return hashlib.sha256(json.dumps([[name, fingerprints.of(name)] for name in named]).encode()).hexdigest()

@@ -157,8 +157,9 @@ def build(
         tool_path(tool)  # fail before any work when one is missing
     report = BuildReport(dry_run=request.dry_run, subset=describe_subset(project, request))
     hashes = FileHashes.load(project.root / FILE_HASHES)
-    memo = BuiltMemo(project.root / BUILT_MEMO)  # read under the build lock
-    planner = Planner(project, episodes, languages, profiles, request, hashes, memo)
+    fingerprints = Fingerprints(project.root)
+    memo = BuiltMemo(project.root / BUILT_MEMO, fingerprints)  # read under the build lock
+    planner = Planner(project, episodes, languages, profiles, request, hashes, memo, fingerprints)
     try:
         if workers is None:  # the build's own pool; none is started for jobs run on ``executor``
             workers = (
@@ -346,6 +347,7 @@ class Planner:
         request: BuildRequest,
         hashes: FileHashes | None = None,
         memo: BuiltMemo | None = None,
+        fingerprints: Fingerprints | None = None,
     ) -> None:
         self.project, self.profiles, self.request, self.hashes = project, profiles, request, hashes
         self.episodes, self.languages, self.memo = episodes, languages, memo
@@ -353,7 +355,7 @@ class Planner:
         self.localised: dict[tuple[str, str], LocalisedEpisode] = {}
         self.voices = VoiceBook(project.station)
         self._rendered: Iterator[tuple[tuple[str, str], LocalisedEpisode]] | None = None
-        self._fingerprints = Fingerprints(project.root)
+        self._fingerprints = fingerprints or Fingerprints(project.root)
         self._done = False
 
     def __iter__(self) -> Iterator[_Target]:

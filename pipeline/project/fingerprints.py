@@ -31,9 +31,9 @@ def source_files(
         files[(TEMPLATES_DIR / f"{name}.yaml").as_posix()] = "template"
     if lang != station.source_language:
         for domain in (episode.id, SHARED_DOMAIN):
-            files[_relative(po_path(root, lang, domain), root)] = "catalog"
+            files[relative_name(po_path(root, lang, domain), root)] = "catalog"
     for code in sorted({lang, *voice_languages}):
-        files[_relative(lexicon_path(root, code), root)] = "lexicon"
+        files[relative_name(lexicon_path(root, code), root)] = "lexicon"
     return files
 
 
@@ -70,7 +70,8 @@ def changed_sources(fingerprints: Fingerprints, recorded: Mapping[str, str | Non
     return changed
 
 
-def _relative(path: Path, root: Path) -> str:
+def relative_name(path: Path, root: Path) -> str:
+    """``path`` as :class:`Fingerprints` names it: relative to ``root`` when under it, else as given."""
     try:
         return path.relative_to(root).as_posix()
     except ValueError:
