@@ -310,17 +310,13 @@ def shared_files(project: Project) -> list[Path]:
     found = [
         path
         for path in (root / SCRIPTS_DIR).rglob("*")
-        if not _under(path, root / EPISODES_DIR) and not _under(path, root / DRAFTS_DIR)
+        if not path.is_relative_to(root / EPISODES_DIR) and not path.is_relative_to(root / DRAFTS_DIR)
     ]
     for path in (root / LOCALES_DIR).rglob("*"):
-        if _under(path, root / POT_DIR) or (path.parent.name == CATALOG_FOLDER and path.name in own):
+        if path.is_relative_to(root / POT_DIR) or (path.parent.name == CATALOG_FOLDER and path.name in own):
             continue
         found.append(path)
     return sorted(path for path in found if path.is_file())
-
-
-def _under(path: Path, folder: Path) -> bool:
-    return path == folder or folder in path.parents
 
 
 def context_key(
