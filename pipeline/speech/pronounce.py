@@ -240,10 +240,16 @@ def _counted(before: Syllable, after: Syllable) -> bool:
         return False
     if after.morpheme.first_tag == "NNBC":
         return True
+    if after.morpheme.first_tag == "MM" and before.morpheme.last_tag == "NR" and _one_syllable(after.morpheme):
+        return True  # 칠 세 아동: no determiner follows a number, the analyser took the counter 세 for 세(three)
     if before.morpheme.last_tag == "MM":
         return False  # 새 법, 그 일: a determiner before a noun stays a word of its own
     # 칠 월: the analyser calls 월 a noun
-    return after.morpheme.first_tag in ("NNG", "NNB") and after.morpheme.end - after.morpheme.start == 1
+    return after.morpheme.first_tag in ("NNG", "NNB") and _one_syllable(after.morpheme)
+
+
+def _one_syllable(morpheme: Morpheme) -> bool:
+    return morpheme.end - morpheme.start == 1
 
 
 def _compound_adjective(before: Syllable, after: Syllable) -> bool:
@@ -443,7 +449,7 @@ def _sino_number_and_counter(sentence: Sentence, before: Syllable, after: Syllab
     if not before.numeral or sentence.source[before.offset] not in _SINO_NUMERALS_IN_RIEUL:
         return False
     counter = after.morpheme
-    if counter is None or counter.first_tag != "NNBC":
+    if counter is None or counter.first_tag not in ("NNBC", "MM"):  # MM: see _counted
         return False
     return sentence.source[counter.start : counter.end] in _SINO_COUNTERS_TENSED
 

@@ -98,6 +98,19 @@ def test_word_boundaries_are_kept(written: str, said: str) -> None:
     assert respell(written) == said
 
 
+@pytest.mark.parametrize(
+    ("written", "said"),
+    [
+        ("칠 세 아동", "칠쎄 아동"),  # the analyser reads 세 as 세(three), a determiner
+        ("팔 세 어린이", "팔쎄 어리니"),
+        ("삼 세 아이", "삼세 아이"),  # joined, but not tensed after ㅁ
+        ("세 사람이 왔다", "세 사라미 왇따"),  # 세(three) with no number before it stays a word
+    ],
+)
+def test_a_counter_the_analyser_calls_a_determiner_is_still_the_numbers_counter(written: str, said: str) -> None:
+    assert respell(written) == said
+
+
 def test_text_around_hangul_is_kept() -> None:
     assert respell("국민, 여러분! [en] 좋다?") == "궁민, 여러분! [en] 조타?"
     assert respell("") == ""
