@@ -62,6 +62,7 @@ _NIEUN_BEFORE_I = frozenset(RULES["nieun_before_i"])
 _NO_NIEUN_BEFORE = frozenset(RULES["no_nieun_before"])
 _SINO_COUNTERS_TENSED = frozenset(RULES["sino_counters_tensed"])
 _SINO_NUMERALS_IN_RIEUL = frozenset({"일", "칠", "팔"})  # the Sino-Korean digits that end in ㄹ
+_SINO_DIGITS = frozenset("영일이삼사오육칠팔구십백천만억조")  # how a number written in digits ends
 
 # How two neighbouring syllables are joined.
 INSIDE = "inside"  # within one morpheme
@@ -240,8 +241,11 @@ def _counted(before: Syllable, after: Syllable) -> bool:
         return False
     if after.morpheme.first_tag == "NNBC":
         return True
-    if after.morpheme.first_tag == "MM" and before.morpheme.last_tag == "NR" and _one_syllable(after.morpheme):
-        return True  # 칠 세 아동: no determiner follows a number, the analyser took the counter 세 for 세(three)
+    if before.text() in _SINO_DIGITS:
+        if after.morpheme.first_tag == "MM" and _one_syllable(after.morpheme):
+            return True  # 칠 세 아동: no determiner follows a number, the analyser took the counter 세 for 세(three)
+        if after.morpheme.first_tag == "NNG":
+            return True  # 일 세기, 이십일 세기 (이십 + 일 as a counter, see _is_numeral): one word
     if before.morpheme.last_tag == "MM":
         return False  # 새 법, 그 일: a determiner before a noun stays a word of its own
     # 칠 월: the analyser calls 월 a noun
@@ -444,12 +448,17 @@ def _sino_rieul(sentence: Sentence, index: int, link: str | None) -> bool:
 
 
 def _sino_number_and_counter(sentence: Sentence, before: Syllable, after: Syllable) -> bool:
-    """일 점 오 → 일쩜 오, 칠 세 → 칠쎄: a Sino-Korean number's last digit in ㄹ before one of the
-    Sino-Korean counters in :data:`_SINO_COUNTERS_TENSED`."""
+    """일 점 오 → 일쩜 오, 칠 세 → 칠쎄, 이십일 세기 → 이시빌쎄기: a Sino-Korean number's last digit
+    in ㄹ before one of the Sino-Korean counters in :data:`_SINO_COUNTERS_TENSED`, or before a
+    noun it counts (the two are one word, see :func:`_counted`)."""
     if not before.numeral or sentence.source[before.offset] not in _SINO_NUMERALS_IN_RIEUL:
         return False
     counter = after.morpheme
-    if counter is None or counter.first_tag not in ("NNBC", "MM"):  # MM: see _counted
+    if counter is None:
+        return False
+    if counter.first_tag == "NNG":
+        return True
+    if counter.first_tag not in ("NNBC", "MM"):  # MM: see _counted
         return False
     return sentence.source[counter.start : counter.end] in _SINO_COUNTERS_TENSED
 
