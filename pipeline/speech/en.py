@@ -26,6 +26,7 @@ written (num2words drops written trailing zeros).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -128,11 +129,22 @@ def english_pieces(text: str, lexicon: Lexicon) -> list[Piece]:
         (_SHORT_DECADE, lambda m: _plural(cardinal(int(m.group("tens")) * 10))),
         (_DECADE, _decade),
         (_ORDINAL, lambda m: ordinal(int(m.group("n")))),
-        (_NUMBER_EXPRESSION, _number_expression),
-        (_ACRONYM, _acronym),
     ):
         pieces = rewrite(pieces, pattern, replace, LANG)
+    pieces = _numbers_rewritten(pieces)
+    pieces = rewrite(pieces, _ACRONYM, _acronym, LANG)
     return finish(pieces, _speakable, LANG)
+
+
+def _numbers_rewritten(pieces: list[Piece]) -> list[Piece]:
+    """The number pass, each match seeing the text after its piece as well (8GB before a word
+    the lexicon has already spoken, microSD: see :func:`_before_a_noun`)."""
+    result: list[Piece] = []
+    for index, piece in enumerate(pieces):
+        following = "".join(later.text for later in pieces[index + 1 :])
+        expression = functools.partial(_number_expression, following=following)
+        result.extend(rewrite([piece], _NUMBER_EXPRESSION, expression, LANG))
+    return result
 
 
 def cardinal(number: int) -> str:
@@ -338,7 +350,7 @@ def _amount(written: str, as_year: bool) -> str:
     return decimal(written)
 
 
-def _number_expression(match: re.Match[str]) -> str | None:
+def _number_expression(match: re.Match[str], following: str = "") -> str | None:
     after = match.string[match.end() :]
     if re.match(r"[A-Za-z]", after) and not (match.group("percent") or match.group("unit")):
         return None  # part of a word or code (3D, MP3): read as written
@@ -361,8 +373,24 @@ def _number_expression(match: re.Match[str]) -> str | None:
     if unit:
         singular, plural = RULES["units"][unit]
         one = b is None and not match.group("scale") and Decimal(a.replace(",", "")) == 1
-        spoken += f" {singular if one else plural}"
+        spoken += f" {singular if one or _before_a_noun(after + following) else plural}"
     return spoken
+
+
+_AMOUNT_WORDS = frozenset(RULES["unit_then_amount_words"])
+
+
+def _before_a_noun(after: str) -> bool:
+    """Whether the text after a number and unit goes on with the noun they describe (an 8GB
+    card: the unit in the singular), not with a word that shows the amount stands alone (see
+    ``unit_then_amount_words`` in the rules)."""
+    found = re.match(r"[ \t]+([A-Za-z][A-Za-z'’-]*)", after)
+    if found is None:
+        return False
+    word = found.group(1).lower()
+    if word in _AMOUNT_WORDS or word.endswith(("ly", "ing", "ed")):
+        return False
+    return not (word.endswith("er") and re.match(r"\s+than\b", after[found.end() :]))
 
 
 def _fraction(written: str, denominator: int) -> str:
