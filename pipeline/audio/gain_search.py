@@ -19,10 +19,11 @@ summed without gating. Binned by the gain at which each step starts to be limite
 octave, from the bits of a float32), the model's value at any gain is a few sums away. The model
 and the limiter differ by the limiter's smoothing and by the gating; that difference, measured
 at each try, is interpolated between tries and followed along the line through the nearest two
-beyond them; before the first try it is the difference at the plain gain, where the model
-without a limiter is exact but for the gating. For the sample station's 36 segment files: 117
-limiter runs instead of 348, under the same ceilings (18, 10 and 8 files), pushing a median of
-12.1 dB into the limiter (12.2 dB before), the decoded files at the same median loudness.
+beyond them; before the first try it is the difference between the model without a limiter and
+the signal's own loudness, which is the gating's. For the sample station's 36 segment files: 116
+limiter runs instead of 348, every file under the same ceiling as before (18, 10 and 8 files
+under the three), pushing a median of 12.4 dB into the limiter (12.2 dB before), the decoded
+files at the same median loudness.
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ class LoudnessCurve:
     signal's steps (peaks held as the model holds them, K-weighted energies) under per-step
     ceiling amplitudes (at 0 dB; one value when there are no cuts)."""
 
-    def __init__(self, steps: Iterable[tuple[np.ndarray, np.ndarray, np.ndarray | float]]) -> None:
+    def __init__(self, steps: Iterable[tuple[np.ndarray, np.ndarray, np.ndarray | float]], unlimited: float) -> None:
+        """``unlimited``: the signal's loudness at 0 dB of gain without a limiter (LUFS)."""
         energy, limited_energy = np.zeros(_BINS), np.zeros(_BINS)
         for held, energies, amplitudes in steps:
             reach = np.divide(amplitudes, np.maximum(held, _SMALLEST_PEAK), dtype=np.float64)
@@ -55,6 +57,7 @@ class LoudnessCurve:
         self._limited_below = np.concatenate([[0.0], np.cumsum(limited_energy)])
         self._free_above = np.concatenate([np.cumsum(energy[::-1])[::-1], [0.0]])
         self.tries: list[tuple[float, float, float]] = []  # (gain over ceiling, loudness over it, its offset)
+        self._unlimited = unlimited
 
     def add(self, over_ceiling: float, reached: float) -> None:
         """Record a try: the limiter at ``over_ceiling`` dB of gain over its ceiling reached
@@ -65,7 +68,7 @@ class LoudnessCurve:
     def next_try(self, wanted: float, plain: float, highest: float) -> float:
         """The gain over the ceiling (between ``plain``, the gain that meets ``wanted`` without a
         limiter, and ``highest``) at which the curve should reach ``wanted``."""
-        offset = self._offset if self.tries else self._plain_offset(wanted, plain)
+        offset = self._offset if self.tries else self._gating_offset()
         low, high = plain, highest
         for _ in range(_BISECTIONS):
             middle = (low + high) / 2
@@ -106,12 +109,11 @@ class LoudnessCurve:
             return near_offset
         return near_offset + (near_offset - far_offset) * (over_ceiling - near) / (near - far)
 
-    def _plain_offset(self, wanted: float, plain: float) -> _Constant:
-        """Before any try: at the plain gain, the audio without a limiter reaches ``wanted``
-        exactly; the model without one differs from it only by the gating."""
+    def _gating_offset(self) -> _Constant:
+        """Before any try: the model without a limiter differs from the signal's loudness only
+        by the gating, at every gain."""
         total = self._free_above[0]
-        unlimited = 10 * math.log10(total) + plain if total > 0 else -math.inf
-        return _Constant(wanted - unlimited if math.isfinite(unlimited) else 0.0)
+        return _Constant(self._unlimited - 10 * math.log10(total) if total > 0 else 0.0)
 
     def _within_bracket(self, over_ceiling: float, wanted: float) -> float:
         """``over_ceiling``, or where the tries bracket ``wanted`` when it lies outside them

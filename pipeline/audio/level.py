@@ -355,7 +355,7 @@ class Leveller:
     def _loudness_curve(self, cuts: SampleStore | None) -> LoudnessCurve:
         """The loudness curve under ``cuts``: made once, its tries shared by every search under them."""
         if self._curve is None or self._curve[0] is not cuts:
-            self._curve = (cuts, LoudnessCurve(self._curve_steps(cuts)))
+            self._curve = (cuts, LoudnessCurve(self._curve_steps(cuts), self.measured))
         return self._curve[1]
 
     def _curve_steps(self, cuts: SampleStore | None) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray | float]]:

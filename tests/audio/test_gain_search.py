@@ -82,19 +82,19 @@ def steps(reach: np.ndarray, energies: np.ndarray) -> list[tuple[np.ndarray, np.
 
 
 def test_without_a_step_to_limit_the_first_try_is_the_plain_gain() -> None:
-    curve = LoudnessCurve(steps(np.full(100, 1000.0), np.full(100, 2.0)))
-    assert curve.next_try(wanted=-20.0, plain=12.0, highest=36.0) == pytest.approx(12.0, abs=1e-6)
+    curve = LoudnessCurve(steps(np.full(100, 1000.0), np.full(100, 2.0)), unlimited=-32.0)
+    assert curve.next_try(wanted=-20.0, plain=12.0, highest=36.0) == pytest.approx(12.0, abs=1e-6)  # -32 + 12
 
 
 def test_the_next_try_lies_between_tries_that_bracket_the_target() -> None:
     rng = np.random.default_rng(7)
-    curve = LoudnessCurve(steps(rng.uniform(1.0, 30.0, 500), rng.uniform(0.5, 1.5, 500)))
+    curve = LoudnessCurve(steps(rng.uniform(1.0, 30.0, 500), rng.uniform(0.5, 1.5, 500)), unlimited=-20.0)
     curve.add(10.0, -12.0)
     curve.add(16.0, -9.0)
     assert 10.0 < curve.next_try(wanted=-10.0, plain=4.0, highest=28.0) < 16.0
 
 
 def test_a_try_is_never_past_the_highest_gain_allowed() -> None:
-    curve = LoudnessCurve(steps(np.full(100, 2.0), np.ones(100)))
+    curve = LoudnessCurve(steps(np.full(100, 2.0), np.ones(100)), unlimited=-20.0)
     curve.add(20.0, -15.0)
     assert curve.next_try(wanted=0.0, plain=5.0, highest=20.0) == 20.0
