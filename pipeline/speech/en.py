@@ -305,11 +305,11 @@ def _currency(match: re.Match[str]) -> str:
     a, b, scale = match.group("a"), match.group("b"), match.group("scale")
     if scale:
         scale_word = RULES["scales"][scale]
-        amount = _range(decimal(a), decimal(b) if b else None)
+        amount = _range(decimal(a), decimal(b) if b else None, match)
         return f"{amount} {scale_word} {plural}"
     if b is None and "." in a and len(a.partition(".")[2]) == 2:
         return _dollars_and_cents(a, singular, plural)
-    amount = _range(decimal(a), decimal(b) if b else None)
+    amount = _range(decimal(a), decimal(b) if b else None, match)
     one = b is None and Decimal(a.replace(",", "")) == 1
     return f"{amount} {singular if one else plural}"
 
@@ -325,8 +325,16 @@ def _dollars_and_cents(written: str, singular: str, plural: str) -> str:
     return f"{cardinal(whole)} {unit} and {cardinal(cents)} {cent_words}"
 
 
-def _range(first: str, second: str | None) -> str:
-    return first if second is None else f"{first} {RULES['range_word']} {second}"
+def _range(first: str, second: str | None, match: re.Match[str]) -> str:
+    """One amount, or two as a range: 2014-2019 → twenty fourteen to twenty nineteen, and
+    after "between", twenty fourteen and twenty nineteen."""
+    if second is None:
+        return first
+    between = _AFTER_BETWEEN.search(match.string, 0, match.start()) is not None
+    return f"{first} {RULES['range_after_between' if between else 'range_word']} {second}"
+
+
+_AFTER_BETWEEN = re.compile(r"\bbetween\s+$", re.IGNORECASE)
 
 
 def _decade(match: re.Match[str]) -> str:
@@ -362,7 +370,7 @@ def _number_expression(match: re.Match[str], following: str = "") -> str | None:
     spoken = _amount(a, as_year)
     if b is not None:
         second = b if not (as_year and len(b) == 2) else a[:2] + b  # 2014-15 → 2015
-        spoken = _range(spoken, _amount(second, as_year))
+        spoken = _range(spoken, _amount(second, as_year), match)
     if match.group("sign"):
         spoken = f"{RULES['minus']} {spoken}"
     if match.group("about"):
