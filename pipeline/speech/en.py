@@ -88,7 +88,7 @@ _NUMBER_EXPRESSION = re.compile(
     (?:\s(?P<scale>{alternation(_SCALE_WORDS)})(?=\s?(?:%|(?:{alternation(_UNITS)})(?![\w]))))?
     (?:
         \s?(?P<percent>%)
-      | \s?(?P<unit>{alternation(_UNITS)})(?![\w])
+      | (?:\s?|(?P<hyphen>-))(?P<unit>{alternation(_UNITS)})(?![\w])
     )?
     """,
     re.VERBOSE,
@@ -381,7 +381,8 @@ def _number_expression(match: re.Match[str], following: str = "") -> str | None:
     if unit:
         singular, plural = RULES["units"][unit]
         one = b is None and not match.group("scale") and Decimal(a.replace(",", "")) == 1
-        spoken += f" {singular if one or _before_a_noun(after + following) else plural}"
+        describes = match.group("hyphen") or _before_a_noun(after + following)  # a 10-km walk
+        spoken += f" {singular if one or describes else plural}"
     return spoken
 
 
@@ -392,6 +393,8 @@ def _before_a_noun(after: str) -> bool:
     """Whether the text after a number and unit goes on with the noun they describe (an 8GB
     card: the unit in the singular), not with a word that shows the amount stands alone (see
     ``unit_then_amount_words`` in the rules)."""
+    if re.match(r"-[A-Za-z]", after):
+        return True  # a 5 km-long road
     found = re.match(r"[ \t]+([A-Za-z][A-Za-z'’-]*)", after)
     if found is None:
         return False
