@@ -28,6 +28,7 @@ from pipeline import __version__
 from pipeline.build.interrupt import signal_number
 from pipeline.build.timeline import mark
 from pipeline.errors import PipelineError, storage_error
+from pipeline.project.layout import add_project_option
 
 # The numerical libraries' thread counts in the program's own process (unless the operator set
 # them): OpenBLAS starts a thread per core when numpy is imported, and on a machine as busy as a
@@ -68,12 +69,7 @@ def build_parser(commands: Sequence[str] = COMMANDS) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     common = _Parser(add_help=False)
-    common.add_argument(
-        "--project",
-        metavar="DIR",
-        default=".",
-        help="content folder holding scripts_src/ and locales/ (default: current folder)",
-    )
+    add_project_option(common)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     subparsers.required = True
     for name in commands:

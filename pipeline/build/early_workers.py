@@ -27,7 +27,7 @@ from pathlib import Path
 
 from pipeline.build.timeline import mark
 from pipeline.build.workers import DEFAULT_RECYCLE_AFTER, DEFAULT_TIMEOUT, PoolOnDemand, WorkerPool
-from pipeline.project.layout import OUTPUT_DIR, is_project
+from pipeline.project.layout import OUTPUT_DIR, add_project_option, is_project
 
 SCHEDULER_VARIABLE = "PIPELINE_SCHEDULER"
 
@@ -111,16 +111,37 @@ def discard() -> None:
         pool.abort()
 
 
+def add_pool_options(parser: argparse.ArgumentParser) -> None:
+    """The ``build`` options that decide whether its worker pool starts, and how: defined once,
+    for the command's parser and for :func:`start_for`, which reads them first."""
+    parser.add_argument("--out", metavar="DIR", help="output folder (default: output/ in the project)")
+    parser.add_argument(
+        "--jobs", "-j", type=int, default=0, metavar="N", help="worker processes (default: one per CPU)"
+    )
+    parser.add_argument("--dry-run", action="store_true", help="list what would be built and why, build nothing")
+    parser.add_argument(
+        "--job-timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"give up on a segment file after this long (retried once; default {DEFAULT_TIMEOUT:g})",
+    )
+    parser.add_argument(
+        "--scheduler",
+        default=os.environ.get(SCHEDULER_VARIABLE, ""),
+        metavar="ADDRESS",
+        help=f"run the segment jobs on the Dask cluster of this scheduler, e.g. tcp://127.0.0.1:8786 "
+        f"(default: ${SCHEDULER_VARIABLE}; the project and output folders must be at the same paths on "
+        "every worker; --jobs then does not apply)",
+    )
+
+
 def _settings(argv: list[str]) -> tuple[Path, Path, int, float] | None:
     """Project folder, output folder, jobs and job timeout, when ``argv`` asks for a local build
     that writes (no ``--dry-run``, no scheduler) and reads without error."""
     parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False, exit_on_error=False)
-    parser.add_argument("--project", default=".")
-    parser.add_argument("--out")
-    parser.add_argument("--jobs", "-j", type=int, default=0)
-    parser.add_argument("--job-timeout", type=float, default=DEFAULT_TIMEOUT)
-    parser.add_argument("--dry-run", action="store_true")
-    parser.add_argument("--scheduler", default=os.environ.get(SCHEDULER_VARIABLE, ""))
+    add_project_option(parser)
+    add_pool_options(parser)
     try:
         known, _ = parser.parse_known_args(argv)
     except (argparse.ArgumentError, SystemExit):

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 from pipeline.build import early_workers
-from pipeline.build.early_workers import SCHEDULER_VARIABLE
 from pipeline.build.interrupt import SignalGuard, stop_on_signals
 from pipeline.build.request import BuildRequest, check_request, local_workers
 from pipeline.build.timeline import mark
-from pipeline.build.workers import DEFAULT_TIMEOUT
 from pipeline.cli import QUICK_EXIT
 from pipeline.commands import load_selection, output_folder, project_root
 from pipeline.errors import UsageError
@@ -57,19 +54,10 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         metavar="NAME",
         help="output profile (repeatable; default: the station's default profile)",
     )
-    parser.add_argument("--out", metavar="DIR", help="output folder (default: output/ in the project)")
     parser.add_argument(
         "--allow-incomplete",
         action="store_true",
         help="build episodes without their untranslated segments instead of failing them",
-    )
-    parser.add_argument(
-        "--jobs",
-        "-j",
-        type=int,
-        default=0,
-        metavar="N",
-        help="worker processes (default: one per CPU)",
     )
     parser.add_argument("--fail-fast", action="store_true", help="stop at the first failure")
     parser.add_argument(
@@ -90,22 +78,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         metavar="ID",
         help="only this segment of the named episodes (repeatable; needs EPISODE)",
     )
-    parser.add_argument("--dry-run", action="store_true", help="list what would be built and why, build nothing")
-    parser.add_argument(
-        "--job-timeout",
-        type=float,
-        default=DEFAULT_TIMEOUT,
-        metavar="SECONDS",
-        help=f"give up on a segment file after this long (retried once; default {DEFAULT_TIMEOUT:g})",
-    )
-    parser.add_argument(
-        "--scheduler",
-        default=os.environ.get(SCHEDULER_VARIABLE, ""),
-        metavar="ADDRESS",
-        help=f"run the segment jobs on the Dask cluster of this scheduler, e.g. tcp://127.0.0.1:8786 "
-        f"(default: ${SCHEDULER_VARIABLE}; the project and output folders must be at the same paths on "
-        "every worker; --jobs then does not apply)",
-    )
+    early_workers.add_pool_options(parser)
     parser.set_defaults(run=run, **{QUICK_EXIT: True})
 
 

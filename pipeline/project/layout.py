@@ -27,6 +27,7 @@ else in the package spells these names, so a layout change is made here.
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 SCRIPTS_DIR = Path("scripts_src")
@@ -70,6 +71,17 @@ REVIEW_FOLDER = "_review"  # inside an output folder: the review pages (script a
 CLUSTER_CHECK_FOLDER = "cluster-check"  # in .cache/ and output/_logs/: tokens cluster workers read back
 # For operators and reviewers only: never copied to a card.
 OPERATOR_FOLDERS = (LOGS_FOLDER, REPORT_FOLDER, REVIEW_FOLDER)
+
+
+def add_project_option(parser: argparse.ArgumentParser) -> None:
+    """Every command's ``--project`` (also read before a build's command is parsed: see
+    :mod:`pipeline.build.early_workers`)."""
+    parser.add_argument(
+        "--project",
+        metavar="DIR",
+        default=".",
+        help="content folder holding scripts_src/ and locales/ (default: current folder)",
+    )
 
 
 def is_project(root: Path) -> bool:

@@ -87,3 +87,17 @@ def test_an_argument_error_stops_the_started_pool(mini_project: Path, cli) -> No
     result = cli("build", "--project", str(mini_project), "--no-such-option")
     assert result.code == 2
     assert early_workers._started is None
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [[], ["-j", "2"], ["--jobs=3", "--job-timeout=9"], ["--out", "elsewhere"], ["ep1", "--project", "content"]],
+)
+def test_the_settings_read_early_are_the_ones_the_build_command_parses(argv: list[str]) -> None:
+    from pipeline.cli import build_parser
+    from pipeline.project.layout import OUTPUT_DIR
+
+    args = build_parser(["build"]).parse_args(["build", *argv])
+    project = Path(args.project)
+    out = Path(args.out) if args.out else project / OUTPUT_DIR
+    assert early_workers._settings(["build", *argv]) == (project, out, args.jobs, args.job_timeout)
