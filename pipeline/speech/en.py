@@ -358,13 +358,15 @@ def _amount(written: str, as_year: bool) -> str:
     return decimal(written)
 
 
-def _number_expression(match: re.Match[str], following: str = "") -> str | None:
+def _number_expression(match: re.Match[str], following: str = "") -> str | list[Piece] | None:
     after = match.string[match.end() :]
     if re.match(r"[A-Za-z]", after) and not (match.group("percent") or match.group("unit")):
         return None  # part of a word or code (3D, MP3): read as written
     a, b = match.group("a"), match.group("b")
     if match.group("den") and not b:
         return _fraction(a, int(match.group("den")))
+    if _year_before_a_code(match):
+        return [Piece(year(int(a)), LANG), Piece(f" {match.group('unit')}")]  # In 2020 USD fell
     measured = bool(match.group("percent") or match.group("unit"))
     as_year = not measured and _is_year(a) and (b is None or _is_year(b) or len(b) == 2)
     spoken = _amount(a, as_year)
@@ -402,6 +404,22 @@ def _before_a_noun(after: str) -> bool:
     if word in _AMOUNT_WORDS or word.endswith(("ly", "ing", "ed")):
         return False
     return not (word.endswith("er") and re.match(r"\s+than\b", after[found.end() :]))
+
+
+_YEAR_PREPOSITION = re.compile(r"\b(?:in|since|until|till|during|before|after|by)\s+$", re.IGNORECASE)
+
+
+def _year_before_a_code(match: re.Match[str]) -> bool:
+    """A year after a preposition of time, followed by a currency code (In 2020 USD fell): the
+    year is said as one, and the code as itself."""
+    unit = match.group("unit") or ""
+    code = len(unit) == 3 and unit.isalpha() and unit.isupper()
+    return (
+        code
+        and match.group("b") is None
+        and _is_year(match.group("a"))
+        and _YEAR_PREPOSITION.search(match.string, 0, match.start()) is not None
+    )
 
 
 def _fraction(written: str, denominator: int) -> str:
