@@ -139,12 +139,13 @@ def english_pieces(text: str, lexicon: Lexicon) -> list[Piece]:
 def _numbers_rewritten(pieces: list[Piece]) -> list[Piece]:
     """The number pass, each match seeing the text after its piece as well (8GB before a word
     the lexicon has already spoken, microSD: see :func:`_before_a_noun`)."""
-    result: list[Piece] = []
-    for index, piece in enumerate(pieces):
-        following = "".join(later.text for later in pieces[index + 1 :])
+    rewritten: list[list[Piece]] = []
+    following = ""
+    for piece in reversed(pieces):  # the text after each piece, built up once from the end
         expression = functools.partial(_number_expression, following=following)
-        result.extend(rewrite([piece], _NUMBER_EXPRESSION, expression, LANG))
-    return result
+        rewritten.append(rewrite([piece], _NUMBER_EXPRESSION, expression, LANG))
+        following = piece.text + following
+    return [new for parts in reversed(rewritten) for new in parts]
 
 
 def cardinal(number: int) -> str:
@@ -412,10 +413,8 @@ _YEAR_PREPOSITION = re.compile(r"\b(?:in|since|until|till|during|before|after|by
 def _year_before_a_code(match: re.Match[str]) -> bool:
     """A year after a preposition of time, followed by a currency code (In 2020 USD fell): the
     year is said as one, and the code as itself."""
-    unit = match.group("unit") or ""
-    code = len(unit) == 3 and unit.isalpha() and unit.isupper()
     return (
-        code
+        match.group("unit") in RULES["currencies"]
         and match.group("b") is None
         and _is_year(match.group("a"))
         and _YEAR_PREPOSITION.search(match.string, 0, match.start()) is not None
