@@ -57,7 +57,10 @@ class LoudnessCurve:
         self._limited_below = np.concatenate([[0.0], np.cumsum(limited_energy)])
         self._free_above = np.concatenate([np.cumsum(energy[::-1])[::-1], [0.0]])
         self.tries: list[tuple[float, float, float]] = []  # (gain over ceiling, loudness over it, its offset)
-        self._unlimited = unlimited
+        # Before any try: the model without a limiter differs from the signal's own loudness only
+        # by the gating, at every gain.
+        total = self._free_above[0]
+        self._gating = unlimited - 10 * math.log10(total) if total > 0 else 0.0
 
     def add(self, over_ceiling: float, reached: float) -> None:
         """Record a try: the limiter at ``over_ceiling`` dB of gain over its ceiling reached
@@ -68,11 +71,10 @@ class LoudnessCurve:
     def next_try(self, wanted: float, plain: float, highest: float) -> float:
         """The gain over the ceiling (between ``plain``, the gain that meets ``wanted`` without a
         limiter, and ``highest``) at which the curve should reach ``wanted``."""
-        offset = self._offset if self.tries else self._gating_offset()
         low, high = plain, highest
         for _ in range(_BISECTIONS):
             middle = (low + high) / 2
-            if self._model(middle) + offset(middle) < wanted:
+            if self._model(middle) + self._offset(middle) < wanted:
                 low = middle
             else:
                 high = middle
@@ -95,7 +97,10 @@ class LoudnessCurve:
 
     def _offset(self, over_ceiling: float) -> float:
         """The limiter's loudness less the model's: interpolated between the tries, and beyond
-        them along the line through the two nearest (held, with one try)."""
+        them along the line through the two nearest (held, with one try); before any try, the
+        gating's (see ``__init__``)."""
+        if not self.tries:
+            return self._gating
         overs = [over for over, _, _ in self.tries]
         offsets = [offset for _, _, offset in self.tries]
         if len(self.tries) < 2 or overs[0] <= over_ceiling <= overs[-1]:
@@ -108,12 +113,6 @@ class LoudnessCurve:
         if math.isclose(near, far, abs_tol=1e-9):
             return near_offset
         return near_offset + (near_offset - far_offset) * (over_ceiling - near) / (near - far)
-
-    def _gating_offset(self) -> _Constant:
-        """Before any try: the model without a limiter differs from the signal's loudness only
-        by the gating, at every gain."""
-        total = self._free_above[0]
-        return _Constant(self._unlimited - 10 * math.log10(total) if total > 0 else 0.0)
 
     def _within_bracket(self, over_ceiling: float, wanted: float) -> float:
         """``over_ceiling``, or where the tries bracket ``wanted`` when it lies outside them
@@ -131,16 +130,6 @@ class LoudnessCurve:
             return below[0] + max(wanted - below[1], 0.01)  # a decibel of gain adds at most a decibel
         assert above is not None
         return above[0] - max(above[1] - wanted, 0.01)
-
-
-class _Constant:
-    """An offset that is the same at every gain."""
-
-    def __init__(self, value: float) -> None:
-        self.value = value
-
-    def __call__(self, over_ceiling: float) -> float:
-        return self.value
 
 
 def _bin(values: np.ndarray) -> np.ndarray:
