@@ -22,7 +22,8 @@ lint: venv
 	$(BIN)/ruff format --check pipeline tests benchmarks
 	$(BIN)/mypy
 
-# Debian/Ubuntu packages: installed only when a command is missing (dosfstools and mtools: card images).
+# Debian/Ubuntu packages: installed only when a command is missing (dosfstools and mtools: card images;
+# libmpg123: the build's check decodes every file with it, ffmpeg's packages usually bring it).
 system-deps:
 	@missing=""; \
 	command -v espeak-ng >/dev/null || missing="$$missing espeak-ng"; \
@@ -31,6 +32,7 @@ system-deps:
 	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
 	command -v mkfs.fat >/dev/null || missing="$$missing dosfstools"; \
 	command -v mcopy >/dev/null || missing="$$missing mtools"; \
+	/sbin/ldconfig -p 2>/dev/null | grep -q 'libmpg123\.so\.0' || missing="$$missing libmpg123-0"; \
 	$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || missing="$$missing python3-venv"; \
 	$(INSTALL_MISSING)
 

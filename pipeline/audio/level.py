@@ -12,7 +12,8 @@ check the file a player will hear), :func:`encode` and :func:`measure_file`
 pydub reads and converts the engines' WAVs (any rate, width or channel
 count). A mono MP3 at the working rate is encoded by LAME in this process
 (lameenc; the frames are identical to ffmpeg's libmp3lame) and decoded by
-libsndfile's mpg123 (soundfile), both in memory; anything that needs
+libmpg123 (:mod:`pipeline.audio.mpg123`; libsndfile's mpg123 through
+soundfile where it cannot be loaded), both in memory; anything that needs
 resampling or another container goes through ffmpeg, run from argument lists
 with timeouts, over files in a temporary folder. The caller gets the encoded
 bytes and stages them beside their destination.
@@ -35,7 +36,7 @@ import numpy as np
 import soundfile
 from pydub import AudioSegment
 
-from pipeline.audio import blocks, dsp
+from pipeline.audio import blocks, dsp, mpg123
 from pipeline.audio.blocks import SampleStore
 from pipeline.audio.ffmpeg import checked_run, tool_path
 from pipeline.audio.gain_search import LoudnessCurve
@@ -606,8 +607,12 @@ def measure_decoded(encoded: bytes, profile: Profile, sample_rate: int, delay: i
 
 def _decoded_blocks(encoded: bytes, profile: Profile, sample_rate: int, size: int) -> Iterator[np.ndarray]:
     """The decoded file, ``size`` samples at a time (float32, as the decoder makes them):
-    libsndfile reads the bytes in memory (see :func:`_in_memory_file`); ffmpeg reads them from
-    a temporary file."""
+    libmpg123 decodes the bytes in memory (:mod:`pipeline.audio.mpg123`), or where it cannot be
+    loaded libsndfile's mpg123 (see :func:`_in_memory_file`); ffmpeg reads them from a
+    temporary file."""
+    if _in_process(profile, sample_rate) and mpg123.available():
+        yield from mpg123.decoded_blocks(encoded, sample_rate, size)
+        return
     if _in_process(profile, sample_rate):
         try:
             with _in_memory_file(encoded) as source, soundfile.SoundFile(source, closefd=False) as decoder:
@@ -675,8 +680,9 @@ def _in_process(profile: Profile, sample_rate: int) -> bool:
 
 
 def _decode_mp3(path: Path) -> np.ndarray:
-    """An MP3 file decoded to float32 samples by libsndfile's mpg123 (ffmpeg's decoder gives
-    the same samples), unclipped: the decoder's own output, before any 16-bit conversion."""
+    """An MP3 file decoded to float32 samples by libsndfile's mpg123 (ffmpeg's decoder and
+    libmpg123's own, which the check uses where it can, give the same samples), unclipped: the
+    decoder's own output, before any 16-bit conversion."""
     try:
         samples, _ = soundfile.read(str(path), dtype="float32", always_2d=True)
     except (soundfile.LibsndfileError, RuntimeError) as exc:
@@ -708,17 +714,16 @@ def encode(pcm: PcmBlocks, sample_rate: int, profile: Profile) -> bytes:
 
 
 def check_in_process_codec() -> str:
-    """Encode a second of tone with LAME and decode it with libsndfile, as a build does;
+    """Encode a second of tone with LAME and decode it as a build's check does;
     a description of both, or AudioError when either cannot (for ``pipeline doctor``)."""
     tone = np.sin(2 * np.pi * 440 * np.arange(WORKING_RATE) / WORKING_RATE).astype(np.float32) * np.float32(0.3)
     profile = Profile("check", "mp3", 32, WORKING_RATE, 1, -16.0, -1.5)
-    with tempfile.TemporaryDirectory(prefix="pipeline-") as scratch:
-        encoded = Path(scratch) / "check.mp3"
-        encoded.write_bytes(_lame_encode(dsp.to_pcm(tone), profile))
-        decoded = _decode_mp3(encoded)
-    if len(decoded) < WORKING_RATE:
-        raise AudioError("libsndfile decoded less audio than LAME encoded")
-    return f"LAME (lameenc {_version('lameenc')}), libsndfile {soundfile.__libsndfile_version__}"
+    encoded = _lame_encode(dsp.to_pcm(tone), profile)
+    decoded = sum(len(block) for block in _decoded_blocks(encoded, profile, WORKING_RATE, WORKING_RATE))
+    decoder = "libmpg123" if mpg123.available() else f"libsndfile {soundfile.__libsndfile_version__}"
+    if decoded < WORKING_RATE:
+        raise AudioError(f"{decoder} decoded less audio than LAME encoded")
+    return f"LAME (lameenc {_version('lameenc')}), {decoder}"
 
 
 def _version(package: str) -> str:

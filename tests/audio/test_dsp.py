@@ -66,14 +66,19 @@ def test_true_peaks_of_nothing_are_no_steps() -> None:
 def test_the_check_decodes_the_encoded_bytes_as_a_player_decodes_the_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """In pieces from memory (a memfd, or a BytesIO where there is none): the whole file's samples."""
+    """In pieces from memory (libmpg123 fed the bytes; where it cannot be loaded, libsndfile
+    reading a memfd, or a BytesIO where there is none): the whole file's samples."""
     rng = np.random.default_rng(5)
     noise = (rng.standard_normal(RATE * 3) * 0.2).astype(np.float32)
     encoded = audio._lame_encode(dsp.to_pcm(noise), PLAYER)
     (tmp_path / "segment.mp3").write_bytes(encoded)
     whole = audio._decode_mp3(tmp_path / "segment.mp3")
+    assert audio.mpg123.available()  # Debian's libmpg123-0, which the Makefile installs
     in_pieces = np.concatenate(list(audio._decoded_blocks(encoded, PLAYER, RATE, 5000)))
     assert np.array_equal(in_pieces, whole)
+    monkeypatch.setattr(audio.mpg123, "available", lambda: False)
+    from_a_memfd = np.concatenate(list(audio._decoded_blocks(encoded, PLAYER, RATE, 5000)))
+    assert np.array_equal(from_a_memfd, whole)
     monkeypatch.delattr(audio.os, "memfd_create", raising=False)
     through_python = np.concatenate(list(audio._decoded_blocks(encoded, PLAYER, RATE, 5000)))
     assert np.array_equal(through_python, whole)

@@ -22,6 +22,6 @@ def test_doctor_passes_on_a_complete_machine(mini_project: Path, cli) -> None:
 
 
 def test_in_process_codec_check_fails_clearly_when_decoding_fails(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(audio, "_decode_mp3", lambda path: np.zeros(0, dtype=np.float32))
+    monkeypatch.setattr(audio, "_decoded_blocks", lambda *arguments: iter([np.zeros(0, dtype=np.float32)]))
     with pytest.raises(AudioError, match="decoded less audio than LAME encoded"):
         audio.check_in_process_codec()
