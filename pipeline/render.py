@@ -33,47 +33,9 @@ from pipeline.i18n.messages import (
     paragraph_contexts,
 )
 from pipeline.project.script import SHARED_DOMAIN, Episode, Project, Segment, Template, TemplatePart
+from pipeline.rendered import RenderedSegment, SpokenPart, SpokenSentence
 from pipeline.speech import Normaliser, SpeechChunk
 from pipeline.text.sentences import split_sentences
-
-
-@dataclass(frozen=True)
-class SpokenSentence:
-    """One sentence: as written (for transcripts and lyrics) and as the engine reads it."""
-
-    written: str
-    chunks: tuple[SpeechChunk, ...]
-
-
-@dataclass(frozen=True)
-class SpokenPart:
-    """A run of sentences in one voice role, with the silences around it."""
-
-    role: str
-    sentences: tuple[SpokenSentence, ...]
-    pause_before: float
-    pause_after: float
-    origin: SourceLocation
-    # The catalog messages its text was made from (template string, field values), so that
-    # reviews can point at the catalog entries behind a spoken line.
-    messages: tuple[SourceMessage, ...] = ()
-    gap: MissingTranslation | None = None  # a preview's missing string: nothing to speak
-
-
-@dataclass(frozen=True)
-class RenderedSegment:
-    """A segment ready for synthesis."""
-
-    id: str
-    number: int
-    title: str
-    parts: tuple[SpokenPart, ...]
-    origin: SourceLocation
-
-    @property
-    def written_text(self) -> str:
-        """The segment as written, one part per paragraph."""
-        return "\n\n".join(" ".join(s.written for s in part.sentences) for part in self.parts)
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from pipeline.fsutil import stage_bytes
 from pipeline.processes import parent_alive
 from pipeline.project.layout import TTS_CACHE
 from pipeline.project.station import Pauses
-from pipeline.render import RenderedSegment
+from pipeline.rendered import RenderedSegment
 from pipeline.tts import Voice
 from pipeline.tts.cache import SpeechCache, SynthesisCounter, synthesise_cached
 

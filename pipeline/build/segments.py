@@ -24,7 +24,7 @@ from pipeline.text.durations import estimate_seconds
 from pipeline.tts import Voice, get_backend
 
 if TYPE_CHECKING:  # a build starts its workers before it imports the rendering (pipeline.build.request)
-    from pipeline.render import RenderedSegment
+    from pipeline.rendered import RenderedSegment
 
 OUTPUT_SCHEMA = 11  # bump whenever a change to the processing changes what the files hold
 
@@ -80,8 +80,15 @@ def segment_job(
 ) -> SegmentJob:
     """The job that makes ``segment`` into ``destination``: the voices it needs, and what decides its bytes."""
     needed = {key: voices[key] for key in sorted(voice_keys(segment))}
-    job = SegmentJob(segment, needed, profile, pauses, destination, tags, project_root / CACHE_DIR)
+    job = SegmentJob(_to_speak(segment), needed, profile, pauses, destination, tags, project_root / CACHE_DIR)
     return dataclasses.replace(job, inputs=segment_inputs(job))
+
+
+def _to_speak(segment: RenderedSegment) -> RenderedSegment:
+    """``segment`` without the catalog messages its parts were made from (the review pages'
+    business): a worker that receives the job then has no need to import the catalogs' classes."""
+    parts = tuple(dataclasses.replace(part, messages=()) for part in segment.parts)
+    return dataclasses.replace(segment, parts=parts)
 
 
 def make_segment_file(job: SegmentJob) -> SegmentMade:

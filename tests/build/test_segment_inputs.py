@@ -4,12 +4,16 @@ earlier build made stay current, and every change of voice, profile or pauses st
 from __future__ import annotations
 
 import dataclasses
+import pickle
+import subprocess
+import sys
 from pathlib import Path
 
 from pipeline.build.orchestrator import render_all, resolve_voices
 from pipeline.build.segments import SegmentJob, segment_inputs, segment_job
 from pipeline.formats.output import Tags, input_hash
 from pipeline.project.script import load_project
+from pipeline.rendered import RenderedSegment
 
 
 def jobs_of(root: Path) -> list[SegmentJob]:
@@ -60,3 +64,29 @@ def test_a_changed_voice_profile_or_pause_changes_its_hash(mini_project: Path) -
         assert after[kind] != before[kind]
         assert dataclass_inputs(after) == reference_inputs(changed)
     assert segment_inputs(job) == before
+
+
+def test_a_job_reaches_a_worker_without_the_rendering_or_the_catalogs(mini_project: Path, tmp_path: Path) -> None:
+    """A worker forked from the server (which ran ``preload_worker``) unpickles its jobs: that
+    imports nothing more, and neither the rendering nor the catalogs nor Babel's dates are loaded."""
+    jobs = jobs_of(mini_project)
+    assert any(part.messages for segment in render_segments(mini_project) for part in segment.parts)
+    assert all(not part.messages for job in jobs for part in job.segment.parts)
+    (tmp_path / "jobs.pickle").write_bytes(pickle.dumps(jobs))
+    probe = (
+        "import pickle, sys\n"
+        "from pipeline.build.segments import preload_worker\n"
+        "preload_worker()\n"
+        "before = set(sys.modules)\n"
+        f"jobs = pickle.loads(open({str(tmp_path / 'jobs.pickle')!r}, 'rb').read())\n"
+        "heavy = ('pipeline.render', 'pipeline.i18n.catalogs', 'pipeline.i18n.messages', 'babel.dates')\n"
+        "print(sorted(set(sys.modules) - before), [name for name in heavy if name in sys.modules])\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
+    assert result.stdout.strip() == "[] []"
+
+
+def render_segments(root: Path) -> list[RenderedSegment]:
+    project = load_project(root)
+    localised = render_all(project, list(project.episodes.values()), list(project.station.languages))
+    return [segment for item in localised.values() for segment in item.segments]
