@@ -110,6 +110,11 @@ def sosfilt(
     return rows[0], zi[0]
 
 
+def load_kernel() -> None:
+    """Load scipy's section filter now (a worker server does, before it forks its workers)."""
+    _kernel()
+
+
 @functools.cache
 def _kernel() -> Kernel | None:
     """scipy's compiled section filter, ``kernel(sos, x, zi)`` filtering the rows of ``x`` in

@@ -103,9 +103,17 @@ def make_segment_file(job: SegmentJob) -> SegmentMade:
 def preload_worker() -> None:
     """What the server that forks a build's workers imports once (see
     :mod:`pipeline.build.worker_server`): the audio stack, so that a worker costs a fork
-    instead of an interpreter and these imports. scipy's filter kernel is loaded and the
-    filters a profile uses are designed when first needed (well under a millisecond each)."""
+    instead of an interpreter and these imports; and what every worker's first job would
+    otherwise import or load on its own (scipy's filter kernel, the espeak-ng backend's
+    module, mutagen's ID3 tags: 12 ms a worker, ``python -X importtime``). The filters a
+    profile uses are designed when first needed (well under a millisecond each)."""
+    import mutagen.id3  # noqa: F401
+
+    import pipeline.tts.espeak  # noqa: F401  (the module only: no engine is started here)
+    from pipeline.audio import iir
     from pipeline.build import segment_audio  # noqa: F401
+
+    iir.load_kernel()
 
 
 def prepare_worker() -> None:
