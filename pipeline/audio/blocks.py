@@ -48,10 +48,11 @@ BLOCK_SECONDS = 96.0  # at most this much audio is held per array; ordinary segm
 
 
 def block_samples(rate: int) -> int:
-    """Samples per block at ``rate``: about BLOCK_SECONDS, a whole number of control steps and of
-    100 ms hops (so per-step and per-hop sums never straddle two blocks)."""
-    hop = round(dsp.HOP_SECONDS * rate)
-    unit = math.lcm(hop, dsp.CONTROL_STEP)
+    """Samples per block at ``rate``: about BLOCK_SECONDS, a whole number of the section filter's
+    chunks, themselves whole numbers of control steps and of 100 ms hops (so per-step and per-hop
+    sums never straddle two blocks, and a filtered block is the whole signal's: see
+    :func:`dsp.filter_chunk`)."""
+    unit = dsp.filter_chunk(rate)
     return max(1, round(BLOCK_SECONDS * rate / unit)) * unit
 
 
@@ -252,24 +253,24 @@ def filtered(source: SampleStore, rate: int, filters: Sequence[AudioFilter]) -> 
             sections.append(dsp.design_filter(item, rate))
             continue
         if sections:
-            current, sections = _sos_filtered(np.vstack(sections), current), []
+            current, sections = _sos_filtered(np.vstack(sections), current, rate), []
         if item.kind == "compressor":
             current = _compressed(current, rate, item)
-    return _sos_filtered(np.vstack(sections), current) if sections else current
+    return _sos_filtered(np.vstack(sections), current, rate) if sections else current
 
 
-def _sos_filtered(sos: np.ndarray, source: SampleStore) -> SampleStore:
+def _sos_filtered(sos: np.ndarray, source: SampleStore, rate: int) -> SampleStore:
     out = _new_like(source)
-    for block in _sos_blocks(sos, source):
+    for block in _sos_blocks(sos, source, rate):
         out.append(block)
     return out
 
 
-def _sos_blocks(sos: np.ndarray, source: SampleStore) -> Iterator[np.ndarray]:
+def _sos_blocks(sos: np.ndarray, source: SampleStore, rate: int) -> Iterator[np.ndarray]:
     """``source`` through second-order sections, block by block, the filter state carried over."""
     state = None
     for _, block in source.blocks():
-        output, state = dsp.filter_sos_block(sos, block, state)
+        output, state = dsp.filter_sos_block(sos, block, state, rate)
         yield output
 
 
@@ -339,7 +340,7 @@ def weighted_measures(
     steps = control_store(source, np.float64)
     hops, state = [], None
     for start, block in source.blocks():
-        weighted, state = dsp.filter_sos_block(sos, block, state)
+        weighted, state = dsp.filter_sos_block(sos, block, state, rate)
         if gain is not None:
             weighted = weighted * gain_at_audio_rate(gain, start // dsp.CONTROL_STEP, len(block))
         step_sums, hop_sums = dsp.sums_of_squares(weighted, rate, per_step=gain is None)

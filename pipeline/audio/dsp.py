@@ -424,10 +424,10 @@ def apply_filters(samples: np.ndarray, rate: int, filters: Sequence[AudioFilter]
             sections.append(design_filter(item, rate))
             continue
         if sections:
-            out, sections = filter_sos(np.vstack(sections), out), []
+            out, sections = filter_sos(np.vstack(sections), out, rate), []
         if item.kind == "compressor":
             out = compress(out, rate, **compressor_settings(item))
-    return filter_sos(np.vstack(sections), out) if sections else out
+    return filter_sos(np.vstack(sections), out, rate) if sections else out
 
 
 def design_filter(item: AudioFilter, rate: int) -> np.ndarray:
@@ -874,7 +874,7 @@ def _hop_layout(begin: int, end: int, first: int, stop: int, hop: int) -> np.nda
 
 def k_weighted(samples: np.ndarray, rate: int) -> np.ndarray:
     """``samples`` through the BS.1770 K-weighting filters (in the samples' precision)."""
-    return filter_sos(k_weighting_sos(rate), samples)
+    return filter_sos(k_weighting_sos(rate), samples, rate)
 
 
 @functools.cache
@@ -887,21 +887,39 @@ def k_weighting_sos(rate: int) -> np.ndarray:
 _KEEP_NORMAL = 1e-18
 
 
-def filter_sos(sos: np.ndarray, samples: np.ndarray) -> np.ndarray:
-    """``samples`` through second-order sections, in the samples' precision.
+def filter_sos(sos: np.ndarray, samples: np.ndarray, rate: int) -> np.ndarray:
+    """``samples`` (at ``rate``) through second-order sections, in the samples' precision
+    (float32: :func:`pipeline.audio.iir.chunked_sosfilt` where it serves the cascade, in
+    chunks of :func:`filter_chunk` samples).
 
     A filter fed silence decays into subnormal numbers, which the processor
     handles dozens of times more slowly; a constant and an alternating signal
     of 1e-18 (one passes a high-pass, the other a low-pass) keep every state
     normal without changing any output sample that matters.
     """
-    return iir.sosfilt(sos, nudged(samples), in_place=True)[0]
+    return iir.sosfilt(sos, nudged(samples), in_place=True, chunk=filter_chunk(rate))[0]
 
 
-def filter_sos_block(sos: np.ndarray, samples: np.ndarray, state: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`filter_sos` for one block of a longer signal (an even number of samples, except
-    the last): the output and the filter's state for the next block (``state`` None: at rest)."""
-    return iir.sosfilt(sos, nudged(samples), state, in_place=True)
+def filter_sos_block(
+    sos: np.ndarray, samples: np.ndarray, state: np.ndarray | None, rate: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`filter_sos` for one block of a longer signal (a multiple of :func:`filter_chunk`
+    samples, except the last: the output is then the whole signal's, bit for bit): the output
+    and the filter's state for the next block (``state`` None: at rest)."""
+    return iir.sosfilt(sos, nudged(samples), state, in_place=True, chunk=filter_chunk(rate))
+
+
+FILTER_CHUNK_SAMPLES = 32_768  # at least this many samples per product of the chunked filter
+
+
+@functools.cache
+def filter_chunk(rate: int) -> int:
+    """Samples per chunk of the chunked section filter at ``rate``: a whole number of its rows,
+    of control steps and of 100 ms hops (blocks of audio are whole numbers of chunks, see
+    :func:`pipeline.audio.blocks.block_samples`), and at least FILTER_CHUNK_SAMPLES (fewer
+    samples per product cost more calls)."""
+    unit = math.lcm(round(HOP_SECONDS * rate), CONTROL_STEP, iir.ROW)
+    return unit * max(1, -(-FILTER_CHUNK_SAMPLES // unit))
 
 
 def nudged(samples: np.ndarray) -> np.ndarray:

@@ -590,7 +590,7 @@ def measure_decoded(encoded: bytes, profile: Profile, sample_rate: int, delay: i
     shifted.append(np.zeros(lead, dtype=np.float32))
     weighting, state, hop_sums, length = dsp.k_weighting_sos(sample_rate), None, [], 0
     for samples in _decoded_blocks(encoded, profile, sample_rate, size):
-        weighted, state = dsp.filter_sos_block(weighting, samples, state)
+        weighted, state = dsp.filter_sos_block(weighting, samples, state, sample_rate)
         hop_sums.append(dsp.sums_of_squares(weighted, sample_rate, per_step=False)[1])
         shifted.append(samples)
         length += len(samples)

@@ -26,7 +26,7 @@ from pipeline.tts import Voice, get_backend
 if TYPE_CHECKING:  # a build starts its workers before it imports the rendering (pipeline.build.request)
     from pipeline.rendered import RenderedSegment
 
-OUTPUT_SCHEMA = 11  # bump whenever a change to the processing changes what the files hold
+OUTPUT_SCHEMA = 12  # bump whenever a change to the processing changes what the files hold
 
 
 @dataclass(frozen=True)

@@ -141,7 +141,7 @@ def test_filters_keep_their_response_through_silence() -> None:
     samples[:2000] = np.sin(np.arange(2000) / 3.0).astype(np.float32) * 0.5
     sos = butter(4, 7500, "lowpass", fs=RATE, output="sos")
     expected = sosfilt(sos, samples.astype(np.float64))
-    assert np.abs(dsp.filter_sos(sos, samples) - expected).max() < 1e-6
+    assert np.abs(dsp.filter_sos(sos, samples, RATE) - expected).max() < 1e-6
 
 
 def test_k_weighted_loudness_of_a_1khz_tone_is_its_level() -> None:
@@ -342,7 +342,7 @@ def test_the_first_encoding_lowers_the_ceiling_on_sibilants_only(speech: np.ndar
 def test_sibilance_cuts_of_many_blocks_are_those_of_one(speech: np.ndarray, monkeypatch: pytest.MonkeyPatch) -> None:
     """A long segment's cuts, found a block of control steps at a time with the running means
     carried across blocks, are the same as when the whole segment is one block."""
-    timeline_pcm = dsp.to_pcm(np.tile(speech, 3))
+    timeline_pcm = dsp.to_pcm(np.tile(speech, 8))
     whole = audio.sibilance_cuts(audio.Leveller(audio.Timeline.from_pcm(timeline_pcm, RATE, ()), PLAYER))
     monkeypatch.setattr(blocks, "BLOCK_SECONDS", 0.5)
     pieces = audio.sibilance_cuts(audio.Leveller(audio.Timeline.from_pcm(timeline_pcm, RATE, ()), PLAYER))

@@ -113,3 +113,68 @@ def test_a_worker_filters_levels_and_measures_without_importing_scipy_signal_or_
     """An elliptic design imports scipy.signal later, which then uses the kernel already loaded."""
     result = subprocess.run([sys.executable, "-c", WORKER_PROBE], capture_output=True, text=True, check=True)
     assert result.stdout.split("\n")[:2] == ["['scipy.signal._sosfilt']", "True True"]
+
+
+def cascades() -> list[tuple[str, np.ndarray, int]]:
+    """The cascades a build filters with: K-weighting, a profile's high- and low-pass, alone and together."""
+    found = [(f"K-weighting at {rate}", dsp.k_weighting_sos(rate), rate) for rate in (16000, 22050, 48000)]
+    found += [
+        ("high-pass 70 Hz", iir.butterworth(2, 70.0, "highpass", 22050), 22050),
+        ("high-pass 80 Hz, 4th order", iir.butterworth(4, 80.0, "highpass", 16000), 16000),
+        ("low-pass 7.5 kHz", iir.butterworth(2, 7_500.0, "lowpass", 22050), 22050),
+        (
+            "high- and low-pass",
+            np.vstack([iir.butterworth(2, 70.0, "highpass", 22050), iir.butterworth(4, 7_500.0, "lowpass", 22050)]),
+            22050,
+        ),
+    ]
+    return found
+
+
+@pytest.mark.parametrize(("name", "sos", "rate"), cascades(), ids=[name for name, _, _ in cascades()])
+def test_the_chunked_filter_is_the_section_filter_in_single_precision(name: str, sos: np.ndarray, rate: int) -> None:
+    """Against scipy's filter in float64, from a state and through silence, ending mid-row: closer
+    than scipy's own float32 kernel comes."""
+    generator = np.random.default_rng(7)
+    samples = np.concatenate([generator.standard_normal(3 * dsp.filter_chunk(rate) + 1_000), np.zeros(20_013)])
+    samples = (samples * 0.3).astype(np.float32)
+    state = generator.standard_normal((len(sos), 2)) * 0.1
+    output, after = iir.sosfilt(sos, samples, state, chunk=dsp.filter_chunk(rate))
+    expected, expected_state = scipy.signal.sosfilt(sos, samples.astype(np.float64), zi=state)
+    single, _ = scipy.signal.sosfilt(sos.astype(np.float32), samples, zi=state.astype(np.float32))
+    assert iir._chunked_design(np.asarray(sos, dtype=np.float64)) is not None
+    assert output.dtype == np.float32 and after.dtype == np.float64
+    error = np.abs(output - expected).max()
+    assert error < 1e-5 * np.abs(expected).max() and error <= np.abs(single - expected).max()
+    assert np.abs(after[:, :2] - expected_state).max() < 1e-5
+
+
+@pytest.mark.parametrize("blocks", [2, 3, 7])
+def test_the_chunked_filter_in_blocks_of_whole_chunks_gives_the_whole_signals_bits(blocks: int) -> None:
+    sos = dsp.k_weighting_sos(22050)
+    chunk = dsp.filter_chunk(22050)
+    samples = noise(np.float32, 7 * chunk + 555)
+    whole, whole_state = iir.sosfilt(sos, samples, chunk=chunk)
+    pieces, state = [], None
+    for piece in np.array_split(samples[: 7 * chunk], blocks) if 7 % blocks == 0 else _whole_chunks(samples, chunk):
+        output, state = iir.sosfilt(sos, piece, state, chunk=chunk)
+        pieces.append(output)
+    if 7 % blocks == 0:
+        output, state = iir.sosfilt(sos, samples[7 * chunk :], state, chunk=chunk)
+        pieces.append(output)
+    assert np.array_equal(np.concatenate(pieces), whole)
+    assert np.array_equal(state, whole_state)
+
+
+def _whole_chunks(samples: np.ndarray, chunk: int) -> list[np.ndarray]:
+    """``samples`` cut after 2, 3 and 6 chunks."""
+    return np.split(samples, [2 * chunk, 3 * chunk, 6 * chunk])
+
+
+def test_cascades_the_chunked_filter_does_not_serve_go_through_scipys_kernel_bit_for_bit() -> None:
+    elliptic = scipy.signal.ellip(8, 0.5, 65, 4_500, fs=22050, output="sos")  # four sections
+    samples = noise(np.float32)
+    assert iir._chunked_design(elliptic) is None
+    for sos, given in ((elliptic, samples), (iir.butterworth(2, 70.0, "highpass", 22050), samples.astype(np.float64))):
+        output, _ = iir.sosfilt(sos, given, chunk=dsp.filter_chunk(22050))
+        assert np.array_equal(output, scipy.signal.sosfilt(sos.astype(given.dtype), given))
