@@ -132,6 +132,18 @@ def test_the_flac_is_made_with_one_window_not_the_levels_three(tmp_path: Path) -
     assert np.array_equal(decoded, samples)
 
 
+def test_the_flac_leaves_the_samples_md5_out_and_still_decodes_exactly(tmp_path: Path) -> None:
+    """The header's MD5 is FLAC's "not computed" (zeros); the frames' own CRCs and the record's
+    sha256 are what guard an entry."""
+    wav = espeak_speech(tmp_path)
+    samples, rate = soundfile.read(str(wav), dtype="int16", always_2d=True)
+    data = speech_cache.flac_bytes(samples, rate)
+    assert data[:4] == b"fLaC" and data[4] & 0x7F == 0  # STREAMINFO first: 34 bytes, the MD5 its last 16
+    assert data[8 + 34 - 16 : 8 + 34] == bytes(16)
+    decoded, _ = soundfile.read(io.BytesIO(data), dtype="int16", always_2d=True)
+    assert np.array_equal(decoded, samples)
+
+
 def test_the_cache_flac_is_smaller_than_libsndfiles_strongest_on_speech(tmp_path: Path) -> None:
     wav = espeak_speech(tmp_path)
     samples, rate = soundfile.read(str(wav), dtype="int16", always_2d=True)
