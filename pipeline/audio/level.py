@@ -610,10 +610,10 @@ def _decoded_blocks(encoded: bytes, profile: Profile, sample_rate: int, size: in
     libmpg123 decodes the bytes in memory (:mod:`pipeline.audio.mpg123`), or where it cannot be
     loaded libsndfile's mpg123 (see :func:`_in_memory_file`); ffmpeg reads them from a
     temporary file."""
-    if _in_process(profile, sample_rate) and mpg123.available():
-        yield from mpg123.decoded_blocks(encoded, sample_rate, size)
-        return
     if _in_process(profile, sample_rate):
+        if mpg123.available():
+            yield from mpg123.decoded_blocks(encoded, sample_rate, size)
+            return
         try:
             with _in_memory_file(encoded) as source, soundfile.SoundFile(source, closefd=False) as decoder:
                 yield from _sequential_reads(decoder, size)
